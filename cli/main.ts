@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './errors.js';
+import { COMMANDS } from './commands.js';
+
+// Entry point of `prodguard`. Each command lives in its own file and registers itself; heavy
+// modules (SQLite, node-pty) are imported inside the actions so `prodguard --help` stays fast.
+
+const program = new Command('prodguard')
+  .description('Guard production shells: check destructive commands, keep a tamper-evident audit trail, alert the team.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const register of COMMANDS) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // commander already printed its one-line message (or the help / version).
+    const helpOrVersion = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+    process.exitCode = helpOrVersion ? EXIT.OK : EXIT.USAGE;
+    return;
+  }
+  process.exitCode = reportError(err);
+});

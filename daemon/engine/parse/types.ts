@@ -1,0 +1,35 @@
+// What the shell parser hands to the rule matcher. Plain data, no behaviour.
+
+/** One simple command the line would execute, after unwrapping sudo/env/bash -c/ssh/... */
+export interface SimpleCommand {
+  /** argv after quote removal; argv[0] keeps its path (`/bin/rm`), see `name`. */
+  argv: string[];
+  /** basename of argv[0] with a leading backslash removed (`\rm`, `/bin/rm` -> `rm`). */
+  name: string;
+  /** `VAR=value` prefixes, including those given through `env`. */
+  assignments: Record<string, string>;
+  /** Wrappers peeled off to reach this command, outermost first: `sudo`, `bash -c`, `ssh web1`, `$(...)`, `xargs`, `find -exec`. */
+  via: string[];
+  /** True when argv[0] is not a literal word (`$RM -rf`, `$(echo rm)`): the matcher cannot know the program. */
+  dynamicName: boolean;
+  /** The text of the command as written in the line (for explanations). */
+  source: string;
+}
+
+/** A statement handed to a database client: SQL, a redis command, or mongosh JavaScript. */
+export interface Statement {
+  dialect: 'sql' | 'redis' | 'mongo';
+  /** Statement text, comments stripped, whitespace collapsed, no trailing `;`. */
+  text: string;
+  /** The client that receives it (`psql`, `mysql`, `sqlite3`, `redis-cli`, `mongosh`). */
+  client: string;
+  /** Index into ParsedLine.commands of the client command that carried it. */
+  command: number;
+}
+
+export interface ParsedLine {
+  commands: SimpleCommand[];
+  statements: Statement[];
+  /** Parse problems (unbalanced quote, depth limit, ...). The parser still returns what it could. */
+  problems: string[];
+}

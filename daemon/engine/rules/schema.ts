@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+// The rule catalog is data: one JSON file per domain under ./catalog, validated by these schemas
+// at load. Config files add custom rules with the same shape.
+
+export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
+export type Severity = z.infer<typeof SeveritySchema>;
+export const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+
+/**
+ * A flag alternation such as "-r|-R|--recursive". Short single-letter flags also match inside a
+ * bundle (`-rf` holds -r and -f) unless the rule sets `bundled: false`. `--name` matches
+ * `--name` and `--name=value`.
+ */
+const FlagAlternation = z.string().min(2);
+
+/** A JavaScript regular expression source, compiled case-insensitively. Validated at load. */
+const RegexSource = z.string().min(1);
+
+export const MatchSchema = z
+  .object({
+    /** Program names (basename, after unwrapping). Also the rule's prefilter keywords. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * Leading positional words (flags skipped), each an alternation: ["push"], ["delete|del"],
+     * ["s3", "rm"]. For `kubectl -n x delete pod` the positionals are delete, pod.
+     */
+    sub: z.array(z.string().min(1)).optional(),
+    /** Every alternation must be present among the flags. */
+    all: z.array(FlagAlternation).optional(),
+    /** At least one alternation must be present. */
+    any: z.array(FlagAlternation).optional(),
+    /** No alternation may be present (e.g. --force-with-lease, --dry-run). */
+    none: z.array(FlagAlternation).optional(),
+    /** Short flags may be bundled (`-rf`). Default true; false for tools like find (-delete). */
+    bundled: z.boolean().optional(),
+    /** Regex over the arguments after argv[0], joined by single spaces. */
+    args: RegexSource.optional(),
+    /** Regex over the arguments that must NOT match. */
+    notArgs: RegexSource.optional(),
+    /** Regex over a database statement (Statement.text); makes this a statement rule. */
+    statement: RegexSource.optional(),
+    /** Restricts a statement rule to dialects. */
+    dialect: z.array(z.enum(['sql', 'redis', 'mongo'])).optional(),
+    /** Regex over the environment variable names referenced in the arguments (`$DB_PASSWORD`). */
+    envRef: RegexSource.optional(),
+  })
+  .strict()
+  .refine((m) => m.command || m.statement || m.envRef, {
+    message: 'a rule must match a command, a statement or an environment reference',
+  });
+export type RuleMatch = z.infer<typeof MatchSchema>;
+
+/** Where the confirmation phrase comes from. */
+export const TargetSchema = z
+  .object({
+    from: z.enum([
+      'lastArg', // last positional argument
+      'positional', // positional argument `index` counted after the `sub` words
+      'flag', // value of `flag` (e.g. "-n|--namespace")
+      'capture', // capture group 1 of `args` or `statement`
+      'host', // the host name (molly-guard)
+    ]),
+    index: z.number().int().min(0).optional(),
+    flag: z.string().optional(),
+    /** Paths are reduced to their basename for the phrase (`/srv/data/` -> `data`). */
+    kind: z.enum(['path', 'name']).default('name'),
+  })
+  .strict();
+export type RuleTarget = z.infer<typeof TargetSchema>;
+
+export const RuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9]+(\.[a-z0-9-]+)+$/, 'ids look like domain.name'),
+    domain: z.string().min(1),
+    severity: SeveritySchema,
+    reason: z.string().min(1),
+    match: MatchSchema,
+    target: TargetSchema.optional(),
+    /** A safer alternative or the dry-run equivalent, for the user. */
+    alternative: z.string().min(1),
+    /** Overrides the policy's action for this rule. */
+    action: z.enum(['allow', 'confirm', 'block']).optional(),
+  })
+  .strict();
+export type Rule = z.infer<typeof RuleSchema>;
+
+export const RuleFileSchema = z
+  .object({
+    domain: z.string().min(1),
+    description: z.string().min(1),
+    rules: z.array(RuleSchema).min(1),
+  })
+  .strict();
+export type RuleFile = z.infer<typeof RuleFileSchema>;

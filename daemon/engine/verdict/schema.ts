@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { SeveritySchema } from '../rules/schema.js';
+
+// The engine's answer for one line. This is also the shape of `prodguard check --json`.
+
+export const MatchResultSchema = z.object({
+  rule: z.string(),
+  domain: z.string(),
+  severity: SeveritySchema,
+  reason: z.string(),
+  /** What the rule extracted (database, namespace, branch, path); null when nothing specific. */
+  target: z.string().nullable(),
+  /** The phrase the user must type for this match. */
+  confirm: z.string(),
+  alternative: z.string(),
+  /** The simple command or statement that matched, as written. */
+  command: z.string(),
+});
+export type MatchResult = z.infer<typeof MatchResultSchema>;
+
+export const ProductionSchema = z.object({
+  active: z.boolean(),
+  /** Which signal fired: `PRODGUARD_ENV`, `ENV`, `AWS_PROFILE`, `kube-context`, `hostname`, ... */
+  signal: z.string().nullable(),
+  /** The environment name seen (`production`, `prod`, ...). */
+  env: z.string().nullable(),
+});
+export type Production = z.infer<typeof ProductionSchema>;
+
+export const VerdictSchema = z.object({
+  verdict: z.enum(['allow', 'confirm', 'block']),
+  /** Highest severity matched, null when nothing matched. */
+  severity: SeveritySchema.nullable(),
+  production: ProductionSchema,
+  /** PRODGUARD_DISABLE=1 was set: the verdict is allow, but this is logged. */
+  disabled: z.boolean(),
+  /** The line is a dry run (DRY_RUN=1 prefix, terraform plan, --dry-run, rsync -n ...). */
+  dryRun: z.boolean(),
+  /** The line as it may be stored or sent: secrets replaced. */
+  redacted: z.string(),
+  /** The phrase to type for the whole line (the most specific target), null when allow/block. */
+  confirm: z.string().nullable(),
+  matches: z.array(MatchResultSchema),
+  /** Allowlist entry that let the line through, if any. */
+  allowlisted: z.string().nullable(),
+  /** Parse problems worth telling (the verdict fails closed on them when destructive-looking). */
+  problems: z.array(z.string()),
+});
+export type Verdict = z.infer<typeof VerdictSchema>;

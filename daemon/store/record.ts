@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { SeveritySchema } from '../engine/rules/schema.js';
+
+// One audit event as the store appends it and the sinks publish it. The audit table is
+// append-only and hash-chained, so a command's start and its result are two events joined by
+// (session, cmd): `command` when it is decided, `result` when it finished. `prodguard log` shows
+// them as one row.
+
+export const DecisionSchema = z.enum(['allowed', 'confirmed', 'dry-run', 'cancelled', 'blocked', 'disabled']);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const AuditEventSchema = z.object({
+  kind: z.enum(['command', 'result', 'session-start', 'session-end', 'disabled', 'checkpoint', 'statement']),
+  /** Event time, ms since epoch (the client's when it came from a hook). */
+  ts: z.number(),
+  session: z.string(),
+  /** Per-session command counter; null for session events. */
+  cmd: z.number().int().nullable(),
+  user: z.string(),
+  uid: z.number().int().nullable(),
+  host: z.string(),
+  tty: z.string(),
+  shell: z.string(),
+  pid: z.number().int().nullable(),
+  cwd: z.string(),
+  /** Environment name and the signal that made it production (`ENV=production`). */
+  env: z.string().nullable(),
+  signal: z.string().nullable(),
+  /** Redacted command line (never the clear text). */
+  command: z.string().nullable(),
+  /** Rule ids matched and the simple commands they matched. */
+  rules: z.array(z.string()),
+  matched: z.array(z.string()),
+  severity: SeveritySchema.nullable(),
+  decision: DecisionSchema.nullable(),
+  exit: z.number().int().nullable(),
+  durationMs: z.number().nullable(),
+  via: z.enum(['live', 'spool']),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+/** An event as stored: sequence number and chain hash added. */
+export type StoredEvent = AuditEvent & { seq: number; prevHash: string; hash: string };
