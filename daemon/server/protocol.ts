@@ -29,6 +29,11 @@ const Base = {
   token: z.string().max(256).optional(),
 };
 
+/** Set when the line is a statement typed inside a database client under `prodguard wrap`. */
+export const StatementContextSchema = z
+  .object({ dialect: z.enum(['sql', 'redis', 'mongo']), client: z.string().min(1).max(64) })
+  .optional();
+
 /** Evaluate a line before it runs; the daemon records it unless the verdict is `confirm`. */
 export const CheckRequestSchema = z.object({
   ...Base,
@@ -37,6 +42,7 @@ export const CheckRequestSchema = z.object({
   /** Per-session command counter: (session, cmd) makes records idempotent. */
   cmd: z.number().int().nonnegative(),
   line: z.string(),
+  statement: StatementContextSchema,
   cwd: Text(4096).default(''),
   env: EnvSchema,
   /** Client's clock when the line was entered, ms since epoch. */
@@ -50,6 +56,7 @@ export const DecisionRequestSchema = z.object({
   origin: OriginSchema,
   cmd: z.number().int().nonnegative(),
   line: z.string(),
+  statement: StatementContextSchema,
   cwd: Text(4096).default(''),
   env: EnvSchema,
   ts: z.number().nonnegative(),
