@@ -9,48 +9,58 @@ const Action = z.enum(['allow', 'confirm', 'block']);
 
 export const ProductionConfigSchema = z
   .object({
-    /** Variables read in order after PRODGUARD_ENV; the first one set decides. */
     variables: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
       .default([
         'ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV',
         'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV',
-      ]),
-    /** Values (case-insensitive) that mean production. */
-    values: z.array(z.string().min(1)).default(['production', 'prod', 'prd', 'live']),
-    /** Regexes over AWS_PROFILE / the kube context / the terraform workspace / the host name. */
-    awsProfile: z.string().default('(^|[-_.])(prod|production|prd|live)([-_.]|$)'),
-    kubeContext: z.string().default('(^|[-_.:/])(prod|production|prd|live)([-_.:/]|$)'),
-    terraformWorkspace: z.string().default('^(prod|production|prd|live)$'),
-    hostname: z.string().nullable().default(null),
+      ])
+      .describe('Variables read in order after PRODGUARD_ENV; the first one set decides. Add vendor names such as CRONOS_AI_ENVIRONMENT here.'),
+    values: z
+      .array(z.string().min(1))
+      .default(['production', 'prod', 'prd', 'live'])
+      .describe('Values (case-insensitive) that mean production.'),
+    awsProfile: z
+      .string()
+      .default('(^|[-_.])(prod|production|prd|live)([-_.]|$)')
+      .describe('Regex over AWS_PROFILE that means production.'),
+    kubeContext: z
+      .string()
+      .default('(^|[-_.:/])(prod|production|prd|live)([-_.:/]|$)')
+      .describe('Regex over the current kube context (KUBECONFIG or ~/.kube/config).'),
+    terraformWorkspace: z
+      .string()
+      .default('^(prod|production|prd|live)$')
+      .describe('Regex over the terraform workspace (TF_WORKSPACE or .terraform/environment).'),
+    hostname: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Regex over the host name that means production (null: the host name is not a signal).'),
   })
   .strict();
 
 export const AllowEntrySchema = z
   .object({
-    /** Regex over the whole (unredacted) line, or exact command text with `exact`. */
-    pattern: z.string().min(1),
-    exact: z.boolean().default(false),
-    /** Only this rule is allowed by the entry (otherwise any). */
-    rule: z.string().optional(),
-    reason: z.string().min(1),
-    /** ISO date; the entry stops applying after it. */
-    expires: z.string().datetime({ offset: true }).or(z.string().date()).optional(),
+    pattern: z.string().min(1).describe('Regex over the whole (unredacted) line, or exact command text with `exact`.'),
+    exact: z.boolean().default(false).describe('Match the line exactly instead of as a regex.'),
+    rule: z.string().optional().describe('Only this rule is allowed by the entry (otherwise any).'),
+    reason: z.string().min(1).describe('Why the entry exists (shown in the audit trail).'),
+    expires: z.string().datetime({ offset: true }).or(z.string().date()).optional().describe('ISO date; the entry stops applying after it.'),
   })
   .strict();
 
 export const PolicySchema = z
   .object({
-    low: Action.default('allow'),
-    medium: Action.default('confirm'),
-    high: Action.default('confirm'),
-    critical: Action.default('block'),
-    /** "Dry run first": the real line is offered only after its dry run ran recently. */
+    low: Action.default('allow').describe('Action in production for a low-severity match (allow still records it).'),
+    medium: Action.default('confirm').describe('Action for a medium-severity match.'),
+    high: Action.default('confirm').describe('Action for a high-severity match.'),
+    critical: Action.default('block').describe('Action for a critical match: block means it never runs in production.'),
     dryRunFirst: z
       .object({
-        enabled: z.boolean().default(false),
-        minSeverity: SeveritySchema.default('high'),
-        minutes: z.number().int().positive().default(15),
+        enabled: z.boolean().default(false).describe('Offer the real line only after its dry run ran in this session.'),
+        minSeverity: SeveritySchema.default('high').describe('Rules at or above this severity need the dry run first.'),
+        minutes: z.number().int().positive().default(15).describe('How recent the dry run must be.'),
       })
       .strict()
       .prefault({}),
@@ -58,11 +68,10 @@ export const PolicySchema = z
   .strict();
 
 const syslogCommon = {
-  format: z.enum(['rfc5424', 'rfc3164']).default('rfc5424'),
-  facility: z.string().default('authpriv'),
-  appName: z.string().default('prodguard'),
-  /** Bounded disk-backed queue per TCP/TLS target. */
-  queueMax: z.number().int().positive().default(100_000),
+  format: z.enum(['rfc5424', 'rfc3164']).default('rfc5424').describe('Message format.'),
+  facility: z.string().default('authpriv').describe('Syslog facility name.'),
+  appName: z.string().default('prodguard').describe('APP-NAME / TAG of every message.'),
+  queueMax: z.number().int().positive().default(100_000).describe('Bounded disk-backed queue per target; overflow is counted and reported.'),
 };
 const Port = z.number().int().min(1).max(65535);
 
@@ -89,15 +98,12 @@ export const AlertTargetSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i),
     type: z.enum(['slack', 'webhook']),
     url: z.string().url(),
-    /** Standard Webhooks secret (`whsec_` + base64) for type webhook. Never logged. */
-    secret: z.string().optional(),
-    minSeverity: SeveritySchema.default('high'),
+    secret: z.string().optional().describe('Standard Webhooks secret (`whsec_` + base64) for type webhook. Never logged.'),
+    minSeverity: SeveritySchema.default('high').describe('Only matches at or above this severity alert.'),
     events: z.array(AlertEventSchema).default(['confirmed', 'blocked', 'cancelled', 'disabled', 'verify-failed']),
-    /** At most `perMinute` messages; a burst beyond is summarised in one message. */
-    perMinute: z.number().int().positive().default(6),
-    timeoutMs: z.number().int().positive().default(5_000),
-    /** Give up on a message older than this and record that. */
-    maxAgeMinutes: z.number().int().positive().default(24 * 60),
+    perMinute: z.number().int().positive().default(6).describe('At most `perMinute` messages; a burst beyond is summarised in one message.'),
+    timeoutMs: z.number().int().positive().default(5_000).describe('Per-request timeout.'),
+    maxAgeMinutes: z.number().int().positive().default(24 * 60).describe('Give up on a message older than this and record that.'),
   })
   .strict();
 
@@ -115,36 +121,30 @@ export const ConfigSchema = z
     allowlist: z.array(AllowEntrySchema).default([]),
     redact: z
       .object({
-        /** Extra regexes whose matches are replaced before storing or sending. */
-        patterns: z.array(z.string()).default([]),
-        /** Variable names whose values are secret (regex). */
-        variableNames: z.string().default('(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)'),
+        patterns: z.array(z.string()).default([]).describe('Extra regexes whose matches are replaced before storing or sending.'),
+        variableNames: z.string().default('(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)').describe('Variable names whose values are secret (regex).'),
       })
       .strict()
       .prefault({}),
-    prompt: z.object({ marker: z.boolean().default(true) }).strict().prefault({}),
+    prompt: z.object({ marker: z.boolean().default(true).describe('Show [PRODUCTION] in red in the prompt of a production shell.') }).strict().prefault({}),
     wrap: z
       .object({
-        /** `prodguard init` defines psql/mysql/sqlite3/redis-cli/mongosh functions in production. */
-        shellFunctions: z.boolean().default(true),
+        shellFunctions: z.boolean().default(true).describe('`prodguard init` defines psql/mysql/sqlite3/redis-cli/mongosh functions in production.'),
       })
       .strict()
       .prefault({}),
     daemon: z
       .object({
-        /** Loopback TCP port for bash; 0 picks a free one, published in the run directory. */
-        tcpPort: z.number().int().min(0).max(65535).default(0),
-        maxRequestBytes: z.number().int().positive().default(1024 * 1024),
-        /** How long a hook waits for the daemon before falling back to its local check. */
-        hookTimeoutMs: z.number().int().positive().default(2_000),
+        tcpPort: z.number().int().min(0).max(65535).default(0).describe('Loopback TCP port for bash; 0 picks a free one, published in the run directory.'),
+        maxRequestBytes: z.number().int().positive().default(1024 * 1024).describe('Longest request line the daemon accepts.'),
+        hookTimeoutMs: z.number().int().positive().default(2_000).describe('How long a hook waits for the daemon before falling back to its local check.'),
       })
       .strict()
       .prefault({}),
     audit: z
       .object({
-        /** Publish the chain head every N rows or M minutes, whichever comes first. */
-        headEveryRows: z.number().int().positive().default(100),
-        headEveryMinutes: z.number().int().positive().default(10),
+        headEveryRows: z.number().int().positive().default(100).describe('Publish the chain head every N rows or M minutes, whichever comes first.'),
+        headEveryMinutes: z.number().int().positive().default(10).describe('Publish the chain head at least this often (minutes).'),
       })
       .strict()
       .prefault({}),
