@@ -113,8 +113,8 @@ export const ConfigSchema = z
     policy: PolicySchema.prefault({}),
     rules: z
       .object({
-        disabled: z.array(z.string()).default([]),
-        custom: z.array(RuleSchema).default([]),
+        disabled: z.array(z.string()).default([]).describe('Rule ids to switch off (see `prodguard rules list`).'),
+        custom: z.array(RuleSchema).default([]).describe('Extra rules, same shape as the catalog (docs/rules.md); evaluated even without a command keyword.'),
       })
       .strict()
       .prefault({}),
