@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import type { Paths } from '../paths.js';
+
+// A minimal client of the daemon protocol for the CLI (`daemon status`, `wrap`, `doctor`) and the
+// tests: one connection, one request line, one reply line, bounded by a timeout.
+
+export class DaemonUnreachable extends Error {}
+
+export interface RequestOptions {
+  /** `unix` (default, no token) or `tcp` (reads the port and token files unless given). */
+  transport?: 'unix' | 'tcp';
+  timeoutMs?: number;
+  /** TCP only: override the token sent (tests send none or a wrong one with `null`/a string). */
+  token?: string | null;
+}
+
+/** Sends one raw line (newline added) and resolves with the raw reply line. */
+export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptions = {}): Promise<string> {
+  const timeoutMs = opts.timeoutMs ?? 2_000;
+  return new Promise((resolve, reject) => {
+    let socket: Socket;
+    try {
+      socket = opts.transport === 'tcp' ? connect({ host: '127.0.0.1', port: readPort(paths) }) : connect(paths.socket);
+    } catch (err) {
+      return reject(new DaemonUnreachable((err as Error).message));
+    }
+    let buf = '';
+    let settled = false;
+    const done = (err: Error | null, reply?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(reply!);
+    };
+    const timer = setTimeout(() => done(new DaemonUnreachable(`no reply within ${timeoutMs} ms`)), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => {
+      socket.write(line);
+      socket.write('\n');
+    });
+    socket.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl !== -1) done(null, buf.slice(0, nl));
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => done(new DaemonUnreachable(`${err.code ?? err.message} on ${opts.transport === 'tcp' ? 'TCP' : paths.socket}`)));
+    socket.on('close', () => done(buf ? null : new DaemonUnreachable('connection closed without a reply'), buf));
+  });
+}
+
+/** Sends one request object and parses the reply. Adds `v: 1` and, over TCP, the token. */
+export async function requestDaemon(paths: Paths, req: Record<string, unknown>, opts: RequestOptions = {}): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = { v: 1, ...req };
+  if (opts.transport === 'tcp' && !('token' in req)) {
+    const token = opts.token === undefined ? readToken(paths) : opts.token;
+    if (token !== null) body.token = token;
+  }
+  return JSON.parse(await sendLine(paths, JSON.stringify(body), opts)) as Record<string, unknown>;
+}
+
+export function readPort(paths: Paths): number {
+  let text: string;
+  try {
+    text = readFileSync(paths.portFile, 'utf8');
+  } catch {
+    throw new DaemonUnreachable(`no port file at ${paths.portFile}`);
+  }
+  const port = Number.parseInt(text.trim(), 10);
+  if (!(port > 0 && port < 65536)) throw new DaemonUnreachable(`bad port file ${paths.portFile}`);
+  return port;
+}
+
+export function readToken(paths: Paths): string {
+  try {
+    return readFileSync(paths.tokenFile, 'utf8').trim();
+  } catch {
+    throw new DaemonUnreachable(`no token file at ${paths.tokenFile}`);
+  }
+}

@@ -1,0 +1,100 @@
+import { createServer, type Server, type Socket } from 'node:net';
+
+// Newline-delimited request/reply over one stream socket. Transport concerns only: a capped line
+// buffer, a cap on concurrent connections and an idle timeout, so a flood or a slow peer costs the
+// daemon bounded memory and never starves the other shells. What a line means is `handle`'s job.
+
+export type Transport = 'unix' | 'tcp';
+
+export interface LineReply {
+  /** One JSON line, without the newline. */
+  line: string;
+  /** Close the connection after writing (bad token, oversized request). */
+  close?: boolean;
+}
+
+export interface ListenerOptions {
+  transport: Transport;
+  /** Answers one request line. Called in order per connection. */
+  handle: (line: string, transport: Transport) => LineReply | Promise<LineReply>;
+  /** Read at every chunk, so a config reload applies to open connections too. */
+  maxRequestBytes: () => number;
+  /** The reply to a line over the cap (the connection is closed after it). */
+  oversized: () => string;
+  maxConnections: number;
+  idleTimeoutMs: number;
+}
+
+export function createLineServer(opts: ListenerOptions): Server {
+  const server = createServer({ allowHalfOpen: false }, (socket) => serve(socket, opts));
+  server.maxConnections = opts.maxConnections;
+  return server;
+}
+
+function serve(socket: Socket, opts: ListenerOptions): void {
+  socket.setNoDelay?.(true);
+  socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
+  socket.on('error', () => socket.destroy()); // a peer that vanished; nothing to tell anyone
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let stopped = false; // no more reading: over the cap, or a reply asked to close
+  let closed = false; // the closing reply went out
+  // Replies go out in request order even when a later request finishes first.
+  let chain: Promise<void> = Promise.resolve();
+
+  const reply = (r: LineReply): void => {
+    if (socket.destroyed) return;
+    socket.write(`${r.line}\n`);
+    if (r.close) {
+      closed = stopped = true;
+      socket.end();
+    }
+  };
+  const submit = (line: string): void => {
+    chain = chain.then(async () => {
+      if (closed) return;
+      let r: LineReply;
+      try {
+        r = await opts.handle(line, opts.transport);
+      } catch {
+        r = { line: '{"v":1,"ok":false,"error":"internal error"}' };
+      }
+      reply(r);
+    });
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (stopped) return;
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      start = nl + 1;
+      if (pendingBytes + piece.length > opts.maxRequestBytes()) return tooBig();
+      const line = pending.length ? Buffer.concat([...pending, piece]).toString('utf8') : piece.toString('utf8');
+      pending = [];
+      pendingBytes = 0;
+      if (line.trim() !== '') submit(line);
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      pendingBytes += rest.length;
+      if (pendingBytes > opts.maxRequestBytes()) return tooBig();
+      pending.push(rest);
+    }
+  });
+  // A last request without its newline still counts when the peer half-closes.
+  socket.on('end', () => {
+    if (!stopped && pendingBytes > 0) submit(Buffer.concat(pending).toString('utf8'));
+    pending = [];
+    chain = chain.then(() => {
+      if (!socket.destroyed) socket.end();
+    });
+  });
+
+  function tooBig(): void {
+    pending = [];
+    pendingBytes = 0;
+    stopped = true;
+    chain = chain.then(() => reply({ line: opts.oversized(), close: true }));
+  }
+}

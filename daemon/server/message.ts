@@ -1,0 +1,25 @@
+import type { Verdict } from '../engine/verdict/schema.js';
+
+// The ready-to-print text a hook shows for `confirm` and `block`: what matched, why, and what to
+// do instead. Plain text (no colour codes): the hook decides how to style it. Empty for allow.
+
+const MAX_SHOWN = 5;
+const clip = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
+
+export function verdictMessage(v: Verdict): string {
+  if (v.verdict === 'allow') return '';
+  const where = v.production.active ? ` in ${v.production.env ?? 'production'}${v.production.signal ? ` (${v.production.signal})` : ''}` : '';
+  const head = v.verdict === 'block'
+    ? `prodguard: BLOCKED${where}: this line is never run here.`
+    : `prodguard: this line needs confirmation${where}.`;
+  const out = [head];
+  for (const m of v.matches.slice(0, MAX_SHOWN)) {
+    out.push(`  ${m.severity.toUpperCase()} ${m.rule}: ${m.reason}`);
+    out.push(`    matched: ${clip(m.command)}`);
+    if (m.alternative) out.push(`    instead: ${clip(m.alternative)}`);
+  }
+  if (v.matches.length > MAX_SHOWN) out.push(`  ... and ${v.matches.length - MAX_SHOWN} more match(es)`);
+  for (const p of v.problems.slice(0, 3)) out.push(`  note: ${clip(p)}`);
+  if (v.verdict === 'confirm' && v.confirm) out.push(`Type "${v.confirm}" to run it (or prefix DRY_RUN=1 for a dry run).`);
+  return out.join('\n');
+}

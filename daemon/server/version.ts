@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+
+// The package version, read once from package.json (two levels up from dist/daemon/server, one
+// more from the sources when vitest runs the TypeScript directly).
+
+let cached: string | null = null;
+
+export function packageVersion(): string {
+  if (cached) return cached;
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'prodguard' && pkg.version) return (cached = pkg.version);
+    } catch {
+      /* try the next candidate */
+    }
+  }
+  return (cached = '0.0.0');
+}
