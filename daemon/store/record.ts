@@ -36,6 +36,11 @@ export const AuditEventSchema = z.object({
   exit: z.number().int().nullable(),
   durationMs: z.number().nullable(),
   via: z.enum(['live', 'spool']),
+  /**
+   * Checkpoint events only (written by `prodguard prune`): seq and hash of the last pruned row,
+   * so `verify` can start the chain at the first row that is left.
+   */
+  anchor: z.object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) }).nullable().optional(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 

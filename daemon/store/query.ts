@@ -1,0 +1,80 @@
+import { SEVERITY_ORDER } from '../engine/rules/schema.js';
+import type { LogFilter } from './types.js';
+
+// LogFilter -> one SQL statement with bound parameters. User text never reaches the SQL text;
+// it is bound, and search words are quoted into FTS5 phrases.
+
+export const DEFAULT_LIMIT = 50;
+
+/** Columns of a log row: the decided event `e` with its `result` event `r` joined in. */
+const LOG_SELECT = `
+SELECT e.seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd,
+       e.env, e.signal, e.command, e.rules, e.matched, e.severity, e.decision, e.via,
+       r.ts AS end_ts, coalesce(r.exit, e.exit) AS exit, coalesce(r.duration_ms, e.duration_ms) AS duration_ms
+FROM events e
+LEFT JOIN events r ON r.session = e.session AND r.cmd = e.cmd AND r.kind = 'result' AND e.kind IN ('command', 'statement')`;
+
+/**
+ * Quotes each whitespace-separated word as an FTS5 phrase ("" doubles a quote), so operators,
+ * column filters and punctuation in user text are plain text. All words must appear.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  if (!words.length) return null;
+  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
+}
+
+export interface Built {
+  sql: string;
+  params: unknown[];
+}
+
+export function buildLogQuery(f: LogFilter): Built {
+  const where: string[] = ["e.kind <> 'result'"];
+  const params: unknown[] = [];
+  const limit = f.limit ?? DEFAULT_LIMIT;
+  const dir = f.reverse ? 'ASC' : 'DESC';
+  if (f.since !== undefined) where.push('e.ts >= ?'), params.push(f.since);
+  if (f.until !== undefined) where.push('e.ts < ?'), params.push(f.until);
+  if (f.user !== undefined) where.push('e.user = ?'), params.push(f.user);
+  if (f.host !== undefined) where.push('e.host = ?'), params.push(f.host);
+  if (f.session !== undefined) where.push('e.session = ?'), params.push(f.session);
+  if (f.cwd !== undefined) {
+    // A directory and everything below it: '0' is the character after '/', so the range
+    // [d + '/', d + '0') is exactly "starts with d/" and walks the cwd index.
+    const d = f.cwd.replace(/\/+$/, '');
+    where.push('(e.cwd = ? OR (e.cwd >= ? AND e.cwd < ?))');
+    params.push(d || '/', d + '/', d + '0');
+  }
+  if (f.severity !== undefined) where.push('e.sev_rank >= ?'), params.push(SEVERITY_ORDER.indexOf(f.severity) + 1);
+  if (f.decision?.length) where.push(`e.decision IN (${f.decision.map(() => '?').join(', ')})`), params.push(...f.decision);
+  if (f.rule !== undefined) where.push('e.seq IN (SELECT seq FROM event_rules WHERE rule = ?)'), params.push(f.rule);
+  if (f.exit !== undefined) where.push('coalesce(r.exit, e.exit) = ?'), params.push(f.exit);
+  if (f.failed) where.push('coalesce(r.exit, e.exit) <> 0');
+  if (f.afterSeq !== undefined) where.push('e.seq > ?'), params.push(f.afterSeq);
+  if (f.search !== undefined) {
+    const q = ftsQuery(f.search);
+    if (q === null) where.push('0');
+    else {
+      // Search alone: let FTS pick the newest n rowids (0.3 ms on 1M rows, design notes);
+      // combined with other filters the subquery cannot be cut short before they apply.
+      const alone = where.length === 1;
+      where.push(`e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?${alone ? ` ORDER BY rowid ${dir} LIMIT ?` : ''})`);
+      params.push(q);
+      if (alone) params.push(limit);
+    }
+  }
+  params.push(limit);
+  return { sql: `${LOG_SELECT}\nWHERE ${where.join(' AND ')}\nORDER BY e.seq ${dir}\nLIMIT ?`, params };
+}
+
+export const DECIDED = "kind IN ('command', 'statement')";
+
+/** WHERE clause over events of some kinds (default: decided ones) in a time window. */
+export function buildWindow(since?: number, until?: number, kinds = DECIDED): Built {
+  const where = [kinds];
+  const params: unknown[] = [];
+  if (since !== undefined) where.push('ts >= ?'), params.push(since);
+  if (until !== undefined) where.push('ts < ?'), params.push(until);
+  return { sql: where.join(' AND '), params };
+}

@@ -1,0 +1,129 @@
+import type { AuditEvent } from './record.js';
+import type { LogRow } from './types.js';
+
+// Conversions between events and SQLite rows, in one place so the hash that verify recomputes
+// reads exactly the fields append wrote.
+
+export interface EventRow {
+  seq: number;
+  kind: AuditEvent['kind'];
+  ts: number;
+  session: string;
+  cmd: number | null;
+  user: string;
+  uid: number | null;
+  host: string;
+  tty: string;
+  shell: string;
+  pid: number | null;
+  cwd: string;
+  env: string | null;
+  signal: string | null;
+  command: string | null;
+  rules: string;
+  matched: string;
+  severity: AuditEvent['severity'];
+  decision: AuditEvent['decision'];
+  exit: number | null;
+  duration_ms: number | null;
+  via: AuditEvent['via'];
+  anchor_seq: number | null;
+  anchor_hash: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export const INSERT_SQL = `INSERT INTO events (seq, kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env,
+  signal, command, rules, matched, severity, decision, exit, duration_ms, via, anchor_seq, anchor_hash, prev_hash, hash)
+VALUES (@seq, @kind, @ts, @session, @cmd, @user, @uid, @host, @tty, @shell, @pid, @cwd, @env,
+  @signal, @command, @rules, @matched, @severity, @decision, @exit, @duration_ms, @via, @anchor_seq, @anchor_hash, @prev_hash, @hash)
+ON CONFLICT DO NOTHING`;
+
+export function eventToRow(e: AuditEvent, seq: number, prevHash: string, hash: string): EventRow {
+  return {
+    seq,
+    kind: e.kind,
+    ts: e.ts,
+    session: e.session,
+    cmd: e.cmd,
+    user: e.user,
+    uid: e.uid,
+    host: e.host,
+    tty: e.tty,
+    shell: e.shell,
+    pid: e.pid,
+    cwd: e.cwd,
+    env: e.env,
+    signal: e.signal,
+    command: e.command,
+    rules: JSON.stringify(e.rules),
+    matched: JSON.stringify(e.matched),
+    severity: e.severity,
+    decision: e.decision,
+    exit: e.exit,
+    duration_ms: e.durationMs,
+    via: e.via,
+    anchor_seq: e.anchor?.seq ?? null,
+    anchor_hash: e.anchor?.hash ?? null,
+    prev_hash: prevHash,
+    hash,
+  };
+}
+
+export function rowToEvent(r: EventRow): AuditEvent {
+  return {
+    kind: r.kind,
+    ts: r.ts,
+    session: r.session,
+    cmd: r.cmd,
+    user: r.user,
+    uid: r.uid,
+    host: r.host,
+    tty: r.tty,
+    shell: r.shell,
+    pid: r.pid,
+    cwd: r.cwd,
+    env: r.env,
+    signal: r.signal,
+    command: r.command,
+    rules: JSON.parse(r.rules) as string[],
+    matched: JSON.parse(r.matched) as string[],
+    severity: r.severity,
+    decision: r.decision,
+    exit: r.exit,
+    durationMs: r.duration_ms,
+    via: r.via,
+    anchor: r.anchor_seq === null || r.anchor_hash === null ? null : { seq: r.anchor_seq, hash: r.anchor_hash },
+  };
+}
+
+/** A row of the log query (see query.ts LOG_SELECT). */
+export type LogQueryRow = Omit<EventRow, 'anchor_seq' | 'anchor_hash' | 'prev_hash' | 'hash'> & { end_ts: number | null };
+
+export function toLogRow(r: LogQueryRow): LogRow {
+  return {
+    seq: r.seq,
+    kind: r.kind,
+    ts: r.ts,
+    endTs: r.end_ts,
+    durationMs: r.duration_ms,
+    exit: r.exit,
+    session: r.session,
+    cmd: r.cmd,
+    user: r.user,
+    uid: r.uid,
+    host: r.host,
+    tty: r.tty,
+    shell: r.shell,
+    pid: r.pid,
+    cwd: r.cwd,
+    env: r.env,
+    signal: r.signal,
+    command: r.command,
+    rules: JSON.parse(r.rules) as string[],
+    matched: JSON.parse(r.matched) as string[],
+    severity: r.severity,
+    decision: r.decision,
+    via: r.via,
+  };
+}

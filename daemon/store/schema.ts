@@ -1,0 +1,100 @@
+import type Database from 'better-sqlite3';
+
+// The audit database schema, as an ordered list of migrations. PRAGMA user_version holds how many
+// have run; opening read-write runs the missing ones in one transaction. Never edit a released
+// migration: append a new one.
+
+const V1 = `
+CREATE TABLE events (
+  seq         INTEGER PRIMARY KEY,   -- position in the chain (not hashed; see chain.ts)
+  kind        TEXT    NOT NULL,
+  ts          INTEGER NOT NULL,      -- ms since epoch
+  session     TEXT    NOT NULL,
+  cmd         INTEGER,
+  user        TEXT    NOT NULL,
+  uid         INTEGER,
+  host        TEXT    NOT NULL,
+  tty         TEXT    NOT NULL,
+  shell       TEXT    NOT NULL,
+  pid         INTEGER,
+  cwd         TEXT    NOT NULL,
+  env         TEXT,
+  signal      TEXT,
+  command     TEXT,                  -- already redacted by the engine
+  rules       TEXT    NOT NULL,      -- JSON array
+  matched     TEXT    NOT NULL,      -- JSON array
+  severity    TEXT,
+  decision    TEXT,
+  exit        INTEGER,
+  duration_ms REAL,
+  via         TEXT    NOT NULL,
+  anchor_seq  INTEGER,               -- checkpoint rows: last pruned row
+  anchor_hash TEXT,
+  prev_hash   TEXT    NOT NULL,
+  hash        TEXT    NOT NULL,
+  sev_rank    INTEGER GENERATED ALWAYS AS (
+    CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4 END
+  ) VIRTUAL
+);
+
+-- Idempotency: a record replayed from a hook's spool or re-sent after a crash is stored once.
+CREATE UNIQUE INDEX events_once ON events (session, cmd, kind) WHERE cmd IS NOT NULL;
+CREATE UNIQUE INDEX events_session_once ON events (session, kind) WHERE kind IN ('session-start', 'session-end');
+
+-- One index per \`prodguard log\` filter. SQLite appends the rowid (seq) to each, so an equality
+-- filter walks its index already in seq order and ORDER BY seq DESC LIMIT n stops early.
+CREATE INDEX events_ts ON events (ts);
+CREATE INDEX events_user ON events (user);
+CREATE INDEX events_host ON events (host);
+CREATE INDEX events_cwd ON events (cwd);
+CREATE INDEX events_decision ON events (decision);
+CREATE INDEX events_sev ON events (sev_rank);
+CREATE INDEX events_exit ON events (exit) WHERE kind = 'result';
+
+-- Rule ids, one row each, so --rule is an index lookup rather than a JSON scan.
+CREATE TABLE event_rules (rule TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (rule, seq)) WITHOUT ROWID;
+
+-- Full-text search over the redacted command (external content: the text is stored once).
+CREATE VIRTUAL TABLE events_fts USING fts5(command, content='events', content_rowid='seq');
+
+-- Set to the highest seq prune may delete, inside prune's transaction only.
+CREATE TABLE prune_guard (id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER);
+INSERT INTO prune_guard (id, upto) VALUES (1, NULL);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+WHEN OLD.seq > coalesce((SELECT upto FROM prune_guard WHERE id = 1), 0)
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only; use prodguard prune'); END;
+
+CREATE TRIGGER events_ai AFTER INSERT ON events
+BEGIN
+  INSERT INTO events_fts (rowid, command) SELECT NEW.seq, NEW.command WHERE NEW.command IS NOT NULL;
+  INSERT INTO event_rules (rule, seq) SELECT DISTINCT value, NEW.seq FROM json_each(NEW.rules);
+END;
+
+CREATE TRIGGER events_ad AFTER DELETE ON events
+BEGIN
+  INSERT INTO events_fts (events_fts, rowid, command) SELECT 'delete', OLD.seq, OLD.command WHERE OLD.command IS NOT NULL;
+  DELETE FROM event_rules WHERE seq = OLD.seq AND rule IN (SELECT value FROM json_each(OLD.rules));
+END;
+`;
+
+export const MIGRATIONS: readonly string[] = [V1];
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Runs the migrations the database has not seen yet. */
+export function migrate(db: Database.Database): void {
+  if (schemaVersion(db) >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const have = schemaVersion(db);
+    for (let v = have; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
