@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { ConfigSchema, type Config } from './schema.js';
+import type { Paths } from '../paths.js';
+
+// Reads and validates the one config file. Every failure becomes a ConfigError whose message is
+// ONE line naming the file, the field and what was expected: users see it as is, never a stack.
+
+/** Exit code of an invalid config (EXIT.CONFIG in cli/exit-codes.ts; daemon code never imports cli). */
+const EXIT_CONFIG = 7;
+
+export class ConfigError extends Error {
+  readonly exitCode = EXIT_CONFIG;
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly expected: string,
+  ) {
+    super(`config ${file}: ${field ? `${field}: ` : ''}${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultConfig(): Config {
+  return ConfigSchema.parse({});
+}
+
+/** Missing file -> defaults. Unreadable, invalid JSON or invalid schema -> ConfigError. */
+export function loadConfig(paths: Pick<Paths, 'configFile'>): Config {
+  let text: string;
+  try {
+    text = readFileSync(paths.configFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
+    throw new ConfigError(paths.configFile, '', `cannot read: ${(err as Error).message}`);
+  }
+  return parseConfig(text, paths.configFile);
+}
+
+export function parseConfig(text: string, file: string): Config {
+  let raw: unknown;
+  try {
+    raw = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, '', `invalid JSON (${(err as Error).message}); the config is one JSON object`);
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(file, fieldPath(issue.path), describeIssue(issue, valueAt(raw, issue.path)));
+  }
+  checkRegexes(parsed.data, file);
+  return parsed.data;
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(top level)';
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, got: unknown): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `expected one of ${issue.values.map(String).join('|')}, got ${show(got)}`;
+    case 'invalid_type':
+      return `expected ${issue.expected}, got ${got === undefined ? 'nothing' : Array.isArray(got) ? 'array' : got === null ? 'null' : typeof got}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling against docs/configuration.md)`;
+    case 'too_small':
+      return `expected ${issue.origin === 'string' ? 'a non-empty string' : issue.origin === 'array' ? `at least ${String(issue.minimum)} item(s)` : `a value >= ${String(issue.minimum)}`}, got ${show(got)}`;
+    case 'too_big':
+      return `expected a value <= ${String(issue.maximum)}, got ${show(got)}`;
+    case 'invalid_format':
+      return `expected ${issue.format === 'regex' ? `text matching ${String((issue as { pattern?: string }).pattern ?? 'the required pattern')}` : `a valid ${issue.format}`}, got ${show(got)}`;
+    case 'invalid_union':
+      return `expected ${issue.path.length ? 'a valid entry' : 'a valid value'} (${issue.message}), got ${show(got)}`;
+    default:
+      return `${issue.message}, got ${show(got)}`;
+  }
+}
+
+/** Regexes are strings in the schema; compile each once here so a bad one is a config error. */
+function checkRegexes(config: Config, file: string): void {
+  const check = (field: string, source: string | null | undefined): void => {
+    if (source == null) return;
+    try {
+      new RegExp(source, 'i');
+    } catch (err) {
+      throw new ConfigError(file, field, `invalid regular expression ${show(source)}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    }
+  };
+  const p = config.production;
+  check('production.awsProfile', p.awsProfile);
+  check('production.kubeContext', p.kubeContext);
+  check('production.terraformWorkspace', p.terraformWorkspace);
+  check('production.hostname', p.hostname);
+  check('redact.variableNames', config.redact.variableNames);
+  config.redact.patterns.forEach((s, i) => check(`redact.patterns[${i}]`, s));
+  config.allowlist.forEach((e, i) => {
+    if (!e.exact) check(`allowlist[${i}].pattern`, e.pattern);
+  });
+  config.rules.custom.forEach((r, i) => {
+    for (const key of ['args', 'notArgs', 'statement', 'envRef'] as const) check(`rules.custom[${i}].match.${key}`, r.match[key]);
+  });
+}

@@ -1,0 +1,58 @@
+import type { Config } from '../config/schema.js';
+import { parseLine } from './parse/index.js';
+import type { ParsedLine, Statement } from './parse/types.js';
+import { splitStatements } from './sql/split.js';
+import type { Rule } from './rules/schema.js';
+import { createEvaluator, type Analysis, type EvaluatorOptions } from './verdict/evaluate.js';
+import type { Verdict } from './verdict/schema.js';
+
+// The engine: one command line (or one statement typed inside a database client) and the
+// environment it runs in -> a verdict. createEngine does all config-dependent work once; the
+// daemon keeps one engine per loaded config.
+
+export { detectProduction } from './production/index.js';
+export { redact } from './redact/index.js';
+export type { Verdict, MatchResult, Production } from './verdict/schema.js';
+export type { Analysis, HitReport } from './verdict/evaluate.js';
+
+export interface EngineInput {
+  line: string;
+  env: Record<string, string | undefined>;
+  cwd?: string;
+  /** Set when `line` was typed inside a database client under `prodguard wrap`. */
+  statement?: { dialect: Statement['dialect']; client: string };
+}
+
+export interface Engine {
+  /** The rules in effect: catalog and custom rules minus disabled ones, plus the engine's own. */
+  rules: Rule[];
+  evaluate(input: EngineInput): Verdict;
+  /** The verdict with the parse and every match's reasons, for `prodguard explain`. */
+  explain(input: EngineInput): Analysis;
+}
+
+export type EngineOptions = EvaluatorOptions;
+
+export function createEngine(config: Config, opts: EngineOptions = {}): Engine {
+  const evaluator = createEvaluator(config, opts);
+  const explain = (input: EngineInput): Analysis => evaluator.analyze(input, parse(input));
+  return { rules: evaluator.rules, explain, evaluate: (input) => explain(input).verdict };
+}
+
+function parse(input: EngineInput): ParsedLine {
+  if (input.statement) {
+    const { dialect, client } = input.statement;
+    try {
+      const statements = splitStatements(input.line, dialect).map((text): Statement => ({ dialect, client, text, command: -1 }));
+      return { commands: [], statements, problems: [] };
+    } catch (err) {
+      return { commands: [], statements: [], problems: [`statement splitter failed: ${(err as Error).message}`] };
+    }
+  }
+  try {
+    return parseLine(input.line);
+  } catch (err) {
+    // The parser promises not to throw; if it does, the line fails closed when it looks destructive.
+    return { commands: [], statements: [], problems: [`parser failed: ${(err as Error).message}`] };
+  }
+}

@@ -1,0 +1,143 @@
+import type { SimpleCommand, Statement } from '../parse/types.js';
+import { argView, envRefs, findFlag, flagValue, type ArgView } from './args.js';
+import type { CompiledRule } from './compile.js';
+
+// The matcher. Command names are the prefilter: rules are indexed by program name in a Map, so a
+// command is only tested against the rules that name it. Rules WITHOUT a command keyword
+// (environment-reference rules) are tested against every command, and statement rules against
+// every statement: nothing is silently skipped (dcg's custom packs without keywords were).
+
+export interface Hit {
+  compiled: CompiledRule;
+  kind: 'command' | 'statement';
+  /** Index into ParsedLine.commands or ParsedLine.statements. */
+  index: number;
+  /** The simple command or statement as written. */
+  text: string;
+  /** What the rule's target extracted, unprocessed (a path stays a path); null when nothing. */
+  target: string | null;
+  /** Which conditions held, for `prodguard explain`. */
+  why: string[];
+}
+
+export class RuleIndex {
+  private readonly byName = new Map<string, CompiledRule[]>();
+  private readonly globs: CompiledRule[] = [];
+  /** Command-level rules without a command keyword: always evaluated. */
+  private readonly keywordless: CompiledRule[] = [];
+  private readonly statements: CompiledRule[] = [];
+
+  constructor(readonly rules: CompiledRule[]) {
+    for (const r of rules) {
+      if (r.statement) {
+        this.statements.push(r);
+        continue;
+      }
+      if (!r.names.length && !r.globs.length) {
+        this.keywordless.push(r);
+        continue;
+      }
+      for (const n of r.names) {
+        const list = this.byName.get(n);
+        if (list) list.push(r);
+        else this.byName.set(n, [r]);
+      }
+      if (r.globs.length) this.globs.push(r);
+    }
+  }
+
+  matchCommand(cmd: SimpleCommand, index: number): Hit[] {
+    const hits: Hit[] = [];
+    let view: ArgView | null = null;
+    const test = (r: CompiledRule): void => {
+      view ??= argView(cmd);
+      const hit = testCommand(r, cmd, view, index);
+      if (hit) hits.push(hit);
+    };
+    for (const r of this.byName.get(cmd.name) ?? []) test(r);
+    for (const r of this.globs) if (r.globs.some((g) => cmd.name.startsWith(g))) test(r);
+    for (const r of this.keywordless) test(r);
+    return hits;
+  }
+
+  matchStatement(st: Statement, index: number): Hit[] {
+    const hits: Hit[] = [];
+    for (const r of this.statements) {
+      if (r.dialects && !r.dialects.has(st.dialect)) continue;
+      if ((r.names.length || r.globs.length) && !r.names.includes(st.client) && !r.globs.some((g) => st.client.startsWith(g))) continue;
+      const m = r.statement!.exec(st.text);
+      if (!m) continue;
+      const t = r.rule.target;
+      let target: string | null = null;
+      if (t?.from === 'capture') target = m[1] ?? null;
+      else if (t?.from === 'lastArg') target = st.text.split(/\s+/).pop() ?? null;
+      hits.push({ compiled: r, kind: 'statement', index, text: st.text, target: cleanName(target), why: [`${st.dialect} statement matches /${r.statement!.source}/`] });
+    }
+    return hits;
+  }
+}
+
+function testCommand(r: CompiledRule, cmd: SimpleCommand, view: ArgView, index: number): Hit | null {
+  const why: string[] = [];
+  if (r.names.length || r.globs.length) why.push(`command ${cmd.name}`);
+  if (r.sub) {
+    for (let i = 0; i < r.sub.length; i++) {
+      const word = view.positionals[i]?.toLowerCase();
+      if (word === undefined || !r.sub[i]!.some((alt) => alt === '*' || alt === word)) return null;
+    }
+    why.push(`subcommand ${view.positionals.slice(0, r.sub.length).join(' ')}`);
+  }
+  for (const alt of r.all) {
+    const f = findFlag(view, alt, r.bundled);
+    if (!f) return null;
+    why.push(`flag ${f}`);
+  }
+  if (r.any.length) {
+    let found: string | null = null;
+    for (const alt of r.any) if ((found = findFlag(view, alt, r.bundled))) break;
+    if (!found) return null;
+    why.push(`flag ${found}`);
+  }
+  for (const alt of r.none) if (findFlag(view, alt, r.bundled)) return null;
+  if (r.none.length) why.push(`none of ${r.rule.match.none!.join(', ')}`);
+  let argsMatch: RegExpExecArray | null = null;
+  if (r.args) {
+    argsMatch = r.args.exec(view.joined);
+    if (!argsMatch) return null;
+    why.push(`arguments match /${r.args.source}/`);
+  }
+  if (r.notArgs) {
+    if (r.notArgs.test(view.joined)) return null;
+    why.push(`arguments do not match /${r.notArgs.source}/`);
+  }
+  if (r.envRef) {
+    const ref = envRefs(cmd).find((name) => r.envRef!.test(name));
+    if (!ref) return null;
+    why.push(`references $${ref}`);
+  }
+  return { compiled: r, kind: 'command', index, text: cmd.source, target: extractTarget(r, view, argsMatch), why };
+}
+
+function extractTarget(r: CompiledRule, view: ArgView, argsMatch: RegExpExecArray | null): string | null {
+  const t = r.rule.target;
+  if (!t) return null;
+  switch (t.from) {
+    case 'lastArg':
+      return view.positionals.at(-1) ?? null;
+    case 'positional':
+      return view.positionals[(r.sub?.length ?? 0) + (t.index ?? 0)] ?? null;
+    case 'flag':
+      return r.targetFlag ? flagValue(view, r.targetFlag) : null;
+    case 'capture':
+      return cleanName(argsMatch?.[1] ?? null);
+    case 'host':
+      return null;
+  }
+}
+
+/** `"users";` -> users, `[dbo].[t]` -> dbo.t: the name a person would type. */
+function cleanName(s: string | null): string | null {
+  if (s == null) return null;
+  const out = s.replace(/[`"'[\]();,]/g, '').trim();
+  return out || null;
+}

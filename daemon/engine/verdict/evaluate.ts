@@ -1,0 +1,174 @@
+import type { Config } from '../../config/schema.js';
+import type { ParsedLine, SimpleCommand } from '../parse/types.js';
+import { loadCatalog } from '../rules/catalog/index.js';
+import { compileRule, type CompiledRule } from '../rules/compile.js';
+import { DESTRUCTIVE_LOOKING, DYNAMIC_COMMAND, ENGINE_RULES, UNPARSABLE } from '../rules/engine-rules.js';
+import { RuleIndex, type Hit } from '../rules/match.js';
+import type { Rule } from '../rules/schema.js';
+import { createProductionDetector, shortHostname } from '../production/index.js';
+import { createRedactor } from '../redact/index.js';
+import { actionFor, compileAllowlist, maxAction, maxSeverity, phraseFor, severityRank, type Action } from './decide.js';
+import { isDryRun } from './dryrun.js';
+import type { MatchResult, Verdict } from './schema.js';
+
+// From a parsed line to a verdict. Everything that depends only on the config (rule index,
+// policy, allowlist, redaction and production regexes) is built once in createEvaluator; the
+// per-line work is the matching itself.
+
+export interface EvaluateInput {
+  line: string;
+  env: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export interface EvaluatorOptions {
+  hostname?: string;
+  /** Clock for allowlist expiry (tests). */
+  now?: () => number;
+  /** false: only config's custom rules (tests of matcher semantics). */
+  catalog?: boolean;
+}
+
+/** One match with how the engine treated it, for `prodguard explain`. */
+export interface HitReport {
+  result: MatchResult;
+  kind: Hit['kind'];
+  /** Index into parsed.commands / parsed.statements; -1 for the whole line. */
+  index: number;
+  why: string[];
+  action: Action;
+  dryRun: boolean;
+  allowlisted: boolean;
+}
+
+export interface Analysis {
+  parsed: ParsedLine;
+  hits: HitReport[];
+  verdict: Verdict;
+}
+
+export interface Evaluator {
+  rules: Rule[];
+  analyze(input: EvaluateInput, parsed: ParsedLine): Analysis;
+}
+
+/** Longest command text kept in a match (a 1 MB line must not be copied into every match). */
+const MAX_COMMAND_TEXT = 512;
+const clip = (s: string): string => (s.length > MAX_COMMAND_TEXT ? `${s.slice(0, MAX_COMMAND_TEXT)}...` : s);
+const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Evaluator {
+  const disabled = new Set(config.rules.disabled);
+  const customIds = new Set(config.rules.custom.map((r) => r.id));
+  const catalog = opts.catalog === false ? { compiled: [] } : loadCatalog();
+  // A custom rule with a catalog rule's id replaces it: that is how a user tunes a built-in rule.
+  const compiled: CompiledRule[] = [
+    ...catalog.compiled.filter((c) => !customIds.has(c.rule.id)),
+    ...config.rules.custom.map((r, i) => compileRule(r, `config rules.custom[${i}]`)),
+  ].filter((c) => !disabled.has(c.rule.id));
+  const index = new RuleIndex(compiled);
+  const dynamicRule = disabled.has(DYNAMIC_COMMAND.id) ? null : compileRule(DYNAMIC_COMMAND, 'engine');
+  const unparsableRule = disabled.has(UNPARSABLE.id) ? null : compileRule(UNPARSABLE, 'engine');
+  const rules = [...compiled.map((c) => c.rule), ...ENGINE_RULES.filter((r) => !disabled.has(r.id))];
+
+  const detect = createProductionDetector(config);
+  const redact = createRedactor(config);
+  const allowlist = compileAllowlist(config.allowlist);
+  const host = opts.hostname ?? shortHostname();
+  const now = opts.now ?? Date.now;
+
+  function engineHits(input: EvaluateInput, parsed: ParsedLine): Hit[] {
+    const hits: Hit[] = [];
+    if (dynamicRule) {
+      parsed.commands.forEach((cmd, i) => {
+        if (cmd.dynamicName && DESTRUCTIVE_LOOKING.test(cmd.source || cmd.argv.join(' '))) {
+          hits.push({ compiled: dynamicRule, kind: 'command', index: i, text: cmd.source, target: null, why: [`program name ${JSON.stringify(cmd.argv[0] ?? '')} is computed at run time`, 'its text looks destructive'] });
+        }
+      });
+    }
+    if (unparsableRule && parsed.problems.length && DESTRUCTIVE_LOOKING.test(input.line)) {
+      hits.push({ compiled: unparsableRule, kind: 'command', index: -1, text: input.line, target: null, why: [`parse problem: ${parsed.problems[0]}`, 'the line looks destructive'] });
+    }
+    return hits;
+  }
+
+  function analyze(input: EvaluateInput, parsed: ParsedLine): Analysis {
+    const hits: Hit[] = [];
+    parsed.commands.forEach((cmd, i) => hits.push(...index.matchCommand(cmd, i)));
+    parsed.statements.forEach((st, i) => hits.push(...index.matchStatement(st, i)));
+    hits.push(...engineHits(input, parsed));
+
+    const production = detect(input.env, { cwd: input.cwd, hostname: host });
+    const isDisabled = truthy(input.env.PRODGUARD_DISABLE);
+    const dryCache = new Map<SimpleCommand, boolean>();
+    const dry = (cmd: SimpleCommand | undefined): boolean => {
+      if (!cmd) return false;
+      let d = dryCache.get(cmd);
+      if (d === undefined) dryCache.set(cmd, (d = isDryRun(cmd)));
+      return d;
+    };
+    const t = now();
+    const activeAllow = allowlist.filter((a) => a.expiresAt >= t && a.test(input.line));
+
+    let severity: Verdict['severity'] = null;
+    let verdict = 'allow' as Action;
+    let allowlisted: string | null = null;
+    let best = null as { rank: number; phrase: string } | null;
+    const reports: HitReport[] = hits.map((h) => {
+      const rule = h.compiled.rule;
+      const cmd = h.kind === 'command' ? parsed.commands[h.index] : parsed.commands[parsed.statements[h.index]?.command ?? -1];
+      const hitDry = dry(cmd);
+      const allow = activeAllow.find((a) => !a.entry.rule || a.entry.rule === rule.id);
+      if (allow) allowlisted ??= allow.label;
+      const target = h.target === null ? null : redact(h.target);
+      const phrase = phraseFor(target, rule.target?.kind, input.cwd, host);
+      const action = actionFor(rule, config.policy);
+      severity = maxSeverity(severity, rule.severity);
+      if (!hitDry && !allow) {
+        verdict = maxAction(verdict, action);
+        // The line's phrase: the most specific target, from the most severe match that has one.
+        const rank = severityRank(rule.severity) * 2 + (phrase !== host ? 1 : 0);
+        if (action === 'confirm' && (!best || rank > best.rank)) best = { rank, phrase };
+      }
+      return {
+        result: {
+          rule: rule.id,
+          domain: rule.domain,
+          severity: rule.severity,
+          reason: rule.reason,
+          target,
+          confirm: phrase,
+          alternative: rule.alternative,
+          command: clip(redact(h.text)),
+        },
+        kind: h.kind,
+        index: h.index,
+        why: h.why,
+        action,
+        dryRun: hitDry,
+        allowlisted: !!allow,
+      };
+    });
+
+    const dryRun = parsed.commands.some((c) => dry(c)) && reports.every((r) => r.dryRun || r.allowlisted);
+    if (!production.active || isDisabled) verdict = 'allow';
+    return {
+      parsed,
+      hits: reports,
+      verdict: {
+        verdict,
+        severity,
+        production,
+        disabled: isDisabled,
+        dryRun,
+        redacted: redact(input.line),
+        confirm: verdict === 'confirm' ? (best?.phrase ?? host) : null,
+        matches: reports.map((r) => r.result),
+        allowlisted,
+        problems: parsed.problems,
+      },
+    };
+  }
+
+  return { rules, analyze };
+}
