@@ -1,0 +1,90 @@
+import { SEVERITY_ORDER, type Severity } from '../../engine/rules/schema.js';
+import type { AlertTarget } from '../../config/schema.js';
+import type { Decision, StoredEvent } from '../../store/record.js';
+import type { z } from 'zod';
+import type { AlertEventSchema } from '../../config/schema.js';
+
+// What an alert is about, stored as JSON in the outbox and rendered per target type at send time
+// (so a summary can be built from the items it covers).
+
+export type AlertEvent = z.infer<typeof AlertEventSchema>;
+
+export interface AlertItem {
+  event: AlertEvent | 'test';
+  ts: number;
+  user: string;
+  host: string;
+  session: string;
+  command: string | null;
+  rules: string[];
+  severity: Severity | null;
+  decision: Decision | null;
+  seq: number | null;
+  hash: string | null;
+  cwd: string;
+  env: string | null;
+  detail: string | null;
+}
+
+export interface SummaryItem {
+  count: number;
+  from: number;
+  to: number;
+  /** Count per event type, e.g. { blocked: 40, confirmed: 10 }. */
+  byEvent: Record<string, number>;
+  /** The first items of the burst (capped). */
+  items: AlertItem[];
+}
+
+export const SUMMARY_ITEMS_MAX = 20;
+
+/** Which alert event a stored row is, or null when rows of its kind never alert. */
+export function alertEventOf(e: StoredEvent): AlertEvent | null {
+  if (e.kind === 'session-start') return 'session-start';
+  if (e.kind === 'disabled') return 'disabled';
+  if (e.kind !== 'command' && e.kind !== 'statement') return null;
+  switch (e.decision) {
+    case 'confirmed':
+    case 'blocked':
+    case 'cancelled':
+    case 'dry-run':
+    case 'disabled':
+      return e.decision;
+    default:
+      return null;
+  }
+}
+
+export function itemOf(e: StoredEvent, event: AlertEvent, redact: (s: string) => string): AlertItem {
+  return {
+    event,
+    ts: e.ts,
+    user: redact(e.user),
+    host: e.host,
+    session: e.session,
+    command: e.command === null ? null : redact(e.command),
+    rules: e.rules,
+    severity: e.severity,
+    decision: e.decision,
+    seq: e.seq,
+    hash: e.hash,
+    cwd: redact(e.cwd),
+    env: e.env,
+    detail: null,
+  };
+}
+
+export function bareItem(event: AlertItem['event'], host: string, detail: string, ts: number, extra: Partial<AlertItem> = {}): AlertItem {
+  return {
+    event, ts, user: '', host, session: '', command: null, rules: [], severity: null, decision: null,
+    seq: null, hash: null, cwd: '', env: null, detail, ...extra,
+  };
+}
+
+/** The target's event filter and minimum severity (events without a rule severity pass it). */
+export function wants(t: AlertTarget, item: AlertItem): boolean {
+  if (item.event === 'test') return true;
+  if (!t.events.includes(item.event)) return false;
+  if (item.severity === null) return true;
+  return SEVERITY_ORDER.indexOf(item.severity) >= SEVERITY_ORDER.indexOf(t.minSeverity);
+}

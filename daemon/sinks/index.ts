@@ -1,0 +1,183 @@
+import { hostname as osHostname } from 'node:os';
+import type pino from 'pino';
+import type { Config, SyslogTarget } from '../config/schema.js';
+import type { StoredEvent } from '../store/record.js';
+import { AlertSink, type AlertTuning } from './alerts/sink.js';
+import { alertEventOf, bareItem, itemOf, wants, type AlertItem } from './alerts/items.js';
+import type { Backoff } from './backoff.js';
+import { fallbackRedactor, loadRedactor, type Redactor } from './guard.js';
+import { openOutbox, type Db } from './outbox.js';
+import type { TargetStatus } from './status.js';
+import { daemonEntry, eventEntry, headEntry, verifyFailedEntry, type ChainHead } from './syslog/entries.js';
+import { facilityCode, type SyslogEntry } from './syslog/format.js';
+import { SyslogSink } from './syslog/sink.js';
+
+// The sinks: every stored audit row, chain head and daemon start/stop goes to each syslog target;
+// the rows a team asked for go to its Slack / webhook targets. `publish*` only append to an
+// in-memory batch and return; a setImmediate writes the batch into the outbox in one transaction,
+// and per-target loops deliver from there. Nothing here can block or throw into the hook path.
+
+export type { TargetStatus } from './status.js';
+export type { ChainHead } from './syslog/entries.js';
+
+export interface Sinks {
+  publish(e: StoredEvent): void;
+  publishHead(head: ChainHead): void;
+  publishDaemon(event: 'start' | 'stop', detail?: string): void;
+  verifyFailed(detail: string): void;
+  status(): Promise<TargetStatus[]>;
+  /** Resolves when every queue is empty, or after timeoutMs (whatever is left stays on disk). */
+  flush(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SinksOptions {
+  dataDir: string;
+  logger: pino.Logger;
+  hostname?: string;
+  /** Internal: retry delays and the length of a minute, shortened by tests. */
+  tuning?: Partial<{ syslogBackoff: Backoff; alertBackoff: Backoff; minuteMs: number }>;
+}
+
+type Pending =
+  | { t: 'event'; e: StoredEvent }
+  | { t: 'syslog'; entry: SyslogEntry; alert?: { key: string; item: AlertItem } };
+
+export function createSinks(config: Config, opts: SinksOptions): Sinks {
+  const hostname = opts.hostname ?? osHostname();
+  const log = opts.logger.child({ component: 'sinks' });
+  const tuning: AlertTuning = {
+    backoff: opts.tuning?.alertBackoff ?? { baseMs: 2_000, maxMs: 10 * 60_000 },
+    minuteMs: opts.tuning?.minuteMs ?? 60_000,
+  };
+  const syslogBackoff = opts.tuning?.syslogBackoff ?? { baseMs: 500, maxMs: 30_000 };
+  // Facility names are checked now: a typo is a config error at start, not a silent drop later.
+  for (const t of config.syslog.targets) facilityCode(t.facility);
+
+  let pending: Pending[] = [];
+  let scheduled = false;
+  let closed = false;
+  let redact: Redactor = fallbackRedactor(config);
+  let syslog: SyslogSink[] = [];
+  let alerts: AlertSink[] = [];
+  let db: Db | null = null;
+
+  const ready = (async () => {
+    redact = await loadRedactor(config);
+    db = await openOutbox(opts.dataDir);
+    const seen = new Map<string, number>();
+    syslog = config.syslog.targets.map((t) => {
+      const base = syslogKeyBase(t);
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      return new SyslogSink(n === 1 ? base : `${base}#${n}`, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff });
+    });
+    alerts = config.alerts.targets.map((t) => new AlertSink(t, db!, { logger: opts.logger }, tuning));
+    // Resume what a previous run left in the outbox.
+    for (const s of [...syslog, ...alerts]) s.kick();
+  })();
+  ready.catch((err: Error) => log.error({ err: err.message }, 'sinks could not start; audit rows stay in the audit database only'));
+
+  function push(p: Pending): void {
+    if (closed) return;
+    pending.push(p);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => void ready.then(writeBatch, () => undefined));
+    }
+  }
+
+  function writeBatch(): void {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    if (!batch.length || !db || !db.open) return;
+    const now = Date.now();
+    try {
+      db.transaction(() => {
+        const entries: SyslogEntry[] = [];
+        for (const p of batch) {
+          if (p.t === 'syslog') {
+            entries.push(p.entry);
+            if (p.alert) for (const a of alerts) if (wants(a.target, p.alert.item)) a.enqueue(p.alert.key, p.alert.item, now);
+            continue;
+          }
+          entries.push(eventEntry(p.e, redact));
+          const event = alertEventOf(p.e);
+          if (!event) continue;
+          const item = itemOf(p.e, event, redact);
+          const key = `seq:${p.e.seq}:${p.e.hash.slice(0, 16)}`;
+          for (const a of alerts) if (wants(a.target, item)) a.enqueue(key, item, now);
+        }
+        for (const s of syslog) s.enqueue(entries, now);
+      })();
+    } catch (err) {
+      log.error({ err: (err as Error).message, lost: batch.length }, 'could not write to the sinks outbox; these rows stay in the audit database only');
+      return;
+    }
+    for (const s of [...syslog, ...alerts]) s.kick();
+  }
+
+  const safe = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'sinks: publish failed');
+    }
+  };
+
+  return {
+    publish: (e) => safe(() => push({ t: 'event', e })),
+    publishHead: (head) =>
+      safe(() =>
+        push({
+          t: 'syslog',
+          entry: headEntry(head),
+          alert: {
+            key: `head:${head.seq}:${head.hash.slice(0, 16)}`,
+            item: bareItem('chain-head', hostname, `audit chain head seq ${head.seq} hash ${head.hash}`, head.ts, { seq: head.seq, hash: head.hash }),
+          },
+        }),
+      ),
+    publishDaemon: (event, detail = '') => safe(() => push({ t: 'syslog', entry: daemonEntry(event, redact(detail), Date.now()) })),
+    verifyFailed: (detail) =>
+      safe(() => {
+        const ts = Date.now();
+        const text = redact(detail);
+        push({
+          t: 'syslog',
+          entry: verifyFailedEntry(text, ts),
+          alert: { key: `verify-failed:${ts}`, item: bareItem('verify-failed', hostname, text, ts, { severity: 'critical' }) },
+        });
+      }),
+    async status() {
+      await ready.catch(() => undefined);
+      if (!db?.open) return [];
+      return [...syslog.map((s) => s.status()), ...alerts.map((a) => a.status())];
+    },
+    async flush(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      await ready.catch(() => undefined);
+      while (Date.now() < deadline) {
+        if (!pending.length && !scheduled && db?.open && [...syslog, ...alerts].every((s) => s.idle)) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      if (closed) return;
+      // Whatever is still in memory goes to the outbox first, so the next start resumes it.
+      await ready.catch(() => undefined);
+      writeBatch();
+      closed = true;
+      for (const s of syslog) s.close();
+      await Promise.all([...syslog.map((s) => s.stopped()), ...alerts.map((a) => a.close())]);
+      db?.close();
+    },
+  };
+}
+
+/** Identifies a syslog target's queue across restarts (config order may change). */
+function syslogKeyBase(t: SyslogTarget): string {
+  const where = t.type === 'unix' ? t.path : `${t.host}:${t.port}`;
+  return `${t.type}:${where}:${t.format}`;
+}
