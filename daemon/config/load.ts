@@ -74,6 +74,12 @@ function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+const FORMATS: Record<string, string> = {
+  datetime: 'an ISO date-time (2026-12-31T18:00:00Z)',
+  date: 'an ISO date (2026-12-31)',
+  url: 'a URL (https://...)',
+};
+
 function describeIssue(issue: z.core.$ZodIssue, got: unknown): string {
   switch (issue.code) {
     case 'invalid_value':
@@ -87,9 +93,14 @@ function describeIssue(issue: z.core.$ZodIssue, got: unknown): string {
     case 'too_big':
       return `expected a value <= ${String(issue.maximum)}, got ${show(got)}`;
     case 'invalid_format':
-      return `expected ${issue.format === 'regex' ? `text matching ${String((issue as { pattern?: string }).pattern ?? 'the required pattern')}` : `a valid ${issue.format}`}, got ${show(got)}`;
-    case 'invalid_union':
-      return `expected ${issue.path.length ? 'a valid entry' : 'a valid value'} (${issue.message}), got ${show(got)}`;
+      return `expected ${issue.format === 'regex' ? `text matching ${String((issue as { pattern?: string }).pattern ?? 'the required pattern')}` : FORMATS[issue.format] ?? `a valid ${issue.format}`}, got ${show(got)}`;
+    case 'invalid_union': {
+      // Each alternative's own expectation (`expires`: a date or a date-time), else zod's note.
+      const alternatives = issue.errors.map((branch) => branch[0] && branch[0].path.length === 0 ? describeIssue(branch[0], got).replace(/, got .*$/, '').replace(/^expected /, '') : null);
+      if (alternatives.length && alternatives.every(Boolean)) return `expected ${[...new Set(alternatives)].join(' or ')}, got ${show(got)}`;
+      const m = /Expected (.*)$/.exec(issue.message);
+      return `expected ${m ? `one of ${m[1]!.replace(/'/g, '').replace(/ \| /g, '|')}` : 'a valid value'}, got ${show(got)}`;
+    }
     default:
       return `${issue.message}, got ${show(got)}`;
   }

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { createRedactor, redact } from '../../daemon/engine/redact/index.js';
+import { config } from './helpers.js';
+
+// Secret redaction: every secret shape is replaced by *** with its structure kept, and text
+// that merely looks similar stays readable.
+
+const r = createRedactor(config());
+
+describe('secrets are replaced, structure kept', () => {
+  it.each([
+    ['psql postgres://app:S3cretPw@db.prod:5432/orders', 'psql postgres://app:***@db.prod:5432/orders'],
+    ['mongosh "mongodb+srv://admin:p%40ss@cluster0.x.net/db"', 'mongosh "mongodb+srv://admin:***@cluster0.x.net/db"'],
+    ['mysql -h db -u root -pS3cret orders', 'mysql -h db -u root -p*** orders'],
+    ['mysqldump --password=S3cret orders', 'mysqldump --password=*** orders'],
+    ['mysql --password S3cret orders', 'mysql --password *** orders'],
+    ['PGPASSWORD=hunter2 psql -h db', 'PGPASSWORD=*** psql -h db'],
+    ["MYSQL_PWD='two words' mysql", "MYSQL_PWD='***' mysql"],
+    ['export DB_PASSWORD="x y" API_TOKEN=abc', 'export DB_PASSWORD="***" API_TOKEN=***'],
+    ['helm upgrade api chart --set db.password=hunter2', 'helm upgrade api chart --set db.password=***'],
+    ['curl -H "Authorization: Bearer abc.def.ghi" https://api', 'curl -H "Authorization: Bearer ***" https://api'],
+    ['curl -H "Authorization: Basic dXNlcjpwYXNz" https://api', 'curl -H "Authorization: Basic ***" https://api'],
+    ['curl -H "X-Auth: Bearer abcdefghijkl" x', 'curl -H "X-Auth: Bearer ***" x'],
+    ['curl -u admin:hunter2 https://api', 'curl -u admin:*** https://api'],
+    ['curl --user admin:hunter2 https://api', 'curl --user admin:*** https://api'],
+    ['aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE', 'aws configure set aws_access_key_id AKIA***'],
+    ['aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws configure set aws_secret_access_key ***'],
+    ['echo wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'echo ***'],
+    ['git clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x/y', 'git clone https://ghp_***@github.com/x/y'],
+    ['echo github_pat_11ABCDEFG0123456789_abcdefghijklmnop | gh auth login', 'echo github_pat_*** | gh auth login'],
+    ['curl -d token=xoxb-1234-5678-abcdefgh https://slack.com/api', 'curl -d token=*** https://slack.com/api'],
+    ['echo xoxp-1234-5678-abcdefgh', 'echo xoxp-***'],
+    ['curl -X POST https://hooks.slack.com/services/T000/B000/XXXXXXXX', 'curl -X POST https://hooks.slack.com/services/***'],
+    ['stripe --api-key sk_live_abcdefghijklmnop', 'stripe --api-key ***'],
+    ['echo rk_live_abcdefghijklmnop', 'echo rk_live_***'],
+    ['curl -H "Cookie: s=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig_nature-x"', 'curl -H "Cookie: s=***"'],
+    ['redis-cli -h cache -a hunter2 FLUSHALL', 'redis-cli -h cache -a *** FLUSHALL'],
+    ['sshpass -p hunter2 ssh web1', 'sshpass -p *** ssh web1'],
+    ['vault login --token=s.abcdef', 'vault login --token=***'],
+    ['curl -d \'{"user":"a","password":"hunter2"}\' x', 'curl -d \'{"user":"a","password":"***"}\' x'],
+  ])('%s', (input, expected) => expect(r(input)).toBe(expected));
+
+  it('private key blocks keep their armour lines', () => {
+    const key = 'echo "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----" > k';
+    expect(r(key)).toBe('echo "-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY-----" > k');
+    expect(r('cat <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn')).toBe('cat <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----***');
+  });
+});
+
+describe('benign text stays readable', () => {
+  it.each([
+    'git push origin main',
+    'git show 3f2a9c0d1e2b3c4d5e6f708192a3b4c5d6e7f809',
+    'docker run -u 1000:1000 image',
+    'ssh -p 2222 web1',
+    'mkdir -p /srv/data',
+    'docker login --password-stdin registry',
+    'psql postgres://app@db/orders',
+    'kubectl delete ns payments',
+    'echo basic setup done',
+    'ls --color=auto',
+  ])('%s', (input) => expect(r(input)).toBe(input));
+});
+
+describe('configuration', () => {
+  it('variableNames decides which assignments are secret', () => {
+    const custom = createRedactor(config({ redact: { variableNames: '^INTERNAL_' } }));
+    expect(custom('INTERNAL_X=1 FOO=2 PGPASSWORD=3 cmd')).toBe('INTERNAL_X=*** FOO=2 PGPASSWORD=*** cmd');
+  });
+
+  it('extra patterns replace the whole match, or only a group named secret', () => {
+    const custom = createRedactor(config({ redact: { patterns: ['acme-[0-9a-f]{8}', 'pin=(?<secret>\\d+)'] } }));
+    expect(custom('deploy --key acme-deadbeef pin=1234 ok')).toBe('deploy --key *** pin=*** ok');
+  });
+
+  it('redact() caches the compiled redactor per config', () => {
+    const c = config();
+    expect(redact('PGPASSWORD=x psql', c)).toBe('PGPASSWORD=*** psql');
+    expect(redact('PGPASSWORD=y psql', c)).toBe('PGPASSWORD=*** psql');
+  });
+});
+
+describe('hostile input', () => {
+  it('stays linear on a 1 MB line of near-misses', () => {
+    const big = 'mysql '.repeat(50_000) + 'a'.repeat(300_000) + ' postgres://u'.repeat(20_000) + 'AKIA'.repeat(20_000);
+    const out = r(big);
+    expect(out.length).toBeGreaterThan(500_000);
+  });
+});
