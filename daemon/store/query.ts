@@ -52,6 +52,7 @@ export function buildLogQuery(f: LogFilter): Built {
   if (f.exit !== undefined) where.push('coalesce(r.exit, e.exit) = ?'), params.push(f.exit);
   if (f.failed) where.push('coalesce(r.exit, e.exit) <> 0');
   if (f.afterSeq !== undefined) where.push('e.seq > ?'), params.push(f.afterSeq);
+  if (f.throughSeq !== undefined) where.push('e.seq <= ?'), params.push(f.throughSeq);
   if (f.search !== undefined) {
     const q = ftsQuery(f.search);
     if (q === null) where.push('0');

@@ -23,6 +23,8 @@ export interface LogFilter {
   search?: string;
   /** Rows after this seq only (`--follow`). */
   afterSeq?: number;
+  /** Rows up to and including this seq only (`--follow` reads up to the head it saw). */
+  throughSeq?: number;
   /** Default 50. */
   limit?: number;
   /** Oldest first (default: newest first). */

@@ -1,0 +1,41 @@
+import { InvalidArgumentError } from 'commander';
+import { resolvePaths } from '../daemon/paths.js';
+import type { AuditStore } from '../daemon/store/index.js';
+import { UserError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { parseWhen } from './output/time.js';
+
+// What the audit commands (log, stats, verify, prune) share: opening the database straight from
+// disk (the daemon may be down) and turning store failures into one-line errors.
+
+/** Runs `fn` with the audit store open; closes it after, maps store errors to exit 8. */
+export async function withAudit<T>(opts: { readonly: boolean }, fn: (store: AuditStore) => T | Promise<T>): Promise<T> {
+  const { openStore, StoreError } = await import('../daemon/store/index.js');
+  const toUser = (err: unknown) => (err instanceof StoreError ? new UserError(err.message, EXIT.DATABASE) : err);
+  let store: AuditStore;
+  try {
+    store = openStore(resolvePaths().dbFile, { readonly: opts.readonly });
+  } catch (err) {
+    throw toUser(err);
+  }
+  try {
+    return await fn(store);
+  } catch (err) {
+    throw toUser(err);
+  } finally {
+    store.close();
+  }
+}
+
+/** commander argument parser for --since/--until/--before. */
+export function whenArg(value: string): number {
+  try {
+    return parseWhen(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+export function writeJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
