@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { register as daemon } from './daemon.js';
+import { register as log } from './log.js';
+import { register as stats } from './stats.js';
+import { register as verify } from './verify.js';
+import { register as prune } from './prune.js';
 
 // One line per command file. Each file exports `register(program)`.
 export const COMMANDS: Array<(program: Command) => void> = [
   daemon,
+  log, stats, verify, prune,
 ];
