@@ -82,7 +82,7 @@ async function start(): Promise<void> {
         process.stdout.write(`prodguard daemon already running (${where(paths, other)})\n`);
         return;
       }
-      const why = readFileSync(errFile, 'utf8').trim().split('\n').pop() ?? '';
+      const why = readFileSync(errFile, 'utf8').trim().split('\n')[0] ?? '';
       throw new UserError(`daemon failed to start: ${why.replace(/^prodguard: /, '') || `exit ${exited}`} (log: ${paths.logFile})`, EXIT.DAEMON_DOWN);
     }
     await sleep(50);

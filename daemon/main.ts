@@ -259,7 +259,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       });
     }
 
-    log.info({ pid: process.pid, socket: paths.socket, tcpPort, version: packageVersion() }, 'daemon started');
+    log.info({ socket: paths.socket, tcpPort, version: packageVersion() }, 'daemon started');
     return { paths, get tcpPort() { return tcpPort; }, reload, stop, done };
   } catch (err) {
     if (!(err instanceof ConfigError)) log.error({ err: errText(err) }, 'daemon failed to start');

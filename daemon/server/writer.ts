@@ -5,20 +5,27 @@ import type { AuditEvent, StoredEvent } from '../store/record.js';
 // event is committed (so a reply never acknowledges a row that kill -9 could lose), then hands
 // the stored rows to the sinks and publishes the chain head every N rows or M minutes.
 
-export interface WriterStore<Head> {
-  appendMany(events: AuditEvent[]): Array<StoredEvent | null>;
-  head(): Head;
+export interface ChainHead {
+  seq: number;
+  hash: string;
 }
 
-export interface WriterSinks<Head> {
+export interface WriterStore {
+  /** The events actually stored (duplicates left out), in input order. */
+  appendMany(events: AuditEvent[]): StoredEvent[];
+  head(): ChainHead | null;
+}
+
+export interface WriterSinks {
   publish(event: StoredEvent): void;
-  publishHead(head: Head): void;
+  /** `ts`: when the head was read (the witness's timestamp). */
+  publishHead(head: ChainHead & { ts: number }): void;
 }
 
-export interface WriterOptions<Head> {
-  store: WriterStore<Head>;
+export interface WriterOptions {
+  store: WriterStore;
   /** A getter: sinks are replaced when a reload changes their config. */
-  sinks: () => WriterSinks<Head>;
+  sinks: () => WriterSinks;
   headEvery: () => { rows: number; minutes: number };
   onError: (err: unknown, where: string) => void;
 }
@@ -38,7 +45,7 @@ export interface Writer {
   close(): void;
 }
 
-export function createWriter<Head>(opts: WriterOptions<Head>): Writer {
+export function createWriter(opts: WriterOptions): Writer {
   let queue: Pending[] = [];
   let scheduled = false;
   let rows = 0;
@@ -51,7 +58,8 @@ export function createWriter<Head>(opts: WriterOptions<Head>): Writer {
     rowsSinceHead = 0;
     lastHeadAt = Date.now();
     try {
-      opts.sinks().publishHead(opts.store.head());
+      const head = opts.store.head();
+      if (head !== null) opts.sinks().publishHead({ seq: head.seq, hash: head.hash, ts: Date.now() });
     } catch (err) {
       opts.onError(err, 'publishHead');
     }
@@ -64,7 +72,7 @@ export function createWriter<Head>(opts: WriterOptions<Head>): Writer {
     queue = [];
     let stored: Array<StoredEvent | null>;
     try {
-      stored = opts.store.appendMany(batch.map((p) => p.event));
+      stored = alignStored(batch.map((p) => p.event), opts.store.appendMany(batch.map((p) => p.event)));
     } catch (err) {
       opts.onError(err, 'store');
       for (const p of batch) p.reject(err);
@@ -114,4 +122,23 @@ export function createWriter<Head>(opts: WriterOptions<Head>): Writer {
       clearInterval(timer);
     },
   };
+}
+
+const key = (e: AuditEvent): string => `${e.kind}\u0000${e.session}\u0000${e.cmd ?? ''}\u0000${e.ts}`;
+
+/**
+ * The store returns only what it stored, in input order (a subsequence). Line it up with the
+ * input: an input is stored when the next stored event has its key; a duplicate (same key as a
+ * row already there, or earlier in the batch) is not, so the greedy walk cannot mis-assign.
+ */
+export function alignStored(input: AuditEvent[], stored: StoredEvent[]): Array<StoredEvent | null> {
+  let j = 0;
+  return input.map((e) => {
+    const s = stored[j];
+    if (s && key(s) === key(e)) {
+      j++;
+      return s;
+    }
+    return null;
+  });
 }

@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolvePaths } from '../../daemon/paths.js';
+import { requestDaemon } from '../../daemon/server/client.js';
+import { cliMain, homeEnv, spawnDaemon, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { BLOCK_ALL, CONFIRM_ALL, check } from './requests.js';
+
+// Lifecycle of the real daemon process: single instance, reload, socket recreation, crash safety
+// and the `prodguard daemon` commands.
+
+const run = promisify(execFile);
+const cli = (home: string, ...args: string[]) =>
+  run(process.execPath, [cliMain, 'daemon', ...args], { env: homeEnv(home), timeout: 30_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+const live: TestDaemon[] = [];
+const homes: string[] = [];
+afterEach(async () => {
+  for (const d of live.splice(0)) await d.kill('SIGKILL');
+  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
+});
+const started = async (...args: Parameters<typeof startDaemon>): Promise<TestDaemon> => {
+  const d = await startDaemon(...args);
+  live.push(d);
+  homes.push(d.home);
+  return d;
+};
+
+describe('daemon lifecycle', () => {
+  it('runs a single instance when two are started at once', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const procs = [spawnDaemon(home), spawnDaemon(home), spawnDaemon(home)];
+    const exits = procs.map((p) => new Promise<number | null>((r) => p.once('exit', (c) => r(c))));
+    const paths = resolvePaths({ PRODGUARD_HOME: home });
+    const h = await waitFor(() => requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 }).catch(() => null), 'a daemon to answer', 20_000);
+    const winner = procs.find((p) => p.pid === h.pid)!;
+    expect(winner).toBeDefined();
+    // The others exit (code 0: "already running"); the winner keeps serving.
+    const losers = procs.filter((p) => p !== winner);
+    const loserExits = await Promise.all(losers.map((p) => exits[procs.indexOf(p)]));
+    expect(loserExits).toEqual([0, 0]);
+    expect(winner.exitCode).toBeNull();
+    expect(await requestDaemon(paths, { op: 'health' })).toMatchObject({ pid: winner.pid });
+    winner.kill('SIGTERM');
+    await exits[procs.indexOf(winner)];
+  });
+
+  it('keeps the last good config when a reload fails, and applies a good one', async () => {
+    const d = await started({ config: CONFIRM_ALL });
+    const verdict = async (cmd: number) => (await d.request(check('s-reload', cmd, 'rm -rf /srv/data'))).verdict;
+    expect(await verdict(1)).toBe('confirm');
+
+    d.writeConfig('{ "policy": { "high": "sometimes" } ');
+    await d.kill('SIGHUP');
+    const h = await waitFor(async () => {
+      const r = await d.request({ op: 'health' });
+      return (r.config as { lastError: string | null }).lastError ? r : null;
+    }, 'the failed reload to be reported');
+    expect((h.config as { lastError: string }).lastError).toContain('config.json');
+    expect(await verdict(2)).toBe('confirm');
+    expect(d.logs()).toContain('config reload failed; keeping the last good config');
+
+    d.writeConfig(BLOCK_ALL);
+    await d.kill('SIGHUP');
+    await waitFor(async () => ((await d.request({ op: 'health' })).config as { reloads: number }).reloads === 1, 'the good reload');
+    expect(await verdict(3)).toBe('block');
+  });
+
+  it('recreates its socket when the file is deleted', async () => {
+    const d = await started();
+    const before = statSync(d.paths.socket).ino;
+    rmSync(d.paths.socket);
+    await waitFor(() => existsSync(d.paths.socket), 'the socket to come back');
+    expect(statSync(d.paths.socket).ino).not.toBe(before);
+    expect(statSync(d.paths.socket).mode & 0o777).toBe(0o600);
+    const h = await waitFor(() => d.request({ op: 'health' }).catch(() => null), 'the new socket to answer');
+    expect(h).toMatchObject({ ok: true, pid: d.pid });
+  });
+
+  it('keeps every acknowledged record across kill -9 and restarts cleanly', async () => {
+    const d = await started();
+    const acked: number[] = [];
+    // Many in flight at once: the writer batches them; each reply means committed.
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => d.request(check('s-crash', i + 1, `echo ${i}`)).then((r) => r.ok && acked.push(i + 1))),
+    );
+    await d.kill('SIGKILL');
+    const token = (await import('node:fs')).readFileSync(d.paths.tokenFile, 'utf8');
+    const again = await startDaemon({ home: d.home });
+    live.push(again);
+    const cmds = again.rows<{ cmd: number }>("SELECT cmd FROM events WHERE session = 's-crash' AND kind = 'command' ORDER BY cmd").map((r) => r.cmd);
+    expect(cmds).toEqual(acked.sort((a, b) => a - b));
+    // Same token after a restart (bash hooks keep working), a new pid in the pid file.
+    expect((await import('node:fs')).readFileSync(again.paths.tokenFile, 'utf8')).toBe(token);
+    expect((await again.request({ op: 'health' })).pid).toBe(again.pid);
+  });
+
+  it('prodguard daemon start|status|stop', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const down = await cli(home, 'status', '--json');
+    expect(down.code).toBe(6);
+    expect(JSON.parse(down.stdout)).toMatchObject({ running: false });
+
+    const up = await cli(home, 'start');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/daemon started \(pid \d+, socket .*daemon\.sock, tcp 127\.0\.0\.1:\d+\)/);
+    const again = await cli(home, 'start');
+    expect(again.stdout).toContain('already running');
+
+    const st = await cli(home, 'status', '--json');
+    expect(st.code).toBe(0);
+    const s = JSON.parse(st.stdout) as Record<string, unknown>;
+    expect(s).toMatchObject({ running: true, socket: resolvePaths({ PRODGUARD_HOME: home }).socket });
+    expect(s.tcpPort).toBeGreaterThan(0);
+    expect(typeof s.version).toBe('string');
+    const human = await cli(home, 'status');
+    expect(human.stdout).toContain('running');
+
+    const stop = await cli(home, 'stop');
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toContain(`stopped (pid ${String(s.pid)})`);
+    expect(existsSync(resolvePaths({ PRODGUARD_HOME: home }).pidFile)).toBe(false);
+    expect((await cli(home, 'status')).code).toBe(6);
+  });
+
+  it('start reports a bad config in one line', async () => {
+    const home = tempHome();
+    homes.push(home);
+    (await import('node:fs')).writeFileSync(`${home}/config.json`, '{"daemon":{"tcpPort":"x"}}');
+    const r = await cli(home, 'start');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('daemon.tcpPort');
+  });
+});
