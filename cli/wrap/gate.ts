@@ -1,0 +1,163 @@
+import { shortHostname } from '../../daemon/engine/production/index.js';
+import type { Assembler, Unit } from './assemblers.js';
+import type { ConfirmPrompt } from './confirm.js';
+import type { EchoScreen } from './echo-screen.js';
+import type { Evaluation, WrapEvaluator } from './evaluator.js';
+import { isEnter, splitKeys } from './keys.js';
+import { LineShadow } from './line-shadow.js';
+
+// The input side of the proxy in production: keys go through to the client as typed, except the
+// Enter that would make the client act on a statement. That Enter is held until the statement is
+// evaluated; `allow` sends it at once, `confirm` asks for the phrase first, `block` and a refused
+// confirmation send keys that make the client drop its line and buffer instead.
+
+export interface GateDeps {
+  /** Writes keys to the client's pty. */
+  send(keys: string): void;
+  /** Writes to the user's terminal. */
+  show(text: string): void;
+  assembler: Assembler;
+  evaluator: Pick<WrapEvaluator, 'check' | 'record'>;
+  screen: EchoScreen;
+  prompt: ConfirmPrompt;
+  color: boolean;
+}
+
+/** How long the echo must have been quiet before an uncertain line is read off the screen. */
+const ECHO_QUIET_MS = 25;
+const ECHO_MAX_WAIT_MS = 400;
+
+export class Gate {
+  readonly shadow = new LineShadow();
+  private queue: string[] = [];
+  private busy = false;
+  /** When keys last went to the client: its echo of them comes after. */
+  private lastKeyAt = 0;
+
+  constructor(private readonly d: GateDeps) {}
+
+  /** A chunk of keys from the user's terminal. */
+  input(chunk: string): void {
+    if (this.d.prompt.active) {
+      for (const k of splitKeys(chunk)) this.d.prompt.key(k);
+      return;
+    }
+    if (this.busy) {
+      this.queue.push(chunk);
+      return;
+    }
+    void this.process(chunk);
+  }
+
+  private async process(chunk: string): Promise<void> {
+    const keys = splitKeys(chunk);
+    let out = '';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (isEnter(k) && !this.shadow.pasting) {
+        if (out) this.send(out);
+        out = '';
+        const rest = keys.slice(i + 1).join('');
+        if (rest) this.queue.unshift(rest);
+        this.busy = true;
+        try {
+          await this.enter(k);
+        } finally {
+          this.busy = false;
+        }
+        const next = this.queue.shift();
+        if (next !== undefined) this.input(next);
+        return;
+      }
+      if (k === '\x03') {
+        this.d.assembler.interrupted();
+        if (this.d.assembler.interruptClearsLine) {
+          // psql drops the line and its whole query buffer.
+          this.shadow.reset();
+          this.d.screen.reset();
+        } else {
+          // readline (sqlite3, mysql) keeps what it already read: only the screen can tell.
+          this.shadow.certain = false;
+        }
+      } else if (!(k === '\x04' && this.shadow.empty)) {
+        if (this.shadow.empty) this.d.screen.markInputStart();
+        this.shadow.apply(k);
+      }
+      out += k;
+    }
+    if (out) this.send(out);
+  }
+
+  private send(keys: string): void {
+    this.lastKeyAt = Date.now();
+    this.d.send(keys);
+  }
+
+  private async enter(key: string): Promise<void> {
+    let line = this.shadow.text;
+    if (!this.shadow.certain) {
+      await this.echoSettled();
+      line = this.d.screen.text() ?? line;
+    }
+    this.shadow.reset();
+    this.d.screen.reset();
+    const fed = this.d.assembler.feed(line);
+    if (fed.units.length === 0) {
+      fed.commit();
+      this.d.send(key);
+      return;
+    }
+    const evaluations: Evaluation[] = [];
+    for (const unit of fed.units) evaluations.push(await this.check(unit));
+
+    const blocked = evaluations.filter((e) => e.verdict === 'block');
+    const confirms = evaluations.filter((e) => e.verdict === 'confirm');
+    let refused = blocked.length > 0;
+    for (const b of blocked) this.d.show(`\r\n${this.paint(b.message.replace(/\r?\n/g, '\r\n'))}\r\n`);
+    if (!refused) {
+      // Let the client finish echoing the line before the prompt is drawn under it.
+      if (confirms.length) await this.echoSettled();
+      for (const c of confirms) {
+        const answer = await this.d.prompt.ask(c.message, c.phrase);
+        if (answer !== c.phrase) {
+          refused = true;
+          break;
+        }
+      }
+    }
+    for (const c of confirms) await this.d.evaluator.record(c, refused ? 'cancelled' : 'confirmed');
+    if (!refused) {
+      fed.commit();
+      this.d.send(key);
+      return;
+    }
+    this.d.show(this.paint('prodguard: not sent; the client\'s input was cleared.') + '\r\n');
+    // Type-ahead after a refused statement was meant to follow it: drop it too.
+    this.queue = [];
+    this.d.send(this.d.assembler.abortKeys());
+    this.d.assembler.reset();
+  }
+
+  private async check(unit: Unit): Promise<Evaluation> {
+    try {
+      return await this.d.evaluator.check(unit);
+    } catch (err) {
+      // Fail closed: an evaluation that cannot be made asks, like the hooks' local fallback.
+      const host = shortHostname();
+      const message = `prodguard: could not evaluate this ${unit.kind} (${err instanceof Error ? err.message : String(err)}).\nType "${host}" to send it anyway.`;
+      return { verdict: 'confirm', phrase: host, message, via: 'spool', request: null, detail: null };
+    }
+  }
+
+  private paint(s: string): string {
+    return this.d.color ? `\x1b[1;31m${s}\x1b[0m` : s;
+  }
+
+  private async echoSettled(): Promise<void> {
+    const start = Date.now();
+    const waiting = (): boolean => this.d.screen.lastOutput < this.lastKeyAt || Date.now() - this.d.screen.lastOutput < ECHO_QUIET_MS;
+    while (waiting() && Date.now() - start < ECHO_MAX_WAIT_MS) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import type { IPty } from 'node-pty';
+
+// The pseudo-terminal proxy: the client runs on a pty of the same size as the user's terminal,
+// which is put in raw mode so every key (Ctrl-C, Ctrl-D, arrows, tab) reaches the client's own
+// line editor. Output goes straight to stdout; window resizes follow; the client's exit code (or
+// 128+signal) comes back; the terminal is restored however the wrapper ends.
+
+export interface ProxyOptions {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Called with each chunk the user types; it decides what reaches the client. */
+  onInput: (chunk: string, pty: IPty) => void;
+  /** Called with each chunk of client output after it went to stdout. */
+  onOutput?: (chunk: string) => void;
+  onResize?: (cols: number, rows: number) => void;
+  onSpawn?: (pty: IPty) => void;
+}
+
+export async function runProxy(o: ProxyOptions): Promise<number> {
+  const { spawn } = await import('node-pty');
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  const size = (): { cols: number; rows: number } => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 });
+
+  const pty = spawn(o.file, o.args, { name: o.env.TERM || 'xterm-256color', ...size(), cwd: o.cwd, env: o.env as Record<string, string> });
+
+  o.onSpawn?.(pty);
+
+  const raw = stdin.isTTY === true;
+  const restore = (): void => {
+    if (raw && stdin.isTTY) stdin.setRawMode(false);
+  };
+  if (raw) stdin.setRawMode(true);
+  process.once('exit', restore);
+  stdin.setEncoding('utf8');
+
+  const onData = (chunk: string): void => o.onInput(chunk, pty);
+  const onResize = (): void => {
+    const { cols, rows } = size();
+    pty.resize(cols, rows);
+    o.onResize?.(cols, rows);
+  };
+  // The wrapper's own termination signals go to the client, which decides how to end.
+  const forward = (sig: NodeJS.Signals) => (): void => {
+    try {
+      pty.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  const signals: Array<[NodeJS.Signals, () => void]> = (['SIGTERM', 'SIGHUP'] as NodeJS.Signals[]).map((s) => [s, forward(s)]);
+  for (const [s, h] of signals) process.on(s, h);
+  stdin.on('data', onData);
+  stdout.on('resize', onResize);
+  process.on('SIGWINCH', onResize);
+
+  const output = pty.onData((d) => {
+    stdout.write(d);
+    o.onOutput?.(d);
+  });
+
+  const code = await new Promise<number>((resolve) => {
+    pty.onExit(({ exitCode, signal }) => resolve(signal ? 128 + signal : exitCode));
+  });
+
+  // node-pty can report the exit before the last output chunk: let it drain.
+  await new Promise((r) => setTimeout(r, 20));
+  output.dispose();
+  stdin.off('data', onData);
+  stdout.off('resize', onResize);
+  process.off('SIGWINCH', onResize);
+  for (const [s, h] of signals) process.off(s, h);
+  restore();
+  stdin.pause();
+  return code;
+}

@@ -1,0 +1,96 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { loadConfig } from '../../daemon/config/load.js';
+import { detectProduction } from '../../daemon/engine/production/index.js';
+import { resolvePaths } from '../../daemon/paths.js';
+import { UserError } from '../errors.js';
+import { CLIENTS, createAssembler } from './assemblers.js';
+import { ConfirmPrompt } from './confirm.js';
+import { EchoScreen } from './echo-screen.js';
+import { signalEnv, WrapEvaluator } from './evaluator.js';
+import { Gate } from './gate.js';
+import { runProxy } from './proxy.js';
+
+// `prodguard wrap <client> [args...]`: outside production the client runs behind the pty proxy
+// untouched (one production check at start, nothing per key); in production every Enter that
+// would make the client act goes through the gate.
+
+export async function runWrap(client: string, args: string[]): Promise<number> {
+  const assembler = createAssembler(client, process.cwd());
+  if (!assembler) {
+    throw new UserError(`cannot guard "${client}": wrap supports ${[...new Set(Object.keys(CLIENTS))].join(', ')}`);
+  }
+  const paths = resolvePaths();
+  const config = loadConfig(paths); // a bad config is a one-line ConfigError, exit 7
+  const cwd = process.cwd();
+  const production = detectProduction(process.env, config, { cwd });
+  const guarded = production.active && process.env.PRODGUARD_DISABLE !== '1';
+  const color = !process.env.NO_COLOR && process.stderr.isTTY === true;
+
+  if (!guarded) return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
+
+  const env = signalEnv(process.env, config);
+  const evaluator = new WrapEvaluator({ paths, config, env, cwd, client: assembler.client, parentSession: process.env.PRODGUARD_SESSION ?? null });
+  const screen = new EchoScreen(process.stdout.columns || 80);
+  const prompt = new ConfirmPrompt({ write: (s) => process.stdout.write(s), color });
+  let ptyRef: { write(s: string): void } | null = null;
+  const gate = new Gate({
+    send: (keys) => ptyRef?.write(keys),
+    show: (text) => process.stdout.write(text),
+    assembler,
+    evaluator,
+    screen,
+    prompt,
+    color,
+  });
+  process.stderr.write(
+    `prodguard: guarding ${assembler.client} in ${production.env ?? 'production'} (${production.signal}): statements are checked before they are sent\r\n`,
+  );
+  await evaluator.start();
+  try {
+    return await spawnChecked(
+      client,
+      args,
+      cwd,
+      (chunk, pty) => {
+        ptyRef = pty;
+        gate.input(chunk);
+      },
+      (chunk) => screen.output(chunk),
+      (cols) => (screen.cols = cols),
+      (pty) => (ptyRef = pty),
+    );
+  } finally {
+    await evaluator.end();
+  }
+}
+
+type Pty = { write(s: string): void };
+
+async function spawnChecked(
+  client: string,
+  args: string[],
+  cwd: string,
+  onInput: (chunk: string, pty: Pty) => void,
+  onOutput?: (chunk: string) => void,
+  onResize?: (cols: number) => void,
+  onSpawn?: (pty: Pty) => void,
+): Promise<number> {
+  const file = findExecutable(client, cwd);
+  if (!file) throw new UserError(`cannot run "${client}": not found on PATH; install it or give its full path`);
+  return runProxy({ file, args, cwd, env: process.env, onInput, onOutput, onResize, onSpawn });
+}
+
+/** PATH lookup done here: node-pty reports a failed exec only as an exit code. */
+function findExecutable(name: string, cwd: string): string | null {
+  const candidates = name.includes('/') ? [resolve(cwd, name)] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (statSync(c).isFile()) return c;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
