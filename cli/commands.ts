@@ -9,6 +9,7 @@ import { register as check } from './check.js';
 import { register as explain } from './explain.js';
 import { register as rules } from './rules.js';
 import { register as config } from './config.js';
+import { register as init } from './init.js';
 
 // One line per command file. Each file exports `register(program)`.
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -16,4 +17,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   log, stats, verify, prune,
   wrap,
   check, explain, rules, config,
+  init,
 ];

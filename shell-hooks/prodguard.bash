@@ -1,0 +1,362 @@
+# prodguard bash hook. Load it with:  eval "$(prodguard init bash)"
+# `prodguard init bash` prints a generated header (settings, __pg_prod_test), shell-hooks/common.sh
+# and this file.
+#
+# How it guards (design notes, "Blocking a command"): with `shopt -s extdebug`, a DEBUG trap that
+# returns 1 skips the command about to run. The decision is taken ONCE per line, at the first DEBUG
+# trap of a line; a refused line keeps returning 1 until the next prompt. A new line is detected by
+# a counter that PS0 increments (PS0 is expanded once per line read, before anything runs). The
+# whole line comes from `history 1`; when the line did not reach history (ignorespace, ignoredups,
+# `set +o history`: HISTCMD is not the number precmd saw) every simple command ($BASH_COMMAND) is
+# checked on its own instead.
+#
+# Outside production the only per-prompt cost is __pg_prod_test; the DEBUG trap, extdebug and the
+# PS0 counter are installed when the shell enters production and removed when it leaves.
+
+[[ $- == *i* ]] || return 0
+if [[ -n ${PRODGUARD_HOOK_LOADED-} ]]; then return 0; fi
+PRODGUARD_HOOK_LOADED=1
+export PRODGUARD_HOOK=bash
+
+__pg_host=${HOSTNAME%%.*}
+__pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
+__pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
+__pg_tty=$(tty 2>/dev/null) || __pg_tty=
+__pg_umask=$(builtin umask)
+__pg_json "$__pg_tty"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"bash\",\"pid\":$$,\"tty\":\"$__pg_js\""
+__pg_json "${USER:-${LOGNAME:-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
+__pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
+__pg_linefile=$__pg_spooldir/.line.$$
+
+__pg_cmd=0          # per-shell command counter (the protocol's `cmd`)
+__pg_prod=0         # 1 while the shell is in production (guard installed)
+__pg_state=prompt   # prompt | ok | skip | each : what the DEBUG trap does with the current line
+__pg_n=0            # incremented by PS0 once per line read
+__pg_seen=0         # the value of __pg_n the current line was decided at
+__pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
+__pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
+__pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
+__pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
+__pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
+__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
+
+# --- transport: loopback TCP with the token; one connection per request (a kept fd would get
+# bash killed by SIGPIPE once the daemon dies).
+__pg_conn_read() {
+  __pg_port= __pg_token=
+  IFS= read -r __pg_port <"$__pg_portfile" 2>/dev/null
+  IFS= read -r __pg_token <"$__pg_tokenfile" 2>/dev/null
+  [[ -n $__pg_port && $__pg_port != *[!0-9]* && -n $__pg_token ]]
+}
+
+# Sends request $1, reply in __pg_reply. Fails when the daemon cannot be reached or says no.
+__pg_send() {
+  local fd try
+  __pg_reply=
+  for try in 1 2; do
+    if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null || continue
+    trap '' PIPE
+    printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd" 2>/dev/null
+    IFS= read -r -t "$__pg_timeout" -u "$fd" __pg_reply 2>/dev/null
+    exec {fd}>&-
+    trap - PIPE
+    [[ $__pg_reply == '{"v":1,"ok":true'* ]] && return 0
+    # A token refused: the daemon restarted with a new one; anything else (timeout) is final.
+    [[ $__pg_reply == *'token'* ]] || return 1
+  done
+  return 1
+}
+
+# Sends or, failing that, spools (records survive a dead daemon).
+__pg_record() {
+  __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; }
+}
+
+__pg_start_daemon() {
+  (( EPOCHSECONDS - __pg_start_tried < 10 )) && return
+  __pg_start_tried=$EPOCHSECONDS
+  [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
+}
+
+__pg_envjson() {
+  local n s=
+  for n in "${__pg_envnames[@]}"; do
+    [[ -n ${!n-} ]] || continue
+    __pg_json "${!n}"
+    s+=${s:+,}"\"$n\":\"$__pg_js\""
+  done
+  __pg_env="{$s}"
+}
+
+# Common head of check/decision requests for line $1 with a new cmd number.
+__pg_linereq() {
+  (( ++__pg_cmd ))
+  __pg_now
+  __pg_envjson
+  __pg_json "$PWD"
+  local cwd=$__pg_js
+  __pg_json "$1"
+  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$cwd\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+}
+
+__pg_decision() {
+  local req=${__pg_req/\"op\":\"check\"/\"op\":\"decision\"}
+  __pg_record "${req%\}},\"decision\":\"$1\"}"
+}
+
+__pg_say() {
+  printf '%s\n' "$1" >/dev/tty 2>/dev/null || printf '%s\n' "$1" >&2
+}
+
+# Asks for phrase $1 on the terminal. 0 when typed exactly.
+__pg_ask() {
+  local ans
+  __pg_pending=1
+  printf 'Type "%s" to run it (anything else cancels): ' "$1" >/dev/tty
+  if ! IFS= read -r ans </dev/tty; then
+    printf '\n' >/dev/tty
+    ans=$'\x01'
+  fi
+  __pg_pending=
+  [[ $ans == "$1" ]]
+}
+
+__pg_mark_ran() {
+  __pg_ran=$__pg_cmd
+  __pg_now
+  __pg_t0=$__pg_us
+}
+
+# Decides line $1: 0 runs it, 1 refuses it. Records what happened.
+__pg_decide() {
+  __pg_linereq "$1"
+  if __pg_send "$__pg_req" && [[ $__pg_reply =~ $__pg_re_check ]]; then
+    local verdict=${BASH_REMATCH[1]} phrase=${BASH_REMATCH[2]} dry=${BASH_REMATCH[4]} msg=${BASH_REMATCH[5]}
+    case $verdict in
+      allow) __pg_mark_ran; return 0 ;;
+      block)
+        __pg_unjson "$msg"; __pg_say "${__pg_ujs:-prodguard: blocked}"
+        return 1 ;;
+    esac
+    if [[ $dry == true ]]; then
+      __pg_decision dry-run; __pg_mark_ran; return 0
+    fi
+    __pg_unjson "$msg"; __pg_say "$__pg_ujs"
+    __pg_unjson "$phrase"
+    if __pg_ask "$__pg_ujs"; then
+      __pg_decision confirmed; __pg_mark_ran; return 0
+    fi
+    __pg_say 'prodguard: cancelled; the line did not run.'
+    __pg_decision cancelled
+    return 1
+  fi
+  # The daemon is unreachable: decide locally, fail closed, spool the record.
+  __pg_start_daemon
+  local lower=${1,,}
+  if [[ $lower =~ $__pg_local_re ]]; then
+    __pg_say "prodguard: the daemon is unreachable and this line looks destructive (\"${BASH_REMATCH[2]}\")."
+    if __pg_ask "$__pg_host"; then
+      __pg_decision confirmed; __pg_mark_ran; return 0
+    fi
+    __pg_say 'prodguard: cancelled; the line did not run.'
+    __pg_decision cancelled
+    return 1
+  fi
+  __pg_decision allowed
+  __pg_mark_ran
+  return 0
+}
+
+# First DEBUG trap of a line: read the whole line from history when it is there.
+__pg_newline() {
+  local h=
+  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )); then
+    __pg_busy=1
+    HISTTIMEFORMAT= builtin history 1 >"$__pg_linefile" 2>/dev/null &&
+      IFS= read -r -d '' h <"$__pg_linefile"
+    : >"$__pg_linefile" 2>/dev/null
+    __pg_busy=
+    if [[ $h =~ ^\ *[0-9]+\*?\ \  ]]; then
+      h=${h:${#BASH_REMATCH}}
+      h=${h%$'\n'}
+    else
+      h=
+    fi
+  fi
+  if [[ -z $h ]]; then
+    __pg_state=each
+  elif __pg_decide "$h"; then
+    __pg_state=ok
+  else
+    __pg_state=skip
+  fi
+}
+
+__pg_debug() {
+  # The prompt begins: whatever the last line was, prompt commands run.
+  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt; return 0; fi
+  [[ $__pg_state == skip ]] && return 1
+  (( ${#FUNCNAME[@]} > 1 )) && return 0
+  [[ -n ${__pg_busy-} ]] && return 0
+  if (( __pg_n != __pg_seen )); then
+    __pg_seen=$__pg_n
+    __pg_newline
+  fi
+  case $__pg_state in
+    skip) return 1 ;;
+    each)
+      __pg_decide "$BASH_COMMAND" && return 0
+      __pg_state=skip
+      return 1 ;;
+  esac
+  return 0
+}
+
+__pg_finish() {
+  __pg_now
+  local d=$((__pg_us - __pg_t0)) dur
+  (( d < 0 )) && d=0
+  printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
+  __pg_record "{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
+  __pg_ran=
+}
+
+__pg_session_event() {
+  __pg_now
+  __pg_envjson
+  __pg_json "$PWD"
+  __pg_record "{\"v\":1,\"op\":\"session\",\"origin\":$__pg_origin,\"event\":\"$1\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
+}
+
+# --- entering and leaving production
+__pg_enter() {
+  __pg_prod=1
+  shopt -q extdebug && __pg_had_extdebug=1 || __pg_had_extdebug=
+  shopt -s extdebug promptvars
+  local tp
+  tp=$(trap -p DEBUG)
+  __pg_orig_debug=
+  if [[ -n $tp ]]; then
+    tp=${tp#trap -- }
+    tp=${tp% DEBUG}
+    eval "__pg_orig_debug=$tp"
+  fi
+  if [[ -n $__pg_orig_debug ]]; then
+    # Chained: ours first; the original sees its `$_` and its status decides as before.
+    trap "__pg_lastarg=\$_; __pg_debug && { : \"\$__pg_lastarg\"; $__pg_orig_debug
+}" DEBUG
+  else
+    trap '__pg_debug' DEBUG
+  fi
+  [[ $PS0 == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
+  __pg_seen=$__pg_n
+  if [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null; then :; fi
+  __pg_wrap_define
+  __pg_session_event start
+}
+
+__pg_leave() {
+  __pg_prod=0
+  if [[ -n $__pg_orig_debug ]]; then trap -- "$__pg_orig_debug" DEBUG; else trap - DEBUG; fi
+  [[ -n $__pg_had_extdebug ]] || shopt -u extdebug
+  PS0=${PS0//"$__pg_ps0_part"/}
+  __pg_wrap_undefine
+  __pg_session_event end
+}
+
+__pg_wrap_defined=()
+__pg_wrap_define() {
+  (( __pg_wrap )) && [[ -f $__pg_bin ]] || return 0
+  local c
+  for c in psql mysql sqlite3 redis-cli mongosh; do
+    declare -F "$c" >/dev/null && continue
+    eval "$c() { \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\"; }"
+    __pg_wrap_defined+=("$c")
+  done
+}
+__pg_wrap_undefine() {
+  local c
+  for c in "${__pg_wrap_defined[@]}"; do unset -f "$c"; done
+  __pg_wrap_defined=()
+}
+
+__pg_marker_apply() {
+  (( __pg_marker )) || return 0
+  local m='[PRODUCTION] '
+  [[ -z ${NO_COLOR-} ]] && m='\[\e[31m\][PRODUCTION]\[\e[0m\] '
+  if (( __pg_prod )); then
+    [[ $PS1 == "$m"* ]] || PS1=$m${PS1#'[PRODUCTION] '}
+  else
+    PS1=${PS1#'\[\e[31m\][PRODUCTION]\[\e[0m\] '}
+    PS1=${PS1#'[PRODUCTION] '}
+  fi
+}
+
+# First in PROMPT_COMMAND: closes the last line, re-tests production.
+__pg_precmd() {
+  local ex=$?
+  if [[ -n $__pg_pending ]]; then
+    __pg_pending=
+    printf '\n' >/dev/tty 2>/dev/null
+    __pg_decision cancelled
+  fi
+  [[ -n $__pg_ran ]] && __pg_finish "$ex"
+  if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
+    (( __pg_prod )) || __pg_enter
+  elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
+    (( __pg_prod )) && __pg_leave
+    if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
+      __pg_disabled_sent=1
+      __pg_session_event disabled
+    fi
+  fi
+  __pg_nexthc=$HISTCMD
+  return $ex
+}
+
+# Last in PROMPT_COMMAND: the marker goes on after prompt tools (starship) set PS1; keeps our
+# entries at both ends when another tool prepended or appended itself since.
+__pg_postcmd() {
+  local ex=$?
+  __pg_marker_apply
+  if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+    [[ ${PROMPT_COMMAND[0]} == __pg_precmd && ${PROMPT_COMMAND[-1]} == __pg_postcmd ]] || __pg_pc_install
+  else
+    [[ $PROMPT_COMMAND == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd ]] || __pg_pc_install
+  fi
+  return $ex
+}
+
+__pg_pc_install() {
+  local i
+  if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+    local keep=()
+    for i in "${PROMPT_COMMAND[@]}"; do
+      i=${i//__pg_precmd;/}
+      i=${i//;__pg_postcmd/}
+      [[ $i == __pg_precmd || $i == __pg_postcmd || -z $i ]] || keep+=("$i")
+    done
+    PROMPT_COMMAND=(__pg_precmd "${keep[@]}" __pg_postcmd)
+  else
+    i=${PROMPT_COMMAND-}
+    i=${i//__pg_precmd;/}
+    i=${i//;__pg_postcmd/}
+    while [[ $i == *[\;$'\n '] ]]; do i=${i%?}; done
+    PROMPT_COMMAND="__pg_precmd;${i:+$i;}__pg_postcmd"
+  fi
+}
+
+__pg_pc_install
+
+# A shell that exits in production ends its session.
+__pg_exit_trap=$(trap -p EXIT)
+__pg_on_exit() { (( __pg_prod )) && __pg_session_event end; }
+if [[ -n $__pg_exit_trap ]]; then
+  __pg_exit_trap=${__pg_exit_trap#trap -- }
+  __pg_exit_trap=${__pg_exit_trap% EXIT}
+  eval "__pg_exit_trap=$__pg_exit_trap"
+  trap "__pg_on_exit; $__pg_exit_trap" EXIT
+else
+  trap '__pg_on_exit' EXIT
+fi
