@@ -5,7 +5,7 @@ import type { StoredEvent } from '../store/record.js';
 import { AlertSink, type AlertTuning } from './alerts/sink.js';
 import { alertEventOf, bareItem, itemOf, wants, type AlertItem } from './alerts/items.js';
 import type { Backoff } from './backoff.js';
-import { fallbackRedactor, loadRedactor, type Redactor } from './guard.js';
+import { sinkRedactor } from './guard.js';
 import { openOutbox, type Db } from './outbox.js';
 import type { TargetStatus } from './status.js';
 import { daemonEntry, eventEntry, headEntry, verifyFailedEntry, type ChainHead } from './syslog/entries.js';
@@ -57,13 +57,12 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
   let pending: Pending[] = [];
   let scheduled = false;
   let closed = false;
-  let redact: Redactor = fallbackRedactor(config);
+  const redact = sinkRedactor(config);
   let syslog: SyslogSink[] = [];
   let alerts: AlertSink[] = [];
   let db: Db | null = null;
 
   const ready = (async () => {
-    redact = await loadRedactor(config);
     db = await openOutbox(opts.dataDir);
     const seen = new Map<string, number>();
     syslog = config.syslog.targets.map((t) => {

@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+
+// A real rsyslogd for tests: imuxsock on a socket in a temp dir (RFC 5424 accepted thanks to
+// UseSpecialParser="off" ParseHostname="on"), imudp and imtcp on loopback ports, mmpstrucdata to
+// parse the structured data, and every message written as one JSON line with the fields rsyslog
+// PARSED (so tests assert what a receiver understood, not what we sent).
+
+export interface Received {
+  input: string;
+  pri: number;
+  facility: number;
+  severity: number;
+  /** "1" for RFC 5424, "0" for legacy (RFC 3164). */
+  protocol: string;
+  timestamp: string;
+  hostname: string;
+  appname: string;
+  procid: string;
+  msgid: string;
+  sd: string;
+  /** Structured data as parsed by rsyslog's mmpstrucdata: { sdId: { param: value } }. */
+  params: Record<string, Record<string, string>>;
+  msg: string;
+}
+
+export interface Rsyslog {
+  dir: string;
+  socket: string;
+  udpPort: number;
+  tcpPort: number;
+  messages(): Received[];
+  waitFor(pred: (all: Received[]) => boolean, timeoutMs?: number): Promise<Received[]>;
+  stop(): Promise<void>;
+}
+
+export async function startRsyslog(opts: { tcpPort?: number; udpPort?: number; dir?: string } = {}): Promise<Rsyslog> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pg-rsyslog-'));
+  const socket = join(dir, 'log.sock');
+  const out = join(dir, 'out.jsonl');
+  const portFile = join(dir, `tcp.port.${Date.now()}`);
+  const udpPort = opts.udpPort ?? (await freeUdpPort());
+  const conf = join(dir, 'rsyslog.conf');
+  writeFileSync(
+    conf,
+    `global(workDirectory="${dir}" maxMessageSize="64k")
+module(load="imuxsock" SysSock.Use="off")
+module(load="imudp")
+module(load="imtcp")
+module(load="mmpstrucdata")
+input(type="imuxsock" Socket="${socket}" UseSpecialParser="off" ParseHostname="on" IgnoreTimestamp="off" RateLimit.Interval="0")
+input(type="imudp" address="127.0.0.1" port="${udpPort}" name="udp")
+input(type="imtcp" address="127.0.0.1" port="${opts.tcpPort ?? 0}" listenPortFileName="${portFile}" name="tcp")
+template(name="pg" type="list" option.jsonf="on") {
+  property(outname="input" name="inputname" format="jsonf")
+  property(outname="pri" name="pri" format="jsonf")
+  property(outname="facility" name="syslogfacility" format="jsonf")
+  property(outname="severity" name="syslogseverity" format="jsonf")
+  property(outname="protocol" name="protocol-version" format="jsonf")
+  property(outname="timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
+  property(outname="hostname" name="hostname" format="jsonf")
+  property(outname="appname" name="app-name" format="jsonf")
+  property(outname="procid" name="procid" format="jsonf")
+  property(outname="msgid" name="msgid" format="jsonf")
+  property(outname="sd" name="structured-data" format="jsonf")
+  property(outname="params" name="$!rfc5424-sd" format="jsonf")
+  property(outname="msg" name="msg" format="jsonf")
+}
+action(type="mmpstrucdata")
+action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd="on")
+`,
+  );
+  const pidFile = join(dir, 'rsyslogd.pid');
+  const child: ChildProcess = spawn('rsyslogd', ['-n', '-f', conf, '-i', pidFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+
+  // imtcp writes the port file only for port 0; a fixed port is probed by connecting.
+  let tcpPort = opts.tcpPort ?? 0;
+  let listening = false;
+  await poll(() => {
+    if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
+    if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+    if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
+    return existsSync(socket) && listening;
+  }, 10_000, 'rsyslogd to listen');
+
+  const messages = (): Received[] => {
+    if (!existsSync(out)) return [];
+    return readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const r = JSON.parse(line) as Record<string, string>;
+        return {
+          ...r,
+          pri: Number(r.pri),
+          facility: Number(r.facility),
+          severity: Number(r.severity),
+          params: r.params ? (JSON.parse(r.params) as Received['params']) : {},
+        } as Received;
+      });
+  };
+
+  return {
+    dir,
+    socket,
+    udpPort,
+    tcpPort,
+    messages,
+    async waitFor(pred, timeoutMs = 10_000) {
+      let last: Received[] = [];
+      await poll(() => pred((last = messages())), timeoutMs, `rsyslog messages (have ${last.length})`);
+      return last;
+    },
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function probe(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** A loopback UDP port free right now (imudp has no port file; the race window is tiny). */
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function poll(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

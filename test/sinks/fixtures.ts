@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { ConfigSchema, type Config } from '../../daemon/config/schema.js';
+import type { StoredEvent } from '../../daemon/store/record.js';
+
+// Shared by the sinks tests: stored rows as the store hands them over, a config, a temp data dir
+// and a logger whose lines the tests can read.
+
+export function stored(seq: number, over: Partial<StoredEvent> = {}): StoredEvent {
+  return {
+    kind: 'command',
+    ts: Date.parse('2026-03-10T12:00:00.250Z') + seq,
+    session: 'sess-1',
+    cmd: seq,
+    user: 'alice',
+    uid: 1000,
+    host: 'web1',
+    tty: '/dev/pts/1',
+    shell: 'bash',
+    pid: 4242,
+    cwd: '/srv/app',
+    env: 'production',
+    signal: 'ENV=production',
+    command: `rm -rf /srv/data/${seq}`,
+    rules: ['fs.rm-recursive'],
+    matched: ['rm -rf /srv/data'],
+    severity: 'critical',
+    decision: 'blocked',
+    exit: null,
+    durationMs: null,
+    via: 'live',
+    seq,
+    prevHash: createHash('sha256').update(`prev${seq}`).digest('hex'),
+    hash: createHash('sha256').update(`row${seq}`).digest('hex'),
+    ...over,
+  };
+}
+
+export function config(raw: Record<string, unknown>): Config {
+  return ConfigSchema.parse(raw);
+}
+
+export function tempDir(prefix = 'pg-sinks-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A pino logger that keeps its JSON lines for assertions. */
+export function memoryLogger(): { logger: pino.Logger; lines: () => Array<Record<string, unknown>> } {
+  const out: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      out.push(...chunk.toString().split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** Fast retries for tests; the code paths are the production ones. */
+export const FAST = {
+  syslogBackoff: { baseMs: 30, maxMs: 150 },
+  alertBackoff: { baseMs: 30, maxMs: 150 },
+};
