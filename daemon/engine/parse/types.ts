@@ -14,6 +14,15 @@ export interface SimpleCommand {
   dynamicName: boolean;
   /** The text of the command as written in the line (for explanations). */
   source: string;
+  /** Redirections of the command as written (`> /dev/sda`, `2>&1`); here-docs appear with op `<<`. */
+  redirects?: Redirect[];
+}
+
+/** One redirection: operator (`>`, `>>`, `<`, `&>`, `>&`, `<<`, ...), its target word, and the fd if given. */
+export interface Redirect {
+  op: string;
+  target: string;
+  fd?: number;
 }
 
 /** A statement handed to a database client: SQL, a redis command, or mongosh JavaScript. */

@@ -1,0 +1,100 @@
+import type { Redirect, SimpleCommand, Statement } from './types.js';
+
+// Shared state of one parseLine call: the output, the problems, and the limits that keep the
+// parser bounded on hostile input (nesting depth, and a work budget for re-parsed text).
+
+/** Deepest nesting of `$(`, backticks, `bash -c`, `eval`, `ssh` re-parses before we stop descending. */
+export const MAX_DEPTH = 64;
+/** Most wrappers peeled off one simple command (`sudo sudo sudo ... rm`). */
+export const MAX_UNWRAP = 64;
+
+/** A word after quote removal. Expansions (`$x`, `$(...)`) are kept as written in `value`. */
+export interface Word {
+  value: string;
+  /** No expansion anywhere in the word: its value is known before the shell runs. */
+  literal: boolean;
+  /** Some part of the word was quoted or escaped (so it is never a reserved word or a glob). */
+  quoted: boolean;
+  /** Unquoted glob characters (`*`, `?`, `[`) or an extglob. */
+  glob: boolean;
+  /** Unquoted `{` in a fully literal word: a brace-expansion candidate (`{rm,-rf,/x}`). */
+  brace: boolean;
+  start: number;
+  end: number;
+}
+
+/** One simple command as the grammar sees it, before wrappers are peeled off. */
+export interface RawCommand {
+  src: string;
+  start: number;
+  end: number;
+  words: Word[];
+  assignments: Record<string, string>;
+  redirects: Redirect[];
+  /** Here-document bodies and here-strings, in order. */
+  stdin?: string;
+  /** The command whose output is piped into this one (`echo SQL | psql`). */
+  pipeFrom?: RawCommand;
+  /** What this command writes to stdout when that is knowable (echo/printf/cat of a here-doc). */
+  out?: string;
+}
+
+/** Where a parse happens: the wrappers above it and what it inherits. */
+export interface Scope {
+  via: string[];
+  assignments: Record<string, string>;
+  /** Data on standard input of the first command (a here-doc given to `ssh host` or `bash`). */
+  stdin?: string;
+}
+
+/** Text that must be parsed as shell again (a `bash -c` string, `eval` arguments, a remote ssh command). */
+export interface Reparse {
+  text: string;
+  via: string[];
+  depth: number;
+  assignments: Record<string, string>;
+  /** Data on the re-parsed line's standard input, handed to its first command (`ssh h psql <<EOF`). */
+  stdin?: string;
+}
+
+export class ParseContext {
+  readonly commands: SimpleCommand[] = [];
+  readonly statements: Statement[] = [];
+  private readonly seen = new Set<string>();
+  readonly problems: string[] = [];
+  /** Characters we may still spend re-scanning text (re-parses, arithmetic probes): keeps the total linear. */
+  private budget: number;
+
+  constructor(
+    lineLength: number,
+    /** Parses text as a new shell line (wired by index.ts, which owns both halves). */
+    readonly reparse: (r: Reparse) => void,
+    /** Turns a raw command into SimpleCommands (unwrapping) and statements. */
+    readonly resolve: (raw: RawCommand, scope: Scope, depth: number) => void,
+  ) {
+    this.budget = 8 * lineLength + 65_536;
+  }
+
+  problem(msg: string): void {
+    if (this.seen.has(msg)) return;
+    this.seen.add(msg);
+    this.problems.push(msg);
+  }
+
+  /** Spend `n` characters of re-scan budget; false (and a problem) when it is exhausted. */
+  spend(n: number): boolean {
+    if (this.budget < n) {
+      this.problem('work limit reached: some nested text was not re-parsed');
+      return false;
+    }
+    this.budget -= n;
+    return true;
+  }
+
+  /** Whether a nested parse at `depth` is allowed; records the problem once when it is not. */
+  canDescend(depth: number): boolean {
+    if (depth <= MAX_DEPTH) return true;
+    this.problem(`nesting depth limit (${MAX_DEPTH}) reached: deeper text was not parsed`);
+    return false;
+  }
+}

@@ -1,0 +1,908 @@
+// Hand-written, linear-time shell parser (bash/zsh subset that matters for guarding).
+//
+// Why not a WASM parser (mvdan/sh's `sh-syntax`, tree-sitter-bash): both cost a WASM
+// instantiation at startup and an async API on the hot path, neither gives us control over word
+// expansion (we need `r''m` -> `rm` but `$RM` kept as a dynamic name), and dcg's experience
+// ("nested $( hung the parser") shows we need hard structural limits we can enforce ourselves.
+// Here: one pass over the text; every construct that re-scans text (`$(` nesting, backticks,
+// `bash -c`, `eval`, arithmetic probes) is bounded by MAX_DEPTH and a character budget, so any
+// input finishes in time linear in its length. No regex runs on unbounded input except simple,
+// non-backtracking ones.
+//
+// The parser does not build a tree: it emits each simple command (argv words, assignments,
+// redirections, here-doc/here-string input, the command piped into it) to ParseContext.resolve,
+// which peels wrappers (sudo, env, bash -c, ssh, ...) and extracts database statements.
+
+import { decodeAnsiC } from './ansi-c.js';
+import type { ParseContext, RawCommand, Scope, Word } from './context.js';
+
+const NL = 10, TAB = 9, CR = 13, SP = 32, BANG = 33, DQ = 34, HASH = 35, DOLLAR = 36, AMP = 38,
+  SQ = 39, LP = 40, RP = 41, STAR = 42, PLUS = 43, SEMI = 59, LT = 60, EQ = 61, GT = 62, QM = 63,
+  AT = 64, LBRACKET = 91, BSL = 92, BQ = 96, LBRACE = 123, PIPE = 124, RBRACE = 125;
+
+/** Characters that end an unquoted word. */
+const META = new Uint8Array(128);
+for (const c of [NL, TAB, CR, SP, SEMI, AMP, PIPE, LP, RP, LT, GT]) META[c] = 1;
+
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\n]*\])?\+?=/;
+
+function isNameStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+/** `$?`, `$$`, `$!`, `$#`, `$@`, `$*`, `$-`. */
+function isSpecialParam(c: number): boolean {
+  return c === QM || c === DOLLAR || c === BANG || c === HASH || c === AT || c === STAR || c === 45;
+}
+
+interface PendingHeredoc {
+  cmd: RawCommand;
+  delim: string;
+  strip: boolean;
+  quoted: boolean;
+}
+
+/** Parses `text` as a shell line of its own (a `bash -c` string, a backtick body, ...). */
+export function parseSource(text: string, ctx: ParseContext, depth: number, scope: Scope): void {
+  new ShellParser(text, ctx, depth, scope).run(false);
+}
+
+export class ShellParser {
+  pos = 0;
+  private cur: RawCommand | null = null;
+  private pipeFrom: RawCommand | undefined;
+  private queue: RawCommand[] = [];
+  private heredocs: PendingHeredoc[] = [];
+  private parenDepth = 0;
+  /** One entry per open `case`; pattern mode reads `pat1 | pat2)`. */
+  private cases = 0;
+  private patternMode = false;
+  private inArray = false;
+  private stdinGiven = false;
+  // Flags of the word being scanned (helpers set them).
+  private wLiteral = true;
+  private wQuoted = false;
+
+  constructor(
+    readonly src: string,
+    readonly ctx: ParseContext,
+    readonly depth: number,
+    readonly scope: Scope,
+  ) {}
+
+  /** Parses until end of text, or (closer) until the `)` closing a `$(`; leaves pos after it. */
+  run(closer: boolean): void {
+    const s = this.src;
+    const n = s.length;
+    while (this.pos < n) {
+      const c = s.charCodeAt(this.pos);
+      if (c === SP || c === TAB || c === CR) {
+        this.pos++;
+        continue;
+      }
+      if (c === BSL && s.charCodeAt(this.pos + 1) === NL) {
+        this.pos += 2;
+        continue;
+      }
+      if (c === HASH) {
+        this.skipComment();
+        continue;
+      }
+      if (this.patternMode) {
+        if (c === RP && closer && this.cases === 0) break;
+        this.readPattern();
+        continue;
+      }
+      switch (c) {
+        case NL:
+          this.pos++;
+          this.endCommand(false);
+          this.readHeredocs();
+          continue;
+        case SEMI: {
+          this.endCommand(false);
+          const d = s.charCodeAt(this.pos + 1);
+          if (d === SEMI || d === AMP) {
+            this.pos += 2;
+            if (d === SEMI && s.charCodeAt(this.pos) === AMP) this.pos++;
+            if (this.cases > 0) this.patternMode = true;
+          } else this.pos++;
+          continue;
+        }
+        case AMP: {
+          const d = s.charCodeAt(this.pos + 1);
+          if (d === GT) {
+            this.redirect();
+            continue;
+          }
+          this.endCommand(false);
+          this.pos += d === AMP ? 2 : 1;
+          continue;
+        }
+        case PIPE: {
+          const d = s.charCodeAt(this.pos + 1);
+          if (d === PIPE) {
+            this.endCommand(false);
+            this.pos += 2;
+          } else {
+            this.endCommand(true);
+            this.pos += d === AMP ? 2 : 1;
+          }
+          continue;
+        }
+        case LP:
+          this.openParen();
+          continue;
+        case RP:
+          this.endCommand(false);
+          this.pos++;
+          if (this.parenDepth > 0) {
+            this.parenDepth--;
+            continue;
+          }
+          if (closer) {
+            this.finish();
+            return;
+          }
+          this.ctx.problem("unexpected ')'");
+          continue;
+        case LT:
+        case GT:
+          if (s.charCodeAt(this.pos + 1) === LP) this.processSubstitution(c === LT ? '<(...)' : '>(...)');
+          else this.redirect();
+          continue;
+      }
+      if (isDigit(c)) {
+        let q = this.pos + 1;
+        while (q < n && isDigit(s.charCodeAt(q))) q++;
+        const d = s.charCodeAt(q);
+        if ((d === LT || d === GT) && s.charCodeAt(q + 1) !== LP) {
+          this.redirect();
+          continue;
+        }
+      }
+      const before = this.pos;
+      const w = this.scanWord();
+      if (w) this.addWord(w);
+      else if (this.pos === before) this.pos++;
+    }
+    this.endCommand(false);
+    if (this.heredocs.length > 0) {
+      this.ctx.problem('unterminated here-document');
+      this.heredocs = [];
+    }
+    this.finish();
+    if (closer) this.ctx.problem('unterminated command substitution');
+  }
+
+  private finish(): void {
+    this.endCommand(false);
+    // Here-docs announced inside `$(...)` but never read: the commands still count.
+    this.heredocs = [];
+    this.flush();
+  }
+
+  private skipComment(): void {
+    const e = this.src.indexOf('\n', this.pos);
+    this.pos = e < 0 ? this.src.length : e;
+  }
+
+  private ensureCur(start: number): RawCommand {
+    if (!this.cur) {
+      this.cur = { src: this.src, start, end: start, words: [], assignments: {}, redirects: [] };
+    }
+    return this.cur;
+  }
+
+  private atCommandStart(): boolean {
+    return !this.cur || (this.cur.words.length === 0 && Object.keys(this.cur.assignments).length === 0);
+  }
+
+  private endCommand(pipe: boolean): void {
+    const c = this.cur;
+    this.cur = null;
+    if (c && c.words.length > 0) {
+      c.pipeFrom = this.pipeFrom;
+      this.queue.push(c);
+      this.pipeFrom = pipe ? c : undefined;
+    } else this.pipeFrom = undefined;
+    if (this.heredocs.length === 0) this.flush();
+  }
+
+  private flush(): void {
+    const q = this.queue;
+    if (q.length === 0) return;
+    this.queue = [];
+    for (const raw of q) {
+      if (!this.stdinGiven && this.scope.stdin !== undefined) {
+        this.stdinGiven = true;
+        if (raw.stdin === undefined && !raw.pipeFrom) raw.stdin = this.scope.stdin;
+      }
+      this.ctx.resolve(raw, this.scope, this.depth);
+    }
+  }
+
+  private addWord(w: Word): void {
+    if (this.atCommandStart() && !w.quoted && w.literal && this.keyword(w)) return;
+    const cur = this.ensureCur(w.start);
+    cur.end = w.end;
+    if (cur.words.length === 0) {
+      const m = ASSIGNMENT.exec(this.src.slice(w.start, Math.min(w.end, w.start + 256)));
+      if (m) {
+        const eq = w.value.indexOf('=');
+        const name = w.value.slice(0, eq).replace(/\[.*$|\+$/, '');
+        cur.assignments[name] = w.value.slice(eq + 1);
+        return;
+      }
+    }
+    if (w.brace && w.value.length <= 4096) {
+      const alts = expandBraces(w.value);
+      if (alts.length > 1) {
+        for (const v of alts) cur.words.push({ ...w, value: v, brace: false });
+        return;
+      }
+    }
+    cur.words.push(w);
+  }
+
+  /** Handles reserved words at command position; true when `w` was one. */
+  private keyword(w: Word): boolean {
+    switch (w.value) {
+      case 'if': case 'then': case 'else': case 'elif': case 'fi': case 'do': case 'done':
+      case 'while': case 'until': case '{': case '}': case '!': case 'coproc':
+        return true;
+      case 'esac':
+        if (this.cases > 0) this.cases--;
+        return true;
+      case 'case':
+        this.caseHeader();
+        return true;
+      case 'for':
+      case 'select':
+        this.forHeader();
+        return true;
+      case 'function':
+        this.functionHeader();
+        return true;
+      case '[[':
+        this.conditional(w);
+        return true;
+    }
+    return false;
+  }
+
+  private skipBlanks(newlines = false): void {
+    const s = this.src;
+    for (;;) {
+      const c = s.charCodeAt(this.pos);
+      if (c === SP || c === TAB || c === CR || (newlines && c === NL)) this.pos++;
+      else if (c === BSL && s.charCodeAt(this.pos + 1) === NL) this.pos += 2;
+      else return;
+    }
+  }
+
+  private caseHeader(): void {
+    this.skipBlanks();
+    this.scanWord();
+    this.skipBlanks(true);
+    const w = this.scanWord();
+    if (!w || w.value !== 'in') this.ctx.problem("'case' without 'in'");
+    this.cases++;
+    this.patternMode = true;
+  }
+
+  /** One token of a case pattern list: `(`, `|`, a pattern word, `)` (ends it), or `esac`. */
+  private readPattern(): void {
+    const c = this.src.charCodeAt(this.pos);
+    if (c === RP) {
+      this.pos++;
+      this.patternMode = false;
+      return;
+    }
+    if (c === NL || c === LP || c === PIPE || c === SEMI) {
+      this.pos++;
+      return;
+    }
+    const before = this.pos;
+    const w = this.scanWord();
+    if (!w) {
+      if (this.pos === before) this.pos++;
+      return;
+    }
+    if (!w.quoted && w.value === 'esac') {
+      this.cases--;
+      this.patternMode = false;
+    }
+  }
+
+  private forHeader(): void {
+    const s = this.src;
+    this.skipBlanks();
+    if (s.startsWith('((', this.pos)) {
+      const e = this.arithmeticEnd(this.pos + 2);
+      if (e > 0) {
+        this.scanRegion(this.pos + 2, e - 2);
+        this.pos = e;
+      } else this.pos += 2;
+      return;
+    }
+    this.scanWord();
+    this.skipBlanks(true);
+    const save = this.pos;
+    const w = this.scanWord();
+    if (!w || w.value !== 'in') {
+      if (w && w.literal) this.pos = save; // `do` (or `;`): let the main loop see it
+      return;
+    }
+    for (;;) {
+      this.skipBlanks();
+      const c = s.charCodeAt(this.pos);
+      if (this.pos >= s.length || c === NL || c === SEMI || c === AMP || c === PIPE || c === RP) return;
+      const before = this.pos;
+      if (!this.scanWord() && this.pos === before) this.pos++;
+    }
+  }
+
+  private functionHeader(): void {
+    this.skipBlanks();
+    this.scanWord();
+    this.skipBlanks();
+    if (this.src.charCodeAt(this.pos) === LP) {
+      let q = this.pos + 1;
+      while (this.src.charCodeAt(q) === SP || this.src.charCodeAt(q) === TAB) q++;
+      if (this.src.charCodeAt(q) === RP) this.pos = q + 1;
+    }
+  }
+
+  /** `[[ ... ]]`: operators inside are words, not separators. */
+  private conditional(first: Word): void {
+    const s = this.src;
+    const cur = this.ensureCur(first.start);
+    cur.words.push(first);
+    cur.end = first.end;
+    for (;;) {
+      this.skipBlanks(true);
+      if (this.pos >= s.length) return;
+      const c = s.charCodeAt(this.pos);
+      if (c === SEMI) return;
+      if (c === AMP || c === PIPE || c === LP || c === RP || c === LT || c === GT) {
+        const len = s.charCodeAt(this.pos + 1) === c && (c === AMP || c === PIPE) ? 2 : 1;
+        cur.words.push(litWord(s.slice(this.pos, this.pos + len), this.pos));
+        this.pos += len;
+        continue;
+      }
+      const before = this.pos;
+      const w = this.scanWord();
+      if (!w) {
+        if (this.pos === before) this.pos++;
+        continue;
+      }
+      cur.words.push(w);
+      cur.end = w.end;
+      if (!w.quoted && w.value === ']]') return;
+    }
+  }
+
+  private openParen(): void {
+    const s = this.src;
+    const cur = this.cur;
+    if (cur && cur.words.length === 1) {
+      let q = this.pos + 1;
+      while (s.charCodeAt(q) === SP || s.charCodeAt(q) === TAB) q++;
+      if (s.charCodeAt(q) === RP) {
+        // `name() body`: a definition; the body's commands are parsed as usual.
+        this.cur = null;
+        this.pos = q + 1;
+        return;
+      }
+    }
+    if (this.atCommandStart() && s.charCodeAt(this.pos + 1) === LP) {
+      const e = this.arithmeticEnd(this.pos + 2);
+      if (e > 0) {
+        this.scanRegion(this.pos + 2, e - 2);
+        this.cur = null;
+        this.pos = e;
+        return;
+      }
+    } else if (!this.atCommandStart()) this.ctx.problem("unexpected '('");
+    this.endCommand(false);
+    this.parenDepth++;
+    this.pos++;
+  }
+
+  /** Reads `[n]op target`; here-docs are queued until the next newline. */
+  private redirect(): void {
+    const s = this.src;
+    const start = this.pos;
+    let p = this.pos;
+    while (isDigit(s.charCodeAt(p))) p++;
+    const fd = p > start ? Number(s.slice(start, p)) : undefined;
+    let op = '>';
+    for (const cand of ['&>>', '&>', '<<<', '<<-', '<<', '<>', '<&', '>>', '>&', '>|', '<', '>']) {
+      if (s.startsWith(cand, p)) {
+        op = cand;
+        break;
+      }
+    }
+    this.pos = p + op.length;
+    this.skipBlanks();
+    const cur = this.ensureCur(start);
+    const target = this.scanWord();
+    if (!target) {
+      this.ctx.problem(`redirection '${op}' without a target`);
+      return;
+    }
+    cur.end = target.end;
+    if (op === '<<<') {
+      cur.stdin = (cur.stdin ?? '') + target.value + '\n';
+      return;
+    }
+    cur.redirects.push(fd === undefined ? { op, target: target.value } : { op, target: target.value, fd });
+    if (op === '<<' || op === '<<-') {
+      this.heredocs.push({ cmd: cur, delim: target.value, strip: op === '<<-', quoted: target.quoted });
+    }
+  }
+
+  /** At the newline ending a line with `<<DELIM`: reads each body, in order. */
+  private readHeredocs(): void {
+    const s = this.src;
+    const n = s.length;
+    const pending = this.heredocs;
+    if (pending.length === 0) return;
+    this.heredocs = [];
+    for (const h of pending) {
+      const start = this.pos;
+      let p = start;
+      let bodyEnd = -1;
+      while (p < n) {
+        let e = s.indexOf('\n', p);
+        if (e < 0) e = n;
+        let q = p;
+        if (h.strip) while (s.charCodeAt(q) === TAB) q++;
+        if (e - q === h.delim.length && s.startsWith(h.delim, q)) {
+          bodyEnd = p;
+          p = Math.min(e + 1, n);
+          break;
+        }
+        p = e + 1;
+      }
+      if (bodyEnd < 0) {
+        this.ctx.problem('unterminated here-document');
+        bodyEnd = n;
+        p = n;
+      }
+      this.pos = p;
+      if (!h.quoted) this.scanRegion(start, bodyEnd);
+      let body = s.slice(start, bodyEnd);
+      if (h.strip) body = body.replace(/^\t+/gm, '');
+      h.cmd.stdin = (h.cmd.stdin ?? '') + body;
+    }
+    this.flush();
+  }
+
+  private processSubstitution(label: string): void {
+    const start = this.pos;
+    const end = this.subst(this.pos + 2, label);
+    this.pos = end;
+    this.addWord({ value: this.src.slice(start, end), literal: false, quoted: false, glob: false, brace: false, start, end });
+  }
+
+  /** Parses a `$(`/`<(` body starting at `p`; returns the index after its `)`. */
+  private subst(p: number, label: string): number {
+    if (!this.ctx.canDescend(this.depth + 1)) return skipBalanced(this.src, p - 1);
+    const child = new ShellParser(this.src, this.ctx, this.depth + 1, { via: [...this.scope.via, label], assignments: {} });
+    child.pos = p;
+    child.run(true);
+    return child.pos;
+  }
+
+  /**
+   * Probes `((...))` starting after the `((`: returns the index after the closing `))`, or -1
+   * when the text is not arithmetic (`( (a) )` subshells) or the re-scan budget is spent.
+   */
+  private arithmeticEnd(p: number): number {
+    const s = this.src;
+    const n = s.length;
+    const start = p;
+    let depth = 0;
+    let end = -1;
+    while (p < n) {
+      const c = s.charCodeAt(p);
+      if (c === BSL) p += 2;
+      else if (c === SQ || c === DQ) {
+        const e = s.indexOf(c === SQ ? "'" : '"', p + 1);
+        p = e < 0 ? n : e + 1;
+      } else if (c === LP) {
+        depth++;
+        p++;
+      } else if (c === RP) {
+        if (depth > 0) {
+          depth--;
+          p++;
+        } else {
+          if (s.charCodeAt(p + 1) === RP) end = p + 2;
+          break;
+        }
+      } else p++;
+    }
+    return this.ctx.spend(Math.min(p, n) - start) ? end : -1;
+  }
+
+  /** Finds command substitutions inside arithmetic or an unquoted here-doc body. */
+  private scanRegion(p: number, end: number): void {
+    const s = this.src;
+    const saved = [this.wLiteral, this.wQuoted] as const;
+    const junk: string[] = [];
+    while (p < end) {
+      const c = s.charCodeAt(p);
+      if (c === BSL) p += 2;
+      else if (c === DOLLAR) p = this.scanDollar(p, junk, true);
+      else if (c === BQ) p = this.scanBacktick(p, junk);
+      else p++;
+      junk.length = 0;
+    }
+    [this.wLiteral, this.wQuoted] = saved;
+  }
+
+  /** Scans one word at pos (quote removal, expansions kept as written); null when none starts here. */
+  scanWord(): Word | null {
+    const s = this.src;
+    const n = s.length;
+    let p = this.pos;
+    let start = p;
+    let run = p;
+    const parts: string[] = [];
+    this.wLiteral = true;
+    this.wQuoted = false;
+    let glob = false;
+    let brace = false;
+    while (p < n) {
+      const c = s.charCodeAt(p);
+      if (c < 128 && META[c] === 1) {
+        if (c === LP && p > start) {
+          const prev = s.charCodeAt(p - 1);
+          if (prev === QM || prev === STAR || prev === PLUS || prev === AT || prev === BANG) {
+            p = skipBalanced(s, p); // extglob `!(x)`
+            glob = true;
+            continue;
+          }
+          if (prev === EQ && !this.inArray && ASSIGNMENT.test(s.slice(start, p))) {
+            p = this.arrayBody(p + 1);
+            this.wLiteral = false;
+            continue;
+          }
+        }
+        break;
+      }
+      switch (c) {
+        case BSL:
+          parts.push(s.slice(run, p));
+          if (p + 1 < n) {
+            if (s.charCodeAt(p + 1) !== NL) {
+              parts.push(s[p + 1]!);
+              this.wQuoted = true;
+            }
+            p += 2;
+          } else p++;
+          run = p;
+          continue;
+        case SQ: {
+          parts.push(s.slice(run, p));
+          const e = s.indexOf("'", p + 1);
+          if (e < 0) {
+            this.ctx.problem('unbalanced quote');
+            parts.push(s.slice(p + 1));
+            p = n;
+          } else {
+            parts.push(s.slice(p + 1, e));
+            p = e + 1;
+          }
+          this.wQuoted = true;
+          run = p;
+          continue;
+        }
+        case DQ:
+          parts.push(s.slice(run, p));
+          p = this.scanDouble(p + 1, parts);
+          this.wQuoted = true;
+          run = p;
+          continue;
+        case DOLLAR: {
+          parts.push(s.slice(run, p));
+          const ifs = s.startsWith('${IFS}', p) ? 6 : s.startsWith('$IFS', p) && !isNameChar(s.charCodeAt(p + 4)) ? 4 : 0;
+          if (ifs > 0) {
+            // `rm${IFS}-rf${IFS}/`: unquoted $IFS splits words, so treat it as a blank.
+            if (p > start) {
+              this.pos = p + ifs;
+              return this.word(parts, start, p, glob, brace);
+            }
+            p += ifs;
+            start = p;
+            run = p;
+            continue;
+          }
+          p = this.scanDollar(p, parts, false);
+          run = p;
+          continue;
+        }
+        case BQ:
+          parts.push(s.slice(run, p));
+          p = this.scanBacktick(p, parts);
+          run = p;
+          continue;
+        case STAR:
+        case QM:
+        case LBRACKET:
+          glob = true;
+          break;
+        case LBRACE:
+          brace = true;
+          break;
+      }
+      p++;
+    }
+    parts.push(s.slice(run, p));
+    this.pos = p;
+    if (p === start) return null;
+    return this.word(parts, start, p, glob, brace);
+  }
+
+  private word(parts: string[], start: number, end: number, glob: boolean, brace: boolean): Word {
+    const value = parts.length === 1 ? parts[0]! : parts.join('');
+    const literal = this.wLiteral;
+    const quoted = this.wQuoted;
+    return { value, literal, quoted, glob: glob && !quoted, brace: brace && literal && !quoted, start, end };
+  }
+
+  /** `a=(x y $(cmd))`: scans the elements (for their substitutions); returns the index after `)`. */
+  private arrayBody(p: number): number {
+    const saved = [this.wLiteral, this.wQuoted] as const;
+    this.inArray = true;
+    this.pos = p;
+    const s = this.src;
+    for (;;) {
+      this.skipBlanks(true);
+      if (this.pos >= s.length) break;
+      if (s.charCodeAt(this.pos) === RP) {
+        this.pos++;
+        break;
+      }
+      const before = this.pos;
+      if (!this.scanWord() && this.pos === before) this.pos++;
+    }
+    this.inArray = false;
+    [this.wLiteral, this.wQuoted] = saved;
+    return this.pos;
+  }
+
+  /** Body of "..." from `p` (after the quote); returns the index after the closing quote. */
+  private scanDouble(p: number, parts: string[]): number {
+    const s = this.src;
+    const n = s.length;
+    let run = p;
+    while (p < n) {
+      const c = s.charCodeAt(p);
+      if (c === DQ) {
+        parts.push(s.slice(run, p));
+        return p + 1;
+      }
+      if (c === BSL) {
+        const d = s.charCodeAt(p + 1);
+        if (d === DOLLAR || d === BQ || d === DQ || d === BSL || d === NL) {
+          parts.push(s.slice(run, p));
+          if (d !== NL) parts.push(s[p + 1]!);
+          run = p + 2;
+        }
+        p += 2;
+        continue;
+      }
+      if (c === DOLLAR) {
+        parts.push(s.slice(run, p));
+        p = this.scanDollar(p, parts, true);
+        run = p;
+        continue;
+      }
+      if (c === BQ) {
+        parts.push(s.slice(run, p));
+        p = this.scanBacktick(p, parts);
+        run = p;
+        continue;
+      }
+      p++;
+    }
+    parts.push(s.slice(run, n));
+    this.ctx.problem('unbalanced quote');
+    return n;
+  }
+
+  /** A `$` at `p`: expansion, `$'...'`, `$"..."`, or a plain dollar. Returns the index after it. */
+  private scanDollar(p: number, parts: string[], inDouble: boolean): number {
+    const s = this.src;
+    const n = s.length;
+    const d = s.charCodeAt(p + 1);
+    if (d === LP) {
+      this.wLiteral = false;
+      if (s.charCodeAt(p + 2) === LP) {
+        const e = this.arithmeticEnd(p + 3);
+        if (e > 0) {
+          this.scanRegion(p + 3, e - 2);
+          this.wLiteral = false;
+          parts.push(s.slice(p, e));
+          return e;
+        }
+      }
+      const e = this.subst(p + 2, '$(...)');
+      parts.push(s.slice(p, e));
+      return e;
+    }
+    if (d === LBRACE) {
+      this.wLiteral = false;
+      const e = this.paramEnd(p + 2);
+      parts.push(s.slice(p, e));
+      return e;
+    }
+    if (!inDouble && d === SQ) {
+      const r = decodeAnsiC(s, p + 2);
+      if (!r.closed) this.ctx.problem('unbalanced quote');
+      parts.push(r.value);
+      this.wQuoted = true;
+      return r.end;
+    }
+    if (!inDouble && d === DQ) {
+      this.wQuoted = true;
+      return this.scanDouble(p + 2, parts);
+    }
+    if (isNameStart(d)) {
+      let q = p + 2;
+      while (q < n && isNameChar(s.charCodeAt(q))) q++;
+      parts.push(s.slice(p, q));
+      this.wLiteral = false;
+      return q;
+    }
+    if (isDigit(d) || isSpecialParam(d)) {
+      parts.push(s.slice(p, p + 2));
+      this.wLiteral = false;
+      return p + 2;
+    }
+    parts.push('$');
+    return p + 1;
+  }
+
+  /** `${...}` from `p` (after `${`), iterative so deep nesting cannot overflow the stack. */
+  private paramEnd(p: number): number {
+    const s = this.src;
+    const n = s.length;
+    const junk: string[] = [];
+    let depth = 1;
+    let dq = false;
+    while (p < n) {
+      const c = s.charCodeAt(p);
+      if (c === BSL) p += 2;
+      else if (c === SQ && !dq) {
+        const e = s.indexOf("'", p + 1);
+        p = e < 0 ? n : e + 1;
+      } else if (c === DQ) {
+        dq = !dq;
+        p++;
+      } else if (c === DOLLAR && s.charCodeAt(p + 1) === LP) p = this.subst(p + 2, '$(...)');
+      else if (c === DOLLAR && s.charCodeAt(p + 1) === LBRACE) {
+        depth++;
+        p += 2;
+      } else if (c === BQ) {
+        p = this.scanBacktick(p, junk);
+        junk.length = 0;
+      } else if (c === RBRACE) {
+        p++;
+        if (--depth === 0) return p;
+      } else p++;
+    }
+    this.ctx.problem('unterminated parameter expansion');
+    return n;
+  }
+
+  /** A backquoted command substitution at `p`; its body is unescaped and parsed as a line. */
+  private scanBacktick(p: number, parts: string[]): number {
+    const s = this.src;
+    const n = s.length;
+    let q = p + 1;
+    while (q < n) {
+      const c = s.charCodeAt(q);
+      if (c === BSL) q += 2;
+      else if (c === BQ) break;
+      else q++;
+    }
+    this.wLiteral = false;
+    let end = q + 1;
+    if (q >= n) {
+      this.ctx.problem('unbalanced quote');
+      q = n;
+      end = n;
+    }
+    parts.push(s.slice(p, end));
+    const inner = s.slice(p + 1, q).replace(/\\([\\`$])/g, '$1');
+    if (this.ctx.canDescend(this.depth + 1) && this.ctx.spend(inner.length)) {
+      parseSource(inner, this.ctx, this.depth + 1, { via: [...this.scope.via, '`...`'], assignments: {} });
+    }
+    return end;
+  }
+}
+
+function litWord(value: string, start: number): Word {
+  return { value, literal: true, quoted: false, glob: false, brace: false, start, end: start + value.length };
+}
+
+/**
+ * From an opening `(` at `p`, the index after its matching `)` (or the end), skipping quotes.
+ * Iterative: used where we must not recurse (depth limit reached, extglob).
+ */
+export function skipBalanced(s: string, p: number): number {
+  const n = s.length;
+  let depth = 0;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    if (c === BSL) p += 2;
+    else if (c === SQ) {
+      const e = s.indexOf("'", p + 1);
+      p = e < 0 ? n : e + 1;
+    } else if (c === DQ) {
+      p++;
+      while (p < n && s.charCodeAt(p) !== DQ) p += s.charCodeAt(p) === BSL ? 2 : 1;
+      p++;
+    } else if (c === LP) {
+      depth++;
+      p++;
+    } else if (c === RP) {
+      p++;
+      if (--depth <= 0) return p;
+    } else p++;
+  }
+  return n;
+}
+
+const MAX_BRACE_WORDS = 64;
+
+/** Bash brace expansion of a literal word (`{rm,-rf,/x}`, `/srv/{a,b}`); capped, else the word. */
+export function expandBraces(word: string): string[] {
+  let out = [word];
+  for (let round = 0; round < 8; round++) {
+    const next: string[] = [];
+    let changed = false;
+    for (const w of out) {
+      const alts = expandFirstBrace(w);
+      if (alts) changed = true;
+      next.push(...(alts ?? [w]));
+      if (next.length > MAX_BRACE_WORDS) return [word];
+    }
+    out = next;
+    if (!changed) break;
+  }
+  return out;
+}
+
+/** Expands the first `{a,b}` group of `w` with a top-level comma; null when there is none. */
+function expandFirstBrace(w: string): string[] | null {
+  for (let i = w.indexOf('{'); i >= 0; i = w.indexOf('{', i + 1)) {
+    let depth = 0;
+    const commas: number[] = [];
+    for (let j = i; j < w.length; j++) {
+      const c = w[j];
+      if (c === '{') depth++;
+      else if (c === ',' && depth === 1) commas.push(j);
+      else if (c === '}' && --depth === 0) {
+        if (commas.length === 0) break;
+        const pre = w.slice(0, i);
+        const post = w.slice(j + 1);
+        const bounds = [i, ...commas, j];
+        const alts: string[] = [];
+        for (let k = 0; k + 1 < bounds.length; k++) alts.push(pre + w.slice(bounds[k]! + 1, bounds[k + 1]) + post);
+        return alts;
+      }
+    }
+  }
+  return null;
+}

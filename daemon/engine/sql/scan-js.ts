@@ -1,0 +1,107 @@
+// Statement splitter for mongosh input (JavaScript): splits at `;` and at newlines that end a
+// statement, outside strings, template literals, comments and brackets. A newline does not end
+// a statement when the line ends with an operator or the next line starts with `.` (chaining).
+
+export interface JsScan {
+  statements: string[];
+  rest: string;
+  /** Ends inside a string, a comment, or an open bracket: mongosh would wait for more input. */
+  open: boolean;
+}
+
+const WS = new Set([' ', '\t', '\r', '\f', '\v']);
+const SPECIAL = new Set([...WS, '\n', "'", '"', '`', '/', ';', '(', ')', '[', ']', '{', '}']);
+const CONTINUES_LINE = new Set(['.', ',', '(', '[', '{', '+', '-', '*', '/', '%', '=', '&', '|', '?', ':', '!', '<', '>']);
+const CONTINUES_NEXT = new Set(['.', ')', ']', '}', '?', ':', ',']);
+
+function stringEnd(text: string, i: number): number {
+  const q = text[i];
+  for (let j = i + 1; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === q) return j;
+  }
+  return -1;
+}
+
+export function scanJs(text: string): JsScan {
+  const n = text.length;
+  const statements: string[] = [];
+  let parts: string[] = [];
+  let space = false;
+  let open = false;
+  let depth = 0;
+  let last = ''; // last significant character of the current statement
+  const push = (s: string): void => {
+    if (space && parts.length > 0) parts.push(' ');
+    space = false;
+    parts.push(s);
+    last = s[s.length - 1]!;
+  };
+  const emit = (): void => {
+    const t = parts.join('').trim();
+    if (t) statements.push(t);
+    parts = [];
+    space = false;
+    last = '';
+  };
+  let i = 0;
+  while (i < n) {
+    const c = text[i]!;
+    if (WS.has(c)) {
+      space = true;
+      i++;
+      continue;
+    }
+    if (c === '\n') {
+      i++;
+      if (depth > 0 || parts.length === 0 || CONTINUES_LINE.has(last)) {
+        space = true;
+        continue;
+      }
+      let j = i;
+      while (j < n && (WS.has(text[j]!) || text[j] === '\n')) j++;
+      if (j < n && CONTINUES_NEXT.has(text[j]!)) space = true;
+      else emit();
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '/') {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e;
+      space = true;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      if (e < 0) {
+        open = true;
+        i = n;
+      } else i = e + 2;
+      space = true;
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') {
+      const e = stringEnd(text, i);
+      if (e < 0) {
+        open = true;
+        push(text.slice(i));
+        i = n;
+      } else {
+        push(text.slice(i, e + 1));
+        i = e + 1;
+      }
+      continue;
+    }
+    if (c === ';' && depth === 0) {
+      emit();
+      i++;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    let j = i + 1;
+    if (!SPECIAL.has(c)) while (j < n && !SPECIAL.has(text[j]!)) j++;
+    push(text.slice(i, j));
+    i = j;
+  }
+  return { statements, rest: parts.join('').trim(), open: open || depth > 0 };
+}
