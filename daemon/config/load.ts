@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
 import type { Paths } from '../paths.js';
+import { compileRule } from '../engine/rules/compile.js';
 
 // Reads and validates the one config file. Every failure becomes a ConfigError whose message is
 // ONE line naming the file, the field and what was expected: users see it as is, never a stack.
@@ -127,6 +128,10 @@ function checkRegexes(config: Config, file: string): void {
     if (!e.exact) check(`allowlist[${i}].pattern`, e.pattern);
   });
   config.rules.custom.forEach((r, i) => {
-    for (const key of ['args', 'notArgs', 'statement', 'envRef'] as const) check(`rules.custom[${i}].match.${key}`, r.match[key]);
+    try {
+      compileRule(r, `rules.custom[${i}]`);
+    } catch (err) {
+      throw new ConfigError(file, `rules.custom[${i}]`, (err as Error).message.replace(/^rule (\S+) in \S+: /, 'rule $1: '));
+    }
   });
 }

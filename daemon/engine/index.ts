@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { parseLine } from './parse/index.js';
 import type { ParsedLine, Statement } from './parse/types.js';
-import { splitStatements } from './sql/split.js';
+import { splitStatements, type SqlFlavor } from './sql/split.js';
 import type { Rule } from './rules/schema.js';
 import { createEvaluator, type Analysis, type EvaluatorOptions } from './verdict/evaluate.js';
 import type { Verdict } from './verdict/schema.js';
@@ -43,7 +43,7 @@ function parse(input: EngineInput): ParsedLine {
   if (input.statement) {
     const { dialect, client } = input.statement;
     try {
-      const statements = splitStatements(input.line, dialect).map((text): Statement => ({ dialect, client, text, command: -1 }));
+      const statements = splitStatements(input.line, dialect, flavorOf(client)).map((text): Statement => ({ dialect, client, text, command: -1 }));
       return { commands: [], statements, problems: [] };
     } catch (err) {
       return { commands: [], statements: [], problems: [`statement splitter failed: ${(err as Error).message}`] };
@@ -55,4 +55,12 @@ function parse(input: EngineInput): ParsedLine {
     // The parser promises not to throw; if it does, the line fails closed when it looks destructive.
     return { commands: [], statements: [], problems: [`parser failed: ${(err as Error).message}`] };
   }
+}
+
+/** The SQL flavour a client speaks (comment and quoting rules differ). */
+function flavorOf(client: string): SqlFlavor {
+  if (/^(psql|pgcli)$/.test(client)) return 'postgres';
+  if (/^(mysql|mariadb|mycli)$/.test(client)) return 'mysql';
+  if (/^sqlite/.test(client)) return 'sqlite';
+  return 'generic';
 }

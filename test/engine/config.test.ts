@@ -48,7 +48,7 @@ describe('one-line errors', () => {
     ['{"allowlist":[{"pattern":"x"}]}', 'config /x/config.json: allowlist[0].reason: expected string, got nothing'],
     ['{"allowlist":[{"pattern":"x","reason":"r","expires":"next week"}]}', 'config /x/config.json: allowlist[0].expires: expected an ISO date-time (2026-12-31T18:00:00Z) or an ISO date (2026-12-31), got "next week"'],
     ['{"allowlist":[{"pattern":"(","reason":"r"}]}', 'config /x/config.json: allowlist[0].pattern: invalid regular expression "("'],
-    ['{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{"command":["x"],"args":"["}}]}}', 'config /x/config.json: rules.custom[0].match.args: invalid regular expression'],
+    ['{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{"command":["x"],"args":"["}}]}}', 'config /x/config.json: rules.custom[0]: rule x.y: match.args: invalid regular expression'],
     ['{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{}}]}}', 'config /x/config.json: rules.custom[0].match: a rule must match a command, a statement or an environment reference'],
     ['{"redact":{"patterns":["+"]}}', 'config /x/config.json: redact.patterns[0]: invalid regular expression'],
     ['[]', 'config /x/config.json: (top level): expected object, got array'],

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { resolvePaths } from '../daemon/paths.js';
+import { UserError } from './errors.js';
+
+// `prodguard config path|check|show [--json]`: where the config lives, whether it is valid (exit 7
+// with a one-line error when not), and the effective config with every default filled in.
+
+export function register(program: Command): void {
+  program
+    .command('config')
+    .description('Show where the config file is, check it, or print the effective config')
+    .argument('[action]', 'path, check (default) or show', 'check')
+    .option('--json', 'print JSON')
+    .action(async (action: string, opts: { json?: boolean }) => {
+      const paths = resolvePaths(process.env);
+      const file = paths.configFile;
+      if (action === 'path') {
+        process.stdout.write(opts.json ? `${JSON.stringify({ file, exists: existsSync(file) })}\n` : `${file}\n`);
+        return;
+      }
+      if (action !== 'check' && action !== 'show') throw new UserError(`unknown action ${JSON.stringify(action)}: use path, check or show`);
+      const [{ loadConfig }, { createEngine }] = await Promise.all([import('../daemon/config/load.js'), import('../daemon/engine/index.js')]);
+      const config = loadConfig(paths);
+      // Building the engine compiles every custom rule too, so a bad one is caught here.
+      const engine = createEngine(config);
+      if (action === 'show') {
+        // Webhook secrets are never printed.
+        const safe = { ...config, alerts: { targets: config.alerts.targets.map((t) => (t.secret ? { ...t, secret: '***' } : t)) } };
+        process.stdout.write(`${JSON.stringify(safe, null, 2)}\n`);
+        return;
+      }
+      const exists = existsSync(file);
+      const summary = { file, exists, valid: true, rules: engine.rules.length, custom: config.rules.custom.length, disabled: config.rules.disabled.length, allowlist: config.allowlist.length };
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else if (!exists) process.stdout.write(`no config file at ${file}; using the defaults (${summary.rules} rules)\n`);
+      else process.stdout.write(`config ${file}: ok (${summary.rules} rules in effect, ${summary.custom} custom, ${summary.disabled} disabled, ${summary.allowlist} allowlist entries)\n`);
+    });
+}
