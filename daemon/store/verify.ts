@@ -62,12 +62,12 @@ export function verifyChain(db: Database.Database, opts: VerifyOptions = {}): Ve
       if (pp && row.prev_hash === pp.hash) {
         return fail(prev.seq, 'inserted', `row ${prev.seq} was inserted: row ${row.seq} links past it to row ${pp.seq}`);
       }
-      if (ahead && ahead.prev_hash === prev.hash) {
-        return fail(row.seq, 'inserted', `row ${row.seq} was inserted: row ${ahead.seq} links past it to row ${prev.seq}`);
-      }
       const elsewhere = hashAt.get(row.prev_hash);
       if (elsewhere !== undefined) {
         return fail(row.seq, 'reordered', `row ${row.seq} is out of place: it follows row ${elsewhere}, not row ${prev.seq}`);
+      }
+      if (ahead && ahead.prev_hash === prev.hash) {
+        return fail(row.seq, 'inserted', `row ${row.seq} was inserted: row ${ahead.seq} links past it to row ${prev.seq}`);
       }
       if (!ahead) return fail(row.seq, 'inserted', `row ${row.seq} was appended outside the chain: it does not link to row ${prev.seq}`);
       return fail(prev.seq, 'edited', `row ${prev.seq} was rewritten: row ${row.seq} no longer links to it`);
