@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VerdictSchema, MatchResultSchema } from '../../daemon/engine/verdict/schema.js';
+import { ensureBuilt } from '../helpers/build.js';
+
+// The built CLI, run as a user would: `prodguard check|explain|rules|config` with an isolated
+// PRODGUARD_HOME whose config adds rules of its own (so these tests do not depend on the catalog).
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const main = join(root, 'dist', 'cli', 'main.js');
+
+const customRules = [
+  { id: 'test.rm-rf', domain: 'test', severity: 'high', reason: 'deletes a tree', alternative: 'mv it to a trash dir', match: { command: ['rm'], all: ['-r|-R', '-f'] }, target: { from: 'lastArg', kind: 'path' } },
+  { id: 'test.mkfs', domain: 'test', severity: 'critical', reason: 'formats a disk', alternative: 'check the device twice', match: { command: ['mkfs'] } },
+  { id: 'test.drop-table', domain: 'test', severity: 'high', reason: 'drops a table', alternative: 'rename it first', match: { statement: '^drop\\s+table\\s+(\\S+)' }, target: { from: 'capture' } },
+];
+
+let home: string;
+function makeHome(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-cli-'));
+  writeFileSync(join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  return dir;
+}
+
+function run(args: string[], env: Record<string, string> = {}, homeDir = home) {
+  // A clean environment: no production variables of the machine leak in.
+  const r = spawnSync(process.execPath, [main, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: homeDir, PRODGUARD_HOME: homeDir, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  home = makeHome({ rules: { custom: customRules } });
+});
+
+describe('prodguard check', () => {
+  it('--json prints exactly one verdict object and exits 3 for confirm', () => {
+    const r = run(['check', '--json', '--env', 'production', '--', 'rm', '-rf', '/srv/data']);
+    expect(r.code).toBe(3);
+    const v = JSON.parse(r.out);
+    expect(VerdictSchema.parse(v)).toEqual(v);
+    expect(Object.keys(v).sort()).toEqual(Object.keys(VerdictSchema.shape).sort());
+    expect(Object.keys(v.matches[0]).sort()).toEqual(Object.keys(MatchResultSchema.shape).sort());
+    expect(v).toMatchObject({ verdict: 'confirm', severity: 'high', confirm: 'data', production: { active: true, signal: 'PRODGUARD_ENV=production' } });
+    expect(v.matches[0]).toMatchObject({ rule: 'test.rm-rf', target: '/srv/data', confirm: 'data', alternative: 'mv it to a trash dir' });
+  });
+
+  it('reads production from the real environment without --env', () => {
+    expect(run(['check', '--json', '--', 'rm -rf /srv/data'], { ENV: 'production' }).code).toBe(3);
+    const r = run(['check', '--json', '--', 'rm -rf /srv/data'], { ENV: 'staging' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'allow', severity: 'high', production: { active: false, env: 'staging' } });
+  });
+
+  it('exits 4 for block, 0 for allow and for an empty line', () => {
+    expect(run(['check', '--env', 'production', '--', 'mkfs.ext4', '/dev/sdb1']).code).toBe(0);
+    expect(run(['check', '--env', 'production', '--', 'mkfs', '/dev/sdb1']).code).toBe(4);
+    expect(run(['check', '--env', 'production', '--', 'ls', '-la']).code).toBe(0);
+    const empty = run(['check', '--json', '--env', 'production', '--']);
+    expect(empty.code).toBe(0);
+    expect(JSON.parse(empty.out)).toMatchObject({ verdict: 'allow', matches: [] });
+  });
+
+  it('finds commands the parser unwraps, and statements', () => {
+    const r = run(['check', '--json', '--env', 'production', '--', 'sudo bash -c "rm -rf /srv/data" && psql -c "DROP TABLE users"']);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.out).matches.map((m: { rule: string }) => m.rule)).toEqual(['test.rm-rf', 'test.drop-table']);
+    const st = run(['check', '--json', '--env', 'production', '--statement', 'sql', '--', 'DROP TABLE "orders";']);
+    expect(JSON.parse(st.out)).toMatchObject({ verdict: 'confirm', confirm: 'orders' });
+  });
+
+  it('data is not a command', () => {
+    expect(run(['check', '--env', 'production', '--', 'git commit -m "rm -rf /srv/data"']).code).toBe(0);
+  });
+
+  it('redacts secrets in the JSON it prints', () => {
+    const r = run(['check', '--json', '--env', 'production', '--', 'PGPASSWORD=hunter2 rm -rf /srv/data']);
+    expect(r.out).not.toContain('hunter2');
+    expect(JSON.parse(r.out).redacted).toBe('PGPASSWORD=*** rm -rf /srv/data');
+  });
+
+  it('human output: verdict, signal, each match; colour only when asked for', () => {
+    const r = run(['check', '--env', 'production', '--', 'rm -rf /srv/data']);
+    expect(r.out).toContain('CONFIRM (high)');
+    expect(r.out).toContain('production (PRODGUARD_ENV=production)');
+    expect(r.out).toContain('test.rm-rf');
+    expect(r.out).toContain('type "data"');
+    expect(r.out).toContain('instead: mv it to a trash dir');
+    expect(r.out).not.toContain('\x1b[');
+    expect(run(['check', '--env', 'production', '--', 'rm -rf /x'], { FORCE_COLOR: '1' }).out).toContain('\x1b[');
+    expect(run(['check', '--env', 'production', '--', 'rm -rf /x'], { FORCE_COLOR: '1', NO_COLOR: '1' }).out).not.toContain('\x1b[');
+  });
+
+  it('PRODGUARD_DISABLE=1: allow, reported', () => {
+    const r = run(['check', '--json', '--env', 'production', '--', 'rm -rf /x'], { PRODGUARD_DISABLE: '1' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'allow', disabled: true });
+  });
+
+  it('a bad config: exit 7, one line naming file, field and expectation', () => {
+    const bad = makeHome({ policy: { high: 'maybe' } });
+    const r = run(['check', '--', 'ls'], {}, bad);
+    expect(r.code).toBe(7);
+    expect(r.err).toBe(`prodguard: config ${join(bad, 'config.json')}: policy.high: expected one of allow|confirm|block, got "maybe"\n`);
+    const notJson = run(['check', '--', 'ls'], {}, makeHome('{ nope'));
+    expect(notJson.code).toBe(7);
+    expect(notJson.err.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('prodguard explain', () => {
+  it('names the simple commands, what was unwrapped, the rule and why', () => {
+    const r = run(['explain', '--env', 'production', '--', 'sudo bash -c "rm -rf /srv/data"; psql -c "DROP TABLE users"']);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/simple commands \(\d+\)/);
+    expect(r.out).toMatch(/rm\s+rm -rf \/srv\/data\s+via sudo > bash -c/);
+    expect(r.out).toContain('sql -> psql: DROP TABLE users');
+    expect(r.out).toMatch(/command \d+ -> test\.rm-rf \(high, policy: confirm\)/);
+    expect(r.out).toContain('because: command rm; flag -r; flag -f');
+    expect(r.out).toMatch(/statement 1 -> test\.drop-table/);
+    expect(r.out).toContain('verdict     confirm (type "data")');
+  });
+
+  it('outside production says what production would do', () => {
+    const r = run(['explain', '--', 'rm -rf /srv/data']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('in production: confirm (type "data")');
+  });
+});
+
+describe('prodguard rules', () => {
+  it('lists catalog, custom and engine rules; --json and --domain', () => {
+    const r = run(['rules', 'list', '--json', '--domain', 'test']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).map((x: { id: string }) => x.id)).toEqual(['test.rm-rf', 'test.mkfs', 'test.drop-table']);
+    const all = JSON.parse(run(['rules', '--json']).out) as Array<{ id: string; source: string }>;
+    expect(all.filter((x) => x.source === 'engine').map((x) => x.id)).toEqual(['engine.dynamic-command', 'engine.unparsable']);
+    expect(run(['rules']).out).toMatch(/test\.mkfs\s+critical\s+formats a disk/);
+  });
+
+  it('show ID, and a one-line error for an unknown one', () => {
+    const r = run(['rules', 'show', 'test.mkfs']);
+    expect(r.out).toContain('in production: block (policy for its severity)');
+    expect(JSON.parse(run(['rules', 'show', 'engine.unparsable', '--json']).out)).toMatchObject({ id: 'engine.unparsable', action: 'confirm', source: 'engine' });
+    const bad = run(['rules', 'show', 'no.such']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('prodguard: no rule "no.such" (prodguard rules list shows them)\n');
+    expect(run(['rules', 'list', '--domain', 'nope']).code).toBe(2);
+  });
+});
+
+describe('prodguard config', () => {
+  it('path, check, show', () => {
+    expect(run(['config', 'path']).out).toBe(`${join(home, 'config.json')}\n`);
+    expect(run(['config', 'check']).out).toMatch(/: ok \(\d+ rules in effect, 3 custom/);
+    expect(JSON.parse(run(['config', 'show']).out).policy).toMatchObject({ critical: 'block' });
+    expect(run(['config', 'check'], {}, makeHome({ rules: { disabled: 'x' } })).code).toBe(7);
+  });
+});
