@@ -42,7 +42,7 @@ function asEre(re: string): string | null {
 
 /** The once-per-prompt production test, as a shell function (one `case` in the common path). */
 function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string {
-  const lower = (v: string): string => (shell === 'bash' ? `\${${v},,}` : `\${(L)${v}}`);
+  const lower = (v: string): string => (shell === 'bash' ? `\${${v},,}` : `\${(L)${v}-}`);
   const values = config.production.values.map((v) => shq(v.toLowerCase()));
   const explicit = values.join('|');
   const joined = SEP + config.production.variables.map((v) => `${lower(v)}${SEP}`).join('');

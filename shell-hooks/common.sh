@@ -80,6 +80,9 @@ __pg_spool() {
 # destructive (the daemon's engine is the real judge; this is a coarse word list).
 __pg_local_re='(^|[^[:alnum:]_.])(rm|rmdir|unlink|dd|mkfs|mkfs\.[[:alnum:]]+|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|clean[[:space:]]+-[[:alnum:]]*f|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|truncate)([^[:alnum:]_]|$)'
 
+# The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
+__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
+
 # Milliseconds since the epoch into __pg_ms, microseconds into __pg_us (EPOCHREALTIME, no fork).
 # (zsh gives nanoseconds, bash microseconds: keep six digits.)
 __pg_now() {
@@ -89,3 +92,95 @@ __pg_now() {
   __pg_us=${t%%[.,]*}$f
   __pg_ms=$((__pg_us / 1000))
 }
+
+# --- the decision path, shared; each shell provides __pg_send, __pg_envjson, __pg_parse_reply,
+# __pg_ask, __pg_say and __pg_local_match.
+
+# Sends or, failing that, spools (records survive a dead daemon).
+__pg_record() {
+  __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; }
+}
+
+__pg_start_daemon() {
+  (( EPOCHSECONDS - __pg_start_tried < 10 )) && return
+  __pg_start_tried=$EPOCHSECONDS
+  [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
+}
+
+# Common head of check/decision requests for line $1 with a new cmd number.
+__pg_linereq() {
+  (( ++__pg_cmd ))
+  __pg_now
+  __pg_envjson
+  __pg_json "$PWD"
+  local cwd=$__pg_js
+  __pg_json "$1"
+  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$cwd\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+}
+
+__pg_decision() {
+  local req=${__pg_req/\"op\":\"check\"/\"op\":\"decision\"}
+  __pg_record "${req%\}},\"decision\":\"$1\"}"
+}
+
+__pg_mark_ran() {
+  __pg_ran=$__pg_cmd
+  __pg_now
+  __pg_t0=$__pg_us
+}
+
+# Decides line $1: 0 runs it, 1 refuses it. Records what happened.
+__pg_decide() {
+  __pg_linereq "$1"
+  if __pg_send "$__pg_req" && __pg_parse_reply; then
+    local verdict=$__pg_r_verdict phrase=$__pg_r_phrase dry=$__pg_r_dry msg=$__pg_r_msg
+    case $verdict in
+      allow) __pg_mark_ran; return 0 ;;
+      block)
+        __pg_unjson "$msg"; __pg_say "${__pg_ujs:-prodguard: blocked}"
+        return 1 ;;
+    esac
+    if [[ $dry == true ]]; then
+      __pg_decision dry-run; __pg_mark_ran; return 0
+    fi
+    __pg_unjson "$msg"; __pg_say "$__pg_ujs"
+    __pg_unjson "$phrase"
+    if __pg_ask "$__pg_ujs"; then
+      __pg_decision confirmed; __pg_mark_ran; return 0
+    fi
+    __pg_say 'prodguard: cancelled; the line did not run.'
+    __pg_decision cancelled
+    return 1
+  fi
+  # The daemon is unreachable: decide locally, fail closed, spool the record.
+  __pg_start_daemon
+  if __pg_local_match "$1"; then
+    __pg_say "prodguard: the daemon is unreachable and this line looks destructive (\"$__pg_word\")."
+    if __pg_ask "$__pg_host"; then
+      __pg_decision confirmed; __pg_mark_ran; return 0
+    fi
+    __pg_say 'prodguard: cancelled; the line did not run.'
+    __pg_decision cancelled
+    return 1
+  fi
+  __pg_decision allowed
+  __pg_mark_ran
+  return 0
+}
+
+__pg_finish() {
+  __pg_now
+  local d=$((__pg_us - __pg_t0)) dur
+  (( d < 0 )) && d=0
+  printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
+  __pg_record "{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
+  __pg_ran=
+}
+
+__pg_session_event() {
+  __pg_now
+  __pg_envjson
+  __pg_json "$PWD"
+  __pg_record "{\"v\":1,\"op\":\"session\",\"origin\":$__pg_origin,\"event\":\"$1\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
+}
+

@@ -38,7 +38,6 @@ __pg_ran=           # cmd number of the line that ran (finish is sent at the nex
 __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
-__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
 
 # --- transport: loopback TCP with the token; one connection per request (a kept fd would get
 # bash killed by SIGPIPE once the daemon dies).
@@ -68,17 +67,6 @@ __pg_send() {
   return 1
 }
 
-# Sends or, failing that, spools (records survive a dead daemon).
-__pg_record() {
-  __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; }
-}
-
-__pg_start_daemon() {
-  (( EPOCHSECONDS - __pg_start_tried < 10 )) && return
-  __pg_start_tried=$EPOCHSECONDS
-  [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
-}
-
 __pg_envjson() {
   local n s=
   for n in "${__pg_envnames[@]}"; do
@@ -89,20 +77,16 @@ __pg_envjson() {
   __pg_env="{$s}"
 }
 
-# Common head of check/decision requests for line $1 with a new cmd number.
-__pg_linereq() {
-  (( ++__pg_cmd ))
-  __pg_now
-  __pg_envjson
-  __pg_json "$PWD"
-  local cwd=$__pg_js
-  __pg_json "$1"
-  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$cwd\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+# Reply fields into __pg_r_*: one regex, nothing evaluated.
+__pg_parse_reply() {
+  [[ $__pg_reply =~ $__pg_re_check ]] || return 1
+  __pg_r_verdict=${BASH_REMATCH[1]} __pg_r_phrase=${BASH_REMATCH[2]} __pg_r_dry=${BASH_REMATCH[4]} __pg_r_msg=${BASH_REMATCH[5]}
 }
 
-__pg_decision() {
-  local req=${__pg_req/\"op\":\"check\"/\"op\":\"decision\"}
-  __pg_record "${req%\}},\"decision\":\"$1\"}"
+__pg_local_match() {
+  local lower=${1,,}
+  [[ $lower =~ $__pg_local_re ]] || return 1
+  __pg_word=${BASH_REMATCH[2]}
 }
 
 __pg_say() {
@@ -120,52 +104,6 @@ __pg_ask() {
   fi
   __pg_pending=
   [[ $ans == "$1" ]]
-}
-
-__pg_mark_ran() {
-  __pg_ran=$__pg_cmd
-  __pg_now
-  __pg_t0=$__pg_us
-}
-
-# Decides line $1: 0 runs it, 1 refuses it. Records what happened.
-__pg_decide() {
-  __pg_linereq "$1"
-  if __pg_send "$__pg_req" && [[ $__pg_reply =~ $__pg_re_check ]]; then
-    local verdict=${BASH_REMATCH[1]} phrase=${BASH_REMATCH[2]} dry=${BASH_REMATCH[4]} msg=${BASH_REMATCH[5]}
-    case $verdict in
-      allow) __pg_mark_ran; return 0 ;;
-      block)
-        __pg_unjson "$msg"; __pg_say "${__pg_ujs:-prodguard: blocked}"
-        return 1 ;;
-    esac
-    if [[ $dry == true ]]; then
-      __pg_decision dry-run; __pg_mark_ran; return 0
-    fi
-    __pg_unjson "$msg"; __pg_say "$__pg_ujs"
-    __pg_unjson "$phrase"
-    if __pg_ask "$__pg_ujs"; then
-      __pg_decision confirmed; __pg_mark_ran; return 0
-    fi
-    __pg_say 'prodguard: cancelled; the line did not run.'
-    __pg_decision cancelled
-    return 1
-  fi
-  # The daemon is unreachable: decide locally, fail closed, spool the record.
-  __pg_start_daemon
-  local lower=${1,,}
-  if [[ $lower =~ $__pg_local_re ]]; then
-    __pg_say "prodguard: the daemon is unreachable and this line looks destructive (\"${BASH_REMATCH[2]}\")."
-    if __pg_ask "$__pg_host"; then
-      __pg_decision confirmed; __pg_mark_ran; return 0
-    fi
-    __pg_say 'prodguard: cancelled; the line did not run.'
-    __pg_decision cancelled
-    return 1
-  fi
-  __pg_decision allowed
-  __pg_mark_ran
-  return 0
 }
 
 # First DEBUG trap of a line: read the whole line from history when it is there.
@@ -211,22 +149,6 @@ __pg_debug() {
       return 1 ;;
   esac
   return 0
-}
-
-__pg_finish() {
-  __pg_now
-  local d=$((__pg_us - __pg_t0)) dur
-  (( d < 0 )) && d=0
-  printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
-  __pg_record "{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
-  __pg_ran=
-}
-
-__pg_session_event() {
-  __pg_now
-  __pg_envjson
-  __pg_json "$PWD"
-  __pg_record "{\"v\":1,\"op\":\"session\",\"origin\":$__pg_origin,\"event\":\"$1\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
 }
 
 # --- entering and leaving production

@@ -1,0 +1,226 @@
+# prodguard zsh hook. Load it with:  eval "$(prodguard init zsh)"
+# `prodguard init zsh` prints a generated header (settings, __pg_prod_test), shell-hooks/common.sh
+# and this file.
+#
+# How it guards (design notes, "Blocking a command"): preexec cannot cancel a command, so the four
+# ZLE widgets that accept a line (accept-line, accept-and-hold, accept-line-and-down-history,
+# accept-and-infer-next-history) are wrapped. The wrapper sees the whole input, $PREBUFFER$BUFFER;
+# it waits for the last line of a multi-line command (the input parses), asks the daemon over the
+# unix socket, asks the user for the phrase with read-from-minibuffer, and cancels with
+# `print -s` + send-break (the line stays in history, never reaches preexec: it is recorded here).
+# Outside production the per-prompt cost is __pg_prod_test and each widget one variable test.
+
+[[ -o interactive ]] || return 0
+(( ${+PRODGUARD_HOOK_LOADED} )) && return 0
+typeset -g PRODGUARD_HOOK_LOADED=1
+export PRODGUARD_HOOK=zsh
+
+zmodload zsh/datetime zsh/net/socket zsh/zleparameter 2>/dev/null
+autoload -Uz add-zsh-hook read-from-minibuffer
+
+# The shared helpers run under zsh's own options whatever the user set (KSH_ARRAYS, NO_UNSET, ...).
+() {
+  local f
+  for f in __pg_json __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
+    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_session_event; do
+    functions[$f]="emulate -L zsh; ${functions[$f]}"
+  done
+}
+
+typeset -g __pg_host=${HOST%%.*}
+typeset -g __pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
+__pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
+typeset -g __pg_umask=$(builtin umask)
+typeset -g __pg_origin __pg_js __pg_ujs __pg_env __pg_req __pg_reply __pg_word __pg_ms __pg_us __pg_t0
+typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg
+__pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh\",\"pid\":$$,\"tty\":\"$__pg_js\""
+__pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
+__pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
+
+typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
+typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt=
+typeset -ga __pg_wrap_defined=()
+
+# --- transport: the unix socket, one connection per request.
+__pg_send() {
+  emulate -L zsh
+  local fd
+  __pg_reply=
+  zsocket "$__pg_sock" 2>/dev/null || return 1
+  fd=$REPLY
+  trap '' PIPE
+  print -r -u $fd -- "$1" 2>/dev/null
+  read -t $__pg_timeout -r -u $fd __pg_reply 2>/dev/null
+  exec {fd}>&-
+  [[ $__pg_reply == '{"v":1,"ok":true'* ]]
+}
+
+__pg_envjson() {
+  emulate -L zsh
+  local n s=
+  for n in $__pg_envnames; do
+    [[ -n ${(P)n-} ]] || continue
+    __pg_json "${(P)n}"
+    s+=${s:+,}"\"$n\":\"$__pg_js\""
+  done
+  __pg_env="{$s}"
+}
+
+__pg_parse_reply() {
+  emulate -L zsh
+  [[ $__pg_reply =~ $__pg_re_check ]] || return 1
+  __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5]
+}
+
+__pg_local_match() {
+  emulate -L zsh
+  local lower=${(L)1}
+  [[ $lower =~ $__pg_local_re ]] || return 1
+  __pg_word=$match[2]
+}
+
+__pg_say() {
+  zle && zle -I
+  print -r -- "$1" >/dev/tty 2>/dev/null || print -ru2 -- "$1"
+}
+
+# Asks for phrase $1 in the minibuffer. 0 when typed exactly. A Ctrl-C aborts the widget: the
+# line does not run and __pg_pending makes the next prompt record the cancellation.
+__pg_ask() {
+  emulate -L zsh
+  local REPLY
+  __pg_pending=1
+  if zle; then
+    read-from-minibuffer "Type \"$1\" to run it (anything else cancels): " || REPLY=$'\x01'
+  else
+    print -rn -- "Type \"$1\" to run it (anything else cancels): " >/dev/tty
+    IFS= read -r REPLY </dev/tty || REPLY=$'\x01'
+  fi
+  __pg_pending=
+  [[ $REPLY == "$1" ]]
+}
+
+# A Ctrl-C while asking left the question open: it was a cancel.
+__pg_close_pending() {
+  [[ -n $__pg_pending ]] || return 0
+  __pg_pending=
+  __pg_decision cancelled
+}
+
+# Whether $1 is a complete command (zsh parses it without error); an incomplete one waits for
+# its continuation lines, and the whole input is checked at the last one.
+__pg_complete() {
+  functions[__pg_parse_probe]=$1 2>/dev/null
+  (( ${+functions[__pg_parse_probe]} )) || return 1
+  unfunction __pg_parse_probe
+}
+
+# The wrapper of the four accept widgets.
+__pg_accept() {
+  local orig=__pg_orig_$WIDGET
+  # Outside production, and the minibuffer's own Enter while asking: the original widget.
+  if (( ! __pg_prod || ${funcstack[(I)__pg_ask]} )); then
+    zle $orig -- "$@"
+    return
+  fi
+  __pg_close_pending
+  local line=$PREBUFFER$BUFFER
+  if [[ -z ${line//[[:space:]]/} ]] || ! __pg_complete "$line"; then
+    zle $orig -- "$@"
+    return
+  fi
+  if __pg_decide "$line"; then
+    zle $orig -- "$@"
+  else
+    print -rs -- "$line"
+    BUFFER=
+    zle .send-break
+  fi
+}
+
+# Keeps the widgets already defined (by the user or a plugin) and calls them when a line runs.
+() {
+  local w
+  for w in accept-line accept-and-hold accept-line-and-down-history accept-and-infer-next-history; do
+    [[ ${widgets[$w]-} == user:__pg_accept ]] && continue
+    if [[ ${widgets[$w]-builtin} == builtin ]]; then
+      zle -A .$w __pg_orig_$w
+    else
+      zle -A $w __pg_orig_$w
+    fi
+    zle -N $w __pg_accept
+  done
+}
+
+__pg_preexec() {
+  [[ -n $__pg_ran ]] || return 0
+  __pg_now
+  __pg_t0=$__pg_us
+}
+
+# --- entering and leaving production
+__pg_enter() {
+  __pg_prod=1
+  [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
+  __pg_wrap_define
+  __pg_session_event start
+}
+
+__pg_leave() {
+  __pg_prod=0
+  __pg_wrap_undefine
+  __pg_session_event end
+}
+
+__pg_wrap_define() {
+  (( __pg_wrap )) && [[ -f $__pg_bin ]] || return 0
+  local c
+  for c in psql mysql sqlite3 redis-cli mongosh; do
+    (( ${+functions[$c]} )) && continue
+    functions[$c]="\"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\""
+    __pg_wrap_defined+=($c)
+  done
+}
+__pg_wrap_undefine() {
+  local c
+  for c in $__pg_wrap_defined; do unfunction $c 2>/dev/null; done
+  __pg_wrap_defined=()
+}
+
+__pg_marker_apply() {
+  (( __pg_marker )) || return 0
+  local m='[PRODUCTION] '
+  [[ -z ${NO_COLOR-} ]] && m='%{'$'\e''[31m%}[PRODUCTION]%{'$'\e''[0m%} '
+  if (( __pg_prod )); then
+    [[ $PROMPT == "$m"* ]] || PROMPT=$m$PROMPT
+  else
+    PROMPT=${PROMPT#"$m"}
+  fi
+}
+
+__pg_precmd() {
+  local ex=$?
+  emulate -L zsh
+  __pg_close_pending
+  [[ -n $__pg_ran ]] && __pg_finish $ex
+  if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
+    (( __pg_prod )) || __pg_enter
+  elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]]; then
+    (( __pg_prod )) && __pg_leave
+    if [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]] && __pg_prod_test; then
+      __pg_disabled_sent=1
+      __pg_session_event disabled
+    fi
+  fi
+  __pg_marker_apply
+  return $ex
+}
+
+__pg_zshexit() {
+  (( __pg_prod )) && __pg_session_event end
+}
+
+add-zsh-hook preexec __pg_preexec
+add-zsh-hook zshexit __pg_zshexit
+# First, so that $? is the line's status and the marker goes on before prompt themes read PROMPT.
+precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd})
