@@ -52,6 +52,28 @@ export interface Evaluator {
   analyze(input: EvaluateInput, parsed: ParsedLine): Analysis;
 }
 
+/** Matches reported per line and per rule: a hostile line must not produce an unbounded verdict. */
+const MAX_HITS = 64;
+const MAX_HITS_PER_RULE = 8;
+
+/** The same rule on the same text once (`rm -rf x; rm -rf x`), and bounded counts. */
+function dedupe(hits: Hit[]): Hit[] {
+  const seen = new Set<string>();
+  const perRule = new Map<string, number>();
+  const out: Hit[] = [];
+  for (const h of hits) {
+    const id = h.compiled.rule.id;
+    const key = `${id}\0${h.text}`;
+    const n = perRule.get(id) ?? 0;
+    if (seen.has(key) || n >= MAX_HITS_PER_RULE) continue;
+    seen.add(key);
+    perRule.set(id, n + 1);
+    out.push(h);
+    if (out.length === MAX_HITS) break;
+  }
+  return out;
+}
+
 /** Longest command text kept in a match (a 1 MB line must not be copied into every match). */
 const MAX_COMMAND_TEXT = 512;
 const clip = (s: string): string => (s.length > MAX_COMMAND_TEXT ? `${s.slice(0, MAX_COMMAND_TEXT)}...` : s);
@@ -97,6 +119,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     parsed.commands.forEach((cmd, i) => hits.push(...index.matchCommand(cmd, i)));
     parsed.statements.forEach((st, i) => hits.push(...index.matchStatement(st, i)));
     hits.push(...engineHits(input, parsed));
+    const unique = dedupe(hits);
 
     const production = detect(input.env, { cwd: input.cwd, hostname: host });
     const isDisabled = truthy(input.env.PRODGUARD_DISABLE);
@@ -114,7 +137,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     let verdict = 'allow' as Action;
     let allowlisted: string | null = null;
     let best = null as { rank: number; phrase: string } | null;
-    const reports: HitReport[] = hits.map((h) => {
+    const reports: HitReport[] = unique.map((h) => {
       const rule = h.compiled.rule;
       const cmd = h.kind === 'command' ? parsed.commands[h.index] : parsed.commands[parsed.statements[h.index]?.command ?? -1];
       const hitDry = dry(cmd);
