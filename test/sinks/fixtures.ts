@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ConfigSchema, type Config } from '../../daemon/config/schema.js';
+import type { Sinks, TargetStatus } from '../../daemon/sinks/index.js';
 import type { StoredEvent } from '../../daemon/store/record.js';
 
 // Shared by the sinks tests: stored rows as the store hands them over, a config, a temp data dir
@@ -66,3 +67,14 @@ export const FAST = {
   syslogBackoff: { baseMs: 30, maxMs: 150 },
   alertBackoff: { baseMs: 30, maxMs: 150 },
 };
+
+/** Polls the first target's status until `pred` holds (10 s bound). */
+export async function waitStatus(sinks: Sinks, pred: (s: TargetStatus) => boolean): Promise<TargetStatus> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [s] = await sinks.status();
+    if (s && pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

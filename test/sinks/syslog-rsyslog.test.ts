@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSinks } from '../../daemon/sinks/index.js';
 import { startRsyslog, type Received, type Rsyslog } from '../helpers/rsyslog.js';
-import { config, FAST, memoryLogger, stored, tempDir } from './fixtures.js';
+import { config, FAST, memoryLogger, stored, tempDir, waitStatus } from './fixtures.js';
 
 // Against a real rsyslogd started here: a unix socket (imuxsock), loopback UDP and TCP. The
 // assertions are on the fields rsyslog PARSED (PRI split into facility/severity, app name,
@@ -154,19 +154,6 @@ describe('syslog into a real rsyslogd', () => {
     cleanup();
   });
 });
-
-async function waitStatus(
-  sinks: ReturnType<typeof createSinks>,
-  pred: (s: Awaited<ReturnType<typeof sinks.status>>[number]) => boolean,
-): Promise<Awaited<ReturnType<typeof sinks.status>>[number]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const [s] = await sinks.status();
-    if (s && pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A loopback port with nothing listening (bound, then released). */
 async function closedPort(): Promise<number> {
