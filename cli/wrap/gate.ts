@@ -39,7 +39,11 @@ export class Gate {
   /** A chunk of keys from the user's terminal. */
   input(chunk: string): void {
     if (this.d.prompt.active) {
-      for (const k of splitKeys(chunk)) this.d.prompt.key(k);
+      const keys = splitKeys(chunk);
+      let i = 0;
+      while (i < keys.length && this.d.prompt.active) this.d.prompt.key(keys[i++]!);
+      // Keys typed after the answer wait for the statement's outcome.
+      if (i < keys.length) this.queue.unshift(keys.slice(i).join(''));
       return;
     }
     if (this.busy) {
@@ -118,7 +122,11 @@ export class Gate {
       // Let the client finish echoing the line before the prompt is drawn under it.
       if (confirms.length) await this.echoSettled();
       for (const c of confirms) {
-        const answer = await this.d.prompt.ask(c.message, c.phrase);
+        const asked = this.d.prompt.ask(c.message, c.phrase);
+        // Keys typed ahead while the statement was evaluated are the answer's first keys.
+        const ahead = this.queue.splice(0).join('');
+        if (ahead) this.input(ahead);
+        const answer = await asked;
         if (answer !== c.phrase) {
           refused = true;
           break;

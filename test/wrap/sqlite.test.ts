@@ -1,0 +1,214 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import type { ShellSession } from '../helpers/pty.js';
+import { CONFIRM_PROMPT, REFUSED, spawnWrap, WRAP_CONFIG, wrapHome } from './harness.js';
+
+// `prodguard wrap sqlite3` end to end: the real sqlite3 shell behind the real CLI under a pty.
+
+const PROMPT = /sqlite> $/;
+
+let work: string;
+let db: string;
+let home: string;
+let wrap: ShellSession | null = null;
+
+const tables = (): string => execFileSync('sqlite3', [db, '.tables'], { encoding: 'utf8' }).trim();
+
+async function open(): Promise<ShellSession> {
+  wrap = await spawnWrap(['sqlite3', db], { home });
+  await wrap.waitFor(PROMPT);
+  return wrap;
+}
+
+/** Answers the confirmation prompt wrongly: refused, and back at a clean primary prompt. */
+async function refuse(s: ShellSession, answer = 'no'): Promise<string> {
+  const since = s.mark();
+  s.line(answer);
+  await s.waitFor(REFUSED, { since });
+  await s.waitFor(PROMPT, { since });
+  return s.text().slice(since);
+}
+
+/** Types a line and waits for the next primary prompt (or `until`). */
+async function type(s: ShellSession, line: string, until: RegExp = PROMPT): Promise<string> {
+  const since = s.mark();
+  s.line(line);
+  await s.waitFor(until, { since });
+  return s.text().slice(since);
+}
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'pg-wrap-sqlite-'));
+  db = join(work, 'app.db');
+  execFileSync('sqlite3', [db, 'CREATE TABLE t(a); CREATE TABLE keep(a); INSERT INTO t VALUES (1),(2);']);
+  home = wrapHome();
+});
+
+afterEach(async () => {
+  await wrap?.close();
+  wrap = null;
+  rmSync(work, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('wrap sqlite3 in production', () => {
+  it('passes a benign SELECT through with no prompt', async () => {
+    const s = await open();
+    const out = await type(s, 'SELECT count(*) FROM t;');
+    expect(out).toMatch(/\n2\n/);
+    expect(out).not.toMatch(/prodguard/);
+  });
+
+  it('refuses DROP TABLE on a wrong phrase: t stays, the client is left at a clean prompt', async () => {
+    const s = await open();
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await refuse(s, 'nope');
+    expect(tables()).toMatch(/\bt\b/);
+    // Nothing of the refused statement is left in the client's buffer.
+    const out = await type(s, 'SELECT 40 + 2;');
+    expect(out).toMatch(/\n42\n/);
+    expect(out).not.toMatch(/error/i);
+  });
+
+  it('refuses on Ctrl-C at the confirmation prompt', async () => {
+    const s = await open();
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    const since = s.mark();
+    s.write('\x03');
+    await s.waitFor(REFUSED, { since });
+    await s.waitFor(PROMPT, { since });
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('sends DROP TABLE when the phrase is typed: t is dropped', async () => {
+    const s = await open();
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await type(s, 't');
+    await waitFor(() => !/\bt\b/.test(tables()), 'table t dropped');
+    expect(tables()).toBe('keep');
+  });
+
+  it('guards a statement split over lines as one, and clears the whole buffer on refusal', async () => {
+    const s = await open();
+    await type(s, 'DROP', /\.\.\.> $/);
+    await type(s, 'TABLE t', /\.\.\.> $/);
+    const out = await type(s, ';', CONFIRM_PROMPT('t'));
+    expect(out).toMatch(/DROP\s+TABLE t/);
+    await refuse(s, 'wrong');
+    expect(tables()).toMatch(/\bt\b/);
+    const after = await type(s, 'SELECT 7;');
+    expect(after).toMatch(/\n7\n/);
+  });
+
+  it('guards a statement recalled from history (read back from the screen)', async () => {
+    const s = await open();
+    // A confirmed statement goes into readline's history (a refused one is erased, never accepted).
+    await type(s, 'DROP TABLE IF EXISTS gone;', CONFIRM_PROMPT('gone'));
+    await type(s, 'gone');
+    // Up-arrow recalls it: the typed keys say nothing about the line, the client's echo does.
+    const since = s.mark();
+    s.write('\x1b[A');
+    await s.waitFor(/DROP TABLE IF EXISTS gone;/, { since });
+    s.write('\r');
+    await s.waitFor(CONFIRM_PROMPT('gone'), { since });
+    await refuse(s);
+    // Recall, then edit the recalled line into another statement: still read from the screen.
+    const since2 = s.mark();
+    s.write('\x1b[A');
+    await s.waitFor(/gone;/, { since: since2 });
+    s.write('\b\b\b\b\bt;\r');
+    await s.waitFor(CONFIRM_PROMPT('t'), { since: since2 });
+    await refuse(s);
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('guards a line that survived a Ctrl-C in readline', async () => {
+    const s = await open();
+    const since = s.mark();
+    s.write('DROP TABLE t');
+    await s.waitFor(/DROP TABLE t/, { since });
+    s.write('\x03');
+    await s.waitFor(/\^C/, { since });
+    s.write(';\r');
+    await s.waitFor(CONFIRM_PROMPT('t'), { since });
+    await refuse(s);
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('guards shell commands run by the client (.shell) as shell lines', async () => {
+    const s = await open();
+    const marker = join(work, 'marker');
+    const out = await type(s, `.shell touch ${marker}`);
+    expect(out).not.toMatch(/prodguard/);
+    await waitFor(() => existsSync(marker), 'marker created by .shell');
+  });
+
+  it("returns the client's exit code", async () => {
+    const s = await open();
+    s.line('.exit 3');
+    expect((await s.exited).exitCode).toBe(3);
+  });
+
+  it('passes Ctrl-D through: sqlite3 ends on EOF at an empty prompt', async () => {
+    const s = await open();
+    s.write('\x04');
+    expect((await s.exited).exitCode).toBe(0);
+  });
+
+  it('records statements in the spool when the daemon is down', async () => {
+    const s = await open();
+    await type(s, 'SELECT 1;');
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await refuse(s);
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await type(s, 't');
+    s.line('.exit');
+    await s.exited;
+    const dir = join(home, 'spool');
+    const lines = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const decisions = lines.filter((l) => l.op === 'decision').map((l) => [l.line, l.decision, (l.statement as { client: string }).client, l.via]);
+    expect(decisions).toEqual([
+      ['SELECT 1', 'allowed', 'sqlite3', 'spool'],
+      ['DROP TABLE t', 'cancelled', 'sqlite3', 'spool'],
+      ['DROP TABLE t', 'confirmed', 'sqlite3', 'spool'],
+    ]);
+    expect(lines.filter((l) => l.op === 'session').map((l) => l.event)).toEqual(['start', 'end']);
+  });
+});
+
+describe('wrap sqlite3 with the daemon running', () => {
+  let daemon: TestDaemon | null = null;
+  afterEach(async () => {
+    await daemon?.dispose();
+    daemon = null;
+  });
+
+  it('records each statement with its decision in the audit trail, in the parent session', async () => {
+    daemon = await startDaemon({ config: WRAP_CONFIG });
+    wrap = await spawnWrap(['sqlite3', db], { home: daemon.home, env: { PRODGUARD_SESSION: 'shell-abc' } });
+    const s = wrap;
+    await s.waitFor(PROMPT);
+    await type(s, 'SELECT 1;');
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await refuse(s);
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await type(s, 't');
+    const rows = await waitFor(() => {
+      const r = daemon!.rows<{ command: string; decision: string; shell: string; session: string; rules: string }>(
+        "SELECT command, decision, shell, session, rules FROM events WHERE kind = 'statement' ORDER BY seq",
+      );
+      return r.length >= 3 ? r : null;
+    }, 'three statement rows');
+    expect(rows.map((r) => [r.command, r.decision, r.shell, r.session])).toEqual([
+      ['SELECT 1', 'allowed', 'wrap', 'shell-abc'],
+      ['DROP TABLE t', 'cancelled', 'wrap', 'shell-abc'],
+      ['DROP TABLE t', 'confirmed', 'wrap', 'shell-abc'],
+    ]);
+    expect(JSON.parse(rows[2]!.rules)).toContain('wraptest.drop-table');
+    expect(existsSync(join(daemon.home, 'spool')) ? readdirSync(join(daemon.home, 'spool')) : []).toEqual([]);
+  });
+});
