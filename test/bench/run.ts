@@ -8,7 +8,9 @@ import { fmt, type BenchSection } from './report.js';
 
 type Area = { name: string; load: () => Promise<{ bench: () => Promise<BenchSection> }> };
 
-const AREAS: Area[] = [];
+const AREAS: Area[] = [
+  { name: 'engine', load: () => import('./engine.js') },
+];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, msSince, summarize, type BenchFigure, type BenchSection } from './report.js';
+
+// Engine benchmark: every corpus line evaluated in a warm process (throughput, p50/p99 per line),
+// next to the baselines of the same run: a cold start (import + createEngine in a fresh Node),
+// rebuilding the engine per call (what dcg did: 64 ms), and spawning `prodguard check` per
+// command as hook tools that start a process per line do.
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const distMain = join(root, 'dist', 'cli', 'main.js');
+const distEngine = join(root, 'dist', 'daemon', 'engine', 'index.js');
+const distConfig = join(root, 'dist', 'daemon', 'config', 'load.js');
+
+/** Used when the labelled corpus is missing: a mix of benign, destructive and obfuscated lines. */
+const SAMPLE = [
+  'ls -la', 'cd /srv/app && git status', 'git commit -m "rm -rf / is bad"', 'grep "DROP DATABASE" schema.sql',
+  'kubectl get pods -n payments', 'docker ps -a', 'tail -f /var/log/syslog | grep error', 'npm run build',
+  'rm -rf /srv/data', 'sudo rm -rf --no-preserve-root /', 'git push --force origin main', 'git reset --hard HEAD~3',
+  'kubectl delete namespace payments', 'helm uninstall api -n prod', 'terraform destroy -auto-approve',
+  'aws s3 rm s3://prod-bucket --recursive', 'psql -c "DROP DATABASE orders"', 'redis-cli FLUSHALL',
+  'mongosh --eval "db.dropDatabase()"', 'docker system prune -a -f', 'shutdown -h now', 'echo $DB_PASSWORD',
+  "bash -c 'r''m -rf /srv/data'", 'ssh web1 "sudo rm -rf /var/lib/mysql"', 'echo x | xargs rm -rf', '$RM -rf /x',
+  'find / -name "*.log" -delete', 'DRY_RUN=1 rm -rf /srv/data', 'kubectl delete deploy api --dry-run=server',
+  'PGPASSWORD=hunter2 psql -h db -c "TRUNCATE users"', 'for d in a b c; do rm -rf "/srv/$d"; done',
+];
+
+/** Lines from test/corpus: text files (one line each, # comments) or JSON/NDJSON holding strings or {line|command}. */
+export function corpusLines(dir = join(root, 'test', 'corpus')): { lines: string[]; source: string } {
+  const lines: string[] = [];
+  const take = (v: unknown): void => {
+    if (typeof v === 'string') lines.push(v);
+    else if (Array.isArray(v)) v.forEach(take);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.line === 'string') lines.push(o.line);
+      else if (typeof o.command === 'string') lines.push(o.command);
+      else Object.values(o).forEach(take);
+    }
+  };
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(txt|lines|json|jsonl|ndjson)$/.test(f)).sort() : [];
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    try {
+      if (f.endsWith('.json')) take(JSON.parse(text));
+      else if (/\.(jsonl|ndjson)$/.test(f)) text.split('\n').filter((l) => l.trim()).forEach((l) => take(JSON.parse(l)));
+      else for (const l of text.split('\n')) if (l.trim() && !l.startsWith('#')) lines.push(l);
+    } catch {
+      /* a file in a format this reader does not know: skipped */
+    }
+  }
+  return lines.length ? { lines, source: `test/corpus (${files.length} files)` } : { lines: SAMPLE, source: 'built-in sample (test/corpus has no lines yet)' };
+}
+
+const median = (xs: number[]): number => summarize(xs).p50;
+
+/** Import + createEngine in a fresh Node process: what a process-per-command tool pays each time. */
+function coldStart(env: NodeJS.ProcessEnv): { importMs: number; createMs: number; firstEvalMs: number } {
+  const script = `
+    const t0 = performance.now();
+    const { createEngine } = await import(${JSON.stringify(distEngine)});
+    const { defaultConfig } = await import(${JSON.stringify(distConfig)});
+    const t1 = performance.now();
+    const e = createEngine(defaultConfig());
+    const t2 = performance.now();
+    e.evaluate({ line: 'rm -rf /srv/data', env: { PRODGUARD_ENV: 'production' } });
+    const t3 = performance.now();
+    console.log(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1, firstEvalMs: t3 - t2 }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cold start failed: ${r.stderr.trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout);
+}
+
+function spawnCheck(env: NodeJS.ProcessEnv, line: string): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [distMain, 'check', '--json', '--', line], { env, encoding: 'utf8' });
+  if (r.status === null || r.status > 4) throw new Error(`prodguard check failed: ${r.stderr.trim()}`);
+  return msSince(start);
+}
+
+export async function bench(): Promise<BenchSection> {
+  const { createEngine } = await import('../../daemon/engine/index.js');
+  const { defaultConfig } = await import('../../daemon/config/load.js');
+  const { parseLine } = await import('../../daemon/engine/parse/index.js');
+  const { createRedactor } = await import('../../daemon/engine/redact/index.js');
+  const { lines, source } = corpusLines();
+  const config = defaultConfig();
+  const engine = createEngine(config);
+  const env = { ...process.env, PRODGUARD_ENV: 'production' };
+
+  // Warm up the JIT, then time every line individually, several rounds.
+  for (let i = 0; i < 3; i++) for (const line of lines) engine.evaluate({ line, env });
+  const rounds = Math.max(3, Math.ceil(20_000 / lines.length));
+  const perLine: number[] = [];
+  const parseOnly: number[] = [];
+  const redactOnly: number[] = [];
+  const redactor = createRedactor(config);
+  const wall = process.hrtime.bigint();
+  for (let r = 0; r < rounds; r++) {
+    for (const line of lines) {
+      const t = process.hrtime.bigint();
+      engine.evaluate({ line, env });
+      perLine.push(msSince(t));
+    }
+  }
+  const wallMs = msSince(wall);
+  for (const line of lines) {
+    let t = process.hrtime.bigint();
+    parseLine(line);
+    parseOnly.push(msSince(t));
+    t = process.hrtime.bigint();
+    redactor(line);
+    redactOnly.push(msSince(t));
+  }
+  const s = summarize(perLine);
+  const p = summarize(parseOnly);
+  const rd = summarize(redactOnly);
+  const throughput = perLine.length / (wallMs / 1000);
+
+  // Rebuilding the engine per call (catalog already cached in this process): what dcg paid.
+  const rebuild: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = process.hrtime.bigint();
+    createEngine(defaultConfig());
+    rebuild.push(msSince(t));
+  }
+
+  // Fresh processes, with this sandbox's NODE_EXTRA_CA_CERTS and without (users do not have it).
+  const home = mkdtempSync(join(tmpdir(), 'pg-bench-engine-'));
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PRODGUARD_HOME: home, PRODGUARD_ENV: 'production' };
+  const childEnvNoCa: NodeJS.ProcessEnv = { ...childEnv };
+  delete childEnvNoCa.NODE_EXTRA_CA_CERTS;
+  const colds = Array.from({ length: 5 }, () => coldStart(childEnvNoCa));
+  const spawnsNoCa = Array.from({ length: 10 }, (_, i) => spawnCheck(childEnvNoCa, SAMPLE[i % SAMPLE.length]!));
+  const spawns = process.env.NODE_EXTRA_CA_CERTS ? Array.from({ length: 10 }, (_, i) => spawnCheck(childEnv, SAMPLE[i % SAMPLE.length]!)) : spawnsNoCa;
+  rmSync(home, { recursive: true, force: true });
+
+  const coldImport = median(colds.map((c) => c.importMs));
+  const coldCreate = median(colds.map((c) => c.createMs));
+  const spawnMedian = median(spawnsNoCa);
+  const figures: BenchFigure[] = [
+    { name: 'evaluate: throughput, warm process', value: throughput, unit: 'commands/s', target: null, met: null, baseline: `spawning prodguard check: ${fmt(1000 / spawnMedian, 1)} commands/s` },
+    { name: 'evaluate: p50 per line', value: s.p50, unit: 'ms', target: null, met: null, baseline: `parser alone p50 ${fmt(p.p50)} ms` },
+    { name: 'evaluate: p99 per line', value: s.p99, unit: 'ms', target: '< 1 ms p99', met: s.p99 < 1, baseline: `parser alone p99 ${fmt(p.p99)} ms; redaction alone p99 ${fmt(rd.p99)} ms` },
+    { name: 'evaluate: max per line', value: s.max, unit: 'ms', target: null, met: null },
+    { name: 'createEngine, cold process (after imports)', value: coldCreate, unit: 'ms', target: null, met: null, baseline: `imports ${fmt(coldImport, 1)} ms; first evaluate ${fmt(median(colds.map((c) => c.firstEvalMs)))} ms` },
+    { name: 'createEngine again in a warm process (policy rebuilt per call)', value: median(rebuild), unit: 'ms', target: null, met: null, baseline: 'dcg rebuilt its policy per call: 64 ms' },
+    { name: 'spawn `node dist/cli/main.js check` per command, median of 10', value: spawnMedian, unit: 'ms', target: null, met: null, baseline: `warm evaluate p50 ${fmt(s.p50)} ms` },
+  ];
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    figures.push({ name: 'same spawn with this sandbox NODE_EXTRA_CA_CERTS', value: median(spawns), unit: 'ms', target: null, met: null });
+  }
+  return {
+    title: 'Engine: evaluating command lines',
+    figures,
+    notes: [
+      `${lines.length} lines from ${source}, ${rounds} rounds (${perLine.length} evaluations), production active, ${engine.rules.length} rules, default config.`,
+      'Per-line times include parsing, matching, production detection (kubeconfig stat) and redaction.',
+    ],
+  };
+}
