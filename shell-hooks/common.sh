@@ -78,7 +78,7 @@ __pg_spool() {
 
 # The local check used only while the daemon is unreachable: fails closed on anything that looks
 # destructive (the daemon's engine is the real judge; this is a coarse word list).
-__pg_local_re='(^|[^[:alnum:]_.])(rm|rmdir|unlink|dd|mkfs|mkfs\.[[:alnum:]]+|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|clean[[:space:]]+-[[:alnum:]]*f|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|truncate)([^[:alnum:]_]|$)'
+__pg_local_re='(^|[[:space:];&|(){}`$/"'\''=])(rm|rmdir|unlink|dd|mkfs|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|clean[[:space:]]+-[[:alnum:]]*f|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|deleteone)([[:space:];&|(){}`"'\''.]|$)'
 
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
 __pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
@@ -101,7 +101,9 @@ __pg_record() {
   __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; }
 }
 
+# At most once per 10 s, in the background; PRODGUARD_NO_AUTOSTART=1 when a service manager owns it.
 __pg_start_daemon() {
+  [[ -n ${PRODGUARD_NO_AUTOSTART-} ]] && return
   (( EPOCHSECONDS - __pg_start_tried < 10 )) && return
   __pg_start_tried=$EPOCHSECONDS
   [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )

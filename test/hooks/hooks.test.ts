@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import type { ShellSession } from '../helpers/pty.js';
+import { answer, expectQuestion, guardedShell, PROMPT, rowsOf, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
+
+// End to end: a real daemon, real interactive bash and zsh under a pty with the hook that
+// `prodguard init` prints, keys typed as a user types them, the audit DB read back.
+
+const SHELLS = ['bash', 'zsh'] as const;
+const prod = { ENV: 'production' };
+
+describe.each(SHELLS)('%s hook', (shell) => {
+  let d: TestDaemon;
+  let tmp: ReturnType<typeof scratch>;
+  const open: ShellSession[] = [];
+  const q = (sql: string, ...p: unknown[]): EventRow[] => d.rows<EventRow>(sql, ...p);
+  const start = async (opts: Parameters<typeof guardedShell>[1] extends infer O ? Partial<O> : never = {}): Promise<ShellSession> => {
+    const sh = await guardedShell(shell, { home: d.home, ...opts });
+    open.push(sh);
+    return sh;
+  };
+
+  beforeAll(async () => {
+    d = await startDaemon();
+    tmp = scratch();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await d?.dispose();
+    tmp?.dispose();
+  });
+
+  it('runs benign lines and records each with its exit code and duration', async () => {
+    const sh = await start({ env: prod });
+    expect(await runLine(sh, 'echo hello-$((6*7))')).toContain('hello-42');
+    await runLine(sh, 'false');
+    const rows = await waitRows(q, sh.pid, (r) => r.filter((x) => x.kind === 'result').length >= 2, 'two results');
+    const cmd = rows.find((r) => r.kind === 'command' && r.command === 'echo hello-$((6*7))');
+    expect(cmd?.decision).toBe('allowed');
+    const res = rows.filter((r) => r.kind === 'result');
+    expect(res.map((r) => r.exit)).toEqual([0, 1]);
+    expect(res.every((r) => typeof r.duration_ms === 'number' && r.duration_ms >= 0)).toBe(true);
+    expect(res[0]!.cmd).toBe(cmd!.cmd);
+    expect(rows.some((r) => r.kind === 'session-start')).toBe(true);
+    expect(rows.every((r) => r.shell === shell && r.via === 'live')).toBe(true);
+  });
+
+  it('asks before rm -rf: a wrong phrase and Ctrl-C keep the directory, the right phrase removes it', async () => {
+    const sh = await start({ env: prod });
+    const dir = victim(tmp.dir, `${shell}-data`);
+    const line = `rm -rf ${dir}`;
+
+    await expectQuestion(sh, `${line}\r`);
+    await answer(sh, 'not-the-phrase');
+    expect(existsSync(dir)).toBe(true);
+
+    await expectQuestion(sh, `${line}\r`);
+    let since = sh.mark();
+    sh.write('\x03');
+    await sh.waitFor(PROMPT, { since });
+    expect(existsSync(dir)).toBe(true);
+    expect(await runLine(sh, 'echo still-usable')).toContain('still-usable');
+
+    const phrase = await expectQuestion(sh, `${line}\r`);
+    await answer(sh, phrase);
+    expect(existsSync(dir)).toBe(false);
+
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.decision === 'confirmed'), 'the confirmed line');
+    const decisions = rows.filter((r) => r.kind === 'command' && r.command === line).map((r) => r.decision);
+    expect(decisions).toEqual(['cancelled', 'cancelled', 'confirmed']);
+    // The refused lines stay in the shell's history.
+    since = sh.mark();
+    sh.line(shell === 'bash' ? 'history 5' : 'fc -l -5');
+    await sh.waitFor(PROMPT, { since });
+    expect(sh.text().slice(since)).toContain(line);
+  });
+
+  it('guards compound, piped, looped and multi-line input', async () => {
+    const sh = await start({ env: prod, before: shell === 'bash' ? 'HISTCONTROL=ignoreboth' : '' });
+    const dir = victim(tmp.dir, `${shell}-compound`);
+    const attempts = [
+      `true && rm -rf ${dir}\r`,
+      `echo x | rm -rf ${dir}\r`,
+      `for d in ${dir}; do rm -rf "$d"; done\r`,
+      `for d in ${dir}\rdo\rrm -rf "$d"\rdone\r`,
+      // bash: the leading space keeps the line out of history (ignoreboth); zsh: ESC-a is accept-and-hold.
+      shell === 'bash' ? ` rm -rf ${dir}\r` : `rm -rf ${dir}\x1ba`,
+    ];
+    for (const keys of attempts) {
+      await expectQuestion(sh, keys);
+      await answer(sh, 'no');
+      expect(existsSync(dir), keys).toBe(true);
+    }
+    if (shell === 'zsh') {
+      // ESC-a left the line in the buffer; clear it.
+      sh.write('\x15');
+    } else {
+      // Turning history off is itself a line the engine questions in production.
+      await answer(sh, await expectQuestion(sh, 'set +o history\r'));
+      await expectQuestion(sh, `rm -rf ${dir}\r`);
+      await answer(sh, 'no');
+      expect(existsSync(dir)).toBe(true);
+    }
+    expect(await runLine(sh, 'echo guard-done')).toContain('guard-done');
+  });
+
+  it('lets DRY_RUN=1 lines through without asking and records them as dry runs', async () => {
+    const sh = await start({ env: prod });
+    const dir = victim(tmp.dir, `${shell}-dry`);
+    const out = await runLine(sh, `DRY_RUN=1 rm -rf ${dir}`);
+    expect(out).not.toMatch(/Type "/);
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'command'), 'the dry-run line');
+    expect(rows.find((r) => r.kind === 'command')?.decision).toBe('dry-run');
+  });
+
+  it('outside production asks nothing and sends nothing; export ENV=production turns it on', async () => {
+    const sh = await start();
+    const dir = victim(tmp.dir, `${shell}-outside`);
+    const out = await runLine(sh, `rm -rf ${dir}`);
+    expect(out).not.toMatch(/Type "|PRODUCTION/);
+    expect(existsSync(dir)).toBe(false);
+    expect(rowsOf(q, sh.pid)).toEqual([]);
+
+    await runLine(sh, 'export ENV=production');
+    expect(await runLine(sh, 'echo marked')).toMatch(/\[PRODUCTION\] PG\$ $/);
+    const dir2 = victim(tmp.dir, `${shell}-outside2`);
+    await expectQuestion(sh, `rm -rf ${dir2}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir2)).toBe(true);
+    await waitRows(q, sh.pid, (r) => r.some((x) => x.decision === 'cancelled'), 'the cancelled line');
+  });
+
+  it('PRODGUARD_DISABLE=1 turns the guard off and the daemon records it once', async () => {
+    const sh = await start({ env: { ...prod, PRODGUARD_DISABLE: '1' } });
+    const dir = victim(tmp.dir, `${shell}-disabled`);
+    expect(await runLine(sh, `rm -rf ${dir}`)).not.toMatch(/Type "/);
+    expect(existsSync(dir)).toBe(false);
+    await runLine(sh, 'true');
+    const rows = await waitRows(q, sh.pid, (r) => r.length > 0, 'the disabled event');
+    expect(rows.map((r) => r.kind)).toEqual(['disabled']);
+  });
+});
+
+describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
+  it('survives, still asks (local check), and the spool reaches the restarted daemon', async () => {
+    let d = await startDaemon();
+    const tmp = scratch();
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    try {
+      await runLine(sh, 'echo before-kill');
+      await d.kill('SIGKILL');
+      // Two lines right after the kill: bash used to die of SIGPIPE on the second write.
+      expect(await runLine(sh, 'echo after-kill-1')).toContain('after-kill-1');
+      expect(await runLine(sh, 'echo after-kill-2')).toContain('after-kill-2');
+      const dir = victim(tmp.dir, `${shell}-dead`);
+      const phrase = await expectQuestion(sh, `rm -rf ${dir}\r`);
+      expect(sh.text()).toMatch(/daemon is unreachable/);
+      await answer(sh, 'no');
+      expect(existsSync(dir)).toBe(true);
+      expect(sh.alive).toBe(true);
+      expect(existsSync(join(d.paths.spoolDir))).toBe(true);
+
+      d = await startDaemon({ home: d.home });
+      const rows = await waitRows(
+        (sql, ...p) => d.rows<EventRow>(sql, ...p),
+        sh.pid,
+        (r) => r.some((x) => x.decision === 'cancelled' && x.via === 'spool') && r.filter((x) => x.via === 'spool' && x.kind === 'result').length >= 2,
+        'spooled records',
+        20_000,
+      );
+      const spooled = rows.filter((r) => r.via === 'spool');
+      expect(spooled.map((r) => r.command).filter(Boolean)).toEqual(['echo after-kill-1', 'echo after-kill-2', `rm -rf ${dir}`]);
+      expect(phrase.length).toBeGreaterThan(0);
+      // Live again: the next line goes straight to the new daemon (bash re-reads the port file).
+      await runLine(sh, 'echo back-live');
+      await waitRows((sql, ...p) => d.rows<EventRow>(sql, ...p), sh.pid, (r) => r.some((x) => x.command === 'echo back-live' && x.via === 'live'), 'a live row');
+    } finally {
+      await sh.close();
+      await d.dispose();
+      tmp.dispose();
+    }
+  });
+});
