@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type pino from 'pino';
-import type { Config, SyslogTarget } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import type { StoredEvent } from '../store/record.js';
 import { AlertSink, type AlertTuning } from './alerts/sink.js';
 import { alertEventOf, bareItem, itemOf, wants, type AlertItem } from './alerts/items.js';
@@ -10,7 +10,7 @@ import { openOutbox, type Db } from './outbox.js';
 import type { TargetStatus } from './status.js';
 import { daemonEntry, eventEntry, headEntry, verifyFailedEntry, type ChainHead } from './syslog/entries.js';
 import { facilityCode, type SyslogEntry } from './syslog/format.js';
-import { SyslogSink } from './syslog/sink.js';
+import { SyslogSink, syslogKeys } from './syslog/sink.js';
 
 // The sinks: every stored audit row, chain head and daemon start/stop goes to each syslog target;
 // the rows a team asked for go to its Slack / webhook targets. `publish*` only append to an
@@ -19,6 +19,9 @@ import { SyslogSink } from './syslog/sink.js';
 
 export type { TargetStatus } from './status.js';
 export type { ChainHead } from './syslog/entries.js';
+export { probeTargets } from './probe.js';
+export { sendTestAlert } from './alerts/send.js';
+export type { HttpOutcome } from './alerts/http.js';
 
 export interface Sinks {
   publish(e: StoredEvent): void;
@@ -64,13 +67,8 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
 
   const ready = (async () => {
     db = await openOutbox(opts.dataDir);
-    const seen = new Map<string, number>();
-    syslog = config.syslog.targets.map((t) => {
-      const base = syslogKeyBase(t);
-      const n = (seen.get(base) ?? 0) + 1;
-      seen.set(base, n);
-      return new SyslogSink(n === 1 ? base : `${base}#${n}`, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff });
-    });
+    const keys = syslogKeys(config.syslog.targets);
+    syslog = config.syslog.targets.map((t, i) => new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff }));
     alerts = config.alerts.targets.map((t) => new AlertSink(t, db!, { logger: opts.logger }, tuning));
     // Resume what a previous run left in the outbox.
     for (const s of [...syslog, ...alerts]) s.kick();
@@ -173,10 +171,4 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
       db?.close();
     },
   };
-}
-
-/** Identifies a syslog target's queue across restarts (config order may change). */
-function syslogKeyBase(t: SyslogTarget): string {
-  const where = t.type === 'unix' ? t.path : `${t.host}:${t.port}`;
-  return `${t.type}:${where}:${t.format}`;
 }

@@ -7,16 +7,16 @@ export interface TargetStatus {
   type: string;
   /** Where it sends, without secrets (a Slack URL's path is a credential: only its origin). */
   address: string;
-  /** Nothing wrong now: reachable, nothing dropped or given up. */
+  /** Nothing wrong now: reachable, not overflowing, no alert given up in the last 7 days. */
   ok: boolean;
   connected: boolean;
   /** Messages waiting in the outbox (syslog queue / pending alerts). */
   queued: number;
-  /** Syslog messages dropped because the queue was full (queueMax). */
+  /** Syslog messages dropped because the queue was full (queueMax), ever. */
   dropped: number;
   delivered: number;
   pending: number;
-  /** Alerts given up after maxAgeMinutes or a permanent HTTP error. */
+  /** Alerts given up (after maxAgeMinutes or a permanent HTTP error) in the last 7 days. */
   gaveUp: number;
   lastError: string | null;
   /** What to do about it, when not ok (doctor). */

@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type pino from 'pino';
 import type { AlertTarget } from '../../config/schema.js';
 import { backoffDelay, type Backoff } from '../backoff.js';
-import { bumpCounter, readCounter, type Db } from '../outbox.js';
+import type { Db } from '../outbox.js';
 import type { TargetStatus } from '../status.js';
-import { postJson, safeOrigin, type HttpOutcome } from './http.js';
+import { safeOrigin, type HttpOutcome } from './http.js';
+import { newMessageId } from './ids.js';
 import { SUMMARY_ITEMS_MAX, type AlertItem, type SummaryItem } from './items.js';
-import { renderBody, type Payload } from './render.js';
-import { webhookHeaders } from './sign.js';
+import type { Payload } from './render.js';
+import { deliver } from './send.js';
 
 // One alert target's delivery loop over the outbox. Rows are inserted in the caller's transaction
 // with a unique (target, key), so an event republished after a restart is not sent twice. One
@@ -36,7 +36,6 @@ export class AlertSink {
   private readonly log: pino.Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private inflight: AbortController | null = null;
   private pausedUntil = 0;
   private lastError: string | null = null;
   private closed = false;
@@ -80,11 +79,14 @@ export class AlertSink {
     return alertStatus(this.db, this.target, { lastError: this.lastError, connected: this.lastError === null });
   }
 
+  /**
+   * Stops the loop. A request in flight is let finish (bounded by timeoutMs) and its outcome
+   * recorded: aborting it would leave the receiver holding a message we would send again.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.inflight?.abort();
     await this.running;
   }
 
@@ -162,15 +164,7 @@ export class AlertSink {
       row.kind === 'summary'
         ? { kind: 'summary', summary: JSON.parse(row.item) as SummaryItem }
         : { kind: 'event', item: JSON.parse(row.item) as AlertItem };
-    const body = renderBody(this.target.type, payload);
-    const headers =
-      this.target.type === 'webhook' ? webhookHeaders(this.target.secret, row.msg_id, Math.floor(Date.now() / 1000), body) : {};
-    this.inflight = new AbortController();
-    const out = await postJson(this.target.url, body, headers, this.target.timeoutMs, this.inflight.signal);
-    this.inflight = null;
-    // Closed mid-request: the row stays pending for the next start; this attempt does not count.
-    if (this.closed) return;
-    this.record(row, out);
+    this.record(row, await deliver(this.target, payload, row.msg_id));
   }
 
   private record(row: Row, out: HttpOutcome): void {
@@ -193,7 +187,7 @@ export class AlertSink {
     this.log.warn({ err: out.error, attempts, retryInMs: delay }, 'alert delivery failed; will retry');
   }
 
-  /** Rows older than maxAgeMinutes are given up, counted and logged. */
+  /** Rows older than maxAgeMinutes are given up, kept (7 days, for status) and logged. */
   private expire(now: number): void {
     const cutoff = now - this.target.maxAgeMinutes * this.tuning.minuteMs;
     const ids = (
@@ -208,7 +202,6 @@ export class AlertSink {
     );
     this.db.transaction(() => {
       for (const id of ids) mark.run(now, reason, id);
-      bumpCounter(this.db, this.target.name, 'gave-up', ids.length);
     })();
     this.log.error({ count: ids.length, reason, lastError: this.lastError }, 'alerts given up');
   }
@@ -234,7 +227,7 @@ export function alertStatus(db: Db, t: AlertTarget, live: { lastError: string | 
     ((db.prepare(`SELECT last_error FROM alerts WHERE target = ? AND state = 'pending' AND last_error IS NOT NULL ORDER BY id LIMIT 1`).get(t.name) as
       | { last_error: string }
       | undefined)?.last_error ?? null);
-  const gaveUp = readCounter(db, t.name, 'gave-up');
+  const gaveUp = counts['gave-up'] ?? 0;
   return {
     kind: 'alert',
     name: t.name,
@@ -249,8 +242,4 @@ export function alertStatus(db: Db, t: AlertTarget, live: { lastError: string | 
     gaveUp,
     lastError,
   };
-}
-
-export function newMessageId(): string {
-  return `msg_${randomUUID().replace(/-/g, '')}`;
 }

@@ -89,7 +89,7 @@ export class SyslogSink {
       name: this.key,
       type: this.target.type,
       address: describeTarget(this.target),
-      ok: this.lastError === null && this.dropped === 0,
+      ok: this.lastError === null && !this.overflowing,
       connected,
       queued: this.queued,
       dropped: this.dropped,
@@ -169,4 +169,15 @@ export class SyslogSink {
     this.transport?.close();
     this.transport = null;
   }
+}
+
+/** Each target's queue name, stable across restarts and config reordering: `type:address:format`. */
+export function syslogKeys(targets: SyslogTarget[]): string[] {
+  const seen = new Map<string, number>();
+  return targets.map((t) => {
+    const base = `${t.type}:${t.type === 'unix' ? t.path : `${t.host}:${t.port}`}:${t.format}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  });
 }
