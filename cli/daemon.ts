@@ -83,7 +83,8 @@ async function start(): Promise<void> {
         return;
       }
       const why = readFileSync(errFile, 'utf8').trim().split('\n')[0] ?? '';
-      throw new UserError(`daemon failed to start: ${why.replace(/^prodguard: /, '') || `exit ${exited}`} (log: ${paths.logFile})`, EXIT.DAEMON_DOWN);
+      const code = exited === EXIT.CONFIG ? EXIT.CONFIG : EXIT.DAEMON_DOWN;
+      throw new UserError(`daemon failed to start: ${why.replace(/^prodguard: /, '') || `exit ${exited}`} (log: ${paths.logFile})`, code);
     }
     await sleep(50);
   }

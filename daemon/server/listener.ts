@@ -4,6 +4,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 // buffer, a cap on concurrent connections and an idle timeout, so a flood or a slow peer costs the
 // daemon bounded memory and never starves the other shells. What a line means is `handle`'s job.
 
+const CLOSE_GRACE_MS = 250;
+
 export type Transport = 'unix' | 'tcp';
 
 export interface LineReply {
@@ -39,7 +41,8 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   let pendingBytes = 0;
   let stopped = false; // no more reading: over the cap, or a reply asked to close
   let closed = false; // the closing reply went out
-  // Replies go out in request order even when a later request finishes first.
+  // Requests are handled as soon as they arrive (so a pipelined burst shares one store
+  // transaction); replies go out in request order even when a later one finishes first.
   let chain: Promise<void> = Promise.resolve();
 
   const reply = (r: LineReply): void => {
@@ -48,18 +51,21 @@ function serve(socket: Socket, opts: ListenerOptions): void {
     if (r.close) {
       closed = stopped = true;
       socket.end();
+      // A peer still streaming gets no graceful close: drop it once the reply had its moment.
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
     }
   };
   const submit = (line: string): void => {
+    let pending: Promise<LineReply>;
+    try {
+      pending = Promise.resolve(opts.handle(line, opts.transport));
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    const answer = pending.catch((): LineReply => ({ line: '{"v":1,"ok":false,"error":"internal error"}' }));
     chain = chain.then(async () => {
-      if (closed) return;
-      let r: LineReply;
-      try {
-        r = await opts.handle(line, opts.transport);
-      } catch {
-        r = { line: '{"v":1,"ok":false,"error":"internal error"}' };
-      }
-      reply(r);
+      const r = await answer;
+      if (!closed) reply(r);
     });
   };
 

@@ -10,6 +10,9 @@ type Area = { name: string; load: () => Promise<{ bench: () => Promise<BenchSect
 
 const AREAS: Area[] = [
   { name: 'engine', load: () => import('./engine.js') },
+  { name: 'daemon', load: () => import('./daemon.js') },
+  { name: 'hooks', load: () => import('./hooks.js') },
+  { name: 'wrap', load: () => import('./wrap.js') },
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

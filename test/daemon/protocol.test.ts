@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPort, readToken } from '../../daemon/server/client.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { CONFIRM_ALL, check, decision, finish, session } from './requests.js';
+import { CONFIRM_ALL, DESTRUCTIVE, check, decision, finish, session } from './requests.js';
 
 // One real daemon over its real sockets: what each op records, and every kind of bad request
 // refused with one JSON error line while the daemon keeps serving.
@@ -38,16 +38,16 @@ describe('daemon protocol', () => {
   });
 
   it('records nothing for confirm until the decision, then exactly one row', async () => {
-    const reply = await d.request(check('s-confirm', 1, 'rm -rf /srv/data'));
+    const reply = await d.request(check('s-confirm', 1, DESTRUCTIVE));
     expect(reply.verdict).toBe('confirm');
     expect(String(reply.phrase).length).toBeGreaterThan(0);
     expect(String(reply.message)).toContain('needs confirmation');
     expect(String(reply.message)).toContain(String(reply.phrase));
     expect(events('s-confirm')).toHaveLength(0);
 
-    const r1 = await d.request(decision('s-confirm', 1, 'rm -rf /srv/data', 'cancelled'));
+    const r1 = await d.request(decision('s-confirm', 1, DESTRUCTIVE, 'cancelled'));
     expect(r1).toMatchObject({ ok: true, recorded: true });
-    const again = await d.request(decision('s-confirm', 1, 'rm -rf /srv/data', 'cancelled'));
+    const again = await d.request(decision('s-confirm', 1, DESTRUCTIVE, 'cancelled'));
     expect(again).toMatchObject({ ok: true, recorded: false });
     const rows = events('s-confirm');
     expect(rows).toHaveLength(1);
@@ -108,11 +108,14 @@ describe('daemon protocol', () => {
       let buf = '';
       s.on('data', (b) => (buf += b.toString()));
       s.on('close', () => resolve(buf));
-      s.on('error', reject);
+      // EPIPE/ECONNRESET: the daemon dropped us while we were still writing, as it should.
+      s.on('error', (err: NodeJS.ErrnoException) => (['EPIPE', 'ECONNRESET'].includes(err.code ?? '') ? resolve(buf) : reject(err)));
       const chunk = Buffer.alloc(1024, 'a');
+      // One chunk per turn, so the reply is read as soon as it comes.
       const pump = (): void => {
-        while (!s.destroyed && s.write(chunk)) if (buf) return;
-        if (!s.destroyed) s.once('drain', pump);
+        if (buf || s.destroyed) return;
+        if (s.write(chunk)) setImmediate(pump);
+        else s.once('drain', pump);
       };
       s.on('connect', pump);
     });

@@ -22,6 +22,20 @@ export function session(id: string, event: 'start' | 'end' | 'disabled', extra: 
   return { v: 1, op: 'session', origin: origin(id), event, env: PROD_ENV, cwd: '/srv', ts: 1_700_000_000_000, ...extra };
 }
 
-/** Every rule asks for confirmation: tests do not depend on the catalog's severities. */
-export const CONFIRM_ALL = { policy: { low: 'confirm', medium: 'confirm', high: 'confirm', critical: 'confirm' } };
-export const BLOCK_ALL = { policy: { low: 'block', medium: 'block', high: 'block', critical: 'block' } };
+/**
+ * A custom rule of our own (`wipe PATH`) so these tests do not depend on the catalog's rules or
+ * severities; the policy decides confirm or block for every severity.
+ */
+const WIPE_RULE = {
+  id: 'test.wipe',
+  domain: 'test',
+  severity: 'high',
+  reason: 'wipes a directory',
+  match: { command: ['wipe'] },
+  target: { from: 'lastArg', kind: 'path' },
+  alternative: 'wipe --list PATH',
+};
+const rules = { custom: [WIPE_RULE] };
+export const DESTRUCTIVE = 'wipe /srv/data';
+export const CONFIRM_ALL = { rules, policy: { low: 'confirm', medium: 'confirm', high: 'confirm', critical: 'confirm' } };
+export const BLOCK_ALL = { rules, policy: { low: 'block', medium: 'block', high: 'block', critical: 'block' } };

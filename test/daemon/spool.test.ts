@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../daemon/paths.js';
 import { startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
-import { decision, finish, session } from './requests.js';
+import { DESTRUCTIVE, decision, finish, session } from './requests.js';
 
 // Spool ingestion: what hooks wrote while the daemon was down arrives exactly once.
 
@@ -26,7 +26,7 @@ describe('spool ingestion', () => {
       spooled(decision('sp-1', 1, 'ls -la', 'allowed')), // duplicate line
       'this is not json\n',
       '{"v":1,"op":"finish"}\n', // schema-invalid
-      spooled(decision('sp-1', 2, 'rm -rf /srv/x', 'cancelled')),
+      spooled(decision('sp-1', 2, DESTRUCTIVE, 'cancelled')),
       spooled(finish('sp-1', 1, 0)), // duplicate again
       '{"v":1,"op":"decision","origin":{"ses', // a write cut short by a crash
     ];

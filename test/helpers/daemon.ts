@@ -16,7 +16,12 @@ import { requestDaemon, sendLine, type RequestOptions } from '../../daemon/serve
 //   d.rows("SELECT * FROM events WHERE kind = 'command'");  // read the audit DB (read-only)
 //   await d.stop();                                          // SIGTERM, wait for exit
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout: the nearest directory up with a package.json (from test/helpers or dist/test/helpers). */
+export const repoRoot = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 export const cliMain = join(repoRoot, 'dist', 'cli', 'main.js');
 
 export interface StartOptions {
