@@ -80,6 +80,10 @@ __pg_spool() {
 # destructive (the daemon's engine is the real judge; this is a coarse word list).
 __pg_local_re='(^|[[:space:];&|(){}`$/"'\''=])(rm|rmdir|unlink|dd|mkfs|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|clean[[:space:]]+-[[:alnum:]]*f|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|deleteone)([[:space:];&|(){}`"'\''.]|$)'
 
+# Reply prefixes: every success starts with __pg_ok; a plain allow is exactly __pg_allow_head
+# followed by ,"detail":... (the hooks stop reading there).
+__pg_ok='{"v":1,"ok":true'
+__pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
 __pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
 
@@ -134,7 +138,7 @@ __pg_mark_ran() {
 # Decides line $1: 0 runs it, 1 refuses it. Records what happened.
 __pg_decide() {
   __pg_linereq "$1"
-  if __pg_send "$__pg_req" && __pg_parse_reply; then
+  if __pg_send "$__pg_req" check && __pg_parse_reply; then
     local verdict=$__pg_r_verdict phrase=$__pg_r_phrase dry=$__pg_r_dry msg=$__pg_r_msg
     case $verdict in
       allow) __pg_mark_ran; return 0 ;;

@@ -15,7 +15,7 @@
 typeset -g PRODGUARD_HOOK_LOADED=1
 export PRODGUARD_HOOK=zsh
 
-zmodload zsh/datetime zsh/net/socket zsh/zleparameter 2>/dev/null
+zmodload zsh/datetime zsh/net/socket zsh/system zsh/zleparameter 2>/dev/null
 autoload -Uz add-zsh-hook read-from-minibuffer
 
 # The shared helpers run under zsh's own options whatever the user set (KSH_ARRAYS, NO_UNSET, ...).
@@ -41,18 +41,28 @@ typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
 typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt=
 typeset -ga __pg_wrap_defined=()
 
-# --- transport: the unix socket, one connection per request.
+# --- transport: the unix socket, one connection per request. sysread takes what has arrived in
+# one read(2) (zsh's `read` costs a syscall per byte); reading stops once the fields the hook
+# needs are in (with $2 = check: the head matched by __pg_re_check).
 __pg_send() {
   emulate -L zsh
-  local fd
+  local fd chunk
   __pg_reply=
   zsocket "$__pg_sock" 2>/dev/null || return 1
   fd=$REPLY
   trap '' PIPE
   print -r -u $fd -- "$1" 2>/dev/null
-  read -t $__pg_timeout -r -u $fd __pg_reply 2>/dev/null
+  while sysread -t $__pg_timeout -s 8192 -i $fd chunk 2>/dev/null; do
+    __pg_reply+=$chunk
+    [[ $__pg_reply == *$'\n'* ]] && break
+    if [[ -n ${2-} ]]; then
+      [[ $__pg_reply =~ $__pg_re_check ]] && break
+    elif (( ${#__pg_reply} >= ${#__pg_ok} )); then
+      break
+    fi
+  done
   exec {fd}>&-
-  [[ $__pg_reply == '{"v":1,"ok":true'* ]]
+  [[ $__pg_reply == "$__pg_ok"* ]]
 }
 
 __pg_envjson() {

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IPty } from 'node-pty';
+import { renderHook, type HookShell } from '../../cli/init.js';
+import { loadConfig } from '../../daemon/config/load.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { cleanEnv } from '../helpers/pty.js';
+import { fmt, summarize, type BenchFigure, type BenchSection, type Summary } from './report.js';
+
+// The hook's cost per command line in a real interactive bash and zsh under a pty: the time from
+// writing a benign line (`:`) to seeing the next prompt, for the same shell without the hook, with
+// the hook outside production and with it inside production (a real daemon recording every line).
+// The three shells of one kind run side by side, one line each in turn, so drift hits all alike.
+
+const LINES = Number(process.env.PRODGUARD_BENCH_HOOK_LINES ?? 300);
+const WARMUP = 20;
+const PROMPT = 'PGB> ';
+
+type Variant = 'bare' | 'outside' | 'inside';
+
+interface Shell {
+  pty: IPty;
+  dir: string;
+  /** Resolves when PROMPT shows up in the output after the last reset. */
+  next(): Promise<void>;
+}
+
+async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string, string>): Promise<Shell> {
+  const { spawn } = await import('node-pty');
+  const dir = mkdtempSync(join(tmpdir(), `pg-bench-${shell}-`));
+  const e = cleanEnv(dir, { NO_COLOR: '1', ...env });
+  let args: string[];
+  if (shell === 'bash') {
+    writeFileSync(join(dir, '.bashrc'), `PS1='${PROMPT}'\n${rc}`);
+    args = ['--noprofile', '--rcfile', join(dir, '.bashrc'), '-i'];
+  } else {
+    writeFileSync(join(dir, '.zshrc'), `PROMPT='${PROMPT}'\nunsetopt PROMPT_SP\n${rc}`);
+    e.ZDOTDIR = dir;
+    args = ['-d', '-i'];
+  }
+  const pty = spawn(shell, args, { name: 'xterm-256color', cols: 200, rows: 50, cwd: dir, env: e });
+  let buf = '';
+  let waiter: (() => void) | null = null;
+  pty.onData((d) => {
+    buf += d;
+    if (waiter && buf.includes(PROMPT)) {
+      const w = waiter;
+      waiter = null;
+      buf = '';
+      w();
+    }
+  });
+  const next = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${shell}: no prompt within 10 s; output: ${buf.slice(-300)}`)), 10_000);
+      waiter = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      if (buf.includes(PROMPT)) {
+        waiter = null;
+        buf = '';
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  await next();
+  return { pty, dir, next };
+}
+
+async function oneLine(sh: Shell): Promise<number> {
+  const done = sh.next();
+  const t0 = process.hrtime.bigint();
+  sh.pty.write(':\r');
+  await done;
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function measure(shell: HookShell, home: string): Promise<Record<Variant, Summary>> {
+  const paths = (await import('../../daemon/paths.js')).resolvePaths({ PRODGUARD_HOME: home });
+  const hook = renderHook({ shell, config: loadConfig(paths), paths });
+  const base = { PRODGUARD_HOME: home, PRODGUARD_NO_AUTOSTART: '1' };
+  const shells: Record<Variant, Shell> = {
+    bare: await spawnBenchShell(shell, '', { ...base, ENV: 'production' }),
+    outside: await spawnBenchShell(shell, hook, base),
+    inside: await spawnBenchShell(shell, hook, { ...base, ENV: 'production' }),
+  };
+  const samples: Record<Variant, number[]> = { bare: [], outside: [], inside: [] };
+  try {
+    for (let i = 0; i < WARMUP + LINES; i++) {
+      for (const v of ['bare', 'outside', 'inside'] as const) {
+        const ms = await oneLine(shells[v]);
+        if (i >= WARMUP) samples[v].push(ms);
+      }
+    }
+  } finally {
+    for (const s of Object.values(shells)) {
+      s.pty.kill('SIGKILL');
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  }
+  return { bare: summarize(samples.bare), outside: summarize(samples.outside), inside: summarize(samples.inside) };
+}
+
+function figure(name: string, value: number, limit: number, target: string, baseline: string): BenchFigure {
+  return { name, value, unit: 'ms', target, met: value < limit, baseline };
+}
+
+export async function bench(): Promise<BenchSection> {
+  const d = await startDaemon();
+  const figures: BenchFigure[] = [];
+  const notes: string[] = [];
+  try {
+    for (const shell of ['bash', 'zsh'] as const) {
+      const r = await measure(shell, d.home);
+      const base = `bare ${shell}: p50 ${fmt(r.bare.p50)} ms, p99 ${fmt(r.bare.p99)} ms`;
+      figures.push(
+        figure(`${shell} hook added per line, in production, p50`, r.inside.p50 - r.bare.p50, 2, '< 2 ms', base),
+        figure(`${shell} hook added per line, in production, p99`, r.inside.p99 - r.bare.p99, 5, '< 5 ms', base),
+        figure(`${shell} hook added per line, outside production, p50`, r.outside.p50 - r.bare.p50, 0.2, '< 0.2 ms', base),
+        { name: `${shell} hook added per line, outside production, p99`, value: r.outside.p99 - r.bare.p99, unit: 'ms', target: null, met: null, baseline: base },
+      );
+      notes.push(
+        `${shell}: ${LINES} lines of \`:\` per variant, write-to-prompt under a pty; bare p50/p99 ${fmt(r.bare.p50)}/${fmt(r.bare.p99)} ms, ` +
+          `hook outside production ${fmt(r.outside.p50)}/${fmt(r.outside.p99)} ms, in production ${fmt(r.inside.p50)}/${fmt(r.inside.p99)} ms ` +
+          `(check + finish round trips to a real daemon recording both).`,
+      );
+    }
+  } finally {
+    await d.dispose();
+  }
+  return { title: 'Shell hooks: added cost per command line (real bash and zsh under a pty)', figures, notes };
+}
