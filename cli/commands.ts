@@ -10,6 +10,8 @@ import { register as explain } from './explain.js';
 import { register as rules } from './rules.js';
 import { register as config } from './config.js';
 import { register as init } from './init.js';
+import { register as alert } from './alert.js';
+import { register as doctor } from './doctor.js';
 
 // One line per command file. Each file exports `register(program)`.
 export const COMMANDS: Array<(program: Command) => void> = [
@@ -18,4 +20,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   wrap,
   check, explain, rules, config,
   init,
+  alert, doctor,
 ];

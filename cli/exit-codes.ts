@@ -19,5 +19,7 @@ export const EXIT = {
   DATABASE: 8,
   /** A delivery (alert test, syslog probe) failed. */
   DELIVERY: 9,
+  /** `doctor`: at least one check failed (the report says what and what to do). */
+  UNHEALTHY: 10,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

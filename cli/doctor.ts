@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import type { Config } from '../daemon/config/schema.js';
+import { resolvePaths, type Paths } from '../daemon/paths.js';
+import type { TargetStatus } from '../daemon/sinks/index.js';
+import { EXIT } from './exit-codes.js';
+import { colorEnabled, painter } from './output/color.js';
+
+// `prodguard doctor [--json]`: one screen saying whether the hook is active in this shell, the
+// config is valid, the daemon answers, the audit database opens and its chain verifies, and each
+// syslog / alert target answers; every failure comes with what to do. Exit 10 if any check fails.
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  advice?: string;
+  /** Optional checks that are simply not set up (no targets) are ok and say so. */
+  data?: unknown;
+}
+
+export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {
+  const paths = resolvePaths(env);
+  const checks: Check[] = [hookCheck(env)];
+  const { loadConfig } = await import('../daemon/config/load.js');
+  let config: Config | null = null;
+  try {
+    config = loadConfig(paths);
+    checks.push({ name: 'config', ok: true, detail: `${paths.configFile} is valid (missing means defaults)` });
+  } catch (err) {
+    checks.push({ name: 'config', ok: false, detail: (err as Error).message, advice: `fix the file, then run \`prodguard config check\`` });
+  }
+  const [daemon, database, targets] = await Promise.all([daemonCheck(paths), databaseCheck(paths), config ? targetChecks(config, paths) : []]);
+  checks.push(daemon, database, ...targets);
+  return checks;
+}
+
+function hookCheck(env: NodeJS.ProcessEnv): Check {
+  const hook = env.PRODGUARD_HOOK;
+  if (hook === 'bash' || hook === 'zsh') return { name: 'shell hook', ok: true, detail: `${hook} hook active in this shell (PRODGUARD_HOOK=${hook})` };
+  const shell = /zsh$/.test(env.SHELL ?? '') ? 'zsh' : 'bash';
+  return {
+    name: 'shell hook',
+    ok: false,
+    detail: hook ? `PRODGUARD_HOOK=${hook} is not bash or zsh` : 'not active in this shell (PRODGUARD_HOOK is not set)',
+    advice: `add  eval "$(prodguard init ${shell})"  to ~/.${shell}rc and open a new shell`,
+  };
+}
+
+async function daemonCheck(paths: Paths): Promise<Check> {
+  const { requestDaemon } = await import('../daemon/server/client.js');
+  try {
+    const reply = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 2_000 });
+    if (reply.ok !== true) throw new Error(`answered ${JSON.stringify(reply).slice(0, 200)}`);
+    const up = typeof reply.uptimeMs === 'number' ? `, up ${Math.round(reply.uptimeMs / 1000)} s` : '';
+    return { name: 'daemon', ok: true, detail: `answers on ${paths.socket} (pid ${String(reply.pid ?? '?')}${up})`, data: reply };
+  } catch (err) {
+    return {
+      name: 'daemon',
+      ok: false,
+      detail: `not reachable at ${paths.socket}: ${(err as Error).message}`,
+      advice: 'start it with `prodguard daemon start` (its log: `prodguard daemon status` shows where)',
+    };
+  }
+}
+
+async function databaseCheck(paths: Paths): Promise<Check> {
+  const { openStore } = await import('../daemon/store/index.js');
+  let store: ReturnType<typeof openStore> | null = null;
+  try {
+    store = openStore(paths.dbFile, { readonly: true });
+    const r = store.verify();
+    if (!r.ok) {
+      const p = r.problem!;
+      return {
+        name: 'database',
+        ok: false,
+        detail: `audit chain BROKEN at row ${p.seq} (${p.kind}): ${p.message}`,
+        advice: 'keep a copy of the database for investigation; `prodguard verify` shows the details',
+        data: r,
+      };
+    }
+    const head = r.head ? `, head ${r.head.seq}:${r.head.hash.slice(0, 16)}…` : '';
+    return { name: 'database', ok: true, detail: `${paths.dbFile}: ${r.rows.toLocaleString('en-US')} rows, chain intact${head}`, data: r };
+  } catch (err) {
+    // StoreError messages already say what to do (corrupt, permissions); a missing one needs the daemon.
+    const missing = (err as { code?: string }).code === 'missing';
+    return { name: 'database', ok: false, detail: (err as Error).message, advice: missing ? 'start the daemon once: `prodguard daemon start`' : undefined };
+  } finally {
+    store?.close();
+  }
+}
+
+async function targetChecks(config: Config, paths: Paths): Promise<Check[]> {
+  const { probeTargets } = await import('../daemon/sinks/probe.js');
+  const statuses = await probeTargets(config, { dataDir: paths.dataDir });
+  const none: Check[] = [];
+  if (!config.syslog.targets.length) none.push({ name: 'syslog', ok: true, detail: 'no targets configured (optional: syslog.targets)' });
+  if (!config.alerts.targets.length) none.push({ name: 'alerts', ok: true, detail: 'no targets configured (optional: alerts.targets)' });
+  return [...statuses.map(targetCheck), ...none];
+}
+
+function targetCheck(s: TargetStatus): Check {
+  const name = s.kind === 'syslog' ? `syslog ${s.address} (${s.name.split(':').pop()})` : `alert ${s.name} (${s.type}, ${s.address})`;
+  const state = s.connected ? 'answers' : `does not answer: ${s.lastError}`;
+  const counts = s.kind === 'syslog' ? `${s.queued} queued, ${s.dropped} dropped` : `${s.pending} pending, ${s.delivered} delivered, ${s.gaveUp} given up (7 days)`;
+  return { name, ok: s.ok, detail: `${state}; ${counts}`, advice: s.advice, data: s };
+}
+
+export function renderDoctor(checks: Check[], color: boolean): string {
+  const paint = painter(color);
+  const width = Math.min(48, Math.max(...checks.map((c) => c.name.length)));
+  const lines = checks.map((c) => {
+    const mark = c.ok ? paint('green', 'ok  ') : paint(['red', 'bold'], 'FAIL');
+    const line = `${mark}  ${c.name.padEnd(width)}  ${c.detail}`;
+    return c.advice && !c.ok ? `${line}\n      ${' '.repeat(width)}  ${paint('yellow', `-> ${c.advice}`)}` : line;
+  });
+  const bad = checks.filter((c) => !c.ok).length;
+  lines.push('', bad ? paint('red', `${bad} problem(s) found`) : paint('green', 'all checks passed'));
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description(`Check the shell hook, config, daemon, audit database and every syslog/alert target; exit ${EXIT.UNHEALTHY} if anything is wrong`)
+    .option('--json', 'print the checks as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const checks = await runDoctor();
+      const ok = checks.every((c) => c.ok);
+      if (o.json) process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+      else process.stdout.write(renderDoctor(checks, colorEnabled(process.stdout)));
+      if (!ok) process.exitCode = EXIT.UNHEALTHY;
+    });
+}
