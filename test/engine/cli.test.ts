@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VerdictSchema, MatchResultSchema } from '../../daemon/engine/verdict/schema.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { loadCatalog } from '../../daemon/engine/rules/catalog/index.js';
 
 // The built CLI, run as a user would: `prodguard check|explain|rules|config` with an isolated
-// PRODGUARD_HOME whose config adds rules of its own (so these tests do not depend on the catalog).
+// PRODGUARD_HOME whose config disables the whole catalog and adds rules of its own, so these tests
+// do not depend on the catalog's contents (one test checks the catalog is on by default).
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const main = join(root, 'dist', 'cli', 'main.js');
@@ -33,19 +35,28 @@ function run(args: string[], env: Record<string, string> = {}, homeDir = home) {
     encoding: 'utf8',
     timeout: 30_000,
   });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+/** The JSON a command printed; on failure the message carries its stderr and exit status. */
+function json(r: ReturnType<typeof run>) {
+  try {
+    return JSON.parse(r.out);
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}, signal ${r.signal}): ${JSON.stringify(r.out.slice(0, 200))}; stderr: ${r.err.slice(0, 500)}`);
+  }
 }
 
 beforeAll(() => {
   ensureBuilt();
-  home = makeHome({ rules: { custom: customRules } });
+  home = makeHome({ rules: { custom: customRules, disabled: loadCatalog().rules.map((r) => r.id) } });
 });
 
 describe('prodguard check', () => {
   it('--json prints exactly one verdict object and exits 3 for confirm', () => {
     const r = run(['check', '--json', '--env', 'production', '--', 'rm', '-rf', '/srv/data']);
     expect(r.code).toBe(3);
-    const v = JSON.parse(r.out);
+    const v = json(r);
     expect(VerdictSchema.parse(v)).toEqual(v);
     expect(Object.keys(v).sort()).toEqual(Object.keys(VerdictSchema.shape).sort());
     expect(Object.keys(v.matches[0]).sort()).toEqual(Object.keys(MatchResultSchema.shape).sort());
@@ -57,24 +68,31 @@ describe('prodguard check', () => {
     expect(run(['check', '--json', '--', 'rm -rf /srv/data'], { ENV: 'production' }).code).toBe(3);
     const r = run(['check', '--json', '--', 'rm -rf /srv/data'], { ENV: 'staging' });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'allow', severity: 'high', production: { active: false, env: 'staging' } });
+    expect(json(r)).toMatchObject({ verdict: 'allow', severity: 'high', production: { active: false, env: 'staging' } });
   });
 
   it('exits 4 for block, 0 for allow and for an empty line', () => {
     expect(run(['check', '--env', 'production', '--', 'mkfs.ext4', '/dev/sdb1']).code).toBe(0);
     expect(run(['check', '--env', 'production', '--', 'mkfs', '/dev/sdb1']).code).toBe(4);
-    expect(run(['check', '--env', 'production', '--', 'ls', '-la']).code).toBe(0);
+    const ls = run(['check', '--env', 'production', '--', 'ls', '-la']);
+    expect(ls.code, ls.err).toBe(0);
     const empty = run(['check', '--json', '--env', 'production', '--']);
     expect(empty.code).toBe(0);
-    expect(JSON.parse(empty.out)).toMatchObject({ verdict: 'allow', matches: [] });
+    expect(json(empty)).toMatchObject({ verdict: 'allow', matches: [] });
   });
 
   it('finds commands the parser unwraps, and statements', () => {
     const r = run(['check', '--json', '--env', 'production', '--', 'sudo bash -c "rm -rf /srv/data" && psql -c "DROP TABLE users"']);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.out).matches.map((m: { rule: string }) => m.rule)).toEqual(['test.rm-rf', 'test.drop-table']);
+    expect(json(r).matches.map((m: { rule: string }) => m.rule)).toEqual(['test.rm-rf', 'test.drop-table']);
     const st = run(['check', '--json', '--env', 'production', '--statement', 'sql', '--', 'DROP TABLE "orders";']);
-    expect(JSON.parse(st.out)).toMatchObject({ verdict: 'confirm', confirm: 'orders' });
+    expect(json(st)).toMatchObject({ verdict: 'confirm', confirm: 'orders' });
+  });
+
+  it('the catalog is in effect without a config', () => {
+    const r = run(['check', '--json', '--env', 'production', '--', 'rm -rf /srv/data'], {}, mkdtempSync(join(tmpdir(), 'pg-cli-')));
+    expect(r.code).toBe(3);
+    expect(json(r).matches.some((m: { domain: string }) => m.domain === 'filesystem')).toBe(true);
   });
 
   it('data is not a command', () => {
@@ -84,7 +102,7 @@ describe('prodguard check', () => {
   it('redacts secrets in the JSON it prints', () => {
     const r = run(['check', '--json', '--env', 'production', '--', 'PGPASSWORD=hunter2 rm -rf /srv/data']);
     expect(r.out).not.toContain('hunter2');
-    expect(JSON.parse(r.out).redacted).toBe('PGPASSWORD=*** rm -rf /srv/data');
+    expect(json(r).redacted).toBe('PGPASSWORD=*** rm -rf /srv/data');
   });
 
   it('human output: verdict, signal, each match; colour only when asked for', () => {
@@ -102,7 +120,7 @@ describe('prodguard check', () => {
   it('PRODGUARD_DISABLE=1: allow, reported', () => {
     const r = run(['check', '--json', '--env', 'production', '--', 'rm -rf /x'], { PRODGUARD_DISABLE: '1' });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'allow', disabled: true });
+    expect(json(r)).toMatchObject({ verdict: 'allow', disabled: true });
   });
 
   it('a bad config: exit 7, one line naming file, field and expectation', () => {
@@ -140,8 +158,8 @@ describe('prodguard rules', () => {
   it('lists catalog, custom and engine rules; --json and --domain', () => {
     const r = run(['rules', 'list', '--json', '--domain', 'test']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).map((x: { id: string }) => x.id)).toEqual(['test.rm-rf', 'test.mkfs', 'test.drop-table']);
-    const all = JSON.parse(run(['rules', '--json']).out) as Array<{ id: string; source: string }>;
+    expect(json(r).map((x: { id: string }) => x.id)).toEqual(['test.rm-rf', 'test.mkfs', 'test.drop-table']);
+    const all = json(run(['rules', '--json'])) as Array<{ id: string; source: string }>;
     expect(all.filter((x) => x.source === 'engine').map((x) => x.id)).toEqual(['engine.dynamic-command', 'engine.unparsable']);
     expect(run(['rules']).out).toMatch(/test\.mkfs\s+critical\s+formats a disk/);
   });
@@ -149,7 +167,7 @@ describe('prodguard rules', () => {
   it('show ID, and a one-line error for an unknown one', () => {
     const r = run(['rules', 'show', 'test.mkfs']);
     expect(r.out).toContain('in production: block (policy for its severity)');
-    expect(JSON.parse(run(['rules', 'show', 'engine.unparsable', '--json']).out)).toMatchObject({ id: 'engine.unparsable', action: 'confirm', source: 'engine' });
+    expect(json(run(['rules', 'show', 'engine.unparsable', '--json']))).toMatchObject({ id: 'engine.unparsable', action: 'confirm', source: 'engine' });
     const bad = run(['rules', 'show', 'no.such']);
     expect(bad.code).toBe(2);
     expect(bad.err).toBe('prodguard: no rule "no.such" (prodguard rules list shows them)\n');
@@ -160,8 +178,8 @@ describe('prodguard rules', () => {
 describe('prodguard config', () => {
   it('path, check, show', () => {
     expect(run(['config', 'path']).out).toBe(`${join(home, 'config.json')}\n`);
-    expect(run(['config', 'check']).out).toMatch(/: ok \(\d+ rules in effect, 3 custom/);
-    expect(JSON.parse(run(['config', 'show']).out).policy).toMatchObject({ critical: 'block' });
+    expect(run(['config', 'check']).out).toMatch(/: ok \(5 rules in effect, 3 custom, \d+ disabled/);
+    expect(json(run(['config', 'show'])).policy).toMatchObject({ critical: 'block' });
     expect(run(['config', 'check'], {}, makeHome({ rules: { disabled: 'x' } })).code).toBe(7);
   });
 });
