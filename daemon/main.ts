@@ -111,6 +111,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     });
     const handler = createHandler({
       engine: () => engine,
+      config: () => config,
       writer,
       token,
       health: () => ({

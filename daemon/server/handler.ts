@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config/schema.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
+import { DryRunFirst } from './dry-run-first.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from './message.js';
@@ -16,6 +18,8 @@ export interface Evaluator {
 
 export interface HandlerDeps {
   engine: () => Evaluator;
+  /** The config in effect (policy.dryRunFirst is applied here: it needs per-session memory). */
+  config: () => Config;
   writer: Writer;
   token: string;
   health: () => Record<string, unknown>;
@@ -67,6 +71,7 @@ export interface Handler {
 }
 
 export function createHandler(deps: HandlerDeps): Handler {
+  const dryRunFirst = new DryRunFirst();
   const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
 
@@ -80,7 +85,9 @@ export function createHandler(deps: HandlerDeps): Handler {
       case 'health':
         return JSON.stringify({ v: PROTOCOL_VERSION, ok: true, ...deps.health() });
       case 'check': {
-        const v = evaluate(req);
+        const raw = evaluate(req);
+        dryRunFirst.note(req.origin.session, req.line, raw);
+        const v = dryRunFirst.apply(deps.config(), req.origin.session, req.line, raw);
         const decision = immediateDecision(v);
         // Committed before the reply: an acknowledged line survives kill -9.
         if (decision) await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
@@ -97,6 +104,7 @@ export function createHandler(deps: HandlerDeps): Handler {
       }
       case 'decision': {
         const v = evaluate(req);
+        if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
       case 'finish':

@@ -9,9 +9,12 @@ const clip = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n - 3
 export function verdictMessage(v: Verdict): string {
   if (v.verdict === 'allow') return '';
   const where = v.production.active ? ` in ${v.production.env ?? 'production'}${v.production.signal ? ` (${v.production.signal})` : ''}` : '';
-  const head = v.verdict === 'block'
-    ? `prodguard: BLOCKED${where}: this line is never run here.`
-    : `prodguard: this line needs confirmation${where}.`;
+  const dryRunFirst = v.problems.find((p) => p.startsWith('dry run first:'));
+  const head = dryRunFirst
+    ? `prodguard: refused${where} until its dry run has run: ${dryRunFirst.slice('dry run first: '.length)}.`
+    : v.verdict === 'block'
+      ? `prodguard: BLOCKED${where}: this line is never run here.`
+      : `prodguard: this line needs confirmation${where}.`;
   const out = [head];
   for (const m of v.matches.slice(0, MAX_SHOWN)) {
     out.push(`  ${m.severity.toUpperCase()} ${m.rule}: ${m.reason}`);
@@ -19,7 +22,7 @@ export function verdictMessage(v: Verdict): string {
     if (m.alternative) out.push(`    instead: ${clip(m.alternative)}`);
   }
   if (v.matches.length > MAX_SHOWN) out.push(`  ... and ${v.matches.length - MAX_SHOWN} more match(es)`);
-  for (const p of v.problems.slice(0, 3)) out.push(`  note: ${clip(p)}`);
+  for (const p of v.problems.filter((x) => x !== dryRunFirst).slice(0, 3)) out.push(`  note: ${clip(p)}`);
   if (v.verdict === 'confirm' && v.confirm) out.push(`Type "${v.confirm}" to run it (or prefix DRY_RUN=1 for a dry run).`);
   return out.join('\n');
 }

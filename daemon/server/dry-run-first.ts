@@ -1,0 +1,63 @@
+import type { Config } from '../config/schema.js';
+import { SEVERITY_ORDER } from '../engine/rules/schema.js';
+import type { Verdict } from '../engine/verdict/schema.js';
+
+// Policy "dry run first" (policy.dryRunFirst): a line at or above minSeverity is only offered for
+// confirmation when its dry run ran in the same session within the last N minutes; until then it
+// is refused with a message saying which dry run to run. The engine is stateless, so the daemon
+// keeps the per-session memory (in memory: after a daemon restart the dry run is asked again).
+//
+// "Its dry run": a dry-run line (DRY_RUN=1 ..., terraform plan, --dry-run, rsync -n) of the same
+// program, and when both name targets (path, database, namespace...) at least one in common.
+
+interface Seen {
+  program: string;
+  targets: string[];
+  at: number;
+}
+
+const MAX_PER_SESSION = 64;
+const MAX_SESSIONS = 4096;
+
+/** The program a line runs: its first word after VAR=value prefixes and sudo/env/command. */
+export function programOf(line: string): string {
+  const words = line.trim().split(/\s+/);
+  let i = 0;
+  while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || ['sudo', 'env', 'command', 'exec', 'nohup', 'time'].includes(words[i]!))) i++;
+  return (words[i] ?? '').replace(/^\\/, '').replace(/^.*\//, '');
+}
+
+const targetsOf = (v: Verdict): string[] => v.matches.map((m) => m.target).filter((t): t is string => !!t);
+
+export class DryRunFirst {
+  private readonly seen = new Map<string, Seen[]>();
+
+  /** Remembers a dry run; call for every evaluated line of a session. */
+  note(session: string, line: string, v: Verdict, now = Date.now()): void {
+    if (!v.dryRun) return;
+    let list = this.seen.get(session);
+    if (!list) {
+      if (this.seen.size >= MAX_SESSIONS) this.seen.delete(this.seen.keys().next().value!);
+      this.seen.set(session, (list = []));
+    }
+    list.push({ program: programOf(line), targets: targetsOf(v), at: now });
+    if (list.length > MAX_PER_SESSION) list.shift();
+  }
+
+  /** The verdict under the policy: `confirm` becomes `block` until the dry run has run. */
+  apply(config: Config, session: string, line: string, v: Verdict, now = Date.now()): Verdict {
+    const p = config.policy.dryRunFirst;
+    if (!p.enabled || v.verdict !== 'confirm' || v.dryRun || v.severity === null) return v;
+    if (SEVERITY_ORDER.indexOf(v.severity) < SEVERITY_ORDER.indexOf(p.minSeverity)) return v;
+    const program = programOf(line);
+    const targets = targetsOf(v);
+    const since = now - p.minutes * 60_000;
+    const done = (this.seen.get(session) ?? []).some(
+      (s) => s.at >= since && s.program === program && (s.targets.length === 0 || targets.length === 0 || s.targets.some((t) => targets.includes(t))),
+    );
+    if (done) return v;
+    const alternative = v.matches.find((m) => m.alternative)?.alternative;
+    const hint = `dry run first: run ${alternative ? `\`${alternative}\` or ` : ''}\`DRY_RUN=1 ${v.redacted}\` in this shell, then this line within ${p.minutes} min`;
+    return { ...v, verdict: 'block', confirm: null, problems: [...v.problems, hint] };
+  }
+}
