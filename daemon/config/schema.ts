@@ -15,7 +15,7 @@ export const ProductionConfigSchema = z
         'ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV',
         'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV',
       ])
-      .describe('Variables read in order after PRODGUARD_ENV; the first one set decides. Add vendor names such as CRONOS_AI_ENVIRONMENT here.'),
+      .describe('Variables read in order after PRODGUARD_ENV; any one holding a production value makes the shell production (the first such is reported). Add vendor names such as CRONOS_AI_ENVIRONMENT here.'),
     values: z
       .array(z.string().min(1))
       .default(['production', 'prod', 'prd', 'live'])

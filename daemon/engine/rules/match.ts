@@ -71,7 +71,7 @@ export class RuleIndex {
       let target: string | null = null;
       if (t?.from === 'capture') target = m[1] ?? null;
       else if (t?.from === 'lastArg') target = st.text.split(/\s+/).pop() ?? null;
-      hits.push({ compiled: r, kind: 'statement', index, text: st.text, target: cleanName(target), why: [`${st.dialect} statement matches /${r.statement!.source}/`] });
+      hits.push({ compiled: r, kind: 'statement', index, text: st.text, target: cleanName(target), why: [`${st.dialect} statement matches ${show(r.statement!)}`] });
     }
     return hits;
   }
@@ -104,11 +104,11 @@ function testCommand(r: CompiledRule, cmd: SimpleCommand, view: ArgView, index: 
   if (r.args) {
     argsMatch = r.args.exec(view.joined);
     if (!argsMatch) return null;
-    why.push(`arguments match /${r.args.source}/`);
+    why.push(`arguments match ${show(r.args)}`);
   }
   if (r.notArgs) {
     if (r.notArgs.test(view.joined)) return null;
-    why.push(`arguments do not match /${r.notArgs.source}/`);
+    why.push(`arguments do not match ${show(r.notArgs)}`);
   }
   if (r.envRef) {
     const ref = envRefs(cmd).find((name) => r.envRef!.test(name));
@@ -133,6 +133,11 @@ function extractTarget(r: CompiledRule, view: ArgView, argsMatch: RegExpExecArra
     case 'host':
       return null;
   }
+}
+
+/** A regex for an explanation: long catalog patterns are cut (`prodguard rules show` has them whole). */
+function show(re: RegExp): string {
+  return re.source.length > 60 ? `/${re.source.slice(0, 57)}.../` : `/${re.source}/`;
 }
 
 /** `"users";` -> users, `[dbo].[t]` -> dbo.t: the name a person would type. */

@@ -19,14 +19,19 @@ const RegexSource = z.string().min(1);
 
 export const MatchSchema = z
   .object({
-    /** Program names (basename, after unwrapping). Also the rule's prefilter keywords. */
+    /**
+     * Program names (basename, after unwrapping). Also the rule's prefilter keywords: rules are
+     * indexed by name. A trailing `*` is a prefix (`mkfs.*`). On a statement rule, restricts the
+     * client that receives the statement (`psql`, `redis-cli`). A rule without names (envRef or
+     * statement only) is evaluated against every command / statement.
+     */
     command: z.array(z.string().min(1)).min(1).optional(),
     /**
      * Leading positional words (flags skipped), each an alternation: ["push"], ["delete|del"],
      * ["s3", "rm"]. For `kubectl -n x delete pod` the positionals are delete, pod.
      */
     sub: z.array(z.string().min(1)).optional(),
-    /** Every alternation must be present among the flags. */
+    /** Every alternation must be present among the flags (flags after `--` are arguments). */
     all: z.array(FlagAlternation).optional(),
     /** At least one alternation must be present. */
     any: z.array(FlagAlternation).optional(),
@@ -42,7 +47,7 @@ export const MatchSchema = z
     statement: RegexSource.optional(),
     /** Restricts a statement rule to dialects. */
     dialect: z.array(z.enum(['sql', 'redis', 'mongo'])).optional(),
-    /** Regex over the environment variable names referenced in the arguments (`$DB_PASSWORD`). */
+    /** Regex over the environment variable names referenced in the arguments (`$DB_PASSWORD`, `${X}`). */
     envRef: RegexSource.optional(),
   })
   .strict()
@@ -56,7 +61,7 @@ export const TargetSchema = z
   .object({
     from: z.enum([
       'lastArg', // last positional argument
-      'positional', // positional argument `index` counted after the `sub` words
+      'positional', // positional argument `index` counted after the `sub` words (flags and their values skipped)
       'flag', // value of `flag` (e.g. "-n|--namespace")
       'capture', // capture group 1 of `args` or `statement`
       'host', // the host name (molly-guard)
