@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRedactor, redact } from '../../daemon/engine/redact/index.js';
 import { config } from './helpers.js';
@@ -85,5 +86,38 @@ describe('hostile input', () => {
     const big = 'mysql '.repeat(50_000) + 'a'.repeat(300_000) + ' postgres://u'.repeat(20_000) + 'AKIA'.repeat(20_000);
     const out = r(big);
     expect(out.length).toBeGreaterThan(500_000);
+  });
+});
+
+describe('properties (fast-check)', () => {
+  // Lines assembled from secret-shaped and ordinary fragments.
+  const fragment = fc.constantFrom(
+    'psql', 'postgres://u:pw@h/db', '-pSecret', 'mysql', '--password', '=', 'x', 'PGPASSWORD=s', 'API_TOKEN="a b"',
+    'Authorization: Bearer abcdefghij', '-u', 'admin:pw', 'AKIAIOSFODNN7EXAMPLE', 'ghp_abcdefghijklmnopqrstuvwxyz0123', 'xoxb-123456-abc',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig', 'sk_live_abcdefghijk', '"password":"pw"', ' ', '  ', "'", '"', ';', '|', '&&', '\n',
+  );
+  const lineArb = fc.array(fc.oneof(fragment, fc.string({ maxLength: 12 })), { maxLength: 24 }).map((parts) => parts.join(' '));
+
+  it('redaction is stable: redacting twice changes nothing more', () => {
+    fc.assert(fc.property(lineArb, (l) => r(r(l)) === r(l)), { numRuns: 2_000 });
+  });
+
+  it('known secrets never survive', () => {
+    const secrets = ['S3cretPw', 'hunter2x', 'AKIAIOSFODNN7EXAMPLE', 'ghp_abcdefghijklmnopqrstuvwxyz0123', 'sk_live_abcdefghijk'];
+    const shapes = [
+      (s: string) => `psql postgres://app:${s}@db/x`,
+      (s: string) => `PGPASSWORD=${s} psql`,
+      (s: string) => `mysql -p${s} db`,
+      (s: string) => `tool --password=${s}`,
+      (s: string) => `curl -H "Authorization: Bearer ${s}"`,
+      (s: string) => `DB_PASSWORD='${s}' ./run`,
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...secrets), fc.constantFrom(...shapes), fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), (s, shape, pre, post) => {
+        const out = r(`${pre.replace(/\S+$/, '')} ${shape(s)} ${post}`);
+        return !out.includes(s.slice(4));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../daemon/engine/index.js';
 import { VerdictSchema } from '../../daemon/engine/verdict/schema.js';
@@ -100,5 +101,22 @@ describe('hostile input gets a verdict', () => {
     expect(check('$RM -rf /srv/data')).toMatchObject({ verdict: 'confirm', confirm: 'web1' });
     expect(check('$(echo rm) -rf /srv/data').verdict).toBe('confirm');
     expect(check('$EDITOR notes.txt').verdict).toBe('allow');
+  });
+});
+
+describe('properties (fast-check)', () => {
+  const shellish = fc.array(fc.oneof(fc.constantFrom('rm', '-rf', '$(', ')', '`', '"', "'", '|', '&&', ';', '\\', '<<EOF', 'bash -c', 'sudo', '$RM', '{', '}', 'psql -c', 'DROP TABLE t', '\n', ' '), fc.string({ maxLength: 8, unit: 'binary' })), { maxLength: 40 }).map((p) => p.join(' '));
+
+  it('any input gets a schema-valid verdict, with production deciding between allow and the rest', () => {
+    fc.assert(
+      fc.property(shellish, (line) => {
+        const v = engine.evaluate({ line, env: PROD });
+        VerdictSchema.parse(v);
+        const off = engine.evaluate({ line, env: { ENV: 'dev' } });
+        // Outside production: allow, same matches. Inside: anything but allow needs a match and no dry run.
+        return off.verdict === 'allow' && off.matches.length === v.matches.length && (v.verdict === 'allow' || (v.matches.length > 0 && !v.dryRun));
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });
