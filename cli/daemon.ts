@@ -42,6 +42,8 @@ async function run(): Promise<void> {
       process.stderr.write(`prodguard: ${err.message}\n`);
       return;
     }
+    // The store's errors say what to do (corrupt, unreadable database): one line, not a bug.
+    if (err instanceof Error && err.name === 'StoreError') throw new UserError(err.message, EXIT.DATABASE);
     throw err;
   }
 }
@@ -83,7 +85,8 @@ async function start(): Promise<void> {
         return;
       }
       const why = readFileSync(errFile, 'utf8').trim().split('\n')[0] ?? '';
-      const code = exited === EXIT.CONFIG ? EXIT.CONFIG : EXIT.DAEMON_DOWN;
+      // A config or database problem keeps its own exit code; anything else: the daemon is down.
+      const code = exited === EXIT.CONFIG || exited === EXIT.DATABASE ? exited : EXIT.DAEMON_DOWN;
       throw new UserError(`daemon failed to start: ${why.replace(/^prodguard: /, '') || `exit ${exited}`} (log: ${paths.logFile})`, code);
     }
     await sleep(50);

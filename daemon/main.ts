@@ -11,7 +11,7 @@ import { resolvePaths, type Paths } from './paths.js';
 import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
 import { createLineServer, type Transport } from './server/listener.js';
 import {
-  acquirePidLock, ensurePrivateDir, loadOrCreateToken, rmQuiet, writePrivateFile,
+  StartError, acquirePidLock, ensurePrivateDir, loadOrCreateToken, rmQuiet, writePrivateFile,
 } from './server/runfiles.js';
 import { packageVersion } from './server/version.js';
 import { createWriter } from './server/writer.js';
@@ -166,7 +166,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         resolve();
       });
     }).catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`cannot listen on 127.0.0.1:${config.daemon.tcpPort} (${err.code ?? err.message}); set daemon.tcpPort to a free port or 0`);
+      throw new StartError(`cannot listen on 127.0.0.1:${config.daemon.tcpPort} (${err.code ?? err.message}); set daemon.tcpPort to a free port or 0`);
     });
     cleanups.push(() => closeServer(tcpServer));
     tcpPort = (tcpServer.address() as { port: number }).port;
@@ -308,7 +308,7 @@ async function listenUnix(path: string, server: Server): Promise<Server> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 0) throw err;
       // A socket file left by a dead daemon: remove it only when no one answers on it.
-      if (await socketAnswers(path)) throw new Error(`another process is listening on ${path}`);
+      if (await socketAnswers(path)) throw new StartError(`another process is listening on ${path}`);
       rmQuiet(path);
     }
   }

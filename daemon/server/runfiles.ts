@@ -7,7 +7,12 @@ import { dirname } from 'node:path';
 // The daemon's files in the run directory: a private directory, the per-user TCP token, the port
 // file and the pid file that makes the daemon a single instance.
 
-export class RunDirError extends Error {}
+/** The daemon cannot start for a reason the user fixes (printed as one line; EXIT.DAEMON_DOWN). */
+export class StartError extends Error {
+  readonly exitCode = 6;
+}
+
+export class RunDirError extends StartError {}
 
 const uid = (): number => process.getuid?.() ?? 0;
 

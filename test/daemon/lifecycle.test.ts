@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../daemon/paths.js';
@@ -145,6 +145,46 @@ describe('daemon lifecycle', () => {
     expect(stop.stdout).toContain(`stopped (pid ${String(s.pid)})`);
     expect(existsSync(resolvePaths({ PRODGUARD_HOME: home }).pidFile)).toBe(false);
     expect(await cli(home, 'status')).toMatchObject({ code: 6, stderr: '' });
+  });
+
+  it('refuses a run directory that belongs to another uid', async () => {
+    const home = tempHome();
+    homes.push(home);
+    const paths = resolvePaths({ PRODGUARD_HOME: home });
+    mkdirSync(paths.runDir, { mode: 0o700 });
+    chownSync(paths.runDir, 65534, 65534);
+    const p = spawnDaemon(home);
+    let stderr = '';
+    p.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((r) => p.once('exit', r));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain(`${paths.runDir} belongs to uid 65534`);
+    expect(existsSync(paths.socket)).toBe(false);
+  });
+
+  it('keeps serving the unix socket while a local process floods TCP with idle connections', async () => {
+    const d = await started();
+    const { connect } = await import('node:net');
+    const port = Number(readFileSync(d.paths.portFile, 'utf8'));
+    const flood = await Promise.all(
+      Array.from({ length: 1100 }, () => new Promise<import('node:net').Socket>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port });
+        s.on('error', () => undefined);
+        s.once('connect', () => resolve(s));
+        s.once('close', () => resolve(s));
+      })),
+    );
+    try {
+      expect(await d.request({ op: 'health' })).toMatchObject({ ok: true });
+      expect(await d.request(check('s-flood', 1, 'ls'))).toMatchObject({ ok: true, verdict: 'allow' });
+      const h = await d.request({ op: 'health' });
+      expect(Number(h.connections)).toBeLessThanOrEqual(1024 + 2);
+    } finally {
+      for (const s of flood) s.destroy();
+    }
+    // Once the flood is gone, TCP serves again.
+    expect(await waitFor(() => d.request(check('s-flood', 2, 'ls'), { transport: 'tcp' }).catch(() => null), 'TCP to serve again')).toMatchObject({ ok: true });
+    expect(d.logs()).toContain('too many connections');
   });
 
   it('start reports a bad config in one line', async () => {
