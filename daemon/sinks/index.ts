@@ -42,6 +42,8 @@ export interface SinksOptions {
   tuning?: Partial<{ syslogBackoff: Backoff; alertBackoff: Backoff; minuteMs: number }>;
 }
 
+const CLOSE_GRACE_MS = 2_000;
+
 type Pending =
   | { t: 'event'; e: StoredEvent }
   | { t: 'syslog'; entry: SyslogEntry; alert?: { key: string; item: AlertItem } };
@@ -162,10 +164,13 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     },
     async close() {
       if (closed) return;
-      // Whatever is still in memory goes to the outbox first, so the next start resumes it.
+      // Whatever is still in memory goes to the outbox first, so the next start resumes it; then
+      // a short grace for targets that are up (the daemon's own "stop" message, the last rows).
       await ready.catch(() => undefined);
       writeBatch();
       closed = true;
+      const deadline = Date.now() + CLOSE_GRACE_MS;
+      while (Date.now() < deadline && ![...syslog, ...alerts].every((s) => s.settled)) await new Promise((r) => setTimeout(r, 10));
       for (const s of syslog) s.close();
       await Promise.all([...syslog.map((s) => s.stopped()), ...alerts.map((a) => a.close())]);
       db?.close();

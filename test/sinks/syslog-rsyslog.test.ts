@@ -98,7 +98,11 @@ describe('syslog into a real rsyslogd', () => {
       [`tcp:127.0.0.1:${rs.tcpPort}:rfc5424`, 0, 0, per],
       [`tcp:127.0.0.1:${rs.tcpPort}:rfc3164`, 0, 0, per],
     ]);
+    // close() gives targets that are up a moment: the daemon's "stop" goes out before it exits.
+    sinks.publishDaemon('stop');
     await sinks.close();
+    const stops = (await rs.waitFor((m) => m.filter((x) => x.msgid === 'daemon-stop').length >= 3)).filter((m) => m.msgid === 'daemon-stop');
+    expect(stops.map((m) => m.appname).sort()).toEqual(['pg-tcp', 'pg-udp', 'pg-unix']);
     cleanup();
   });
 

@@ -71,6 +71,11 @@ export class AlertSink {
     }
   }
 
+  /** No request in flight: the loop is asleep until a row is due. */
+  get settled(): boolean {
+    return !this.running;
+  }
+
   get idle(): boolean {
     return !this.running && this.count('pending') === 0;
   }

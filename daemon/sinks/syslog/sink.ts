@@ -82,6 +82,11 @@ export class SyslogSink {
     return this.queued === 0 && !this.draining;
   }
 
+  /** Nothing more will happen soon: empty, or waiting out a backoff. */
+  get settled(): boolean {
+    return this.idle || this.retryTimer !== null;
+  }
+
   status(): TargetStatus {
     const connected = !!this.transport && !this.transport.broken;
     return {
