@@ -65,6 +65,15 @@ describe('policy', () => {
     expect(verdict(line('rm -rf /x'), PROD, { rules: { disabled: ['fs.rm-rf'] } }).matches).toEqual([]);
   });
 
+  it('a custom rule with a catalog id replaces the catalog rule', () => {
+    const catalog = createEvaluator(config(), { hostname: 'web1' });
+    const id = catalog.analyze({ line: 'rm -rf /srv/data', env: PROD }, line('rm -rf /srv/data')).verdict.matches[0]!.rule;
+    const tuned = createEvaluator(config({ rules: { custom: [rule(id, { command: ['rm'], all: ['--i-am-sure'] }, { severity: 'low' })] } }), { hostname: 'web1' });
+    expect(tuned.rules.filter((r) => r.id === id)).toHaveLength(1);
+    expect(tuned.analyze({ line: 'x', env: PROD }, line('rm -rf /srv/data')).verdict.matches.map((m) => m.rule)).not.toContain(id);
+    expect(tuned.analyze({ line: 'x', env: PROD }, line('rm --i-am-sure /srv/data')).verdict.matches).toMatchObject([{ rule: id, severity: 'low' }]);
+  });
+
   it('statement matches take their phrase from the capture', () => {
     const parsed = withStatements(line('psql -c x'), { dialect: 'sql', client: 'psql', text: 'DROP TABLE users' });
     expect(verdict(parsed)).toMatchObject({ verdict: 'confirm', confirm: 'users' });

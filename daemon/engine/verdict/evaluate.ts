@@ -188,7 +188,8 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
         confirm: verdict === 'confirm' ? (best?.phrase ?? host) : null,
         matches: reports.map((r) => r.result),
         allowlisted,
-        problems: parsed.problems,
+        // Problem texts may quote the line: redacted like everything else that leaves the engine.
+        problems: parsed.problems.map((p) => clip(redact(p))),
       },
     };
   }
