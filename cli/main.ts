@@ -6,6 +6,14 @@ import { COMMANDS } from './commands.js';
 // Entry point of `prodguard`. Each command lives in its own file and registers itself; heavy
 // modules (SQLite, node-pty) are imported inside the actions so `prodguard --help` stays fast.
 
+// `prodguard rules | head`: the reader going away is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const program = new Command('prodguard')
   .description('Guard production shells: check destructive commands, keep a tamper-evident audit trail, alert the team.')
   .version('0.1.0')
