@@ -122,7 +122,7 @@ export const ConfigSchema = z
     redact: z
       .object({
         patterns: z.array(z.string()).default([]).describe('Extra regexes whose matches are replaced before storing or sending.'),
-        variableNames: z.string().default('(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)').describe('Variable names whose values are secret (regex).'),
+        variableNames: z.string().default('(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH(?!OR))').describe('Variable names whose values are secret (regex).'),
       })
       .strict()
       .prefault({}),

@@ -60,6 +60,7 @@ describe('benign text stays readable', () => {
     'kubectl delete ns payments',
     'echo basic setup done',
     'ls --color=auto',
+    'GIT_AUTHOR_NAME=alice git commit -m fix',
   ])('%s', (input) => expect(r(input)).toBe(input));
 });
 
