@@ -168,29 +168,47 @@ __pg_debug() {
   return 0
 }
 
+# The command of the trap on $1 into __pg_trapcmd. Not $(trap -p): a command substitution is a
+# subshell, where the DEBUG trap is already reset. And inside a function the DEBUG trap only shows
+# with extdebug/functrace on when the function was called: at load this runs at the top level,
+# later only in production. The file is ours (0700 dir), the text bash's own quoting.
+__pg_trap_of() {
+  local tp=
+  builtin trap -p "$1" >"$__pg_linefile" 2>/dev/null && IFS= read -r -d '' tp <"$__pg_linefile"
+  : >"$__pg_linefile" 2>/dev/null
+  __pg_trap_parse "$tp" "$1"
+}
+__pg_trap_parse() {
+  local tp=${1%$'\n'}
+  __pg_trapcmd=
+  if [[ $tp == "trap -- "*" $2" ]]; then
+    tp=${tp#trap -- }
+    eval "__pg_trapcmd=${tp% "$2"}"
+  fi
+}
+
+# Our DEBUG trap, chained in front of the one found (its `$_` and its status kept). extdebug makes
+# the trap fire inside every function too (ours at each prompt included): there it costs one test,
+# and the chained trap is spared our own functions.
+__pg_trap_install() {
+  __pg_orig_debug=$1
+  if [[ -n $1 ]]; then
+    __pg_trapstr="__pg_lastarg=\$_; [[ \${FUNCNAME-} == __pg_* ]] || { [[ -n \${FUNCNAME-} ]] || __pg_debug && { : \"\$__pg_lastarg\"; $1
+}; }"
+  else
+    __pg_trapstr='[[ -n ${FUNCNAME-} ]] || __pg_debug'
+  fi
+  trap -- "$__pg_trapstr" DEBUG
+}
+
 # --- entering and leaving production
 __pg_enter() {
   __pg_prod=1
   shopt -q extdebug && __pg_had_extdebug=1 || __pg_had_extdebug=
   shopt -s extdebug promptvars
-  local tp
-  tp=$(trap -p DEBUG)
-  __pg_orig_debug=
-  if [[ -n $tp ]]; then
-    tp=${tp#trap -- }
-    tp=${tp% DEBUG}
-    eval "__pg_orig_debug=$tp"
-  fi
-  if [[ -n $__pg_orig_debug ]]; then
-    # Chained: ours first; the original sees its `$_` and its status decides as before.
-    trap "__pg_lastarg=\$_; __pg_debug && { : \"\$__pg_lastarg\"; $__pg_orig_debug
-}" DEBUG
-  else
-    trap '__pg_debug' DEBUG
-  fi
+  __pg_trap_install "$__pg_orig_debug"
   [[ $PS0 == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
-  if [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null; then :; fi
   __pg_wrap_define
   __pg_session_event start
 }
@@ -242,7 +260,13 @@ __pg_precmd() {
   fi
   [[ -n $__pg_ran ]] && __pg_finish "$ex"
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
-    (( __pg_prod )) || __pg_enter
+    if (( __pg_prod )); then
+      # A tool that set its own DEBUG trap since (bash-preexec installs late) is chained, not lost.
+      __pg_trap_of DEBUG
+      [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
+    else
+      __pg_enter
+    fi
   elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
     (( __pg_prod )) && __pg_leave
     if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
@@ -288,14 +312,19 @@ __pg_pc_install() {
 
 __pg_pc_install
 
+[[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
+
+# The DEBUG trap set before us (top level here, where bash shows it), chained on entering production.
+builtin trap -p DEBUG >"$__pg_linefile" 2>/dev/null && IFS= read -r -d '' __pg_trapcmd <"$__pg_linefile"
+: >"$__pg_linefile" 2>/dev/null
+__pg_trap_parse "$__pg_trapcmd" DEBUG
+__pg_orig_debug=$__pg_trapcmd
+
 # A shell that exits in production ends its session.
-__pg_exit_trap=$(trap -p EXIT)
 __pg_on_exit() { (( __pg_prod )) && __pg_session_event end; }
-if [[ -n $__pg_exit_trap ]]; then
-  __pg_exit_trap=${__pg_exit_trap#trap -- }
-  __pg_exit_trap=${__pg_exit_trap% EXIT}
-  eval "__pg_exit_trap=$__pg_exit_trap"
-  trap "__pg_on_exit; $__pg_exit_trap" EXIT
+__pg_trap_of EXIT
+if [[ -n $__pg_trapcmd ]]; then
+  trap "__pg_on_exit; $__pg_trapcmd" EXIT
 else
   trap '__pg_on_exit' EXIT
 fi

@@ -142,9 +142,15 @@ __pg_accept() {
   if __pg_decide "$line"; then
     zle $orig -- "$@"
   else
+    # Refused: into history, out of the buffer. An empty line is accepted (a clean new prompt,
+    # typeahead kept); with continuation lines pending, send-break drops them too.
     print -rs -- "$line"
     BUFFER=
-    zle .send-break
+    if [[ -z $PREBUFFER ]]; then
+      zle .accept-line
+    else
+      zle .send-break
+    fi
   fi
 }
 
@@ -198,7 +204,9 @@ __pg_wrap_undefine() {
 }
 
 __pg_marker_apply() {
-  (( __pg_marker )) || return 0
+  local ex=$?
+  emulate -L zsh
+  (( __pg_marker )) || return $ex
   local m='[PRODUCTION] '
   [[ -z ${NO_COLOR-} ]] && m='%{'$'\e''[31m%}[PRODUCTION]%{'$'\e''[0m%} '
   if (( __pg_prod )); then
@@ -206,6 +214,7 @@ __pg_marker_apply() {
   else
     PROMPT=${PROMPT#"$m"}
   fi
+  return $ex
 }
 
 __pg_precmd() {
@@ -222,7 +231,8 @@ __pg_precmd() {
       __pg_session_event disabled
     fi
   fi
-  __pg_marker_apply
+  # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
+  [[ ${precmd_functions[-1]} == __pg_marker_apply ]] || precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
   return $ex
 }
 
@@ -232,5 +242,5 @@ __pg_zshexit() {
 
 add-zsh-hook preexec __pg_preexec
 add-zsh-hook zshexit __pg_zshexit
-# First, so that $? is the line's status and the marker goes on before prompt themes read PROMPT.
-precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd})
+# First, so that $? is the line's status.
+precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd} __pg_marker_apply)

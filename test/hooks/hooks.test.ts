@@ -10,6 +10,12 @@ import { answer, expectQuestion, guardedShell, PROMPT, rowsOf, runLine, scratch,
 
 const SHELLS = ['bash', 'zsh'] as const;
 const prod = { ENV: 'production' };
+/** A critical rule on a command that does not exist: harmless if it ever slipped through. */
+const config = {
+  rules: {
+    custom: [{ id: 'test.forbidden', domain: 'test', severity: 'critical', reason: 'a command that is never run here', alternative: 'none', match: { command: ['pg-forbidden'] } }],
+  },
+};
 
 describe.each(SHELLS)('%s hook', (shell) => {
   let d: TestDaemon;
@@ -23,7 +29,7 @@ describe.each(SHELLS)('%s hook', (shell) => {
   };
 
   beforeAll(async () => {
-    d = await startDaemon();
+    d = await startDaemon({ config });
     tmp = scratch();
   });
   afterEach(async () => {
@@ -115,6 +121,45 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(out).not.toMatch(/Type "/);
     const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'command'), 'the dry-run line');
     expect(rows.find((r) => r.kind === 'command')?.decision).toBe('dry-run');
+  });
+
+  it('never runs a blocked line, records it as blocked and keeps it in history', async () => {
+    const sh = await start({ env: prod });
+    const out = await runLine(sh, 'pg-forbidden --now');
+    expect(out).toMatch(/BLOCKED/);
+    expect(out).not.toMatch(/not found/);
+    expect(await runLine(sh, 'echo next-line')).toContain('next-line');
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.command === 'echo next-line'), 'both lines');
+    expect(rows.find((r) => r.command === 'pg-forbidden --now')?.decision).toBe('blocked');
+  });
+
+  it('keeps working with the user\'s own prompt hooks, DEBUG trap and accept-line widget', async () => {
+    // What starship, direnv and bash-preexec do: their own prompt command (resetting the prompt
+    // every time), a DEBUG trap (bash), a wrapped accept-line and a precmd (zsh).
+    const setups = shell === 'bash'
+      ? [
+          `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'\ntrap '__dbg=$((__dbg+1))' DEBUG`,
+          `PROMPT_COMMAND=('PS1="PG\\$ "' '__pc=$((__pc+1))')\ntrap '__dbg=$((__dbg+1))' DEBUG`,
+        ]
+      : [`my-accept() { __dbg=$((__dbg+1)); zle .accept-line }\nzle -N accept-line my-accept\nprecmd() { PROMPT='PG$ '; __pc=$((__pc+1)) }`];
+    for (const before of setups) {
+      const sh = await start({ env: prod, before });
+      const counters = async (): Promise<number[]> => {
+        const m = (await runLine(sh, 'echo "pc=$__pc dbg=$__dbg"')).match(/pc=(\d+) dbg=(\d+)/);
+        expect(m, before).not.toBeNull();
+        return [Number(m![1]), Number(m![2])];
+      };
+      const [pc1, dbg1] = await counters();
+      const [pc2, dbg2] = await counters();
+      expect(pc2, before).toBeGreaterThan(pc1!);
+      expect(dbg2, before).toBeGreaterThan(dbg1!);
+      expect(sh.text()).toMatch(/\[PRODUCTION\] PG\$ $/);
+      const dir = victim(tmp.dir, `${shell}-coexist`);
+      await expectQuestion(sh, `rm -rf ${dir}\r`);
+      await answer(sh, 'no');
+      expect(existsSync(dir)).toBe(true);
+      await sh.close();
+    }
   });
 
   it('outside production asks nothing and sends nothing; export ENV=production turns it on', async () => {
