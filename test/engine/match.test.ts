@@ -140,6 +140,8 @@ describe('engine rules: fail closed on what cannot be read', () => {
   it('a dynamic program name with destructive-looking arguments', () => {
     expect(ruleIds([], line(cmd('$RM -rf /srv/data')))).toEqual(['engine.dynamic-command']);
     expect(ruleIds([], line(cmd('$EDITOR notes.txt')))).toEqual([]);
+    expect(ruleIds([], line(cmd('$GREP -r TODO src')))).toEqual([]);
+    expect(ruleIds([], line(cmd('$GIT reset --hard HEAD~1')))).toEqual(['engine.dynamic-command']);
   });
 
   it('a parse problem in a destructive-looking line', () => {

@@ -28,4 +28,4 @@ export const ENGINE_RULES: readonly Rule[] = [DYNAMIC_COMMAND, UNPARSABLE];
 
 /** Words and flags that make text look destructive when the engine cannot read it properly. */
 export const DESTRUCTIVE_LOOKING =
-  /(?:^|[\s;&|(){}`'"/$=])(?:rm|rmdir|unlink|shred|dd|mkfs(?:\.\w+)?|wipefs|fdisk|parted|truncate|drop|delete|destroy|purge|prune|flushall|flushdb|dropdatabase|kill|killall|pkill|reboot|shutdown|halt|poweroff|terminate|uninstall|format|wipe|reset|chmod|chown|mv|-rf|-fr|-r|--force|--hard|-delete|--recursive)(?=$|[\s;&|(){}`'"])/i;
+  /(?:^|[\s;&|(){}`'"/$=])(?:rm|rmdir|unlink|shred|dd|mkfs(?:\.\w+)?|wipefs|fdisk|parted|truncate|drop|delete|destroy|purge|prune|flushall|flushdb|dropdatabase|kill|killall|pkill|reboot|shutdown|halt|poweroff|terminate|uninstall|format|wipe|reset|chmod|chown|mv|-rf|-fr|--force|--hard|-delete)(?=$|[\s;&|(){}`'"])/i;
