@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, msSince, summarize, type BenchFigure, type BenchSection } from './report.js';
@@ -159,6 +159,7 @@ export async function bench(): Promise<BenchSection> {
     notes: [
       `${lines.length} lines from ${source}, ${rounds} rounds (${perLine.length} evaluations), production active, ${engine.rules.length} rules, default config.`,
       'Per-line times include parsing, matching, production detection (kubeconfig stat) and redaction.',
+      `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${String((globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? '?')} cores; the max and the spawn figures move with it.`,
     ],
   };
 }
