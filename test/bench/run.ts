@@ -13,6 +13,7 @@ const AREAS: Area[] = [
   { name: 'daemon', load: () => import('./daemon.js') },
   { name: 'hooks', load: () => import('./hooks.js') },
   { name: 'wrap', load: () => import('./wrap.js') },
+  { name: 'sinks', load: () => import('./sinks.js') },
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -34,6 +34,8 @@ export interface Rsyslog {
   udpPort: number;
   tcpPort: number;
   messages(): Received[];
+  /** Lines written so far (cheap: no parsing), for benchmarks. */
+  count(): number;
   waitFor(pred: (all: Received[]) => boolean, timeoutMs?: number): Promise<Received[]>;
   stop(): Promise<void>;
 }
@@ -114,6 +116,7 @@ action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd
     udpPort,
     tcpPort,
     messages,
+    count: () => (existsSync(out) ? readFileSync(out).reduce((n, b) => n + (b === 10 ? 1 : 0), 0) : 0),
     async waitFor(pred, timeoutMs = 10_000) {
       let last: Received[] = [];
       await poll(() => pred((last = messages())), timeoutMs, `rsyslog messages (have ${last.length})`);
