@@ -174,7 +174,9 @@ export class MiniTerm {
     for (let r = row; r < this.rows.length; r++) {
       const cells = this.rows[r]!.slice(r === row ? col : 0);
       if (r > row) out += this.soft[r] ? '' : '\n';
-      out += cells.map((c) => c ?? ' ').join('').replace(/\s+$/, '');
+      const text = Array.from(cells, (c) => c ?? ' ').join('');
+      // A row that wraps into the next keeps its trailing blanks: they are part of the line.
+      out += this.soft[r + 1] ? text : text.replace(/\s+$/, '');
     }
     return out.replace(/\s+$/, '');
   }
