@@ -298,10 +298,16 @@ async function listenUnix(path: string, server: Server): Promise<Server> {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
+        // The bind happens inside listen(): under umask 177 the socket is 0600 from birth.
+        const umask = process.umask(0o177);
+        try {
+          server.listen(path, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        } finally {
+          process.umask(umask);
+        }
       });
       chmodSync(path, 0o600);
       return server;

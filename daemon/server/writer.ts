@@ -65,23 +65,32 @@ export function createWriter(opts: WriterOptions): Writer {
     }
   };
 
+  const appendOne = (event: AuditEvent): StoredEvent | null | Error => {
+    try {
+      return alignStored([event], opts.store.appendMany([event]))[0] ?? null;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+
   const flush = (): void => {
     scheduled = false;
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
-    let stored: Array<StoredEvent | null>;
+    let stored: Array<StoredEvent | null | Error>;
     try {
       stored = alignStored(batch.map((p) => p.event), opts.store.appendMany(batch.map((p) => p.event)));
     } catch (err) {
       opts.onError(err, 'store');
-      for (const p of batch) p.reject(err);
-      return;
+      // One bad event must not fail the others that shared its transaction: retry one by one.
+      stored = batch.length === 1 ? [err instanceof Error ? err : new Error(String(err))] : batch.map((p) => appendOne(p.event));
     }
     batches++;
     const sinks = opts.sinks();
     batch.forEach((p, i) => {
       const s = stored[i] ?? null;
+      if (s instanceof Error) return p.reject(s);
       p.resolve(s);
       if (s === null) {
         duplicates++;
