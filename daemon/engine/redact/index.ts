@@ -37,10 +37,14 @@ function builtins(variableNames: RegExp): Redaction[] {
     // curl/wget-style `-u user:pass`, `--user user:pass` (not uid:gid numbers).
     { re: /((?:^|\s)(?:-u\s*|--user[=\s]\s*|--proxy-user[=\s]\s*)['"]?[^\s:'"]{1,256}:)(?!\d+(?:[\s'"]|$))([^\s'"]+)/g, replace: keepPrefix },
     // mysql family `-pSECRET` (attached only: `-p SECRET` makes mysql prompt, SECRET is the database).
-    { re: /(\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b[^|;&\n]{0,512}?\s-p)([^\s'"]+)/g, replace: keepPrefix },
+    // The cheap fixed lookbehind first, so the bounded scan back to the client name only runs at `-p`.
+    {
+      re: /(?<=\s-p)(?<=\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b[^|;&\n]{0,512}\s-p)[^\s'"]+/g,
+      replace: () => MASK,
+    },
     // sshpass -p SECRET, redis-cli -a SECRET.
     { re: /(\bsshpass\s+(?:-\w+\s+)*-p\s*)([^\s'"]+)/g, replace: keepPrefix },
-    { re: /(\bredis-cli\b[^|;&\n]{0,512}?\s-a\s+)(['"]?)([^\s'"]+)/g, replace: (_m, p: string, q: string) => `${p}${q}${MASK}` },
+    { re: /(?<=\s-a\s{1,16}['"]?)(?<=\bredis-cli\b[^|;&\n]{0,512}\s-a\s{1,16}['"]?)[^\s'"]+/g, replace: () => MASK },
     // --password=x, --password x, --token x, --client-secret=x, --api-key x ...
     {
       re: /(--[\w-]{0,40}?(?:password|passwd|pass|token|secret|api-?key|apikey|access-key|secret-key|private-key|credentials?)(?:=|\s+))(['"]?)(?!-)([^\s'"]+)/gi,
