@@ -91,6 +91,7 @@ export function extractStatements(ctx: ParseContext, cmd: SimpleCommand, index: 
   if (texts.length === 0 && stdin !== undefined && !usesFile) texts.push(stdin);
   for (const t of texts) {
     for (const text of splitStatements(t, client.dialect, client.flavor)) {
+      if (ctx.full) return;
       ctx.statements.push({ dialect: client.dialect, text, client: cmd.name, command: index });
     }
   }

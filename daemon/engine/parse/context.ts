@@ -7,6 +7,11 @@ import type { Redirect, SimpleCommand, Statement } from './types.js';
 export const MAX_DEPTH = 64;
 /** Most wrappers peeled off one simple command (`sudo sudo sudo ... rm`). */
 export const MAX_UNWRAP = 64;
+/**
+ * Most simple commands (and statements) reported for one line. A line past this is hostile or
+ * generated; parsing stops and a problem says so (the verdict must not treat it as clean).
+ */
+export const MAX_COMMANDS = 10_000;
 
 /** A word after quote removal. Expansions (`$x`, `$(...)`) are kept as written in `value`. */
 export interface Word {
@@ -72,7 +77,19 @@ export class ParseContext {
     /** Turns a raw command into SimpleCommands (unwrapping) and statements. */
     readonly resolve: (raw: RawCommand, scope: Scope, depth: number) => void,
   ) {
-    this.budget = 8 * lineLength + 65_536;
+    this.budget = 2 * lineLength + 65_536;
+  }
+
+  /** True once MAX_COMMANDS commands or statements were recorded: parsers stop. */
+  get full(): boolean {
+    if (this.commands.length < MAX_COMMANDS && this.statements.length < MAX_COMMANDS) return false;
+    this.problem(`more than ${MAX_COMMANDS} commands or statements: the rest of the line was not parsed`);
+    return true;
+  }
+
+  /** Characters of re-scan budget left. */
+  get remaining(): number {
+    return this.budget;
   }
 
   problem(msg: string): void {

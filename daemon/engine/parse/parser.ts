@@ -20,6 +20,9 @@ const NL = 10, TAB = 9, CR = 13, SP = 32, BANG = 33, DQ = 34, HASH = 35, DOLLAR 
   SQ = 39, LP = 40, RP = 41, STAR = 42, PLUS = 43, SEMI = 59, LT = 60, EQ = 61, GT = 62, QM = 63,
   AT = 64, LBRACKET = 91, BSL = 92, BQ = 96, LBRACE = 123, PIPE = 124, RBRACE = 125;
 
+/** Redirection operators, longest first. */
+const REDIRECT_OPS = ['&>>', '&>', '<<<', '<<-', '<<', '<>', '<&', '>>', '>&', '>|', '<', '>'];
+
 /** Characters that end an unquoted word. */
 const META = new Uint8Array(128);
 for (const c of [NL, TAB, CR, SP, SEMI, AMP, PIPE, LP, RP, LT, GT]) META[c] = 1;
@@ -88,6 +91,10 @@ export class ShellParser {
       if (c === BSL && s.charCodeAt(this.pos + 1) === NL) {
         this.pos += 2;
         continue;
+      }
+      if (this.ctx.full) {
+        this.pos = n;
+        break;
       }
       if (c === HASH) {
         this.skipComment();
@@ -423,7 +430,7 @@ export class ShellParser {
     while (isDigit(s.charCodeAt(p))) p++;
     const fd = p > start ? Number(s.slice(start, p)) : undefined;
     let op = '>';
-    for (const cand of ['&>>', '&>', '<<<', '<<-', '<<', '<>', '<&', '>>', '>&', '>|', '<', '>']) {
+    for (const cand of REDIRECT_OPS) {
       if (s.startsWith(cand, p)) {
         op = cand;
         break;
@@ -509,9 +516,11 @@ export class ShellParser {
     const s = this.src;
     const n = s.length;
     const start = p;
+    // The probe is a re-scan: bounded by the budget, so `((((...` cannot go quadratic.
+    const limit = Math.min(n, p + this.ctx.remaining);
     let depth = 0;
     let end = -1;
-    while (p < n) {
+    while (p < limit) {
       const c = s.charCodeAt(p);
       if (c === BSL) p += 2;
       else if (c === SQ || c === DQ) {
@@ -530,7 +539,7 @@ export class ShellParser {
         }
       } else p++;
     }
-    return this.ctx.spend(Math.min(p, n) - start) ? end : -1;
+    return this.ctx.spend(Math.min(p, limit) - start) ? end : -1;
   }
 
   /** Finds command substitutions inside arithmetic or an unquoted here-doc body. */
@@ -825,7 +834,7 @@ export class ShellParser {
     }
     parts.push(s.slice(p, end));
     const inner = s.slice(p + 1, q).replace(/\\([\\`$])/g, '$1');
-    if (this.ctx.canDescend(this.depth + 1) && this.ctx.spend(inner.length)) {
+    if (inner.trim() !== '' && this.ctx.canDescend(this.depth + 1) && this.ctx.spend(inner.length)) {
       parseSource(inner, this.ctx, this.depth + 1, { via: [...this.scope.via, '`...`'], assignments: {} });
     }
     return end;

@@ -239,6 +239,7 @@ function walk(
     if (step.assignments) Object.assign(assignments, step.assignments);
     i = step.next;
   }
+  if (ctx.full) return undefined;
   const head = words[i]!;
   const cmd: SimpleCommand = {
     argv: i === 0 ? argv : argv.slice(i),
@@ -264,7 +265,7 @@ function findExec(ctx: ParseContext, raw: RawCommand, words: Word[], find: Simpl
     if (flag !== '-exec' && flag !== '-execdir' && flag !== '-ok' && flag !== '-okdir') continue;
     let k = j + 1;
     while (k < argv.length && argv[k] !== ';' && !(argv[k] === '+' && argv[k - 1] === '{}')) k++;
-    if (k > j + 1) {
+    if (k > j + 1 && ctx.spend(k - j)) {
       walk(ctx, raw, words.slice(j + 1, k), argv.slice(j + 1, k), [...find.via, `find ${flag}`], { ...find.assignments }, undefined, depth + 1);
     }
     j = k;

@@ -76,6 +76,19 @@ function lineEnd(text: string, i: number): number {
   return e < 0 ? text.length : e;
 }
 
+const TRIGGER = /^CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\s/i;
+
+/** Within `CREATE TRIGGER ... BEGIN ...` and not just after its `END` (parts: the statement so far). */
+function insideTrigger(parts: string[]): boolean {
+  if (!TRIGGER.test(parts.slice(0, 8).join(''))) return false;
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const p = parts[k]!;
+    if (p === ' ') continue;
+    return p.toUpperCase() !== 'END';
+  }
+  return true;
+}
+
 function collapse(s: string): string {
   return s.trim().split(/\s+/).join(' ');
 }
@@ -125,6 +138,12 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
       }
     }
     if (text.startsWith(delim, i)) {
+      if (flavor === 'sqlite' && insideTrigger(parts)) {
+        // sqlite: a trigger body's `;` does not end CREATE TRIGGER; `END;` does
+        push(delim);
+        i += delim.length;
+        continue;
+      }
       emit();
       i += delim.length;
       continue;
