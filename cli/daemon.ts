@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -56,6 +56,8 @@ async function start(): Promise<void> {
     return;
   }
   const { ensurePrivateDir } = await import('../daemon/server/runfiles.js');
+  if (paths.home) ensurePrivateDir(paths.home);
+  mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
   ensurePrivateDir(paths.runDir);
   // The detached daemon logs to its file only; its stderr (a startup error) goes here.
   const errFile = join(paths.runDir, 'daemon.stderr');
@@ -63,6 +65,8 @@ async function start(): Promise<void> {
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
   const child = spawn(process.execPath, [main, 'daemon', 'run'], {
     detached: true,
+    // Not the caller's cwd: a long-lived process must not pin a directory (or a mount).
+    cwd: paths.dataDir,
     stdio: ['ignore', 'ignore', errFd],
     env: { ...process.env, PRODGUARD_DAEMON_DETACHED: '1' },
   });
