@@ -105,6 +105,8 @@ export function openStore(file: string, opts: { readonly?: boolean; busyTimeoutM
 
 class SqliteStore implements AuditStore {
   private readonly insert: Database.Statement;
+  private readonly insertFts: Database.Statement;
+  private readonly insertRule: Database.Statement;
   private readonly headStmt: Database.Statement<[], { seq: number; hash: string }>;
   private readonly cache = new Map<string, Database.Statement>();
 
@@ -114,6 +116,8 @@ class SqliteStore implements AuditStore {
     private readonly readonly: boolean,
   ) {
     this.insert = readonly ? (null as never) : db.prepare(INSERT_SQL);
+    this.insertFts = readonly ? (null as never) : db.prepare('INSERT INTO events_fts (rowid, command) VALUES (?, ?)');
+    this.insertRule = readonly ? (null as never) : db.prepare('INSERT OR IGNORE INTO event_rules (rule, seq) VALUES (?, ?)');
     this.headStmt = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
   }
 
@@ -159,6 +163,8 @@ class SqliteStore implements AuditStore {
       const hash = chainHash(prev, e);
       if (this.insert.run(eventToRow(e, seq + 1, prev, hash)).changes === 1) {
         seq++;
+        if (e.command !== null) this.insertFts.run(seq, e.command);
+        for (const rule of e.rules) this.insertRule.run(rule, seq);
         out.push({ ...e, seq, prevHash: prev, hash });
         prev = hash;
       }
@@ -231,6 +237,9 @@ class SqliteStore implements AuditStore {
             | undefined;
           if (!last) return { deleted: 0, anchor: null, checkpointSeq: null };
           this.db.prepare('UPDATE prune_guard SET upto = ? WHERE id = 1').run(last.seq);
+          // The external-content index must be told the old text to forget it.
+          this.db.prepare("INSERT INTO events_fts (events_fts, rowid, command) SELECT 'delete', seq, command FROM events WHERE seq <= ? AND command IS NOT NULL").run(last.seq);
+          this.db.prepare('DELETE FROM event_rules WHERE seq <= ?').run(last.seq);
           const deleted = this.db.prepare('DELETE FROM events WHERE seq <= ?').run(last.seq).changes;
           this.db.prepare('UPDATE prune_guard SET upto = NULL WHERE id = 1').run();
           const [cp] = this.chain([checkpointEvent(before, deleted, last)], head);

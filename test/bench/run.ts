@@ -14,6 +14,7 @@ const AREAS: Area[] = [
   { name: 'hooks', load: () => import('./hooks.js') },
   { name: 'wrap', load: () => import('./wrap.js') },
   { name: 'sinks', load: () => import('./sinks.js') },
+  { name: 'store', load: () => import('./store.js') },
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
