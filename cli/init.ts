@@ -40,24 +40,34 @@ function asEre(re: string): string | null {
   return /^[A-Za-z0-9_()|^$.[\]\-+*?{},:/ ]*$/.test(re) ? re.toLowerCase() : null;
 }
 
-/** The once-per-prompt production test, as a shell function (one `case` in the common path). */
+/**
+ * The once-per-prompt production test: a block that sets __pg_p to 1 in production (the engine's
+ * rules: PRODGUARD_ENV decides alone when set; else any configured variable with a production
+ * value, an AWS profile matching the pattern, or the host name, which is tested here once).
+ * `__pg_prod_test` runs it; zsh inlines it into its precmd (a zsh function call costs two mmap
+ * syscalls).
+ */
 function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string {
   const lower = (v: string): string => (shell === 'bash' ? `\${${v},,}` : `\${(L)${v}-}`);
   const values = config.production.values.map((v) => shq(v.toLowerCase()));
-  const explicit = values.join('|');
   const joined = SEP + config.production.variables.map((v) => `${lower(v)}${SEP}`).join('');
   const anyOf = values.map((v) => `*"${SEP}"${v}"${SEP}"*`).join('|');
   const aws = asEre(config.production.awsProfile);
-  const lines = [
-    '__pg_prod_test() {',
-    `  if [[ -n \${PRODGUARD_ENV-} ]]; then case ${lower('PRODGUARD_ENV')} in ${explicit}) return 0 ;; esac; return 1; fi`,
-    `  case "${joined}" in ${anyOf}) return 0 ;; esac`,
-  ];
-  if (aws) {
-    lines.push(`  [[ -n \${AWS_PROFILE-}\${AWS_DEFAULT_PROFILE-} ]] && { [[ ${lower('AWS_PROFILE')} =~ \$__pg_aws_re ]] || [[ ${lower('AWS_DEFAULT_PROFILE')} =~ \$__pg_aws_re ]]; } && return 0`);
-  }
-  lines.push(`  return ${hostIsProd ? 0 : 1}`, '}');
-  return `__pg_sep=$'\\x1f'\n${aws ? `__pg_aws_re=${shq(aws)}\n` : ''}${lines.join('\n')}`;
+  const block = [
+    `__pg_p=${hostIsProd ? 1 : 0}`,
+    `if [[ -n \${PRODGUARD_ENV-} ]]; then`,
+    `  __pg_p=0; case ${lower('PRODGUARD_ENV')} in ${values.join('|')}) __pg_p=1 ;; esac`,
+    'else',
+    `  case "${joined}" in ${anyOf}) __pg_p=1 ;; esac`,
+    ...(aws ? [`  [[ -n \${AWS_PROFILE-}\${AWS_DEFAULT_PROFILE-} ]] && { [[ ${lower('AWS_PROFILE')} =~ \$__pg_aws_re ]] || [[ ${lower('AWS_DEFAULT_PROFILE')} =~ \$__pg_aws_re ]]; } && __pg_p=1`] : []),
+    'fi',
+  ].join('\n');
+  return [
+    `__pg_sep=$'\\x1f'`,
+    ...(aws ? [`__pg_aws_re=${shq(aws)}`] : []),
+    `__pg_prod_code=${shq(block)}`,
+    'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p ))\n}"',
+  ].join('\n');
 }
 
 export interface HookOptions {

@@ -112,7 +112,6 @@ __pg_ask() {
 
 # A Ctrl-C while asking left the question open: it was a cancel.
 __pg_close_pending() {
-  [[ -n $__pg_pending ]] || return 0
   __pg_pending=
   __pg_decision cancelled
 }
@@ -133,7 +132,7 @@ __pg_accept() {
     zle $orig -- "$@"
     return
   fi
-  __pg_close_pending
+  [[ -n $__pg_pending ]] && __pg_close_pending
   local line=$PREBUFFER$BUFFER
   if [[ -z ${line//[[:space:]]/} ]] || ! __pg_complete "$line"; then
     zle $orig -- "$@"
@@ -177,6 +176,7 @@ __pg_preexec() {
 # --- entering and leaving production
 __pg_enter() {
   __pg_prod=1
+  precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
   [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
   __pg_session_event start
@@ -184,6 +184,8 @@ __pg_enter() {
 
 __pg_leave() {
   __pg_prod=0
+  precmd_functions=(${precmd_functions:#__pg_marker_apply})
+  __pg_marker_apply
   __pg_wrap_undefine
   __pg_session_event end
 }
@@ -217,13 +219,20 @@ __pg_marker_apply() {
   return $ex
 }
 
+# Outside production this is the hook's whole per-prompt cost: one function call (zsh maps and
+# unmaps memory for every call), the production test inlined below.
 __pg_precmd() {
   local ex=$?
   emulate -L zsh
-  __pg_close_pending
+  [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish $ex
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
-    (( __pg_prod )) || __pg_enter
+    if (( __pg_prod )); then
+      # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
+      [[ ${precmd_functions[-1]} == __pg_marker_apply ]] || precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
+    else
+      __pg_enter
+    fi
   elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]]; then
     (( __pg_prod )) && __pg_leave
     if [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]] && __pg_prod_test; then
@@ -231,10 +240,10 @@ __pg_precmd() {
       __pg_session_event disabled
     fi
   fi
-  # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
-  [[ ${precmd_functions[-1]} == __pg_marker_apply ]] || precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
   return $ex
 }
+functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_code
+(( __pg_p )); }"}
 
 __pg_zshexit() {
   (( __pg_prod )) && __pg_session_event end
@@ -243,4 +252,4 @@ __pg_zshexit() {
 add-zsh-hook preexec __pg_preexec
 add-zsh-hook zshexit __pg_zshexit
 # First, so that $? is the line's status.
-precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd} __pg_marker_apply)
+precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd})

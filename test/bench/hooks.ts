@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IPty } from 'node-pty';
 import { renderHook, type HookShell } from '../../cli/init.js';
@@ -111,6 +111,7 @@ export async function bench(): Promise<BenchSection> {
   const d = await startDaemon();
   const figures: BenchFigure[] = [];
   const notes: string[] = [];
+  const load0 = loadavg()[0]!;
   try {
     for (const shell of ['bash', 'zsh'] as const) {
       const r = await measure(shell, d.home);
@@ -130,5 +131,7 @@ export async function bench(): Promise<BenchSection> {
   } finally {
     await d.dispose();
   }
+  // Sub-millisecond differences drown on a busy machine: say how busy it was.
+  notes.push(`load average (1 min) ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end.`);
   return { title: 'Shell hooks: added cost per command line (real bash and zsh under a pty)', figures, notes };
 }

@@ -36,11 +36,16 @@ export async function guardedShell(shell: HookShell, o: GuardedOptions): Promise
   return sh;
 }
 
-/** Types a line and waits for the next prompt; returns what the line printed. */
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Types a line and waits for the prompt that follows its echo (zsh may redraw one more prompt
+ * after a refused line: that one comes before the echo); returns what the line printed.
+ */
 export async function runLine(sh: ShellSession, line: string, timeoutMs = 10_000): Promise<string> {
   const since = sh.mark();
   sh.line(line);
-  await sh.waitFor(PROMPT, { since, timeoutMs });
+  await sh.waitFor(new RegExp(`${escapeRe(line)}[\\s\\S]*${PROMPT.source}`), { since, timeoutMs });
   return sh.text().slice(since);
 }
 
