@@ -7,16 +7,36 @@ import { engineForCli, engineInput, exitCodeFor, lineOptions, productionLine, ty
 // matched which of them and why, and the verdict here and in production.
 
 export function register(program: Command): void {
-  lineOptions(program.command('explain').description('Explain how a command line is parsed and which rules match it, and why'))
+  lineOptions(
+    program
+      .command('explain')
+      .description('Explain how a command line is parsed and which rules match it, and why')
+      .option('--json', 'print {commands, statements, problems, matches, verdict} as JSON (secrets redacted)'),
+  )
     .addHelpText('after', '\nExample:\n  prodguard explain -- sudo bash -c "rm -rf /srv/data" \\&\\& psql -c "DROP TABLE users"\n')
-    .action(async (words: string[], opts: LineOptions) => {
+    .action(async (words: string[], opts: LineOptions & { json?: boolean }) => {
       const { engine, config } = await engineForCli();
       const { redact } = await import('../daemon/engine/redact/index.js');
       const input = engineInput(words, opts);
       const { parsed, hits, verdict } = engine.explain(input);
+      const hide = (s: string): string => redact(s, config);
+      if (opts.json) {
+        const commands = parsed.commands.map((c) => ({
+          name: c.name,
+          argv: c.argv.map(hide),
+          assignments: Object.fromEntries(Object.entries(c.assignments).map(([k, v]) => [k, hide(`${k}=${v}`).slice(k.length + 1)])),
+          via: c.via,
+          dynamicName: c.dynamicName,
+          source: hide(c.source),
+        }));
+        const statements = parsed.statements.map((st) => ({ ...st, text: hide(st.text) }));
+        const matches = hits.map((h) => ({ ...h.result, kind: h.kind, index: h.index, why: h.why, action: h.action, dryRun: h.dryRun, allowlisted: h.allowlisted }));
+        process.stdout.write(`${JSON.stringify({ commands, statements, problems: verdict.problems, matches, verdict })}\n`);
+        process.exitCode = exitCodeFor(verdict);
+        return;
+      }
       const paint = painter(colorEnabled());
       const out: string[] = [];
-      const hide = (s: string): string => redact(s, config);
 
       out.push(`${paint('bold', 'line')}        ${verdict.redacted || paint('dim', '(empty)')}`);
       out.push(`${paint('bold', 'environment')} ${productionLine(verdict, paint)}`);

@@ -183,3 +183,15 @@ describe('prodguard config', () => {
     expect(run(['config', 'check'], {}, makeHome({ rules: { disabled: 'x' } })).code).toBe(7);
   });
 });
+
+describe('prodguard explain --json', () => {
+  it('prints the parse, the matches with reasons and the verdict, secrets redacted', () => {
+    const r = run(['explain', '--json', '--env', 'production', '--', 'PGPASSWORD=hunter2 sudo bash -c "rm -rf /srv/data"']);
+    expect(r.code).toBe(3);
+    expect(r.out).not.toContain('hunter2');
+    const e = json(r);
+    expect(e.commands).toEqual([expect.objectContaining({ name: 'rm', via: ['sudo', 'bash -c'], argv: ['rm', '-rf', '/srv/data'] })]);
+    expect(e.matches[0]).toMatchObject({ rule: 'test.rm-rf', kind: 'command', index: 0, why: ['command rm', 'flag -r', 'flag -f'], action: 'confirm' });
+    expect(VerdictSchema.parse(e.verdict)).toEqual(e.verdict);
+  });
+});
