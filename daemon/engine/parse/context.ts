@@ -77,7 +77,7 @@ export class ParseContext {
     /** Turns a raw command into SimpleCommands (unwrapping) and statements. */
     readonly resolve: (raw: RawCommand, scope: Scope, depth: number) => void,
   ) {
-    this.budget = 2 * lineLength + 65_536;
+    this.budget = lineLength + 65_536;
   }
 
   /** True once MAX_COMMANDS commands or statements were recorded: parsers stop. */

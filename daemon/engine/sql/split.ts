@@ -35,7 +35,7 @@ function collapseQuoted(line: string): string {
     out.push(line.slice(i, j));
     i = j;
   }
-  return out.join('');
+  return out.join('').trim(); // an unterminated quote may end in blanks
 }
 
 function redisLines(text: string): string[] {
