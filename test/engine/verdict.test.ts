@@ -43,6 +43,11 @@ describe('policy', () => {
     expect(v.matches.find((m) => m.rule === 'system.reboot')!.confirm).toBe('web1');
   });
 
+  it('a real target beats the host name even from a less severe match', () => {
+    expect(verdict(line('rm -rf $DIR', 'git push production main'))).toMatchObject({ verdict: 'confirm', severity: 'high', confirm: 'production' });
+    expect(verdict(line('rm -rf $DIR', 'reboot'))).toMatchObject({ confirm: 'web1' });
+  });
+
   it('configured policy and a rule action override', () => {
     expect(verdict(line('rm -rf /x'), PROD, { policy: { high: 'block' } }).verdict).toBe('block');
     expect(verdict(line('reboot'), PROD, { policy: { medium: 'allow' } }).verdict).toBe('allow');

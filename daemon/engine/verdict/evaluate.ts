@@ -149,8 +149,9 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
       severity = maxSeverity(severity, rule.severity);
       if (!hitDry && !allow) {
         verdict = maxAction(verdict, action);
-        // The line's phrase: the most specific target, from the most severe match that has one.
-        const rank = severityRank(rule.severity) * 2 + (phrase !== host ? 1 : 0);
+        // The line's phrase: the most specific target any match extracted (from the most severe
+        // such match); the host name only when none did (molly-guard).
+        const rank = (phrase !== host ? 10 : 0) + severityRank(rule.severity);
         if (action === 'confirm' && (!best || rank > best.rank)) best = { rank, phrase };
       }
       return {
