@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig } from '../daemon/config/load.js';
+import { ConfigError, defaultConfig, loadConfig } from '../daemon/config/load.js';
 import type { Config } from '../daemon/config/schema.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
+import { EXIT } from './exit-codes.js';
 
 // `prodguard init bash|zsh` prints the hook for `eval "$(prodguard init bash)"`: a generated
 // header (settings from the config and paths, and the production test compiled to one shell
@@ -117,6 +118,16 @@ export function register(program: Command): void {
     .action((shell: string) => {
       if (shell !== 'bash' && shell !== 'zsh') throw new UserError(`unknown shell "${shell}": use \`prodguard init bash\` or \`prodguard init zsh\``);
       const paths = resolvePaths();
-      process.stdout.write(renderHook({ shell, config: loadConfig(paths), paths }));
+      let config: Config;
+      try {
+        config = loadConfig(paths);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // An empty `eval` would leave the shell unguarded: the hook still loads, on the defaults.
+        process.stderr.write(`prodguard: ${err.message} (the hook uses the default settings until this is fixed)\n`);
+        process.exitCode = EXIT.CONFIG;
+        config = defaultConfig();
+      }
+      process.stdout.write(renderHook({ shell, config, paths }));
     });
 }

@@ -283,6 +283,8 @@ __pg_precmd() {
 __pg_postcmd() {
   local ex=$?
   __pg_marker_apply
+  # The line counter must survive a tool that rewrites PS0 (without it no line is ever decided).
+  (( __pg_prod )) && [[ $PS0 != *"$__pg_ps0_part"* ]] && PS0+=$__pg_ps0_part
   if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
     [[ ${PROMPT_COMMAND[0]} == __pg_precmd && ${PROMPT_COMMAND[-1]} == __pg_postcmd ]] || __pg_pc_install
   else
