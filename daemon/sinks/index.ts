@@ -1,4 +1,5 @@
 import { hostname as osHostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import type pino from 'pino';
 import type { Config } from '../config/schema.js';
 import type { StoredEvent } from '../store/record.js';
@@ -44,6 +45,12 @@ export interface SinksOptions {
 
 const CLOSE_GRACE_MS = 2_000;
 
+/**
+ * One owner per outbox in this process: two instances draining the same queue would send rows
+ * twice. A new createSinks on a dataDir (a config reload) closes the previous instance first.
+ */
+const owners = new Map<string, Sinks>();
+
 type Pending =
   | { t: 'event'; e: StoredEvent }
   | { t: 'syslog'; entry: SyslogEntry; alert?: { key: string; item: AlertItem } };
@@ -67,7 +74,10 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
   let alerts: AlertSink[] = [];
   let db: Db | null = null;
 
+  const ownerKey = resolvePath(opts.dataDir);
+  const previous = owners.get(ownerKey);
   const ready = (async () => {
+    if (previous) await previous.close();
     db = await openOutbox(opts.dataDir);
     const keys = syslogKeys(config.syslog.targets);
     syslog = config.syslog.targets.map((t, i) => new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff }));
@@ -82,7 +92,14 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     pending.push(p);
     if (!scheduled) {
       scheduled = true;
-      setImmediate(() => void ready.then(writeBatch, () => undefined));
+      setImmediate(
+        () =>
+          void ready.then(writeBatch, () => {
+            // no outbox: the rows stay in the audit database only (logged at start)
+            scheduled = false;
+            pending = [];
+          }),
+      );
     }
   }
 
@@ -125,7 +142,8 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     }
   };
 
-  return {
+  let closing: Promise<void> | null = null;
+  const sinks: Sinks = {
     publish: (e) => safe(() => push({ t: 'event', e })),
     publishHead: (head) =>
       safe(() =>
@@ -162,18 +180,26 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    async close() {
-      if (closed) return;
-      // Whatever is still in memory goes to the outbox first, so the next start resumes it; then
-      // a short grace for targets that are up (the daemon's own "stop" message, the last rows).
-      await ready.catch(() => undefined);
-      writeBatch();
-      closed = true;
-      const deadline = Date.now() + CLOSE_GRACE_MS;
-      while (Date.now() < deadline && ![...syslog, ...alerts].every((s) => s.settled)) await new Promise((r) => setTimeout(r, 10));
-      for (const s of syslog) s.close();
-      await Promise.all([...syslog.map((s) => s.stopped()), ...alerts.map((a) => a.close())]);
-      db?.close();
+    close() {
+      closing ??= closeNow().finally(() => {
+        if (owners.get(ownerKey) === sinks) owners.delete(ownerKey);
+      });
+      return closing;
     },
   };
+  owners.set(ownerKey, sinks);
+  return sinks;
+
+  async function closeNow(): Promise<void> {
+    // Whatever is still in memory goes to the outbox first, so the next start resumes it; then
+    // a short grace for targets that are up (the daemon's own "stop" message, the last rows).
+    await ready.catch(() => undefined);
+    writeBatch();
+    closed = true;
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    while (Date.now() < deadline && ![...syslog, ...alerts].every((s) => s.settled)) await new Promise((r) => setTimeout(r, 10));
+    for (const s of syslog) s.close();
+    await Promise.all([...syslog.map((s) => s.stopped()), ...alerts.map((a) => a.close())]);
+    db?.close();
+  }
 }

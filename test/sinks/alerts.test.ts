@@ -122,6 +122,21 @@ describe('Slack alerts through the outbox', () => {
     expect((await second.status())[0]).toMatchObject({ delivered: 5, pending: 0, gaveUp: 0 });
   });
 
+  test('config reload: a second createSinks on the same dataDir takes over; nothing is sent twice', async () => {
+    slack.setFallback({ status: 500 });
+    const first = sinks();
+    for (let i = 1; i <= 5; i++) first.publish(stored(i));
+    await slack.waitFor((r) => new Set(r.map(seqOf)).size === 5);
+    slack.setFallback({ status: 200 });
+    // the daemon creates the new instance first and closes the old one after
+    const second = sinks();
+    second.publish(stored(6));
+    await second.flush(10_000);
+    await first.close();
+    expect(slack.accepted().map(seqOf).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await second.status())[0]).toMatchObject({ delivered: 6, pending: 0 });
+  });
+
   test('gives up after maxAgeMinutes and records it (status, counter across restarts, log)', async () => {
     slack.setFallback({ status: 500 });
     // a "minute" of 150 ms: the alert is given up after ~150 ms of failures

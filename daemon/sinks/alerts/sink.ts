@@ -34,6 +34,7 @@ const KEEP_DONE_MS = 7 * 24 * 3600_000;
 
 export class AlertSink {
   private readonly log: pino.Logger;
+  private readonly insert: ReturnType<Db['prepare']>;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private pausedUntil = 0;
@@ -47,17 +48,16 @@ export class AlertSink {
     private readonly tuning: AlertTuning,
   ) {
     this.log = opts.logger.child({ sink: 'alert', target: target.name });
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO alerts (target, key, msg_id, kind, item, created, next_at, state)
+       VALUES (?, ?, ?, 'event', ?, ?, ?, 'pending')`,
+    );
     db.prepare(`DELETE FROM alerts WHERE target = ? AND state != 'pending' AND done_at < ?`).run(target.name, Date.now() - KEEP_DONE_MS);
   }
 
   /** Adds one alert (ignored if this (target, key) was seen); call inside a transaction. */
   enqueue(key: string, item: AlertItem, now: number): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO alerts (target, key, msg_id, kind, item, created, next_at, state)
-         VALUES (?, ?, ?, 'event', ?, ?, ?, 'pending')`,
-      )
-      .run(this.target.name, key, newMessageId(), JSON.stringify(item), now, now);
+    this.insert.run(this.target.name, key, newMessageId(), JSON.stringify(item), now, now);
   }
 
   kick(): void {

@@ -15,6 +15,7 @@ const BATCH = 200;
 export class SyslogSink {
   private readonly fmt: FormatOptions;
   private readonly backoff: Backoff;
+  private insert: ReturnType<Db['prepare']> | null = null;
   private readonly log: pino.Logger;
   private transport: Transport | null = null;
   private queued: number;
@@ -48,7 +49,7 @@ export class SyslogSink {
 
   /** Adds entries to the queue; call inside a transaction, then `kick()` after it commits. */
   enqueue(entries: SyslogEntry[], now: number): void {
-    const insert = this.db.prepare('INSERT INTO syslog_queue (target, message, created) VALUES (?, ?, ?)');
+    const insert = (this.insert ??= this.db.prepare('INSERT INTO syslog_queue (target, message, created) VALUES (?, ?, ?)'));
     let dropped = 0;
     for (const e of entries) {
       if (this.queued >= this.target.queueMax) {
