@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -213,6 +213,8 @@ export async function bench(): Promise<BenchSection> {
 
     ro.close();
     raw.close();
+    // Every figure here is CPU-bound: on a shared machine they scale with what else runs.
+    notes.push(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} CPUs`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
