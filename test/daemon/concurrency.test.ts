@@ -54,5 +54,5 @@ describe('daemon under 50 concurrent shells', () => {
     } finally {
       store.close();
     }
-  }, 180_000);
+  }, 400_000);
 });

@@ -39,7 +39,9 @@ describe('daemon lifecycle', () => {
     procs.forEach((p, i) => p.stderr!.on('data', (b: Buffer) => (stderr[i] += b.toString())));
     const exits = procs.map((p) => new Promise<number | null>((r) => p.once('exit', (c) => r(c))));
     const paths = resolvePaths({ PRODGUARD_HOME: home });
-    const h = await waitFor(() => requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 }).catch(() => null), 'a daemon to answer', 20_000);
+    const h = await waitFor(() => requestDaemon(paths, { op: 'health' }, { timeoutMs: 1_000 }).catch(() => null), 'a daemon to answer', 45_000).catch((err: Error) => {
+      throw new Error(`${err.message}; exits ${JSON.stringify(procs.map((p) => p.exitCode))}; stderr: ${stderr.join(' | ')}`);
+    });
     const winner = procs.find((p) => p.pid === h.pid)!;
     expect(winner).toBeDefined();
     // The others exit (code 0: "already running"); the winner keeps serving.
