@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEvent, StoredEvent } from '../../daemon/store/record.js';
+import { createWriter, type WriterStore } from '../../daemon/server/writer.js';
+
+// The batching writer against a store double that behaves like the real one (idempotent on
+// (session, cmd, kind), returns only what it stored): what each caller is told, and when.
+
+const event = (cmd: number, kind: AuditEvent['kind'] = 'command'): AuditEvent => ({
+  kind, ts: 1, session: 's', cmd, user: 'u', uid: 0, host: 'h', tty: '', shell: 'zsh', pid: 1, cwd: '', env: null, signal: null,
+  command: 'ls', rules: [], matched: [], severity: null, decision: 'allowed', exit: null, durationMs: null, via: 'live',
+});
+
+function fakeStore(): WriterStore & { calls: number[]; rows: StoredEvent[] } {
+  const keys = new Set<string>();
+  const rows: StoredEvent[] = [];
+  const calls: number[] = [];
+  return {
+    calls,
+    rows,
+    appendMany(es) {
+      calls.push(es.length);
+      if (es.some((e) => e.cmd === 666)) throw new Error('audit event rejected');
+      const out: StoredEvent[] = [];
+      for (const e of es) {
+        const k = `${e.session}/${e.cmd}/${e.kind}`;
+        if (keys.has(k)) continue;
+        keys.add(k);
+        const s = { ...e, seq: rows.length + 1, prevHash: '', hash: String(rows.length + 1) };
+        rows.push(s);
+        out.push(s);
+      }
+      return out;
+    },
+    head: () => (rows.length ? { seq: rows.length, hash: String(rows.length) } : null),
+  };
+}
+
+function writer(store = fakeStore(), headRows = 3) {
+  const published: number[] = [];
+  const heads: number[] = [];
+  const w = createWriter({
+    store,
+    sinks: () => ({ publish: (e) => published.push(e.seq), publishHead: (h) => heads.push(h.seq) }),
+    headEvery: () => ({ rows: headRows, minutes: 10 }),
+    onError: () => undefined,
+  });
+  return { w, store, published, heads };
+}
+
+describe('batching writer', () => {
+  it('commits events of the same tick in one transaction and tells duplicates apart', async () => {
+    const { w, store, published, heads } = writer();
+    const results = await Promise.all([event(1), event(2), event(1), event(1, 'result'), event(3)].map((e) => w.record(e)));
+    expect(store.calls).toEqual([5]);
+    expect(results.map((r) => r?.seq ?? null)).toEqual([1, 2, null, 3, 4]);
+    expect(published).toEqual([1, 2, 3, 4]);
+    expect(heads).toEqual([4]);
+    expect(await w.record(event(2))).toBeNull();
+    expect(w.stats()).toMatchObject({ rows: 4, duplicates: 2 });
+    w.close();
+  });
+
+  it('fails only the bad event when a shared transaction is refused', async () => {
+    const { w, store } = writer();
+    const settled = await Promise.allSettled([event(1), event(666), event(2)].map((e) => w.record(e)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.rows.map((r) => r.cmd)).toEqual([1, 2]);
+    w.close();
+  });
+});
