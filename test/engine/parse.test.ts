@@ -255,6 +255,20 @@ describe('unwrapping', () => {
     expect(only('docker compose exec -T app rm -rf /data').via).toEqual(['docker exec app']);
   });
 
+  it('more wrappers: pkexec, unbuffer, systemd-run, screen, tmux, at, parallel, ansible, noglob', () => {
+    expect(only('pkexec --user root rm -rf /x').via).toEqual(['pkexec']);
+    expect(only('unbuffer rm -rf /x').via).toEqual(['unbuffer']);
+    expect(only('systemd-run --unit=x -p Nice=5 --wait rm -rf /x').via).toEqual(['systemd-run']);
+    expect(only('screen -dmS job rm -rf /x').via).toEqual(['screen']);
+    expect(only('tmux new -d -s x "rm -rf /x"').via).toEqual(['tmux new']);
+    expect(only('at now <<< "rm -rf /x"').via).toEqual(['at']);
+    expect(only('parallel -j4 rm -rf ::: /a /b').argv).toEqual(['rm', '-rf', '/a', '/b']);
+    expect(only('ansible all -m shell -a "rm -rf /x"').via).toEqual(['ansible -m shell']);
+    expect(only('ansible web -a "systemctl stop nginx"').name).toBe('systemctl');
+    expect(only('ansible web -m file -a "path=/x state=absent"').name).toBe('ansible');
+    expect(only('noglob rm -rf /x*').via).toEqual(['noglob']);
+  });
+
   it('su -c, runuser, flock -c, watch, env -S re-parse', () => {
     expect(only("su - postgres -c 'dropdb app'").via).toEqual(['su -c']);
     expect(only('runuser -u app -- rm -rf /x').via).toEqual(['runuser']);
@@ -285,6 +299,16 @@ describe('dynamic command names', () => {
     const c = parseLine(line).commands.at(-1)!;
     expect(c.dynamicName).toBe(true);
   });
+  it('a name assigned literally earlier on the line is resolved', () => {
+    expect(parseLine('RM=rm; $RM -rf /x').commands[0]!.argv).toEqual(['rm', '-rf', '/x']);
+    expect(parseLine('X="rm -rf"; $X /x').commands[0]!.argv).toEqual(['rm', '-rf', '/x']);
+    expect(parseLine('export K=kubectl; "$K" delete ns prod').commands[1]!.argv).toEqual(['kubectl', 'delete', 'ns', 'prod']);
+    expect(parseLine('R=rm; sudo ${R} -rf /x').commands[0]!.via).toEqual(['sudo']);
+    // not resolvable: set later, set by a prefix (expanded before it applies), or set dynamically
+    expect(parseLine('$RM -rf x; RM=rm').commands[0]!.dynamicName).toBe(true);
+    expect(only('RM=rm $RM x').dynamicName).toBe(true);
+    expect(parseLine('C=$(echo rm); $C -rf x').commands[1]!.dynamicName).toBe(true);
+  });
   it('a literal name with a dynamic argument is not dynamic', () => {
     expect(only('rm -rf $DIR').dynamicName).toBe(false);
   });
@@ -303,6 +327,7 @@ describe('redirections', () => {
       { op: '>|', target: 'f' },
     ]);
     expect(only('echo x > /dev/sda').redirects).toEqual([{ op: '>', target: '/dev/sda' }]);
+    expect(only('exec {fd}> /tmp/lock').argv).toEqual(['exec']);
   });
 });
 
@@ -350,6 +375,7 @@ describe('database statements', () => {
     expect(stmts("printf 'DELETE FROM %s;\\n' users | mysql shop")).toEqual([['sql', 'mysql', 'DELETE FROM users']]);
     expect(stmts('cat <<EOF | sudo -u postgres psql\nDROP DATABASE a;\nEOF')).toEqual([['sql', 'psql', 'DROP DATABASE a']]);
     expect(stmts('echo FLUSHALL | redis-cli -h cache')).toEqual([['redis', 'redis-cli', 'FLUSHALL']]);
+    expect(stmts('echo "DROP TABLE t" | tee -a log | psql')).toEqual([['sql', 'psql', 'DROP TABLE t']]);
     // piping a file is not knowable, and nothing is invented
     expect(stmts('cat dump.sql | psql')).toEqual([]);
   });

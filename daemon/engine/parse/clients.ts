@@ -129,5 +129,6 @@ export function commandOutput(argv: string[], name: string, stdin: string | unde
     return printf(argv[fi] ?? '', argv.slice(fi + 1));
   }
   if (name === 'cat' && (argv.length === 1 || (argv.length === 2 && argv[1] === '-'))) return stdin;
+  if (name === 'tee') return stdin;
   return undefined;
 }

@@ -38,6 +38,8 @@ export interface RawCommand {
   redirects: Redirect[];
   /** Here-document bodies and here-strings, in order. */
   stdin?: string;
+  /** Assignment names whose value is not literal (`X=$(cmd)`). */
+  dynamicAssignments?: string[];
   /** The command whose output is piped into this one (`echo SQL | psql`). */
   pipeFrom?: RawCommand;
   /** What this command writes to stdout when that is knowable (echo/printf/cat of a here-doc). */
@@ -67,6 +69,8 @@ export class ParseContext {
   readonly statements: Statement[] = [];
   private readonly seen = new Set<string>();
   readonly problems: string[] = [];
+  /** `NAME=literal` set earlier on the line (`RM=rm; $RM -rf x`), for resolving `$NAME` command names. */
+  private readonly vars = new Map<string, string>();
   /** Characters we may still spend re-scanning text (re-parses, arithmetic probes): keeps the total linear. */
   private budget: number;
 
@@ -85,6 +89,24 @@ export class ParseContext {
     if (this.commands.length < MAX_COMMANDS && this.statements.length < MAX_COMMANDS) return false;
     this.problem(`more than ${MAX_COMMANDS} commands or statements: the rest of the line was not parsed`);
     return true;
+  }
+
+  /** Records assignments that ran on their own (or via export/declare/...): literal ones become known. */
+  assign(values: Record<string, string>, dynamic: readonly string[] = []): void {
+    for (const [k, v] of Object.entries(values)) {
+      if (dynamic.includes(k)) this.vars.delete(k);
+      else this.vars.set(k, v);
+    }
+  }
+
+  /** The words a `$NAME` / `"${NAME}"` command word stands for, when NAME was set literally on this line. */
+  constant(w: Word): Word[] | null {
+    const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$/.exec(w.value);
+    const v = m ? this.vars.get(m[1] ?? m[2]!) : undefined;
+    if (v === undefined) return null;
+    const values = w.quoted ? [v] : v.split(/[ \t\n]+/).filter((x) => x !== '');
+    if (values.length === 0) return null;
+    return values.map((value) => ({ ...w, value, literal: true, glob: false, brace: false }));
   }
 
   /** Characters of re-scan budget left. */

@@ -27,6 +27,7 @@ const REDIRECT_OPS = ['&>>', '&>', '<<<', '<<-', '<<', '<>', '<&', '>>', '>&', '
 const META = new Uint8Array(128);
 for (const c of [NL, TAB, CR, SP, SEMI, AMP, PIPE, LP, RP, LT, GT]) META[c] = 1;
 
+const NAMED_FD = /^\{[A-Za-z_][A-Za-z0-9_]*\}[<>]/;
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]\n]*\])?\+?=/;
 
 function isNameStart(c: number): boolean {
@@ -164,6 +165,10 @@ export class ShellParser {
           else this.redirect();
           continue;
       }
+      if (c === LBRACE && NAMED_FD.test(s.slice(this.pos, this.pos + 80))) {
+        this.redirect(); // `exec {fd}>file`
+        continue;
+      }
       if (isDigit(c)) {
         let q = this.pos + 1;
         while (q < n && isDigit(s.charCodeAt(q))) q++;
@@ -217,7 +222,13 @@ export class ShellParser {
       c.pipeFrom = this.pipeFrom;
       this.queue.push(c);
       this.pipeFrom = pipe ? c : undefined;
-    } else this.pipeFrom = undefined;
+    } else {
+      this.pipeFrom = undefined;
+      if (c) {
+        if (this.heredocs.length === 0) this.flush(); // keep order: earlier commands see earlier values
+        this.ctx.assign(c.assignments, c.dynamicAssignments);
+      }
+    }
     if (this.heredocs.length === 0) this.flush();
   }
 
@@ -244,6 +255,7 @@ export class ShellParser {
         const eq = w.value.indexOf('=');
         const name = w.value.slice(0, eq).replace(/\[.*$|\+$/, '');
         cur.assignments[name] = w.value.slice(eq + 1);
+        if (!w.literal) (cur.dynamicAssignments ??= []).push(name);
         return;
       }
     }
@@ -427,8 +439,9 @@ export class ShellParser {
     const s = this.src;
     const start = this.pos;
     let p = this.pos;
+    if (s.charCodeAt(p) === LBRACE) p = s.indexOf('}', p) + 1;
     while (isDigit(s.charCodeAt(p))) p++;
-    const fd = p > start ? Number(s.slice(start, p)) : undefined;
+    const fd = p > start && s.charCodeAt(start) !== LBRACE ? Number(s.slice(start, p)) : undefined;
     let op = '>';
     for (const cand of REDIRECT_OPS) {
       if (s.startsWith(cand, p)) {

@@ -146,6 +146,44 @@ const WRAPPERS = new Map<string, Wrapper>([
     // `ssh host <<EOF ... EOF`: the remote login shell runs standard input.
     return stdin !== undefined ? { reparse: stdin, via } : null;
   }],
+  ['noglob', ({ i }) => ({ next: i + 1, via: 'noglob' })],
+  ['nocorrect', ({ i }) => ({ next: i + 1, via: 'nocorrect' })],
+  ['unbuffer', optionsThen('unbuffer', {})],
+  ['pkexec', optionsThen('pkexec', { long: ['--user'] })],
+  ['systemd-run', optionsThen('systemd-run', {
+    short: 'upEMH',
+    long: ['--unit', '--property', '--description', '--slice', '--setenv', '--uid', '--gid', '--machine', '--host', '--working-directory', '--nice', '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar', '--timer-property', '--path-property', '--socket-property', '--service-type'],
+  })],
+  ['screen', ({ argv, i }) => {
+    const o = readOptions(argv, i + 1, { short: 'SchpT', single: ['-Logfile'] });
+    if (o.seen.has('-X') || o.seen.has('-r') || o.seen.has('-x') || o.seen.has('-ls') || o.seen.has('-l')) return null;
+    return { next: o.next, via: 'screen' };
+  }],
+  ['tmux', ({ argv, i }) => {
+    // tmux [-L sock] new-session|new-window|split-window [opts] [shell-command ...]
+    const g = readOptions(argv, i + 1, { short: 'LSf' });
+    const sub = argv[g.next];
+    if (!sub || !TMUX_RUNS.has(sub)) return null;
+    const o = readOptions(argv, g.next + 1, { short: 'cefFlnpstxyB' });
+    return o.next < argv.length ? { reparse: argv.slice(o.next).join(' '), via: `tmux ${sub}` } : null;
+  }],
+  ['parallel', ({ argv, i }) => {
+    const o = readOptions(argv, i + 1, { short: 'jNaIdESX', long: ['--jobs', '--max-args', '--arg-file', '--delimiter', '--eof', '--results', '--joblog', '--sshlogin', '--workdir', '--timeout', '--retries', '--colsep', '--tagstring', '--env'] });
+    let end = o.next;
+    while (end < argv.length && !argv[end]!.startsWith(':::') && argv[end] !== '::::') end++;
+    // parallel runs the command once per argument after `:::`; show them all as its targets
+    const args = argv.slice(end + 1).filter((a) => !a.startsWith(':::'));
+    return end > o.next ? { reparse: [...argv.slice(o.next, end), ...args].join(' '), via: 'parallel' } : null;
+  }],
+  ['ansible', ({ argv, i }) => {
+    const o = readOptions(argv, i + 1, { short: 'amiuebfBPtMkKlsTCD', long: ['--args', '--module-name', '--inventory', '--user', '--extra-vars', '--become-user', '--forks', '--limit', '--timeout', '--private-key'], permute: true });
+    const args = o.seen.get('-a') ?? o.seen.get('--args');
+    const mod = (o.seen.get('-m') ?? o.seen.get('--module-name') ?? 'command').replace(/^ansible\.builtin\./, '');
+    if (args === undefined || !['command', 'shell', 'raw'].includes(mod)) return null;
+    return { reparse: args, via: `ansible -m ${mod}` };
+  }],
+  ['at', stdinShell('at')],
+  ['batch', stdinShell('batch')],
   ['kubectl', kubeExec('kubectl')],
   ['oc', kubeExec('oc')],
   ['docker', containerExec('docker')],
@@ -154,6 +192,13 @@ const WRAPPERS = new Map<string, Wrapper>([
   ['docker-compose', containerExec('docker-compose')],
 ]);
 for (const sh of ['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']) WRAPPERS.set(sh, shellWrapper);
+
+const TMUX_RUNS = new Set(['new-session', 'new', 'new-window', 'neww', 'split-window', 'splitw', 'respawn-pane', 'respawnp', 'respawn-window', 'respawnw']);
+
+/** `at now <<< "cmd"`, `echo cmd | batch`: programs that run their standard input as shell text. */
+function stdinShell(name: string): Wrapper {
+  return ({ stdin }) => (stdin !== undefined ? { reparse: stdin, via: name } : null);
+}
 
 /** `kubectl [global opts] exec [opts] POD -- cmd ...`. */
 function kubeExec(tool: string): Wrapper {
@@ -212,9 +257,18 @@ function walk(
 ): SimpleCommand | undefined {
   const via = [...outerVia];
   let i = 0;
+  let substituted = 0;
   for (let peeled = 0; i < argv.length; peeled++) {
     const w = words[i]!;
-    if (!w.literal) break;
+    if (!w.literal) {
+      // `RM=rm; $RM -rf x`: a name set literally earlier on the line is known
+      const known = substituted < 4 ? ctx.constant(w) : null;
+      if (!known) break;
+      substituted++;
+      words = [...words.slice(0, i), ...known, ...words.slice(i + 1)];
+      argv = [...argv.slice(0, i), ...known.map((k) => k.value), ...argv.slice(i + 1)];
+      continue;
+    }
     const wrap = WRAPPERS.get(programName(w.value));
     if (!wrap) break;
     if (peeled >= MAX_UNWRAP) {
@@ -251,9 +305,22 @@ function walk(
   };
   if (raw.redirects.length > 0) cmd.redirects = raw.redirects;
   const index = ctx.commands.push(cmd) - 1;
+  if (DECLARES.has(cmd.name)) declare(ctx, words.slice(i + 1));
   if (cmd.name === 'find') findExec(ctx, raw, words.slice(i), cmd, depth);
   extractStatements(ctx, cmd, index, stdin);
   return cmd;
+}
+
+const DECLARES = new Set(['export', 'declare', 'typeset', 'local', 'readonly']);
+
+/** `export RM=rm`: the assignments in a declaration builtin's arguments. */
+function declare(ctx: ParseContext, args: Word[]): void {
+  for (const w of args) {
+    const eq = w.value.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(w.value.slice(0, eq))) continue;
+    const name = w.value.slice(0, eq);
+    ctx.assign({ [name]: w.value.slice(eq + 1) }, w.literal ? [] : [name]);
+  }
 }
 
 /** `find ... -exec CMD {} ;` (and -execdir, -ok, -okdir): each CMD is a command of its own. */
