@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { requestDaemon } from '../../daemon/server/client.js';
+import { resolvePaths } from '../../daemon/paths.js';
+import { queryDb, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import type { ShellSession } from '../helpers/pty.js';
 import { answer, expectQuestion, guardedShell, PROMPT, rowsOf, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
 
@@ -207,7 +210,11 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
       await answer(sh, 'no');
       expect(existsSync(dir)).toBe(true);
       expect(sh.alive).toBe(true);
-      expect(existsSync(join(d.paths.spoolDir))).toBe(true);
+      // Spool files are private: 0600 in a 0700 directory.
+      expect(statSync(d.paths.spoolDir).mode & 0o777).toBe(0o700);
+      const spoolFiles = readdirSync(d.paths.spoolDir).filter((f) => f.endsWith('.ndjson'));
+      expect(spoolFiles).toHaveLength(1);
+      expect(statSync(join(d.paths.spoolDir, spoolFiles[0]!)).mode & 0o777).toBe(0o600);
 
       d = await startDaemon({ home: d.home });
       const rows = await waitRows(
@@ -227,6 +234,46 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
       await sh.close();
       await d.dispose();
       tmp.dispose();
+    }
+  });
+});
+
+describe.each(SHELLS)('%s hook with no daemon running', (shell) => {
+  it('starts the daemon in the background; the lines from before it was up are not lost', async () => {
+    const home = tempHome();
+    const paths = resolvePaths({ PRODGUARD_HOME: home });
+    const sh = await guardedShell(shell, { home, env: { ...prod, PRODGUARD_NO_AUTOSTART: '' } });
+    try {
+      await runLine(sh, 'echo no-daemon-yet');
+      await waitFor(async () => (await requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 })).ok === true, 'the daemon the hook started', 30_000, 100);
+      await runLine(sh, 'echo daemon-up');
+      const rows = await waitRows(
+        (sql, ...p) => d().rows(sql, ...p),
+        sh.pid,
+        (r) => r.some((x) => x.command === 'echo daemon-up' && x.via === 'live') && r.some((x) => x.command === 'echo no-daemon-yet'),
+        'both lines',
+        20_000,
+      );
+      expect(rows.filter((r) => r.kind === 'session-start')).toHaveLength(1);
+    } finally {
+      await sh.close();
+      const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
+      if (pid > 0) {
+        process.kill(pid, 'SIGTERM');
+        await waitFor(() => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        }, 'the daemon to exit', 10_000);
+      }
+      rmSync(home, { recursive: true, force: true });
+    }
+
+    function d(): { rows: (sql: string, ...p: unknown[]) => EventRow[] } {
+      return { rows: (sql, ...p) => queryDb<EventRow>(paths.dbFile, sql, p) };
     }
   });
 });
