@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { escapeParam, facilityCode, formatMessage, frame, SEVERITY } from '../../daemon/sinks/syslog/format.js';
+import { escapeParam, facilityCode, formatMessage, frame, MAX_MESSAGE_BYTES, SEVERITY } from '../../daemon/sinks/syslog/format.js';
 import { eventEntry, severityOf } from '../../daemon/sinks/syslog/entries.js';
 import { stored } from './fixtures.js';
 
@@ -35,6 +35,17 @@ describe('syslog format', () => {
 
   test('unknown facility names are refused with the list of valid ones', () => {
     expect(() => facilityCode('authpirv')).toThrow(/unknown; use one of .*authpriv/);
+  });
+
+  test('a huge command is cut to MAX_MESSAGE_BYTES at a UTF-8 boundary and marked', () => {
+    const msg = formatMessage(eventEntry(stored(5, { command: `echo ${'é'.repeat(100_000)}` }), (s) => s), {
+      format: 'rfc5424', facility: 10, appName: 'prodguard', hostname: 'h', procId: '1',
+    });
+    expect(msg.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(msg.length).toBeGreaterThan(MAX_MESSAGE_BYTES - 4);
+    const text = msg.toString('utf8');
+    expect(text).not.toContain('\ufffd');
+    expect(text).toMatch(/\] echo é+ \[truncated\]$/);
   });
 
   test('octet counting counts bytes, not characters', () => {

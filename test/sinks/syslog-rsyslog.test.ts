@@ -41,8 +41,11 @@ describe('syslog into a real rsyslogd', () => {
     sinks.publish(stored(4, { decision: 'allowed', severity: null, rules: [], command: 'ls' }));
     sinks.publish(stored(5, { kind: 'result', decision: null, severity: null, command: null, exit: 1, rules: [] }));
     sinks.publishHead({ seq: 5, hash: 'f'.repeat(64), ts: Date.now() });
+    // A 200 KB line cannot fit a datagram: it is cut and marked, and does not block the queue.
+    sinks.publish(stored(6, { command: `echo ${'x'.repeat(200_000)}` }));
+    sinks.publish(stored(7, { command: 'after the huge one' }));
 
-    const per = 7;
+    const per = 9;
     const all = await rs.waitFor((m) => m.length >= 4 * per);
     const by = (app: string) => all.filter((m) => m.appname === app);
     for (const app of ['pg-unix', 'pg-udp', 'pg-tcp', 'pg-bsd']) expect(by(app)).toHaveLength(per);
@@ -80,7 +83,9 @@ describe('syslog into a real rsyslogd', () => {
       expect(start.severity).toBe(5);
       expect(start.msg).toBe('prodguard daemon start: version 0.1.0');
       // in order: daemon start first, then the rows by seq
-      expect(ms.map((m) => m.msgid === 'command' || m.msgid === 'result' ? m.params[SD]!.seq : m.msgid)).toEqual(['daemon-start', '1', '2', '3', '4', '5', 'chain-head']);
+      expect(ms.map((m) => m.msgid === 'command' || m.msgid === 'result' ? m.params[SD]!.seq : m.msgid)).toEqual(['daemon-start', '1', '2', '3', '4', '5', 'chain-head', '6', '7']);
+      expect(row(6).msg).toMatch(/^echo x+ \[truncated\]$/);
+      expect(row(7).msg).toBe('after the huge one');
     }
 
     // RFC 3164: facility/severity from PRI, tag as app name, pid, the pairs then the command.

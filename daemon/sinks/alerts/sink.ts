@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type pino from 'pino';
 import type { AlertTarget } from '../../config/schema.js';
 import { backoffDelay, type Backoff } from '../backoff.js';
@@ -34,7 +35,7 @@ const KEEP_DONE_MS = 7 * 24 * 3600_000;
 
 export class AlertSink {
   private readonly log: pino.Logger;
-  private readonly insert: ReturnType<Db['prepare']>;
+  private readonly insert: Statement<unknown[]>;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private pausedUntil = 0;

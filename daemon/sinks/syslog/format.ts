@@ -43,15 +43,39 @@ export interface FormatOptions {
   procId: string;
 }
 
+/**
+ * Longest message sent, in bytes. rsyslog's default maxMessageSize is 8 KiB, a unix datagram or
+ * UDP packet cannot carry a 1 MB command line, and one message that can never be sent must not
+ * block its queue: longer messages are cut (at a UTF-8 boundary) and marked.
+ */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
+const CUT_MARK = Buffer.from(' [truncated]');
+
 export function formatMessage(e: SyslogEntry, o: FormatOptions): Buffer {
   const pri = `<${o.facility * 8 + e.severity}>`;
+  let head: string;
   if (o.format === 'rfc3164') {
     // No structured data in 3164: the same params lead the message as key="value" pairs.
     const tag = printable(o.appName, 32) || 'prodguard';
     const pairs = e.params.map(([k, v]) => `${k}="${escapeParam(v)}"`).join(' ');
-    return Buffer.from(`${pri}${bsdTimestamp(e.ts)} ${printable(o.hostname, 255) || '-'} ${tag}[${o.procId}]: ${pairs}${e.msg ? ` ${e.msg}` : ''}`);
+    head = `${pri}${bsdTimestamp(e.ts)} ${printable(o.hostname, 255) || '-'} ${tag}[${o.procId}]: ${pairs}`;
+  } else {
+    head = `${rfc5424Header(e, o, pri)} [${SD_ID}${e.params.map(([k, v]) => ` ${k}="${escapeParam(v)}"`).join('')}]`;
   }
-  const header = [
+  return withMessage(Buffer.from(head), e.msg);
+}
+
+function withMessage(head: Buffer, msg: string): Buffer {
+  if (!msg) return head;
+  const body = Buffer.from(` ${msg}`);
+  if (head.length + body.length <= MAX_MESSAGE_BYTES) return Buffer.concat([head, body]);
+  let end = Math.max(0, MAX_MESSAGE_BYTES - head.length - CUT_MARK.length);
+  while (end > 0 && (body[end]! & 0xc0) === 0x80) end--; // not inside a UTF-8 sequence
+  return Buffer.concat([head, body.subarray(0, end), CUT_MARK]);
+}
+
+function rfc5424Header(e: SyslogEntry, o: FormatOptions, pri: string): string {
+  return [
     `${pri}1`,
     new Date(e.ts).toISOString(),
     nil(printable(o.hostname, 255)),
@@ -59,8 +83,6 @@ export function formatMessage(e: SyslogEntry, o: FormatOptions): Buffer {
     nil(printable(o.procId, 128)),
     nil(printable(e.msgId, 32)),
   ].join(' ');
-  const sd = `[${SD_ID}${e.params.map(([k, v]) => ` ${k}="${escapeParam(v)}"`).join('')}]`;
-  return Buffer.from(`${header} ${sd}${e.msg ? ` ${e.msg}` : ''}`);
 }
 
 /** RFC 5424 §6.3.3: inside PARAM-VALUE, `"`, `\` and `]` are escaped with a backslash. */

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type pino from 'pino';
 import type { SyslogTarget } from '../../config/schema.js';
 import { backoffDelay, type Backoff } from '../backoff.js';
@@ -15,7 +16,7 @@ const BATCH = 200;
 export class SyslogSink {
   private readonly fmt: FormatOptions;
   private readonly backoff: Backoff;
-  private insert: ReturnType<Db['prepare']> | null = null;
+  private insert: Statement<unknown[]> | null = null;
   private readonly log: pino.Logger;
   private transport: Transport | null = null;
   private queued: number;
