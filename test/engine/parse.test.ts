@@ -99,6 +99,10 @@ describe('here-docs and here-strings', () => {
   it('unquoted bodies expand $(...), quoted ones do not', () => {
     expect(names('cat <<EOF\n$(rm -rf /x)\nEOF')).toEqual(['rm', 'cat']);
   });
+  it('CRLF input', () => {
+    expect(parseLine('psql <<EOF\r\nDROP TABLE a;\r\nEOF\r\nls\r\n').statements.map((s) => s.text)).toEqual(['DROP TABLE a']);
+    expect(names('psql <<EOF\r\nDROP TABLE a;\r\nEOF\r\nls\r\n')).toEqual(['psql', 'ls']);
+  });
   it('two here-docs on one line are read in order', () => {
     const r = parseLine('psql <<A; mysql <<B\nDROP TABLE a;\nA\nDROP TABLE b;\nB');
     expect(r.statements.map((s) => [s.client, s.text])).toEqual([['psql', 'DROP TABLE a'], ['mysql', 'DROP TABLE b']]);

@@ -33,6 +33,19 @@ describe('splitStatements: sql', () => {
       'EXECUTE p(1)',
     ]);
   });
+  it('psql: `;` inside parentheses or a BEGIN ATOMIC body does not end the statement', () => {
+    expect(splitStatements('CREATE RULE r AS ON INSERT TO t DO ALSO (DELETE FROM a; DELETE FROM b); DROP TABLE t;', 'sql', 'postgres')).toEqual([
+      'CREATE RULE r AS ON INSERT TO t DO ALSO (DELETE FROM a; DELETE FROM b)',
+      'DROP TABLE t',
+    ]);
+    const fn = 'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC DELETE FROM t; SELECT CASE WHEN true THEN 1 END; END';
+    expect(splitStatements(`${fn}; DROP TABLE t;`, 'sql', 'postgres')).toEqual([fn, 'DROP TABLE t']);
+    // BEGIN as a transaction is not a body
+    expect(splitStatements('BEGIN; DELETE FROM t; END;', 'sql', 'postgres')).toEqual(['BEGIN', 'DELETE FROM t', 'END']);
+    expect(isStatementComplete('CREATE RULE r AS ON INSERT TO t DO ALSO (DELETE FROM a;', 'sql', 'postgres')).toBe(false);
+    // the mysql client does not track parentheses
+    expect(splitStatements('SELECT (1; SELECT 2)', 'sql', 'mysql')).toEqual(['SELECT (1', 'SELECT 2)']);
+  });
   it('psql backslash commands are whole lines; \\g ends a statement', () => {
     expect(splitStatements('\\c prod\nDROP TABLE t;\n\\! rm -rf /x\nSELECT 1 \\g\nSELECT 2', 'sql', 'postgres')).toEqual([
       '\\c prod',

@@ -1,6 +1,20 @@
 // Entry point of the shell parser: `parseLine` turns one command line into every simple command
 // it would execute (after unwrapping sudo/env/bash -c/ssh/...), the database statements it
 // carries, and the problems met. It never throws; see parser.ts for why it is hand-written.
+//
+// Known limits (a line parser cannot know what only the running shell knows):
+// - aliases and functions defined earlier in the session (`alias nuke='rm -rf'`, then `nuke /`);
+//   functions defined on the same line do count (their bodies are parsed).
+// - text that is not on the line: `curl ... | bash`, `sh script.sh`, `source <(...)` output,
+//   `psql -f drop.sql`, `mysql < drop.sql`, `base64 -d | sh`.
+// - values of variables not assigned literally earlier on the same line: `$RM -rf x` stays a
+//   dynamic name (`dynamicName: true`), and arguments keep their `$VAR` spelling.
+// - interpreters other than shells: `python -c`, `perl -e`, `ruby -e`, `node -e` strings are data.
+// - output of compound commands is not followed into pipes (`for ...; done | psql`).
+// - a redirection without a command (`> file`) yields no SimpleCommand.
+// - bounded work: nesting deeper than MAX_DEPTH, more than MAX_COMMANDS commands, or re-parsing
+//   more text than the budget stops early and says so in `problems`; a line with problems should
+//   not be treated as clean.
 
 import { ParseContext } from './context.js';
 import { parseSource } from './parser.js';

@@ -484,7 +484,8 @@ export class ShellParser {
         if (e < 0) e = n;
         let q = p;
         if (h.strip) while (s.charCodeAt(q) === TAB) q++;
-        if (e - q === h.delim.length && s.startsWith(h.delim, q)) {
+        const lineEnd = e > q && s.charCodeAt(e - 1) === CR ? e - 1 : e; // CRLF input
+        if (lineEnd - q === h.delim.length && s.startsWith(h.delim, q)) {
           bodyEnd = p;
           p = Math.min(e + 1, n);
           break;

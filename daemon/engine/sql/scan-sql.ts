@@ -93,6 +93,60 @@ function collapse(s: string): string {
   return s.trim().split(/\s+/).join(' ');
 }
 
+/**
+ * psql's own rule (psqlscan.l): `;` ends a statement only outside parentheses and outside the
+ * BEGIN ... END body of `CREATE [OR REPLACE] FUNCTION|PROCEDURE` (SQL-standard bodies, where
+ * CASE ... END nests too).
+ */
+class PsqlNesting {
+  paren = 0;
+  begin = 0;
+  private ids = '';
+  private count = 0;
+
+  reset(): void {
+    this.paren = 0;
+    this.begin = 0;
+    this.ids = '';
+    this.count = 0;
+  }
+
+  get open(): boolean {
+    return this.paren > 0 || this.begin > 0;
+  }
+
+  /** Feeds a run of ordinary text (no quotes, comments or whitespace). */
+  feed(run: string): void {
+    const n = run.length;
+    let i = 0;
+    while (i < n) {
+      const c = run[i]!;
+      if (c === '(') this.paren++;
+      else if (c === ')') {
+        if (this.paren > 0) this.paren--;
+      } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+        let j = i + 1;
+        while (j < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(run[j]!)) j++;
+        this.identifier(run.slice(i, j).toLowerCase());
+        i = j;
+        continue;
+      }
+      i++;
+    }
+  }
+
+  private identifier(id: string): void {
+    if (this.count < 4) this.ids += ['create', 'function', 'procedure', 'or', 'replace'].includes(id) ? id[0] : '-';
+    this.count++;
+    const routine = this.ids.startsWith('cf') || this.ids.startsWith('cp') || this.ids.startsWith('corf') || this.ids.startsWith('corp');
+    if (!routine || this.paren > 0) return;
+    if (id === 'begin') this.begin++;
+    else if (id === 'case') {
+      if (this.begin >= 1) this.begin++;
+    } else if (id === 'end' && this.begin > 0) this.begin--;
+  }
+}
+
 export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
   const n = text.length;
   const statements: string[] = [];
@@ -101,6 +155,7 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
   let open = false;
   let delim = ';';
   let execComment = false; // inside mysql `/*!50000 ... */`, whose body runs
+  const psql = flavor === 'postgres' ? new PsqlNesting() : null;
   const push = (s: string): void => {
     if (space && parts.length > 0) parts.push(' ');
     space = false;
@@ -111,6 +166,7 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
     if (t) statements.push(t);
     parts = [];
     space = false;
+    psql?.reset();
   };
   let i = 0;
   while (i < n) {
@@ -138,7 +194,7 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
       }
     }
     if (text.startsWith(delim, i)) {
-      if (flavor === 'sqlite' && insideTrigger(parts)) {
+      if ((flavor === 'sqlite' && insideTrigger(parts)) || psql?.open) {
         // sqlite: a trigger body's `;` does not end CREATE TRIGGER; `END;` does
         push(delim);
         i += delim.length;
@@ -217,7 +273,9 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
     let j = i + 1;
     const d0 = delim[0]!;
     while (j < n && !SPECIAL.has(text[j]!) && text[j] !== d0) j++;
-    push(text.slice(i, j));
+    const run = text.slice(i, j);
+    psql?.feed(run);
+    push(run);
     i = j;
   }
   return { statements, rest: parts.join('').trim(), open };
