@@ -69,6 +69,19 @@ describe('Slack alerts through the outbox', () => {
     expect((slack.requests[0]!.json as Slack).text).toContain('Production shell opened');
   });
 
+  test('verify failure (critical), guard disabled and, when listed, the chain head alert', async () => {
+    const s = sinks({ events: ['verify-failed', 'disabled', 'chain-head'], minSeverity: 'critical' });
+    s.verifyFailed('row 17 was edited');
+    s.publish(stored(18, { kind: 'disabled', decision: null, severity: null, command: null, rules: [] }));
+    s.publishHead({ seq: 18, hash: 'a'.repeat(64), ts: Date.now() });
+    await s.flush(5_000);
+    expect(slack.accepted().map((r) => (r.json as Slack).text)).toEqual([
+      'prodguard: Audit chain verification FAILED: web1 row 17 was edited',
+      'prodguard: Guard disabled in a production shell: alice@web1',
+      `prodguard: Audit chain head: web1 audit chain head seq 18 hash ${'a'.repeat(64)}`,
+    ]);
+  });
+
   test('500 then 200: retried with backoff, delivered once', async () => {
     slack.script({ status: 500 }, { status: 500 });
     const s = sinks();

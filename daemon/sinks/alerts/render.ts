@@ -32,10 +32,11 @@ function slackMessage(p: Payload): { text: string; blocks: unknown[] } {
   if (p.kind === 'summary') return slackSummary(p.summary);
   const it = p.item;
   const title = TITLES[it.event] ?? it.event;
-  const who = it.user || '?';
+  const who = it.user || '-';
+  const where = it.user ? `${it.user}@${it.host}` : it.host;
   const rule = it.rules.length ? it.rules.join(', ') : '-';
   const decision = it.decision ? `${it.decision}${it.severity ? ` (${it.severity})` : ''}` : it.event;
-  const text = `prodguard: ${title}: ${who}@${it.host}${it.command ? ` \`${oneLine(it.command, 200)}\`` : ''}${it.rules.length ? ` rule ${rule}` : ''}${it.detail ? ` ${it.detail}` : ''}`;
+  const text = `prodguard: ${title}: ${where}${it.command ? ` \`${oneLine(it.command, 200)}\`` : ''}${it.rules.length ? ` rule ${rule}` : ''}${it.detail ? ` ${it.detail}` : ''}`;
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
     {
