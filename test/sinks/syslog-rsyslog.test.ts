@@ -145,6 +145,29 @@ describe('syslog into a real rsyslogd', () => {
     }
   });
 
+  test('unix socket: rsyslogd restarted (socket recreated) -> the sink reconnects, rows queued meanwhile arrive', async () => {
+    const { dir: rsDir, cleanup: rsCleanup } = tempDir('pg-rs-unix-');
+    const { dir, cleanup } = tempDir();
+    let r = await startRsyslog({ dir: rsDir });
+    const cfg = config({ syslog: { targets: [{ type: 'unix', path: r.socket, appName: 'pg-restart' }] } });
+    const sinks = createSinks(cfg, { dataDir: dir, logger: silent(), tuning: FAST });
+    try {
+      sinks.publish(stored(1));
+      await r.waitFor((m) => m.length === 1);
+      await r.stop();
+      for (let i = 2; i <= 6; i++) sinks.publish(stored(i));
+      await waitStatus(sinks, (s) => s.queued === 5 && s.lastError !== null);
+      r = await startRsyslog({ dir: rsDir });
+      const all = await r.waitFor((m) => m.length >= 6);
+      expect(all.map((m) => Number(m.params[SD]!.seq))).toEqual([1, 2, 3, 4, 5, 6]);
+    } finally {
+      await sinks.close();
+      await r.stop();
+      cleanup();
+      rsCleanup();
+    }
+  });
+
   test('a full queue drops new messages, counts them, reports them in status and logs it once', async () => {
     const { dir, cleanup } = tempDir();
     const port = await closedPort();
