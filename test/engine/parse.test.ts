@@ -56,6 +56,10 @@ describe('compound commands', () => {
     expect(names('function g { dropdb prod; }; g')).toEqual(['dropdb', 'g']);
     expect(names('function h() ( shred secret )')).toEqual(['shred']);
   });
+  it('coproc', () => {
+    expect(names('coproc worker { rm -rf /x; }')).toEqual(['rm']);
+    expect(names('coproc rm -rf /x')).toEqual(['rm']);
+  });
   it('[[ ]] and (( )) do not split at their operators', () => {
     expect(argvs('[[ -f a && -d b ]] && rm a')).toEqual([['[[', '-f', 'a', '&&', '-d', 'b', ']]'], ['rm', 'a']]);
     expect(names('(( n > 3 )) && rm x')).toEqual(['rm']);

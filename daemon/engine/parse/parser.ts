@@ -273,7 +273,10 @@ export class ShellParser {
   private keyword(w: Word): boolean {
     switch (w.value) {
       case 'if': case 'then': case 'else': case 'elif': case 'fi': case 'do': case 'done':
-      case 'while': case 'until': case '{': case '}': case '!': case 'coproc':
+      case 'while': case 'until': case '{': case '}': case '!':
+        return true;
+      case 'coproc':
+        this.coprocName();
         return true;
       case 'esac':
         if (this.cases > 0) this.cases--;
@@ -303,6 +306,19 @@ export class ShellParser {
       else if (c === BSL && s.charCodeAt(this.pos + 1) === NL) this.pos += 2;
       else return;
     }
+  }
+
+  /** `coproc NAME { ...; }`: NAME is a name, not a command (only when a compound command follows). */
+  private coprocName(): void {
+    const save = this.pos;
+    this.skipBlanks();
+    const w = this.scanWord();
+    const after = this.pos;
+    this.skipBlanks();
+    const c = this.src.charCodeAt(this.pos);
+    if (w && w.literal && (c === LBRACE || c === LP)) return;
+    this.pos = w && !w.literal ? after : save;
+    if (w && !w.literal) this.addWord(w);
   }
 
   private caseHeader(): void {
