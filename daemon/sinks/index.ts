@@ -109,22 +109,26 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     pending = [];
     if (!batch.length || !db || !db.open) return;
     const now = Date.now();
+    // Rendered before the transaction: one malformed row is skipped (and logged), not the batch.
+    const entries: SyslogEntry[] = [];
+    const alerted: Array<{ key: string; item: AlertItem }> = [];
+    for (const p of batch) {
+      try {
+        if (p.t === 'syslog') {
+          entries.push(p.entry);
+          if (p.alert) alerted.push(p.alert);
+          continue;
+        }
+        entries.push(eventEntry(p.e, redact));
+        const event = alertEventOf(p.e);
+        if (event) alerted.push({ key: `seq:${p.e.seq}:${p.e.hash.slice(0, 16)}`, item: itemOf(p.e, event, redact) });
+      } catch (err) {
+        log.error({ err: (err as Error).message, seq: p.t === 'event' ? p.e?.seq : undefined }, 'sinks: skipped a malformed row');
+      }
+    }
     try {
       db.transaction(() => {
-        const entries: SyslogEntry[] = [];
-        for (const p of batch) {
-          if (p.t === 'syslog') {
-            entries.push(p.entry);
-            if (p.alert) for (const a of alerts) if (wants(a.target, p.alert.item)) a.enqueue(p.alert.key, p.alert.item, now);
-            continue;
-          }
-          entries.push(eventEntry(p.e, redact));
-          const event = alertEventOf(p.e);
-          if (!event) continue;
-          const item = itemOf(p.e, event, redact);
-          const key = `seq:${p.e.seq}:${p.e.hash.slice(0, 16)}`;
-          for (const a of alerts) if (wants(a.target, item)) a.enqueue(key, item, now);
-        }
+        for (const { key, item } of alerted) for (const a of alerts) if (wants(a.target, item)) a.enqueue(key, item, now);
         for (const s of syslog) s.enqueue(entries, now);
       })();
     } catch (err) {
@@ -133,6 +137,7 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     }
     for (const s of [...syslog, ...alerts]) s.kick();
   }
+
 
   const safe = (fn: () => void) => {
     try {

@@ -82,6 +82,16 @@ describe('Slack alerts through the outbox', () => {
     ]);
   });
 
+  test('publish never throws: a malformed row is skipped and logged, its neighbours still go out', async () => {
+    const s = sinks();
+    s.publish(stored(1));
+    expect(() => s.publish({ seq: 2 } as unknown as ReturnType<typeof stored>)).not.toThrow();
+    s.publish(stored(3));
+    await s.flush(5_000);
+    expect(slack.accepted().map(seqOf)).toEqual([1, 3]);
+    expect(log.lines().some((l) => l.msg === 'sinks: skipped a malformed row' && l.seq === 2)).toBe(true);
+  });
+
   test('500 then 200: retried with backoff, delivered once', async () => {
     slack.script({ status: 500 }, { status: 500 });
     const s = sinks();
