@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerdictSchema, MatchResultSchema } from '../../daemon/engine/verdict/schema.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { loadCatalog } from '../../daemon/engine/rules/catalog/index.js';
@@ -13,7 +13,27 @@ import { loadCatalog } from '../../daemon/engine/rules/catalog/index.js';
 // do not depend on the catalog's contents (one test checks the catalog is on by default).
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const main = join(root, 'dist', 'cli', 'main.js');
+let main = join(root, 'dist', 'cli', 'main.js');
+/** The private copy's directory, removed after the tests; null until taken. */
+let snapshot: string | null = null;
+
+/**
+ * A private copy of the built CLI, so a rebuild of dist/ by a parallel run in the same checkout
+ * cannot pull files from under these tests. It lives under node_modules/.cache so packages still
+ * resolve; a copy taken mid-build fails its smoke run and is taken again (bounded).
+ */
+function snapshotDist(): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'pg-cli-test-'));
+    for (const sub of ['cli', 'daemon']) cpSync(join(root, 'dist', sub), join(dir, sub), { recursive: true });
+    const copy = join(dir, 'cli', 'main.js');
+    const smoke = spawnSync(process.execPath, [copy, 'rules', 'list', '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PRODGUARD_HOME: dir } });
+    if (smoke.status === 0) return copy;
+    rmSync(dir, { recursive: true, force: true });
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+  throw new Error('could not take a working copy of dist/ (is a build failing?)');
+}
 
 const customRules = [
   { id: 'test.rm-rf', domain: 'test', severity: 'high', reason: 'deletes a tree', alternative: 'mv it to a trash dir', match: { command: ['rm'], all: ['-r|-R', '-f'] }, target: { from: 'lastArg', kind: 'path' } },
@@ -49,7 +69,14 @@ function json(r: ReturnType<typeof run>) {
 
 beforeAll(() => {
   ensureBuilt();
+  mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+  main = snapshotDist();
+  snapshot = dirname(dirname(main));
   home = makeHome({ rules: { custom: customRules, disabled: loadCatalog().rules.map((r) => r.id) } });
+});
+
+afterAll(() => {
+  if (snapshot) rmSync(snapshot, { recursive: true, force: true });
 });
 
 describe('prodguard check', () => {
