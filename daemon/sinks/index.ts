@@ -63,8 +63,17 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     minuteMs: opts.tuning?.minuteMs ?? 60_000,
   };
   const syslogBackoff = opts.tuning?.syslogBackoff ?? { baseMs: 500, maxMs: 30_000 };
-  // Facility names are checked now: a typo is a config error at start, not a silent drop later.
-  for (const t of config.syslog.targets) facilityCode(t.facility);
+  // A target with an unknown facility is left out (logged; doctor shows it): a syslog typo must
+  // not stop the daemon that guards the shells.
+  const usable = config.syslog.targets.map((t) => {
+    try {
+      facilityCode(t.facility);
+      return true;
+    } catch (err) {
+      log.error({ err: (err as Error).message, target: t.type }, 'syslog target left out: fix its facility in the config');
+      return false;
+    }
+  });
 
   let pending: Pending[] = [];
   let scheduled = false;
@@ -80,7 +89,9 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     if (previous) await previous.close();
     db = await openOutbox(opts.dataDir);
     const keys = syslogKeys(config.syslog.targets);
-    syslog = config.syslog.targets.map((t, i) => new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff }));
+    syslog = config.syslog.targets.flatMap((t, i) =>
+      usable[i] ? [new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff })] : [],
+    );
     alerts = config.alerts.targets.map((t) => new AlertSink(t, db!, { logger: opts.logger }, tuning));
     // Resume what a previous run left in the outbox.
     for (const s of [...syslog, ...alerts]) s.kick();

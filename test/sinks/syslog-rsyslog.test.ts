@@ -168,6 +168,21 @@ describe('syslog into a real rsyslogd', () => {
     }
   });
 
+  test('a target with an unknown facility is left out and logged; the others keep working', async () => {
+    const { dir, cleanup } = tempDir();
+    const log = memoryLogger();
+    const cfg = config({
+      syslog: { targets: [{ type: 'udp', host: '127.0.0.1', port: rs.udpPort, facility: 'authpirv' }, { type: 'unix', path: rs.socket, appName: 'pg-facility' }] },
+    });
+    const sinks = createSinks(cfg, { dataDir: dir, logger: log.logger, tuning: FAST });
+    sinks.publish(stored(1));
+    await rs.waitFor((m) => m.some((x) => x.appname === 'pg-facility'));
+    expect((await sinks.status()).map((s) => s.type)).toEqual(['unix']);
+    expect(log.lines().some((l) => l.msg === 'syslog target left out: fix its facility in the config' && String(l.err).includes('authpirv'))).toBe(true);
+    await sinks.close();
+    cleanup();
+  });
+
   test('a full queue drops new messages, counts them, reports them in status and logs it once', async () => {
     const { dir, cleanup } = tempDir();
     const port = await closedPort();
