@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, msSince, summarize, type BenchFigure, type BenchSection } from './report.js';
@@ -116,6 +116,10 @@ export async function bench(): Promise<BenchSection> {
     redactOnly.push(msSince(t));
   }
   const s = summarize(perLine);
+  // Each line's best time over the rounds: its own cost with scheduler preemption filtered out
+  // (the wall-clock p99 above moves with the machine's load; this one does not).
+  const best = lines.map((_, i) => Math.min(...Array.from({ length: rounds }, (_, r) => perLine[r * lines.length + i]!)));
+  const b = summarize(best);
   const p = summarize(parseOnly);
   const rd = summarize(redactOnly);
   const throughput = perLine.length / (wallMs / 1000);
@@ -145,6 +149,7 @@ export async function bench(): Promise<BenchSection> {
     { name: 'evaluate: throughput, warm process', value: throughput, unit: 'commands/s', target: null, met: null, baseline: `spawning prodguard check: ${fmt(1000 / spawnMedian, 1)} commands/s` },
     { name: 'evaluate: p50 per line', value: s.p50, unit: 'ms', target: null, met: null, baseline: `parser alone p50 ${fmt(p.p50)} ms` },
     { name: 'evaluate: p99 per line', value: s.p99, unit: 'ms', target: '< 1 ms p99', met: s.p99 < 1, baseline: `parser alone p99 ${fmt(p.p99)} ms; redaction alone p99 ${fmt(rd.p99)} ms` },
+    { name: 'evaluate: p99 over lines of each line\'s best round', value: b.p99, unit: 'ms', target: '< 1 ms p99', met: b.p99 < 1, baseline: `max ${fmt(b.max)} ms; best-round p50 ${fmt(b.p50)} ms` },
     { name: 'evaluate: max per line', value: s.max, unit: 'ms', target: null, met: null },
     { name: 'createEngine, cold process (after imports)', value: coldCreate, unit: 'ms', target: null, met: null, baseline: `imports ${fmt(coldImport, 1)} ms; first evaluate ${fmt(median(colds.map((c) => c.firstEvalMs)))} ms` },
     { name: 'createEngine again in a warm process (policy rebuilt per call)', value: median(rebuild), unit: 'ms', target: null, met: null, baseline: 'dcg rebuilt its policy per call: 64 ms' },
@@ -159,7 +164,7 @@ export async function bench(): Promise<BenchSection> {
     notes: [
       `${lines.length} lines from ${source}, ${rounds} rounds (${perLine.length} evaluations), production active, ${engine.rules.length} rules, default config.`,
       'Per-line times include parsing, matching, production detection (kubeconfig stat) and redaction.',
-      `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${String((globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? '?')} cores; the max and the spawn figures move with it.`,
+      `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores; the max and the spawn figures move with it.`,
     ],
   };
 }
