@@ -40,7 +40,7 @@ export interface SinksOptions {
   logger: pino.Logger;
   hostname?: string;
   /** Internal: retry delays and the length of a minute, shortened by tests. */
-  tuning?: Partial<{ syslogBackoff: Backoff; alertBackoff: Backoff; minuteMs: number }>;
+  tuning?: Partial<{ syslogBackoff: Backoff; alertBackoff: Backoff; minuteMs: number; syslogWriteTimeoutMs: number }>;
 }
 
 const CLOSE_GRACE_MS = 2_000;
@@ -90,7 +90,7 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     db = await openOutbox(opts.dataDir);
     const keys = syslogKeys(config.syslog.targets);
     syslog = config.syslog.targets.flatMap((t, i) =>
-      usable[i] ? [new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff })] : [],
+      usable[i] ? [new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff, writeTimeoutMs: opts.tuning?.syslogWriteTimeoutMs })] : [],
     );
     alerts = config.alerts.targets.map((t) => new AlertSink(t, db!, { logger: opts.logger }, tuning));
     // Resume what a previous run left in the outbox.

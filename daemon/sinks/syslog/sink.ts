@@ -16,6 +16,7 @@ const BATCH = 200;
 export class SyslogSink {
   private readonly fmt: FormatOptions;
   private readonly backoff: Backoff;
+  private readonly writeTimeoutMs: number | undefined;
   private insert: Statement<unknown[]> | null = null;
   private readonly log: pino.Logger;
   private transport: Transport | null = null;
@@ -33,9 +34,10 @@ export class SyslogSink {
     readonly key: string,
     private readonly target: SyslogTarget,
     private readonly db: Db,
-    opts: { hostname: string; logger: pino.Logger; backoff: Backoff },
+    opts: { hostname: string; logger: pino.Logger; backoff: Backoff; writeTimeoutMs?: number },
   ) {
     this.backoff = opts.backoff;
+    this.writeTimeoutMs = opts.writeTimeoutMs;
     this.fmt = {
       format: target.format,
       facility: facilityCode(target.facility),
@@ -144,7 +146,7 @@ export class SyslogSink {
   private async connect(): Promise<void> {
     this.transport?.close();
     this.transport = null;
-    const t = createTransport(this.target);
+    const t = createTransport(this.target, this.writeTimeoutMs);
     await t.open();
     if (this.closed) {
       t.close();

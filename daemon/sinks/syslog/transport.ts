@@ -19,8 +19,9 @@ export interface Transport {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+export const WRITE_TIMEOUT_MS = 30_000;
 
-export function createTransport(t: SyslogTarget): Transport {
+export function createTransport(t: SyslogTarget, writeTimeoutMs = WRITE_TIMEOUT_MS): Transport {
   switch (t.type) {
     case 'unix':
       return new UnixTransport(t.path);
@@ -28,7 +29,7 @@ export function createTransport(t: SyslogTarget): Transport {
       return new UdpTransport(t.host, t.port);
     case 'tcp':
     case 'tls':
-      return new StreamTransport(t);
+      return new StreamTransport(t, writeTimeoutMs);
   }
 }
 
@@ -144,7 +145,10 @@ class UdpTransport implements Transport {
 class StreamTransport implements Transport {
   private sock: Socket | null = null;
   broken = false;
-  constructor(private readonly t: Extract<SyslogTarget, { type: 'tcp' | 'tls' }>) {}
+  constructor(
+    private readonly t: Extract<SyslogTarget, { type: 'tcp' | 'tls' }>,
+    private readonly writeTimeoutMs: number,
+  ) {}
 
   async open(): Promise<void> {
     const t = this.t;
@@ -190,9 +194,20 @@ class StreamTransport implements Transport {
     const sock = this.sock;
     if (!sock || this.broken) throw new Error(`${describeTarget(this.t)}: connection lost`);
     const data = Buffer.concat(messages.map(frame));
-    await new Promise<void>((resolve, reject) =>
-      sock.write(data, (err) => (err ? reject(new Error(`write to ${describeTarget(this.t)}: ${err.message}`)) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => {
+      // A receiver that stops reading would hold this write forever: give up on the connection
+      // and resend the batch on a new one (the receiver may see part of it twice).
+      const timer = setTimeout(() => {
+        this.broken = true;
+        sock.destroy();
+        reject(new Error(`${describeTarget(this.t)}: receiver stopped reading (write stalled ${this.writeTimeoutMs} ms)`));
+      }, this.writeTimeoutMs);
+      sock.write(data, (err) => {
+        clearTimeout(timer);
+        if (err) reject(new Error(`write to ${describeTarget(this.t)}: ${err.message}`));
+        else resolve();
+      });
+    });
     return messages.length;
   }
 
