@@ -21,6 +21,8 @@ export interface GateDeps {
   screen: EchoScreen;
   prompt: ConfirmPrompt;
   color: boolean;
+  /** False when stdin is not a terminal: nobody can type a phrase, so `confirm` refuses. */
+  interactive: boolean;
 }
 
 /** How long the echo must have been quiet before an uncertain line is read off the screen. */
@@ -118,6 +120,11 @@ export class Gate {
     const confirms = evaluations.filter((e) => e.verdict === 'confirm');
     let refused = blocked.length > 0;
     for (const b of blocked) this.d.show(`\r\n${this.paint(b.message.replace(/\r?\n/g, '\r\n'))}\r\n`);
+    if (!refused && confirms.length && !this.d.interactive) {
+      for (const c of confirms) this.d.show(`\r\n${this.paint(c.message.replace(/\r?\n/g, '\r\n'))}\r\n`);
+      this.d.show(this.paint('prodguard: stdin is not a terminal, so nobody can confirm.') + '\r\n');
+      refused = true;
+    }
     if (!refused) {
       // Let the client finish echoing the line before the prompt is drawn under it.
       if (confirms.length) await this.echoSettled();

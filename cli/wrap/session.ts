@@ -42,6 +42,7 @@ export async function runWrap(client: string, args: string[]): Promise<number> {
     screen,
     prompt,
     color,
+    interactive: process.stdin.isTTY === true,
   });
   process.stderr.write(
     `prodguard: guarding ${assembler.client} in ${production.env ?? 'production'} (${production.signal}): statements are checked before they are sent\r\n`,

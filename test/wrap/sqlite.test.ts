@@ -147,6 +147,46 @@ describe('wrap sqlite3 in production', () => {
     await waitFor(() => existsSync(marker), 'marker created by .shell');
   });
 
+  it('guards type-ahead: a pasted SELECT runs, the DROP after it in the same chunk asks', async () => {
+    const s = await open();
+    const since = s.mark();
+    s.write('SELECT 5 * 5;\rDROP TABLE t;\r');
+    await s.waitFor(CONFIRM_PROMPT('t'), { since });
+    expect(s.text().slice(since)).toMatch(/\n25\n/);
+    await refuse(s);
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('guards a bracketed paste holding several lines as the one input readline returns', async () => {
+    const s = await open();
+    const since = s.mark();
+    s.write('\x1b[200~DROP\rTABLE t;\x1b[201~');
+    await s.waitFor(/TABLE t;/, { since });
+    s.write('\r');
+    await s.waitFor(CONFIRM_PROMPT('t'), { since });
+    await refuse(s);
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('never sends a blocked statement, and does not ask', async () => {
+    rmSync(home, { recursive: true, force: true });
+    const rule = { ...WRAP_CONFIG.rules.custom[0]!, action: 'block' };
+    home = wrapHome({ ...WRAP_CONFIG, rules: { custom: [rule], disabled: ['sql.drop-table'] } });
+    const s = await open();
+    const out = await type(s, 'DROP TABLE t;', REFUSED);
+    expect(out).toMatch(/BLOCKED/);
+    expect(out).not.toMatch(/to send it/);
+    await s.waitFor(PROMPT, { since: s.mark() - 'sqlite> '.length });
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('passes window resizes to the client', async () => {
+    const s = await open();
+    await type(s, '.shell stty size', /40 120[\s\S]*sqlite> $/);
+    s.pty.resize(100, 30);
+    await type(s, '.shell stty size', /30 100/);
+  });
+
   it("returns the client's exit code", async () => {
     const s = await open();
     s.line('.exit 3');
