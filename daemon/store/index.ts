@@ -62,8 +62,8 @@ function translate(err: unknown, file: string): unknown {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new StoreError('corrupt', `the audit database ${file} is corrupt or not a database: move it aside and restart the daemon (a new one is created)`);
   }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY' || code === 'EACCES') {
-    return new StoreError('io', `cannot open the audit database ${file}: check that it and its directory belong to you`);
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new StoreError('io', `cannot open the audit database ${file}: check that it and its directory belong to you and are writable`);
   }
   return err;
 }
