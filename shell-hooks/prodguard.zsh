@@ -127,8 +127,9 @@ __pg_complete() {
 # The wrapper of the four accept widgets.
 __pg_accept() {
   local orig=__pg_orig_$WIDGET
-  # Outside production, and the minibuffer's own Enter while asking: the original widget.
-  if (( ! __pg_prod || ${funcstack[(I)__pg_ask]} )); then
+  # Outside production, the minibuffer's own Enter while asking, and our wrapper inside another
+  # plugin's wrapper inside ours: the original widget.
+  if (( ! __pg_prod || ${funcstack[(I)__pg_ask]} || ${funcstack[(i)__pg_accept]} != ${funcstack[(I)__pg_accept]} )); then
     zle $orig -- "$@"
     return
   fi
@@ -153,10 +154,12 @@ __pg_accept() {
   fi
 }
 
-# Keeps the widgets already defined (by the user or a plugin) and calls them when a line runs.
-() {
+# The wrappers are in place only while in production (outside, Enter costs nothing extra). The
+# widget found is kept and called when a line runs; one that wrapped ours since stays untouched.
+typeset -ga __pg_accept_widgets=(accept-line accept-and-hold accept-line-and-down-history accept-and-infer-next-history)
+__pg_widgets_on() {
   local w
-  for w in accept-line accept-and-hold accept-line-and-down-history accept-and-infer-next-history; do
+  for w in $__pg_accept_widgets; do
     [[ ${widgets[$w]-} == user:__pg_accept ]] && continue
     if [[ ${widgets[$w]-builtin} == builtin ]]; then
       zle -A .$w __pg_orig_$w
@@ -164,6 +167,12 @@ __pg_accept() {
       zle -A $w __pg_orig_$w
     fi
     zle -N $w __pg_accept
+  done
+}
+__pg_widgets_off() {
+  local w
+  for w in $__pg_accept_widgets; do
+    [[ ${widgets[$w]-} == user:__pg_accept ]] && zle -A __pg_orig_$w $w
   done
 }
 
@@ -176,6 +185,7 @@ __pg_preexec() {
 # --- entering and leaving production
 __pg_enter() {
   __pg_prod=1
+  __pg_widgets_on
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
   [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
@@ -184,6 +194,7 @@ __pg_enter() {
 
 __pg_leave() {
   __pg_prod=0
+  __pg_widgets_off
   precmd_functions=(${precmd_functions:#__pg_marker_apply})
   __pg_marker_apply
   __pg_wrap_undefine
