@@ -33,6 +33,8 @@ export class Gate {
   readonly shadow = new LineShadow();
   private queue: string[] = [];
   private busy = false;
+  /** Piped input ended while a statement was pending: the client's EOF follows its outcome. */
+  private eofPending = false;
   /** When keys last went to the client: its echo of them comes after. */
   private lastKeyAt = 0;
 
@@ -55,6 +57,16 @@ export class Gate {
     void this.process(chunk);
   }
 
+  /** stdin ended (piped input): send the client an EOF once everything before it is settled. */
+  end(): void {
+    if (this.busy || this.d.prompt.active || this.queue.length) {
+      this.eofPending = true;
+      return;
+    }
+    this.eofPending = false;
+    this.send('\x04');
+  }
+
   private async process(chunk: string): Promise<void> {
     const keys = splitKeys(chunk);
     let out = '';
@@ -73,6 +85,7 @@ export class Gate {
         }
         const next = this.queue.shift();
         if (next !== undefined) this.input(next);
+        else if (this.eofPending) this.end();
         return;
       }
       if (k === '\x03') {

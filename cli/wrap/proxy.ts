@@ -12,6 +12,8 @@ export interface ProxyOptions {
   env: NodeJS.ProcessEnv;
   /** Called with each chunk the user types; it decides what reaches the client. */
   onInput: (chunk: string, pty: IPty) => void;
+  /** Piped stdin ended; default: an EOF key to the client. */
+  onEnd?: (pty: IPty) => void;
   /** Called with each chunk of client output after it went to stdout. */
   onOutput?: (chunk: string) => void;
   onResize?: (cols: number, rows: number) => void;
@@ -37,6 +39,8 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   stdin.setEncoding('utf8');
 
   const onData = (chunk: string): void => o.onInput(chunk, pty);
+  // Piped input ran out: the client gets an EOF (Ctrl-D at an empty line), as from a terminal.
+  const onEnd = (): void => (o.onEnd ? o.onEnd(pty) : pty.write('\x04'));
   const onResize = (): void => {
     const { cols, rows } = size();
     pty.resize(cols, rows);
@@ -53,6 +57,7 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   const signals: Array<[NodeJS.Signals, () => void]> = (['SIGTERM', 'SIGHUP'] as NodeJS.Signals[]).map((s) => [s, forward(s)]);
   for (const [s, h] of signals) process.on(s, h);
   stdin.on('data', onData);
+  stdin.once('end', onEnd);
   stdout.on('resize', onResize);
   process.on('SIGWINCH', onResize);
 
@@ -69,6 +74,7 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   await new Promise((r) => setTimeout(r, 20));
   output.dispose();
   stdin.off('data', onData);
+  stdin.off('end', onEnd);
   stdout.off('resize', onResize);
   process.off('SIGWINCH', onResize);
   for (const [s, h] of signals) process.off(s, h);

@@ -60,6 +60,7 @@ export async function runWrap(client: string, args: string[]): Promise<number> {
       (chunk) => screen.output(chunk),
       (cols) => (screen.cols = cols),
       (pty) => (ptyRef = pty),
+      () => gate.end(),
     );
   } finally {
     await evaluator.end();
@@ -76,10 +77,11 @@ async function spawnChecked(
   onOutput?: (chunk: string) => void,
   onResize?: (cols: number) => void,
   onSpawn?: (pty: Pty) => void,
+  onEnd?: () => void,
 ): Promise<number> {
   const file = findExecutable(client, cwd);
   if (!file) throw new UserError(`cannot run "${client}": not found on PATH; install it or give its full path`);
-  return runProxy({ file, args, cwd, env: process.env, onInput, onOutput, onResize, onSpawn });
+  return runProxy({ file, args, cwd, env: process.env, onInput, onOutput, onResize, onSpawn, ...(onEnd ? { onEnd } : {}) });
 }
 
 /** PATH lookup done here: node-pty reports a failed exec only as an exit code. */

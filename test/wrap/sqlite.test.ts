@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
+import { cliMain, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import type { ShellSession } from '../helpers/pty.js';
 import { CONFIRM_PROMPT, REFUSED, spawnWrap, WRAP_CONFIG, wrapHome } from './harness.js';
 
@@ -185,6 +185,19 @@ describe('wrap sqlite3 in production', () => {
     await type(s, '.shell stty size', /40 120[\s\S]*sqlite> $/);
     s.pty.resize(100, 30);
     await type(s, '.shell stty size', /30 100/);
+  });
+
+  it('with piped input (no terminal to confirm on): benign lines run, a confirm statement is refused', () => {
+    const out = execFileSync(process.execPath, [cliMain, 'wrap', 'sqlite3', db], {
+      input: 'SELECT 6 * 7;\nDROP TABLE t;\nSELECT 8;\n',
+      env: { PATH: process.env.PATH, HOME: work, PRODGUARD_HOME: home, PRODGUARD_ENV: 'production', NO_COLOR: '1' },
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
+    expect(out).toMatch(/42/);
+    expect(out).toMatch(/nobody can confirm/);
+    expect(tables()).toMatch(/\bt\b/);
   });
 
   it("returns the client's exit code", async () => {
