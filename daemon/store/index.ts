@@ -6,7 +6,7 @@ import { SEVERITY_ORDER } from '../engine/rules/schema.js';
 import { GENESIS, chainHash, wellFormed } from './chain.js';
 import { DECIDED, buildLogQuery, buildWindow } from './query.js';
 import { AuditEventSchema, type AuditEvent, type StoredEvent } from './record.js';
-import { INSERT_SQL, eventToRow, toLogRow, type LogQueryRow } from './rows.js';
+import { INSERT_SQL, insertParams, toLogRow, type LogQueryRow } from './rows.js';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema.js';
 import type { Count, LogFilter, LogRow, PruneResult, Stats, StatsFilter, VerifyResult } from './types.js';
 import { verifyChain, type VerifyOptions } from './verify.js';
@@ -161,7 +161,7 @@ class SqliteStore implements AuditStore {
     const out: StoredEvent[] = [];
     for (const e of events) {
       const hash = chainHash(prev, e);
-      if (this.insert.run(eventToRow(e, seq + 1, prev, hash)).changes === 1) {
+      if (this.insert.run(...insertParams(e, seq + 1, prev, hash)).changes === 1) {
         seq++;
         if (e.command !== null) this.insertFts.run(seq, e.command);
         for (const rule of e.rules) this.insertRule.run(rule, seq);

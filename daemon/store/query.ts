@@ -47,7 +47,12 @@ export function buildLogQuery(f: LogFilter): Built {
     params.push(d || '/', d + '/', d + '0');
   }
   if (f.severity !== undefined) where.push('e.sev_rank >= ?'), params.push(SEVERITY_ORDER.indexOf(f.severity) + 1);
-  if (f.decision?.length) where.push(`e.decision IN (${f.decision.map(() => '?').join(', ')})`), params.push(...f.decision);
+  if (f.decision?.length) {
+    where.push(`e.decision IN (${f.decision.map(() => '?').join(', ')})`);
+    params.push(...f.decision);
+    // The literal term of the partial index events_decision, so the planner may use it.
+    if (!f.decision.includes('allowed')) where.push("e.decision <> 'allowed'");
+  }
   if (f.rule !== undefined) where.push('e.seq IN (SELECT seq FROM event_rules WHERE rule = ?)'), params.push(f.rule);
   if (f.exit !== undefined) where.push('coalesce(r.exit, e.exit) = ?'), params.push(f.exit);
   if (f.failed) where.push('coalesce(r.exit, e.exit) <> 0');

@@ -35,39 +35,16 @@ export interface EventRow {
 
 export const INSERT_SQL = `INSERT INTO events (seq, kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env,
   signal, command, rules, matched, severity, decision, exit, duration_ms, via, anchor_seq, anchor_hash, prev_hash, hash)
-VALUES (@seq, @kind, @ts, @session, @cmd, @user, @uid, @host, @tty, @shell, @pid, @cwd, @env,
-  @signal, @command, @rules, @matched, @severity, @decision, @exit, @duration_ms, @via, @anchor_seq, @anchor_hash, @prev_hash, @hash)
+VALUES (${Array(26).fill('?').join(', ')})
 ON CONFLICT DO NOTHING`;
 
-export function eventToRow(e: AuditEvent, seq: number, prevHash: string, hash: string): EventRow {
-  return {
-    seq,
-    kind: e.kind,
-    ts: e.ts,
-    session: e.session,
-    cmd: e.cmd,
-    user: e.user,
-    uid: e.uid,
-    host: e.host,
-    tty: e.tty,
-    shell: e.shell,
-    pid: e.pid,
-    cwd: e.cwd,
-    env: e.env,
-    signal: e.signal,
-    command: e.command,
-    rules: JSON.stringify(e.rules),
-    matched: JSON.stringify(e.matched),
-    severity: e.severity,
-    decision: e.decision,
-    exit: e.exit,
-    duration_ms: e.durationMs,
-    via: e.via,
-    anchor_seq: e.anchor?.seq ?? null,
-    anchor_hash: e.anchor?.hash ?? null,
-    prev_hash: prevHash,
-    hash,
-  };
+/** INSERT_SQL's parameters, in its column order (positional binding: the hot path). */
+export function insertParams(e: AuditEvent, seq: number, prevHash: string, hash: string): unknown[] {
+  return [
+    seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd, e.env, e.signal, e.command,
+    JSON.stringify(e.rules), JSON.stringify(e.matched), e.severity, e.decision, e.exit, e.durationMs, e.via,
+    e.anchor?.seq ?? null, e.anchor?.hash ?? null, prevHash, hash,
+  ];
 }
 
 export function rowToEvent(r: EventRow): AuditEvent {
