@@ -68,7 +68,7 @@ function translate(err: unknown, file: string): unknown {
   return err;
 }
 
-export function openStore(file: string, opts: { readonly?: boolean; busyTimeoutMs?: number } = {}): AuditStore {
+export function openStore(file: string, opts: OpenOptions = {}): AuditStore {
   const readonly = opts.readonly ?? false;
   if (readonly && !existsSync(file)) {
     throw new StoreError('missing', `no audit database at ${file}: the daemon creates it when it first starts (or set PRODGUARD_HOME)`);
