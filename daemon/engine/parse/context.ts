@@ -92,9 +92,10 @@ export class ParseContext {
   }
 
   /** Records assignments that ran on their own (or via export/declare/...): literal ones become known. */
-  assign(values: Record<string, string>, dynamic: readonly string[] = []): void {
+  assign(values: Record<string, string>, dynamicNames: readonly string[] = []): void {
+    const dynamic = new Set(dynamicNames);
     for (const [k, v] of Object.entries(values)) {
-      if (dynamic.includes(k)) this.vars.delete(k);
+      if (dynamic.has(k)) this.vars.delete(k);
       else this.vars.set(k, v);
     }
   }

@@ -67,6 +67,8 @@ export class ShellParser {
   private cases = 0;
   private patternMode = false;
   private inArray = false;
+  /** The current command has a `NAME=value` prefix (so a reserved word is no longer recognised). */
+  private assigned = false;
   private stdinGiven = false;
   // Flags of the word being scanned (helpers set them).
   private wLiteral = true;
@@ -206,13 +208,14 @@ export class ShellParser {
 
   private ensureCur(start: number): RawCommand {
     if (!this.cur) {
+      this.assigned = false;
       this.cur = { src: this.src, start, end: start, words: [], assignments: {}, redirects: [] };
     }
     return this.cur;
   }
 
   private atCommandStart(): boolean {
-    return !this.cur || (this.cur.words.length === 0 && Object.keys(this.cur.assignments).length === 0);
+    return !this.cur || (this.cur.words.length === 0 && !this.assigned);
   }
 
   private endCommand(pipe: boolean): void {
@@ -255,6 +258,7 @@ export class ShellParser {
         const eq = w.value.indexOf('=');
         const name = w.value.slice(0, eq).replace(/\[.*$|\+$/, '');
         cur.assignments[name] = w.value.slice(eq + 1);
+        this.assigned = true;
         if (!w.literal) (cur.dynamicAssignments ??= []).push(name);
         return;
       }
