@@ -10,7 +10,8 @@ export type Dialect = 'sql' | 'redis' | 'mongo';
 
 /** What gets evaluated: a statement (with its dialect) or a shell command run by the client. */
 export interface Unit {
-  kind: 'statement' | 'shell';
+  /** `opaque`: the client will run something not visible here (an editor's buffer). */
+  kind: 'statement' | 'shell' | 'opaque';
   dialect: Dialect;
   text: string;
 }
@@ -81,7 +82,7 @@ class SqlAssembler implements Assembler {
       const expanded = u.kind === 'file' ? fileUnits(u.path, this.flavour, this.cwd) : [u];
       for (const e of expanded) {
         if (e.kind === 'sql') units.push({ kind: 'statement', dialect: 'sql', text: e.text });
-        else if (e.kind === 'shell') units.push({ kind: 'shell', dialect: 'sql', text: e.text });
+        else if (e.kind === 'shell' || e.kind === 'opaque') units.push({ kind: e.kind, dialect: 'sql', text: e.text });
       }
     }
     return { units, commit: () => void (this.state = next) };

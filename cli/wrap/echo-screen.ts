@@ -19,11 +19,19 @@ export class EchoScreen {
   private promptRow = '';
   /** Time of the last output chunk (ms), so callers can wait for the echo to settle. */
   lastOutput = 0;
+  /** A full-screen program (pager, editor) holds the alternate screen: its keys are not SQL. */
+  altScreen = false;
 
   constructor(public cols: number) {}
 
   output(data: string): void {
     this.lastOutput = Date.now();
+    if (data.includes('\x1b[?')) {
+      // The last switch in the chunk wins: 1049/1047/47 h = enter, l = leave.
+      const re = /\x1b\[\?(?:1049|1047|47)([hl])/g;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(data))) this.altScreen = m[1] === 'h';
+    }
     if (this.since && this.sinceLen < SINCE_CAP) {
       this.since.push(data);
       this.sinceLen += data.length;

@@ -54,6 +54,9 @@ export class Gate {
       this.queue.push(chunk);
       return;
     }
+    // A pager or editor started by the client (psql's less, `\\! vim`) owns the keys until it
+    // leaves the alternate screen: an Enter there sends no statement.
+    if (this.d.screen.altScreen) return this.send(chunk);
     void this.process(chunk);
   }
 
@@ -167,6 +170,11 @@ export class Gate {
   }
 
   private async check(unit: Unit): Promise<Evaluation> {
+    if (unit.kind === 'opaque') {
+      const host = shortHostname();
+      const message = `prodguard: ${unit.text} runs whatever the editor saves, without showing it here first.\nType "${host}" to open it anyway.`;
+      return { verdict: 'confirm', phrase: host, message, via: 'spool', request: null, detail: null };
+    }
     try {
       return await this.d.evaluator.check(unit);
     } catch (err) {

@@ -27,7 +27,12 @@ export interface ScanState {
 
 /** Something the client acts on. `sql`: a statement sent to the server; `shell`: a command run
  * by the client (`\!`, `.shell`, `system`); `file`: a script the client reads and runs. */
-export type SqlUnit = { kind: 'sql'; text: string } | { kind: 'shell'; text: string } | { kind: 'file'; path: string };
+export type SqlUnit =
+  | { kind: 'sql'; text: string }
+  | { kind: 'shell'; text: string }
+  | { kind: 'file'; path: string }
+  /** The client will run something prodguard cannot see (psql's \e runs what the editor saves). */
+  | { kind: 'opaque'; text: string };
 
 export function initialState(): ScanState {
   return { mode: { k: 'normal' }, text: '', paren: 0, delimiter: ';', trigger: false };
@@ -235,6 +240,8 @@ function psqlMeta(cmdText: string, state: ScanState, emit: () => void): SqlUnit[
     return arg.startsWith('|') ? [{ kind: 'shell', text: arg.slice(1).trim() }] : [];
   }
   if (name === '!') return arg ? [{ kind: 'shell', text: arg }] : [];
+  // psql re-parses the edited buffer when the editor exits and runs complete statements at once.
+  if (/^(e|edit|ef|ev)$/.test(name)) return [{ kind: 'opaque', text: `\\${name}${arg ? ` ${arg}` : ''}` }];
   if (PSQL_FILE.test(name)) return arg ? [{ kind: 'file', path: unquote(arg) }] : [];
   if ((name === 'o' || name === 'out') && arg.startsWith('|')) return [{ kind: 'shell', text: arg.slice(1).trim() }];
   if (name === 'r' || name === 'reset') state.text = '';

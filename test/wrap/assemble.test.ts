@@ -50,6 +50,8 @@ describe('psql assembler', () => {
       expect(texts(a.feed('\\! rm -rf /data').units)).toEqual(['shell:rm -rf /data']);
       expect(texts(a.feed('\\o | sh -c x').units)).toEqual(['shell:sh -c x']);
       expect(texts(a.feed('\\i s.sql').units)).toEqual(['statement:SELECT 1', 'statement:DROP DATABASE prod']);
+      // \e runs what the editor saves: nothing to evaluate, so it is flagged as opaque.
+      expect(texts(a.feed('\\e').units)).toEqual(['opaque:\\e']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

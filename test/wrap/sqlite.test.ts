@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -197,6 +197,26 @@ describe('wrap sqlite3 in production', () => {
     });
     expect(out).toMatch(/42/);
     expect(out).toMatch(/nobody can confirm/);
+    expect(tables()).toMatch(/\bt\b/);
+  });
+
+  it('leaves a pager alone: an Enter inside less (alternate screen) is not a statement', async () => {
+    const s = await open();
+    const file = join(work, 'notes.txt');
+    writeFileSync(file, Array.from({ length: 200 }, (_, i) => `line ${i} DROP TABLE t;`).join('\n'));
+    let since = s.mark();
+    s.line(`.shell less ${file}`);
+    await s.waitFor(/line 5 DROP/, { since });
+    // Keys that would be a statement at the prompt are pager commands here.
+    since = s.mark();
+    s.write('DROP TABLE t;\r');
+    await s.waitFor(/line \d+ DROP/, { since });
+    s.write('q');
+    await s.waitFor(PROMPT, { since });
+    expect(s.text().slice(since)).not.toMatch(/to send it/);
+    // Back at the prompt the guard is on again.
+    await type(s, 'DROP TABLE t;', CONFIRM_PROMPT('t'));
+    await refuse(s);
     expect(tables()).toMatch(/\bt\b/);
   });
 
