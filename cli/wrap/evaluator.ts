@@ -108,7 +108,7 @@ export class WrapEvaluator {
     // Try the daemon again on every statement: it may have come back.
     try {
       const reply = CheckReplySchema.parse(
-        await requestDaemon(this.o.paths, { ...request, op: 'check' }, { timeoutMs: this.o.daemonTimeoutMs ?? 1000 }),
+        await requestDaemon(this.o.paths, { ...request, op: 'check' }, { timeoutMs: this.timeout() }),
       );
       this.daemonDown = false;
       return { verdict: reply.verdict, phrase: reply.phrase, message: reply.message, via: 'daemon', request, detail: reply.detail };
@@ -128,13 +128,18 @@ export class WrapEvaluator {
     const req = { v: PROTOCOL_VERSION, ...ev.request, decision };
     if (ev.via === 'daemon') {
       try {
-        await requestDaemon(this.o.paths, req, { timeoutMs: this.o.daemonTimeoutMs ?? 1000 });
+        await requestDaemon(this.o.paths, req, { timeoutMs: this.timeout() });
         return;
       } catch {
         this.daemonDown = true;
       }
     }
     this.spool({ ...req, via: 'spool' });
+  }
+
+  /** A daemon that just failed gets a short leash: a hung one must not stall every Enter. */
+  private timeout(): number {
+    return this.daemonDown ? Math.min(200, this.o.daemonTimeoutMs ?? 1000) : (this.o.daemonTimeoutMs ?? 1000);
   }
 
   private async localEngine(): Promise<Engine> {
