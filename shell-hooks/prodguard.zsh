@@ -234,6 +234,11 @@ __pg_marker_apply() {
 # unmaps memory for every call), the production test inlined below.
 __pg_precmd() {
   local ex=$?
+  # Outside production with nothing pending: the test and out (under the user's options: the
+  # test is written for any).
+  if (( ! __pg_prod )) && [[ -z $__pg_pending$__pg_ran && ${PRODGUARD_DISABLE-} != 1 ]] && ! __pg_prod_test; then
+    return $ex
+  fi
   emulate -L zsh
   [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish $ex
