@@ -119,6 +119,29 @@ async function enters(t: Target): Promise<Summary> {
   return summarize(samples);
 }
 
+/** CPU cost of the gate itself per typed key (no pty, no scheduling): what production adds in-process. */
+async function gateCostPerKey(): Promise<number> {
+  const { Gate } = await import('../../cli/wrap/gate.js');
+  const { EchoScreen } = await import('../../cli/wrap/echo-screen.js');
+  const { ConfirmPrompt } = await import('../../cli/wrap/confirm.js');
+  const { createAssembler } = await import('../../cli/wrap/assemblers.js');
+  const screen = new EchoScreen(120);
+  const gate = new Gate({
+    send: (k) => screen.output(k),
+    show: () => {},
+    assembler: createAssembler('sqlite3', '/')!,
+    evaluator: { check: () => Promise.reject(new Error('unused')), record: () => Promise.resolve() },
+    screen,
+    prompt: new ConfirmPrompt({ write: () => {}, color: false }),
+    color: false,
+    interactive: true,
+  });
+  const n = 200_000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) gate.input(i % 60 === 59 ? '\x15' : String.fromCharCode(97 + (i % 26)));
+  return (msSince(t0) * 1000) / n;
+}
+
 export async function bench(): Promise<BenchSection> {
   const work = mkdtempSync(join(tmpdir(), 'pg-bench-wrap-'));
   try {
@@ -135,6 +158,7 @@ export async function bench(): Promise<BenchSection> {
     const eBare = await enters(bare);
     const eProd = await enters(wrappedProd);
 
+    const gateUs = await gateCostPerKey();
     const added = (w: Summary, b: Summary, q: 'p50' | 'p99'): number => Math.max(0, w[q] - b[q]);
     const figures: BenchFigure[] = [
       { name: 'keystroke echo, bare sqlite3 p50', value: kBare.p50, unit: 'ms', target: null, met: null },
@@ -145,6 +169,7 @@ export async function bench(): Promise<BenchSection> {
       { name: 'added keystroke latency, production p99', value: added(kProd, kBare, 'p99'), unit: 'ms', target: `< ${TARGET_P99_MS} ms p99`, met: added(kProd, kBare, 'p99') < TARGET_P99_MS, baseline: `bare p99 ${fmt(kBare.p99)} ms` },
       { name: 'added keystroke latency, not production p50', value: added(kDev, kBare, 'p50'), unit: 'ms', target: null, met: null },
       { name: 'added keystroke latency, not production p99', value: added(kDev, kBare, 'p99'), unit: 'ms', target: `< ${TARGET_P99_MS} ms p99`, met: added(kDev, kBare, 'p99') < TARGET_P99_MS, baseline: `bare p99 ${fmt(kBare.p99)} ms` },
+      { name: 'gate CPU per typed key (in process, echo buffered too)', value: gateUs, unit: 'us', target: null, met: null },
       { name: 'benign statement Enter-to-prompt, bare p50', value: eBare.p50, unit: 'ms', target: null, met: null },
       { name: 'benign statement Enter-to-prompt, wrap (production, daemon down) p50', value: eProd.p50, unit: 'ms', target: null, met: null, baseline: `bare: ${fmt(eBare.p50)} ms` },
       { name: 'benign statement Enter-to-prompt, wrap (production, daemon down) p99', value: eProd.p99, unit: 'ms', target: null, met: null, baseline: `bare: ${fmt(eBare.p99)} ms` },
