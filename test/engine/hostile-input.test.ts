@@ -56,6 +56,8 @@ describe('1 MB lines', () => {
     ['ANSI-C', "$'\\x".repeat(MB / 4)],
     ['[[', '[[ '.repeat(MB / 3)],
     ['brace words', '{a,b}'.repeat(MB / 5)],
+    ['open braces', ('{'.repeat(1000) + ',a} ').repeat(1000)],
+    ['many brace words', ('{a,b}'.repeat(200) + ' ').repeat(1000)],
     ['distinct assignments', Array.from({ length: MB / 10 }, (_, i) => `A${i}=$x`).join(' ') + ' rm'],
     ['export of distinct names', 'export ' + Array.from({ length: MB / 10 }, (_, i) => `A${i}=1`).join(' ')],
     ['wrapped assignments', 'sudo env '.repeat(30) + Array.from({ length: MB / 10 }, (_, i) => `A${i}=1`).join(' ') + ' rm'],

@@ -142,6 +142,7 @@ describe('quote removal', () => {
     'x a"b"\'c\'d $"loc"',
     '{rm,-rf,/tmp/x}',
     'a{b,c}d e',
+    'x{a,{b,c}}y {a,b}{c,d} a{,b} {a} a{b,c',
     'rm${IFS}-rf${IFS}/x',
     "echo a\\\nb",
   ])('argv of %j matches bash', (line) => {

@@ -263,7 +263,8 @@ export class ShellParser {
         return;
       }
     }
-    if (w.brace && w.value.length <= 4096) {
+    // Brace expansion is a re-scan that multiplies text: short words only, and paid from the budget.
+    if (w.brace && w.value.length <= MAX_BRACE_WORD && this.ctx.spend(w.value.length * 16)) {
       const alts = expandBraces(w.value);
       if (alts.length > 1) {
         for (const v of alts) cur.words.push({ ...w, value: v, brace: false });
@@ -908,6 +909,7 @@ export function skipBalanced(s: string, p: number): number {
 }
 
 const MAX_BRACE_WORDS = 64;
+const MAX_BRACE_WORD = 1024;
 
 /** Bash brace expansion of a literal word (`{rm,-rf,/x}`, `/srv/{a,b}`); capped, else the word. */
 export function expandBraces(word: string): string[] {
@@ -927,25 +929,27 @@ export function expandBraces(word: string): string[] {
   return out;
 }
 
-/** Expands the first `{a,b}` group of `w` with a top-level comma; null when there is none. */
+/**
+ * Expands the leftmost `{a,b}` group of `w` that has a comma directly inside; null when there is
+ * none. One pass with a stack (an earlier nested scan was quadratic on `{{{{...`).
+ */
 function expandFirstBrace(w: string): string[] | null {
-  for (let i = w.indexOf('{'); i >= 0; i = w.indexOf('{', i + 1)) {
-    let depth = 0;
-    const commas: number[] = [];
-    for (let j = i; j < w.length; j++) {
-      const c = w[j];
-      if (c === '{') depth++;
-      else if (c === ',' && depth === 1) commas.push(j);
-      else if (c === '}' && --depth === 0) {
-        if (commas.length === 0) break;
-        const pre = w.slice(0, i);
-        const post = w.slice(j + 1);
-        const bounds = [i, ...commas, j];
-        const alts: string[] = [];
-        for (let k = 0; k + 1 < bounds.length; k++) alts.push(pre + w.slice(bounds[k]! + 1, bounds[k + 1]) + post);
-        return alts;
-      }
+  const stack: { open: number; commas: number[] }[] = [];
+  let best: { open: number; close: number; commas: number[] } | null = null;
+  for (let j = 0; j < w.length; j++) {
+    const c = w[j];
+    if (c === '{') stack.push({ open: j, commas: [] });
+    else if (c === ',' && stack.length > 0) stack[stack.length - 1]!.commas.push(j);
+    else if (c === '}' && stack.length > 0) {
+      const g = stack.pop()!;
+      if (g.commas.length > 0 && (!best || g.open < best.open)) best = { open: g.open, close: j, commas: g.commas };
     }
   }
-  return null;
+  if (!best) return null;
+  const pre = w.slice(0, best.open);
+  const post = w.slice(best.close + 1);
+  const bounds = [best.open, ...best.commas, best.close];
+  const alts: string[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) alts.push(pre + w.slice(bounds[k]! + 1, bounds[k + 1]) + post);
+  return alts;
 }
