@@ -17,7 +17,8 @@ export class ConfigError extends Error {
     readonly field: string,
     readonly expected: string,
   ) {
-    super(`config ${file}: ${field ? `${field}: ` : ''}${expected}`);
+    // Quoted input (a JSON.parse snippet, a regex source) may hold line breaks: escape them.
+    super(`config ${file}: ${field ? `${field}: ` : ''}${expected}`.replace(/\r\n?|[\n\u2028\u2029]/g, '\\n'));
     this.name = 'ConfigError';
   }
 }

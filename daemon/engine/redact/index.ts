@@ -36,10 +36,10 @@ function builtins(variableNames: RegExp): Redaction[] {
     { re: /\b(basic\s+)(?=[A-Za-z+/=]*[0-9+/=])([A-Za-z0-9+/]{8,}={0,2})/gi, replace: keepPrefix },
     // curl/wget-style `-u user:pass`, `--user user:pass` (not uid:gid numbers).
     { re: /((?:^|\s)(?:-u\s*|--user[=\s]\s*|--proxy-user[=\s]\s*)['"]?[^\s:'"]{1,256}:)(?!\d+(?:[\s'"]|$))([^\s'"]+)/g, replace: keepPrefix },
-    // mysql family `-pSECRET` (attached only: `-p SECRET` makes mysql prompt, SECRET is the database).
+    // mysql family `-pSECRET` or `-p'SECRET'` (attached only: `-p SECRET` makes mysql prompt, SECRET is the database).
     // The cheap fixed lookbehind first, so the bounded scan back to the client name only runs at `-p`.
     {
-      re: /(?<=\s-p)(?<=\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b[^|;&\n]{0,512}\s-p)[^\s'"]+/g,
+      re: /(?<=\s-p['"]?)(?<=\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mariadb|mariadb-dump)\b[^|;&\n]{0,512}\s-p['"]?)[^\s'"]+/g,
       replace: () => MASK,
     },
     // sshpass -p SECRET, redis-cli -a SECRET.
