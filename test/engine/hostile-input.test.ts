@@ -63,6 +63,8 @@ describe('1 MB lines', () => {
     ['wrapped assignments', 'sudo env '.repeat(30) + Array.from({ length: MB / 10 }, (_, i) => `A${i}=1`).join(' ') + ' rm'],
     ['redirections', 'cat ' + '>a '.repeat(MB / 3)],
     ['known variable names', 'R=rm; ' + '$R '.repeat(MB / 3)],
+    ['printf format reuse', "printf '" + 'x'.repeat(MB / 2) + "%s' " + 'a '.repeat(5000) + '| psql'],
+    ['array words', 'a=()'.repeat(MB / 4)],
   ])('%s', (_, line) => {
     wellFormed(parseLine(line));
   });
@@ -198,6 +200,25 @@ function reparsed(via: string): boolean {
   return via === '`...`' || via.endsWith(' -c') || via === 'eval' || via === 'watch' || via === 'env -S' || via.startsWith('ssh ') ||
     ['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish'].includes(via);
 }
+
+describe('splitter on 1 MB inputs', () => {
+  it.each([
+    ['long mysql DELIMITER', 'DELIMITER ' + 'a'.repeat(MB / 2) + '\n' + 'a'.repeat(MB / 2), 'mysql'],
+    ['unterminated dollar quotes', '$a$ '.repeat(MB / 4), 'postgres'],
+    ['nested comments', '/*'.repeat(MB / 2), 'postgres'],
+    ['parentheses', '('.repeat(MB) + ';', 'postgres'],
+    ['semicolons', ';'.repeat(MB), 'sqlite'],
+    ['quotes', "'".repeat(MB + 1), 'mysql'],
+  ] as const)('%s', (_, text, flavor) => {
+    expect(Array.isArray(splitStatements(text, 'sql', flavor))).toBe(true);
+    expect(typeof isStatementComplete(text, 'sql', flavor)).toBe('boolean');
+  });
+  it('mongo and redis', () => {
+    expect(Array.isArray(splitStatements('{'.repeat(MB) + '\n'.repeat(1000), 'mongo'))).toBe(true);
+    expect(Array.isArray(splitStatements('a\n \n'.repeat(MB / 4) + '.x', 'mongo'))).toBe(true);
+    expect(splitStatements('"'.repeat(MB + 1), 'redis')).toHaveLength(1);
+  });
+});
 
 describe('property: 100,000 generated lines', () => {
   it('parseLine never throws, returns arrays, and sources are slices of the line', () => {

@@ -103,15 +103,18 @@ function unescapeEcho(s: string): string {
   return s.replace(/\\([ntr\\abfv])/g, (_, c: string) => ESCAPES[c]!);
 }
 
-const MAX_PRINTF_ROUNDS = 1000;
+const MAX_PRINTF_OUTPUT = 1 << 20;
 
+/** printf's format reuse (one round per group of arguments), output capped. */
 function printf(format: string, args: string[]): string {
   const out: string[] = [];
   let k = 0;
-  let rounds = 0;
+  let size = 0;
   do {
-    out.push(format.replace(/%%|%[-+ #0-9.]*[a-zA-Z]/g, (m) => (m === '%%' ? '%' : args[k++] ?? '')));
-  } while (k > 0 && k < args.length && ++rounds < MAX_PRINTF_ROUNDS);
+    const piece = format.replace(/%%|%[-+ #0-9.]*[a-zA-Z]/g, (m) => (m === '%%' ? '%' : args[k++] ?? ''));
+    out.push(piece);
+    size += piece.length + 1;
+  } while (k > 0 && k < args.length && size < MAX_PRINTF_OUTPUT);
   return unescapeEcho(out.join(''));
 }
 

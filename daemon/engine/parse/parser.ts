@@ -615,7 +615,7 @@ export class ShellParser {
             glob = true;
             continue;
           }
-          if (prev === EQ && !this.inArray && ASSIGNMENT.test(s.slice(start, p))) {
+          if (prev === EQ && !this.inArray && p - start < 256 && ASSIGNMENT.test(s.slice(start, p))) {
             p = this.arrayBody(p + 1);
             this.wLiteral = false;
             continue;

@@ -188,7 +188,8 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
       if (flavor === 'mysql' && /^delimiter[ \t]/i.test(text.slice(i, i + 10))) {
         const e = lineEnd(text, i);
         const arg = collapse(text.slice(i + 9, e)).split(' ')[0];
-        if (arg) delim = arg;
+        // a delimiter is compared at every position: keep it short so the scan stays linear
+        if (arg) delim = arg.slice(0, 16);
         i = e;
         continue;
       }
