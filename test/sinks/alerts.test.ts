@@ -33,7 +33,7 @@ describe('Slack alerts through the outbox', () => {
   });
 
   function sinks(target: Record<string, unknown> = {}, tuning: Record<string, unknown> = {}): Sinks {
-    const cfg = config({ alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, timeoutMs: 300, ...target }] } });
+    const cfg = config({ alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, timeoutMs: 3_000, ...target }] } });
     const s = createSinks(cfg, { dataDir: dir, logger: log.logger, hostname: 'web1', tuning: { ...FAST, ...tuning } });
     open.push(s);
     return s;

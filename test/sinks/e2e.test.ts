@@ -22,6 +22,15 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   });
 }
 
+/** The JSON a command printed; on failure the error carries its exit code and stderr. */
+function json<T>(r: { code: number | null; stdout: string; stderr: string }): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`no JSON on stdout (exit ${r.code}); stderr: ${r.stderr}`);
+  }
+}
+
 describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
   let rs: Rsyslog;
   let slack: FakeSlack;
@@ -78,7 +87,7 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
 
   test('doctor: all green with the hook, daemon, database and targets up; names the failing target after', async () => {
     const ok = await cli(['doctor', '--json'], env);
-    const report = JSON.parse(ok.stdout) as { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string; advice?: string }> };
+    const report = json<{ ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string; advice?: string }> }>(ok);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(ok.code).toBe(0);
     expect(report.checks.map((c) => c.name)).toEqual([
@@ -104,20 +113,19 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
     d.writeConfig({ alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url }, { name: 'hook', type: 'webhook', url: slack.url, secret: 'whsec_c2VjcmV0' }] } });
     const before = slack.requests.length;
     const ok = await cli(['alert', 'test', 'ops'], env);
-    expect(ok.code).toBe(0);
+    expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: '' });
     expect(ok.stdout).toMatch(/^ops \(slack, http:\/\/127\.0\.0\.1:\d+\): delivered, HTTP 200 in \d+ ms\n$/);
     expect(ok.stdout).not.toContain('XXXXSECRET');
     expect((slack.requests[before]!.json as { text: string }).text).toMatch(/^prodguard: Test message from prodguard/);
 
     slack.script({ status: 500 });
     const failed = await cli(['alert', 'test', '--json'], env);
-    expect(failed.code).toBe(9);
-    const results = JSON.parse(failed.stdout) as Array<{ target: string; ok: boolean; status: number }>;
+    expect({ code: failed.code, stderr: failed.stderr }).toEqual({ code: 9, stderr: '' });
+    const results = json<Array<{ target: string; ok: boolean; status: number }>>(failed);
     expect(results.map((r) => [r.target, r.status]).sort()).toEqual([['hook', expect.any(Number)], ['ops', expect.any(Number)]].sort());
     expect(results.filter((r) => !r.ok).map((r) => r.status)).toEqual([500]);
 
     const unknown = await cli(['alert', 'test', 'nope'], env);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('prodguard: no alert target named "nope"; configured: ops, hook\n');
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 2, stderr: 'prodguard: no alert target named "nope"; configured: ops, hook\n' });
   });
 });
