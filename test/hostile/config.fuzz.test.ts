@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../daemon/config/load.js';
-import { FUZZ_TIMEOUT_MS, heapGrowthUnder, RUNS } from './budget.js';
+import { FUZZ_TIMEOUT_MS, boundedHeap } from './budget.js';
 
 // parseConfig(text, file) on 100,000 generated texts: JSON of config-shaped objects with wrong
 // values in known places, arbitrary JSON, and near-JSON (truncated, spliced, raw noise). It either
@@ -76,7 +76,7 @@ function check(t: string): boolean {
 
 describe('config loader under 100,000 generated texts', () => {
   it('returns a config or throws a one-line ConfigError, with bounded heap growth', () => {
-    heapGrowthUnder(32, () => fc.assert(fc.property(text, check), { numRuns: RUNS }));
+    boundedHeap(32, (numRuns) => fc.assert(fc.property(text, check), { numRuns }));
   }, FUZZ_TIMEOUT_MS);
 
   it.each([
