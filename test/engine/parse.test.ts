@@ -238,6 +238,14 @@ describe('unwrapping', () => {
     expect(deep.via).toEqual(['sudo', 'bash -c', 'sh -c', 'eval']);
   });
 
+  it('positional parameters of sh -c STRING arg0 arg1 ... are substituted', () => {
+    expect(only(`sh -c 'rm -rf "$1"' _ /x`).argv).toEqual(['rm', '-rf', '/x']);
+    expect(find(`find . -exec sh -c 'rm -rf "$@"' sh {} +`, 'rm').argv).toEqual(['rm', '-rf', '{}']);
+    expect(only(`bash -c '$0 -rf /x' rm`)).toMatchObject({ name: 'rm', dynamicName: false });
+    expect(find(`bash -c 'echo $(rm "\${1}")' _ /y`, 'rm').argv).toEqual(['rm', '/y']);
+    expect(only(`sh -c 'rm $1'`).argv).toEqual(['rm', '$1']);
+  });
+
   it('a shell reading a here-doc or a pipe runs it', () => {
     expect(only('bash <<EOF\nrm -rf /x\nEOF').via).toEqual(['bash']);
     expect(find('echo "rm -rf /x" | sh', 'rm').via).toEqual(['sh']);

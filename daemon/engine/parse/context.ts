@@ -52,6 +52,8 @@ export interface Scope {
   assignments: Record<string, string>;
   /** Data on standard input of the first command (a here-doc given to `ssh host` or `bash`). */
   stdin?: string;
+  /** `$0`, `$1`, ... of a `bash -c STRING arg0 arg1` string, when known. */
+  positional?: string[];
 }
 
 /** Text that must be parsed as shell again (a `bash -c` string, `eval` arguments, a remote ssh command). */
@@ -62,6 +64,7 @@ export interface Reparse {
   assignments: Record<string, string>;
   /** Data on the re-parsed line's standard input, handed to its first command (`ssh h psql <<EOF`). */
   stdin?: string;
+  positional?: string[];
 }
 
 export class ParseContext {

@@ -28,7 +28,13 @@ export function parseLine(line: string): ParsedLine {
   const text = typeof line === 'string' ? line : String(line ?? '');
   const ctx: ParseContext = new ParseContext(
     text.length,
-    (r) => parseSource(r.text, ctx, r.depth, { via: r.via, assignments: r.assignments, ...(r.stdin !== undefined ? { stdin: r.stdin } : {}) }),
+    (r) =>
+      parseSource(r.text, ctx, r.depth, {
+        via: r.via,
+        assignments: r.assignments,
+        ...(r.stdin !== undefined ? { stdin: r.stdin } : {}),
+        ...(r.positional ? { positional: r.positional } : {}),
+      }),
     (raw, scope, depth) => resolveCommand(ctx, raw, scope, depth),
   );
   try {

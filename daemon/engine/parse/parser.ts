@@ -537,10 +537,17 @@ export class ShellParser {
     this.addWord({ value: this.src.slice(start, end), literal: false, quoted: false, glob: false, brace: false, start, end });
   }
 
+  /** Scope of a command substitution: a subshell keeps the positional parameters. */
+  private childScope(label: string): Scope {
+    const scope: Scope = { via: [...this.scope.via, label], assignments: {} };
+    if (this.scope.positional) scope.positional = this.scope.positional;
+    return scope;
+  }
+
   /** Parses a `$(`/`<(` body starting at `p`; returns the index after its `)`. */
   private subst(p: number, label: string): number {
     if (!this.ctx.canDescend(this.depth + 1)) return skipBalanced(this.src, p - 1);
-    const child = new ShellParser(this.src, this.ctx, this.depth + 1, { via: [...this.scope.via, label], assignments: {} });
+    const child = new ShellParser(this.src, this.ctx, this.depth + 1, this.childScope(label));
     child.pos = p;
     child.run(true);
     return child.pos;
@@ -873,7 +880,7 @@ export class ShellParser {
     parts.push(s.slice(p, end));
     const inner = s.slice(p + 1, q).replace(/\\([\\`$])/g, '$1');
     if (inner.trim() !== '' && this.ctx.canDescend(this.depth + 1) && this.ctx.spend(inner.length)) {
-      parseSource(inner, this.ctx, this.depth + 1, { via: [...this.scope.via, '`...`'], assignments: {} });
+      parseSource(inner, this.ctx, this.depth + 1, this.childScope('`...`'));
     }
     return end;
   }

@@ -12,7 +12,7 @@ type Step =
   /** The wrapped command starts at argv[next]. */
   | { next: number; via: string; assignments?: Record<string, string> }
   /** The wrapped command is shell text to parse again; `stdin` hands our stdin to its first command. */
-  | { reparse: string; via: string; stdin?: boolean }
+  | { reparse: string; via: string; stdin?: boolean; positional?: string[] }
   /** Not wrapping anything here (`command -v rm`, `ssh host` alone): this is the command. */
   | null;
 
@@ -61,7 +61,8 @@ const shellWrapper: Wrapper = ({ argv, i, stdin }) => {
   const o = readOptions(argv, i + 1, { short: 'oO', long: ['--rcfile', '--init-file'] });
   if (o.seen.has('-c')) {
     const text = argv[o.next];
-    return text === undefined ? null : { reparse: text, via: `${name} -c`, stdin: true };
+    // `sh -c 'rm -rf "$1"' _ /x`: the words after the string are $0, $1, ...
+    return text === undefined ? null : { reparse: text, via: `${name} -c`, stdin: true, positional: argv.slice(o.next + 1) };
   }
   // `bash <<EOF ... EOF`, `echo cmd | sh`, `bash -s`: the shell runs its standard input.
   if (stdin !== undefined && (o.next >= argv.length || o.seen.has('-s'))) return { reparse: stdin, via: name };
@@ -238,6 +239,7 @@ function containerExec(tool: string): Wrapper {
 
 /** Resolves one raw command: unwraps it and records the SimpleCommand(s) and statements it yields. */
 export function resolveCommand(ctx: ParseContext, raw: RawCommand, scope: Scope, depth: number): void {
+  if (scope.positional) raw.words = withPositional(raw.words, scope.positional);
   const argv = raw.words.map((w) => w.value);
   const stdin = raw.stdin ?? raw.pipeFrom?.out;
   const assignments = { ...scope.assignments, ...raw.assignments };
@@ -285,6 +287,7 @@ function walk(
         depth: depth + 1,
         assignments,
         ...(step.stdin && stdin !== undefined ? { stdin } : {}),
+        ...(step.positional ? { positional: step.positional } : {}),
       });
       return undefined;
     }
@@ -309,6 +312,21 @@ function walk(
   if (cmd.name === 'find') findExec(ctx, raw, words.slice(i), cmd, depth);
   extractStatements(ctx, cmd, index, stdin);
   return cmd;
+}
+
+const POSITIONAL = /^\$(?:\{([0-9]+|[@*])\}|([0-9@*]))$/;
+
+/** Replaces `$1`, `"${2}"`, `"$@"` by the arguments given to `sh -c STRING $0 $1 ...`. */
+function withPositional(words: Word[], positional: string[]): Word[] {
+  const out: Word[] = [];
+  for (const w of words) {
+    const m = w.literal ? null : POSITIONAL.exec(w.value);
+    const key = m ? (m[1] ?? m[2])! : '';
+    if (key === '@' || key === '*') for (const value of positional.slice(1)) out.push({ ...w, value, literal: true });
+    else if (m && positional[Number(key)] !== undefined) out.push({ ...w, value: positional[Number(key)]!, literal: true });
+    else out.push(w);
+  }
+  return out;
 }
 
 const DECLARES = new Set(['export', 'declare', 'typeset', 'local', 'readonly']);
