@@ -286,6 +286,14 @@ describe('unwrapping', () => {
     expect(only('noglob rm -rf /x*').via).toEqual(['noglob']);
   });
 
+  it('sudo -s / sudo -i / su with a here-doc run it; git aliases starting with ! are shell', () => {
+    expect(only("sudo -s <<< 'rm -rf /srv/data'").via).toEqual(['sudo']);
+    expect(only('sudo -i <<EOF\ndropdb app\nEOF').name).toBe('dropdb');
+    expect(only('su - postgres <<EOF\ndropdb app\nEOF').via).toEqual(['su']);
+    expect(only("git -C /repo -c alias.x='!rm -rf /srv/data' x").via).toEqual(['git alias x']);
+    expect(only("git -C /repo -c user.name=a commit -m 'rm -rf /'").name).toBe('git');
+  });
+
   it('su -c, runuser, flock -c, watch, env -S re-parse', () => {
     expect(only("su - postgres -c 'dropdb app'").via).toEqual(['su -c']);
     expect(only('runuser -u app -- rm -rf /x').via).toEqual(['runuser']);

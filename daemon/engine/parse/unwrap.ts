@@ -75,11 +75,14 @@ const SUDO: OptionSpec = {
 };
 
 const WRAPPERS = new Map<string, Wrapper>([
-  ['sudo', ({ argv, i }) => {
+  ['sudo', ({ argv, i, stdin }) => {
     const o = readOptions(argv, i + 1, SUDO);
     if (o.seen.has('-e') || o.seen.has('--edit') || o.seen.has('-l') || o.seen.has('--list')) return null;
     const assignments: Record<string, string> = {};
-    return { next: takeAssignments(argv, o.next, assignments), via: 'sudo', assignments };
+    const next = takeAssignments(argv, o.next, assignments);
+    // `sudo -s <<< 'cmd'`, `sudo -i <<EOF`: the root shell runs standard input
+    if (next >= argv.length && stdin !== undefined && (o.seen.has('-s') || o.seen.has('-i'))) return { reparse: stdin, via: 'sudo' };
+    return { next, via: 'sudo', assignments };
   }],
   ['doas', optionsThen('doas', { short: 'uC' })],
   ['env', ({ argv, i }) => {
@@ -126,9 +129,25 @@ const WRAPPERS = new Map<string, Wrapper>([
     if (text !== undefined) return { reparse: text, via: 'flock -c' };
     return { next: o.next + 1, via: 'flock' };
   }],
-  ['su', ({ argv, i }) => {
+  ['su', ({ argv, i, stdin }) => {
     const text = commandOption(argv, i);
-    return text === undefined ? null : { reparse: text, via: 'su -c' };
+    if (text !== undefined) return { reparse: text, via: 'su -c' };
+    return stdin !== undefined ? { reparse: stdin, via: 'su' } : null; // `su - app <<EOF`
+  }],
+  ['git', ({ argv, i }) => {
+    // `git -c alias.x='!rm -rf /d' x`: an alias starting with `!` is a shell command
+    const aliases = new Map<string, string>();
+    let j = i + 1;
+    for (; j < argv.length && argv[j]!.startsWith('-'); j++) {
+      if (GIT_VALUE_OPTIONS.has(argv[j]!)) j++;
+      if (argv[j] !== '-c') continue;
+      const m = /^alias\.([^=]+)=!(.*)$/s.exec(argv[j + 1] ?? '');
+      if (m) aliases.set(m[1]!, m[2]!);
+      j++;
+    }
+    const sub = argv[j];
+    const text = sub === undefined ? undefined : aliases.get(sub);
+    return text === undefined ? null : { reparse: [text, ...argv.slice(j + 1)].join(' '), via: `git alias ${sub}` };
   }],
   ['runuser', ({ argv, i }) => {
     const text = commandOption(argv, i);
@@ -194,6 +213,7 @@ const WRAPPERS = new Map<string, Wrapper>([
 ]);
 for (const sh of ['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']) WRAPPERS.set(sh, shellWrapper);
 
+const GIT_VALUE_OPTIONS = new Set(['-C', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env']);
 const TMUX_RUNS = new Set(['new-session', 'new', 'new-window', 'neww', 'split-window', 'splitw', 'respawn-pane', 'respawnp', 'respawn-window', 'respawnw']);
 
 /** `at now <<< "cmd"`, `echo cmd | batch`: programs that run their standard input as shell text. */
