@@ -79,6 +79,21 @@ describe('config loader under 100,000 generated texts', () => {
     boundedHeap(32, (numRuns) => fc.assert(fc.property(text, check), { numRuns }));
   }, FUZZ_TIMEOUT_MS);
 
+  it('the generated texts reach valid configs and errors in many fields (the property is not vacuous)', () => {
+    let valid = 0;
+    const fields = new Set<string>();
+    for (const t of fc.sample(text, 3_000)) {
+      try {
+        parseConfig(t, FILE);
+        valid++;
+      } catch (err) {
+        fields.add((err as ConfigError).field.replace(/\[\d+\]/g, '[]'));
+      }
+    }
+    expect(valid).toBeGreaterThan(10);
+    expect(fields.size).toBeGreaterThan(15);
+  });
+
   it.each([
     ['a JSON error quoting a multi-line source', 'nope\n{'],
     ['a regex error quoting a multi-line source', JSON.stringify({ redact: { patterns: ['a\n('] } })],
