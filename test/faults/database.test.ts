@@ -100,6 +100,7 @@ describe('database faults', () => {
       markers.push(`full-${i}`);
       worst = Math.max(worst, await echoLine(sh, `full-${i}`));
     }
+    console.log(`disk full: slowest of 5 lines ${worst.toFixed(0)} ms`);
     expect(worst, `a line while the disk is full vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS);
     const spooled = spoolLeft(d.paths.spoolDir).map((f) => readFileSync(join(d.paths.spoolDir, f), 'utf8')).join('');
     expect(spooled, 'what the store refused waits in the spool').toContain('echo full-5');
@@ -171,6 +172,7 @@ describe('database faults', () => {
       for (const m of ['lock-1', 'lock-2']) latencies.push(await echoLine(sh, m));
       locked = await direct;
     });
+    console.log(`db locked 8 s: lines took ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
     expect(locked, 'past the busy timeout the daemon says why').toMatchObject({ ok: false, error: expect.stringContaining('database is locked') });
     expect(Math.max(...latencies), `a line under the lock vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS);
     await waitAllRecorded(d, ['lock-0', 'lock-1', 'lock-2'], 30_000);

@@ -49,7 +49,7 @@ export interface StormResult {
 
 export async function runKillStorm(o: StormOptions): Promise<StormResult> {
   const home = tempHome('prodguard-storm-');
-  let d = await startDaemon({ home });
+  let d = await restart(home);
   const hookTimeoutMs = loadConfig(d.paths).daemon.hookTimeoutMs;
   const shells: ShellSession[] = [];
   const mix = o.mix ?? ['bash', 'zsh'];
@@ -83,7 +83,7 @@ export async function runKillStorm(o: StormOptions): Promise<StormResult> {
         await d.kill('SIGKILL');
         kills++;
         await sleep(o.downMs);
-        d = await startDaemon({ home });
+        d = await restart(home);
       }
     };
 
@@ -113,6 +113,23 @@ export async function runKillStorm(o: StormOptions): Promise<StormResult> {
     throw err;
   } finally {
     await Promise.all(shells.map((s) => s.close()));
+  }
+}
+
+/**
+ * Starts the daemon again on `home`. A start that fails is retried a few times: in the shared
+ * checkout another engineer's rebuild of dist/ can leave it half-written for a moment (a module
+ * import error, nothing to do with the fault under test); a real start failure fails every try.
+ */
+async function restart(home: string): Promise<TestDaemon> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDaemon({ home });
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      console.warn(`daemon restart ${attempt} failed, retrying: ${(err as Error).message.slice(0, 300)}`);
+      await sleep(2_000);
+    }
   }
 }
 

@@ -7,9 +7,9 @@ import { LATENCY_MARGIN_MS, runKillStorm } from '../faults/storm.js';
 // every 3 s and restarted half a second later. test/faults/kill9.test.ts is its short variant.
 
 const SHELLS = Number(process.env.PG_SOAK_SHELLS ?? 20);
-const LINES = Number(process.env.PG_SOAK_LINES ?? 150);
+const LINES = Number(process.env.PG_SOAK_LINES ?? 600);
 
-describe('soak: kill -9 every 3 s under 20 real shells', () => {
+describe('soak: kill -9 every 3 s under 20 real shells, 600 lines each', () => {
   it('records every line exactly once, the chain verifies, no shell hangs past the hook timeout', async () => {
     const r = await runKillStorm({ shells: SHELLS, lines: LINES, killEveryMs: 3_000, downMs: 500, paceMs: 100 });
     try {
