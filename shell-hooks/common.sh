@@ -100,9 +100,10 @@ __pg_now() {
 # --- the decision path, shared; each shell provides __pg_send, __pg_envjson, __pg_parse_reply,
 # __pg_ask, __pg_say and __pg_local_match.
 
-# Sends or, failing that, spools (records survive a dead daemon).
+# Sends or, failing that, spools (records survive a dead daemon). When neither works (the disk
+# holding the spool is full too) the record is lost: say so rather than lose it silently.
 __pg_record() {
-  __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; }
+  __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; } || __pg_say "prodguard: could not record this line: the daemon did not take it and the spool ($__pg_spooldir) is not writable (disk full?)"
 }
 
 # At most once per 10 s, in the background; PRODGUARD_NO_AUTOSTART=1 when a service manager owns it.

@@ -111,6 +111,25 @@ describe('database faults', () => {
     expect(verifyChain(d.paths.dbFile).ok).toBe(true);
   });
 
+  it('disk full under the whole home (database and spool): a line that cannot be recorded anywhere is said on the terminal', async () => {
+    const fs = tmpfs(2048);
+    const home = join(fs, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    const d = await started({ home });
+    const sh = await shell(home);
+    await echoLine(sh, 'whole-0');
+    const filler = fill(fs);
+    // Write until the store refuses, so the next line cannot be stored by the daemon.
+    for (let i = 1; i <= 2000; i++) if ((await d.request(check('s-whole', i, `echo probe-${i}`, { ts: Date.now() }))).ok !== true) break;
+    const since = sh.mark();
+    await echoLine(sh, 'whole-1');
+    expect(sh.text().slice(since), 'the loss is visible, not silent').toContain('prodguard: could not record');
+    expect(sh.alive).toBe(true);
+    rmSync(filler);
+    await echoLine(sh, 'whole-2');
+    await waitAllRecorded(d, ['whole-0', 'whole-2'], 30_000);
+  });
+
   it('read-only database filesystem at start: the daemon refuses to start with one clear line (exit 8)', async () => {
     const fs = tmpfs(4096);
     const home = tempHome();
