@@ -1,24 +1,30 @@
 import type { Command } from 'commander';
-import { register as daemon } from './daemon.js';
-import { register as log } from './log.js';
-import { register as stats } from './stats.js';
-import { register as verify } from './verify.js';
-import { register as prune } from './prune.js';
-import { register as wrap } from './wrap.js';
-import { register as check } from './check.js';
-import { register as explain } from './explain.js';
-import { register as rules } from './rules.js';
-import { register as config } from './config.js';
-import { register as init } from './init.js';
-import { register as alert } from './alert.js';
-import { register as doctor } from './doctor.js';
 
-// One line per command file. Each file exports `register(program)`.
-export const COMMANDS: Array<(program: Command) => void> = [
-  daemon,
-  log, stats, verify, prune,
-  wrap,
-  check, explain, rules, config,
-  init,
-  alert, doctor,
-];
+// One entry per command file; each exports `register(program)`. Loaded lazily: `prodguard log`
+// imports log.ts alone, so a command does not pay for zod schemas, SQLite or node-pty it never
+// uses (Node's start-up is most of a short command's time).
+type CommandModule = { register: (program: Command) => void };
+
+export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  check: () => import('./check.js'),
+  explain: () => import('./explain.js'),
+  rules: () => import('./rules.js'),
+  config: () => import('./config.js'),
+  init: () => import('./init.js'),
+  daemon: () => import('./daemon.js'),
+  log: () => import('./log.js'),
+  stats: () => import('./stats.js'),
+  verify: () => import('./verify.js'),
+  prune: () => import('./prune.js'),
+  alert: () => import('./alert.js'),
+  doctor: () => import('./doctor.js'),
+  wrap: () => import('./wrap.js'),
+};
+
+/** The modules to load for this argv: the named command's alone, or all of them (help, typos). */
+export async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const load = name === undefined ? undefined : COMMANDS[name];
+  if (load) return [await load()];
+  return Promise.all(Object.values(COMMANDS).map((l) => l()));
+}

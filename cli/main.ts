@@ -1,10 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './errors.js';
-import { COMMANDS } from './commands.js';
+import { commandsFor } from './commands.js';
 
-// Entry point of `prodguard`. Each command lives in its own file and registers itself; heavy
-// modules (SQLite, node-pty) are imported inside the actions so `prodguard --help` stays fast.
+// Entry point of `prodguard`. Each command lives in its own file and registers itself; only the
+// command being run is imported (see commands.ts).
 
 // `prodguard rules | head`: the reader going away is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -20,9 +20,12 @@ const program = new Command('prodguard')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of COMMANDS) register(program);
-
-program.parseAsync(process.argv).catch((err: unknown) => {
+const args = process.argv.slice(2);
+commandsFor(args)
+  .then((modules) => {
+    for (const m of modules) m.register(program);
+    return program.parseAsync(process.argv);
+  }).catch((err: unknown) => {
   if (err instanceof CommanderError) {
     // commander already printed its one-line message (or the help / version).
     const helpOrVersion = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
