@@ -187,9 +187,10 @@ describe('database faults', () => {
     let locked: Record<string, unknown> = {};
     const latencies: number[] = [];
     await hold(8_000, async () => {
-      const direct = d.request(check('s-lock', 2, 'echo under-long-lock', { ts: Date.now() }), { timeoutMs: 30_000 });
+      // First a request that waits the whole busy timeout and fails (in order: the daemon waits
+      // synchronously, one write at a time), then the shell's lines while the lock still holds.
+      locked = await d.request(check('s-lock', 2, 'echo under-long-lock', { ts: Date.now() }), { timeoutMs: 30_000 });
       for (const m of ['lock-1', 'lock-2']) latencies.push(await echoLine(sh, m));
-      locked = await direct;
     });
     console.log(`db locked 8 s: lines took ${latencies.map((l) => l.toFixed(0)).join(', ')} ms`);
     expect(locked, 'past the busy timeout the daemon says why').toMatchObject({ ok: false, error: expect.stringContaining('database is locked') });
