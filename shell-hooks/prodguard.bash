@@ -334,7 +334,9 @@ __pg_pc_install
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
 # The DEBUG trap set before us (top level here, where bash shows it), chained on entering production.
-__pg_capture builtin trap -p DEBUG
+# (__pg_capture's steps inlined: inside a function the DEBUG trap would not show yet.)
+__pg_out=
+{ builtin trap -p DEBUG; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null && IFS= read -r -d '' __pg_out <"$__pg_linefile"
 __pg_trap_parse "$__pg_out" DEBUG
 __pg_orig_debug=$__pg_trapcmd
 
