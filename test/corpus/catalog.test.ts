@@ -33,7 +33,7 @@ describe('rule catalog', () => {
 
   test('every regex compiles (case-insensitive, as the matcher compiles them)', () => {
     for (const r of rules) {
-      for (const field of ['args', 'notArgs', 'statement', 'envRef'] as const) {
+      for (const field of ['args', 'notArgs', 'statement', 'envRef', 'redirect'] as const) {
         const src = r.match[field];
         if (src !== undefined) expect(() => new RegExp(src, 'i'), `${r.id} match.${field}`).not.toThrow();
       }

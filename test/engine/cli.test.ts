@@ -187,7 +187,7 @@ describe('prodguard rules', () => {
     expect(r.code).toBe(0);
     expect(json(r).map((x: { id: string }) => x.id)).toEqual(['test.rm-rf', 'test.mkfs', 'test.drop-table']);
     const all = json(run(['rules', '--json'])) as Array<{ id: string; source: string }>;
-    expect(all.filter((x) => x.source === 'engine').map((x) => x.id)).toEqual(['engine.dynamic-command', 'engine.unparsable']);
+    expect(all.filter((x) => x.source === 'engine').map((x) => x.id)).toEqual(['engine.dynamic-command', 'engine.unparsable', 'engine.fork-bomb']);
     expect(run(['rules']).out).toMatch(/test\.mkfs\s+critical\s+formats a disk/);
   });
 
@@ -205,7 +205,7 @@ describe('prodguard rules', () => {
 describe('prodguard config', () => {
   it('path, check, show', () => {
     expect(run(['config', 'path']).out).toBe(`${join(home, 'config.json')}\n`);
-    expect(run(['config', 'check']).out).toMatch(/: ok \(5 rules in effect, 3 custom, \d+ disabled/);
+    expect(run(['config', 'check']).out).toMatch(/: ok \(6 rules in effect, 3 custom, \d+ disabled/);
     expect(json(run(['config', 'show'])).policy).toMatchObject({ critical: 'block' });
     expect(run(['config', 'check'], {}, makeHome({ rules: { disabled: 'x' } })).code).toBe(7);
   });

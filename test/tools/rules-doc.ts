@@ -26,13 +26,14 @@ function describeMatch(r: Rule): string {
   if (m.notArgs) parts.push(`not args /${code(m.notArgs)}/`);
   if (m.statement) parts.push(`${(m.dialect ?? ['any']).join('/')} statement /${code(m.statement)}/`);
   if (m.envRef) parts.push(`references $/${code(m.envRef)}/`);
+  if (m.redirect) parts.push(`redirect > /${code(m.redirect)}/`);
   return cell(parts.join(' · '));
 }
 
 function describeTarget(r: Rule): string {
   const t = r.target;
   if (!t) return 'host name';
-  const what = { lastArg: 'last argument', positional: `argument ${t.index ?? 0} after the sub-command`, flag: `value of ${t.flag ?? ''}`, capture: 'captured name', host: 'host name' }[t.from];
+  const what = { lastArg: 'last argument', positional: `argument ${t.index ?? 0} after the sub-command`, flag: `value of ${t.flag ?? ''}`, capture: 'captured name', host: 'host name', redirect: 'redirect target' }[t.from];
   return cell(t.kind === 'path' && t.from !== 'host' ? `${what} (basename)` : what);
 }
 
@@ -58,8 +59,10 @@ export function renderRulesDoc(): string {
     'Match fields: `command` program names (basename; `mkfs.*` is a prefix); `sub` leading positional words;',
     '`all`/`any`/`none` flag alternations (short flags also match inside bundles such as `-rf` unless',
     '"unbundled"); `args` / `not args` regexes over the arguments joined by single spaces; `statement`',
-    'regexes over normalized statements (comments stripped, whitespace collapsed, no trailing `;`). Every',
-    'regex is case-insensitive.',
+    'regexes over normalized statements (comments stripped, whitespace collapsed, no trailing `;`);',
+    '`redirect` regexes over the target of a truncating redirection (`>`, `>|`, `&>`, `>& file`; never',
+    '`>>` or `2>&1`), where a redirection alone (`> data.db`) counts as the null command `:`. Every regex is',
+    'case-insensitive.',
     '',
     '| domain | rules | |',
     '| --- | --- | --- |',
@@ -73,7 +76,7 @@ export function renderRulesDoc(): string {
     }
     out.push('');
   }
-  out.push('## engine', '', 'Rules the engine applies itself when it cannot read a line fully; they fail closed to a confirmation.', '', '| id | severity | reason | safer alternative |', '| --- | --- | --- | --- |');
+  out.push('## engine', '', 'Rules the engine applies itself: when it cannot read a line fully they fail closed to a confirmation; a fork bomb (a function that calls itself in the background, recognised in the line text) is blocked.', '', '| id | severity | reason | safer alternative |', '| --- | --- | --- | --- |');
   for (const r of ENGINE_RULES) out.push(`| \`${r.id}\` | ${r.severity} (${r.action ?? ACTION[r.severity]}) | ${cell(r.reason)} | ${cell(r.alternative)} |`);
   out.push('');
   return out.join('\n');

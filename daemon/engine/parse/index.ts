@@ -11,7 +11,6 @@
 //   dynamic name (`dynamicName: true`), and arguments keep their `$VAR` spelling.
 // - interpreters other than shells: `python -c`, `perl -e`, `ruby -e`, `node -e` strings are data.
 // - output of compound commands is not followed into pipes (`for ...; done | psql`).
-// - a redirection without a command (`> file`) yields no SimpleCommand.
 // - bounded work: nesting deeper than MAX_DEPTH, more than MAX_COMMANDS commands, or re-parsing
 //   more text than the budget stops early and says so in `problems`; a line with problems should
 //   not be treated as clean.

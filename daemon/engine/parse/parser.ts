@@ -21,6 +21,8 @@ const NL = 10, TAB = 9, CR = 13, SP = 32, BANG = 33, DQ = 34, HASH = 35, DOLLAR 
   SQ = 39, LP = 40, RP = 41, STAR = 42, PLUS = 43, SEMI = 59, LT = 60, EQ = 61, GT = 62, QM = 63,
   AT = 64, LBRACKET = 91, BSL = 92, BQ = 96, LBRACE = 123, PIPE = 124, RBRACE = 125;
 
+/** Text just before a redirection that belongs to a compound command (`}`, `)`, `done`, `fi`, `esac`). */
+const AFTER_COMPOUND = /(?:[})]|(?:^|[\s;&|])(?:done|fi|esac))[ \t]*$/;
 /** Redirection operators, longest first. */
 const REDIRECT_OPS = ['&>>', '&>', '<<<', '<<-', '<<', '<>', '<&', '>>', '>&', '>|', '<', '>'];
 
@@ -233,6 +235,13 @@ export class ShellParser {
       if (c) {
         if (this.heredocs.length === 0) this.flush(); // keep order: earlier commands see earlier values
         this.ctx.assign(c.assignments, c.dynamicAssignments);
+        if (c.redirects.some((r) => r.op[0] !== '<') && !AFTER_COMPOUND.test(this.src.slice(Math.max(0, c.start - 8), c.start))) {
+          // `> file` alone still opens (truncates) file: bash runs it as the null command `:`.
+          // (The redirections of a compound command, `{ ...; } > f`, are not followed.)
+          c.words.push(litWord(':', c.start));
+          c.assignments = {};
+          this.queue.push(c);
+        }
       }
     }
     if (this.heredocs.length === 0) this.flush();

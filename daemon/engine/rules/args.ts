@@ -42,6 +42,22 @@ VALUE_FLAGS.oc = VALUE_FLAGS.kubectl!;
 const valueFlagSets = new Map(Object.entries(VALUE_FLAGS).map(([k, v]) => [k, new Set(v)]));
 const NONE = new Set<string>();
 
+/**
+ * Value flags that are plain switches after some sub-commands (the leading positional words, as
+ * typed): docker's `-f` is `--file` for build/compose but `--force` for `rm`, so in
+ * `docker rm -f api` the container is a positional. Once a listed sub-command is seen it holds for
+ * the rest of the line (`docker rm api -f web`).
+ */
+const DOCKER_FORCE = ['rm', 'rmi', 'container rm', 'container prune', 'image rm', 'image prune', 'volume rm', 'volume prune', 'network rm', 'network prune', 'system prune', 'builder prune', 'buildx prune', 'node rm', 'plugin rm', 'swarm leave', 'compose rm', 'logs', 'container logs', 'service logs', 'compose logs'];
+const SUB_SWITCHES: Record<string, Record<string, readonly string[]>> = {
+  docker: Object.fromEntries(DOCKER_FORCE.map((sub) => [sub, ['-f']])),
+};
+SUB_SWITCHES.podman = SUB_SWITCHES.docker!;
+SUB_SWITCHES['docker-compose'] = { rm: ['-f'], logs: ['-f'] };
+const subSwitchSets = new Map(Object.entries(SUB_SWITCHES).map(([k, v]) => [k, new Map(Object.entries(v).map(([sub, f]) => [sub, new Set(f)]))]));
+/** Sub-commands are at most this many words (`container rm`): later positionals are not looked up. */
+const MAX_SUB_WORDS = 2;
+
 export interface ArgView {
   /** argv after argv[0], joined by single spaces: what `args`/`notArgs` regexes see. */
   joined: string;
@@ -58,13 +74,17 @@ const isFlag = (w: string): boolean => w.length > 1 && w[0] === '-';
 
 export function argView(cmd: SimpleCommand): ArgView {
   const args = cmd.argv.slice(1);
-  const takesValue = valueFlagSets.get(cmd.name) ?? NONE;
+  const valueFlags = valueFlagSets.get(cmd.name) ?? NONE;
+  const subSwitches = subSwitchSets.get(cmd.name);
+  let switches: ReadonlySet<string> = NONE;
+  const takesValue = { has: (flag: string): boolean => valueFlags.has(flag) && !switches.has(flag) };
   const view: ArgView = { joined: args.join(' '), positionals: [], words: new Set(), letters: new Set(), values: new Map() };
   let endOfFlags = false;
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
     if (endOfFlags || !isFlag(w)) {
       view.positionals.push(w);
+      if (subSwitches && view.positionals.length <= MAX_SUB_WORDS) switches = subSwitches.get(view.positionals.join(' ').toLowerCase()) ?? switches;
       continue;
     }
     if (w === '--') {

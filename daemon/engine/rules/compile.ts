@@ -18,6 +18,7 @@ export interface CompiledRule {
   notArgs: RegExp | null;
   statement: RegExp | null;
   envRef: RegExp | null;
+  redirect: RegExp | null;
   dialects: Set<string> | null;
   targetFlag: FlagTest[] | null;
 }
@@ -44,6 +45,7 @@ export function compileRule(rule: Rule, origin: string): CompiledRule {
   const t = rule.target;
   if (t?.from === 'flag' && !t.flag) throw new RuleError(origin, rule.id, 'target.from "flag" needs target.flag');
   if (t?.from === 'capture' && !m.args && !m.statement) throw new RuleError(origin, rule.id, 'target.from "capture" needs match.args or match.statement');
+  if (t?.from === 'redirect' && !m.redirect) throw new RuleError(origin, rule.id, 'target.from "redirect" needs match.redirect');
   return {
     rule,
     names: commands.filter((c) => !c.endsWith('*')),
@@ -57,6 +59,7 @@ export function compileRule(rule: Rule, origin: string): CompiledRule {
     notArgs: regex(m.notArgs, origin, rule, 'notArgs'),
     statement: regex(m.statement, origin, rule, 'statement'),
     envRef: regex(m.envRef, origin, rule, 'envRef'),
+    redirect: regex(m.redirect, origin, rule, 'redirect'),
     dialects: m.dialect ? new Set(m.dialect) : null,
     targetFlag: t?.from === 'flag' && t.flag ? compileFlags(t.flag) : null,
   };

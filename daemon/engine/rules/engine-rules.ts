@@ -24,7 +24,27 @@ export const UNPARSABLE: Rule = {
   action: 'confirm',
 };
 
-export const ENGINE_RULES: readonly Rule[] = [DYNAMIC_COMMAND, UNPARSABLE];
+export const FORK_BOMB: Rule = {
+  id: 'engine.fork-bomb',
+  domain: 'engine',
+  severity: 'critical',
+  reason: 'a fork bomb: a function that calls itself in the background (`:(){ :|:& };:`) fills the process table and hangs the machine',
+  match: { command: ['(function calling itself in the background)'] },
+  alternative: 'none on a production machine; test process limits (ulimit -u) in a throw-away VM',
+  action: 'block',
+};
+
+export const ENGINE_RULES: readonly Rule[] = [DYNAMIC_COMMAND, UNPARSABLE, FORK_BOMB];
+
+/**
+ * EXCEPTION to "rules match parsed commands": the parser does not expose function definitions
+ * (it parses a body's commands as ordinary commands), so a fork bomb is recognised in the raw
+ * text: `NAME() { ... NAME | NAME & ... }` (or `function NAME`, a `( ... )` body, `NAME & NAME`).
+ * The evaluator also requires the parser to have seen NAME run as a command, so the same text
+ * inside quotes (`echo ':(){ :|:& };:'`) is data, not a bomb. Group 1 is the function name.
+ */
+export const FORK_BOMB_TEXT =
+  /(?:^|[\s;&|(){}])(?:function\s+)?([^\s;&|(){}<>'"`$=\\]+)\s*(?:\(\s*\)\s*)?[{(][^{}()]*?(?:^|[\s;&|{(])\1\s*(?:\|\s*\1\s*&(?!&)|&(?!&)\s*\1(?=$|[\s;&|)}]))/;
 
 /** Words and flags that make text look destructive when the engine cannot read it properly. */
 export const DESTRUCTIVE_LOOKING =

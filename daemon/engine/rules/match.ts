@@ -1,4 +1,4 @@
-import type { SimpleCommand, Statement } from '../parse/types.js';
+import type { Redirect, SimpleCommand, Statement } from '../parse/types.js';
 import { argView, envRefs, findFlag, flagValue, type ArgView } from './args.js';
 import type { CompiledRule } from './compile.js';
 
@@ -50,6 +50,7 @@ export class RuleIndex {
     const hits: Hit[] = [];
     let view: ArgView | null = null;
     const test = (r: CompiledRule): void => {
+      if (r.redirect && !cmd.redirects?.length) return; // cheap: most commands redirect nothing
       view ??= argView(cmd);
       const hit = testCommand(r, cmd, view, index);
       if (hit) hits.push(hit);
@@ -115,10 +116,23 @@ function testCommand(r: CompiledRule, cmd: SimpleCommand, view: ArgView, index: 
     if (!ref) return null;
     why.push(`references $${ref}`);
   }
-  return { compiled: r, kind: 'command', index, text: cmd.source, target: extractTarget(r, view, argsMatch), why };
+  let redirected: string | null = null;
+  if (r.redirect) {
+    const hit = cmd.redirects?.find((rd) => truncates(rd) && r.redirect!.test(rd.target));
+    if (!hit) return null;
+    redirected = hit.target;
+    why.push(`redirect ${hit.fd ?? ''}${hit.op} ${hit.target} matches ${show(r.redirect)}`);
+  }
+  return { compiled: r, kind: 'command', index, text: cmd.source, target: extractTarget(r, view, argsMatch, redirected), why };
 }
 
-function extractTarget(r: CompiledRule, view: ArgView, argsMatch: RegExpExecArray | null): string | null {
+/** `>`, `>|`, `&>`, `>& file` open their target truncated; `>>`, `<`, `<>`, `2>&1`, `>&-` do not. */
+function truncates(rd: Redirect): boolean {
+  if (rd.op === '>' || rd.op === '>|' || rd.op === '&>') return true;
+  return rd.op === '>&' && !/^(?:\d+-?|-)$/.test(rd.target);
+}
+
+function extractTarget(r: CompiledRule, view: ArgView, argsMatch: RegExpExecArray | null, redirected: string | null): string | null {
   const t = r.rule.target;
   if (!t) return null;
   switch (t.from) {
@@ -132,6 +146,8 @@ function extractTarget(r: CompiledRule, view: ArgView, argsMatch: RegExpExecArra
       return cleanName(argsMatch?.[1] ?? null);
     case 'host':
       return null;
+    case 'redirect':
+      return redirected;
   }
 }
 

@@ -49,10 +49,16 @@ export const MatchSchema = z
     dialect: z.array(z.enum(['sql', 'redis', 'mongo'])).optional(),
     /** Regex over the environment variable names referenced in the arguments (`$DB_PASSWORD`, `${X}`). */
     envRef: RegexSource.optional(),
+    /**
+     * Regex over the target of each truncating redirection of the command (`>`, `>|`, `&>`, and
+     * `>& file`, with or without an fd): `> data.db`, `2> /dev/sda`. Appends (`>>`), inputs and fd
+     * duplication (`2>&1`) never match. A redirection alone (`> f`) is the null command `:`.
+     */
+    redirect: RegexSource.optional(),
   })
   .strict()
-  .refine((m) => m.command || m.statement || m.envRef, {
-    message: 'a rule must match a command, a statement or an environment reference',
+  .refine((m) => m.command || m.statement || m.envRef || m.redirect, {
+    message: 'a rule must match a command, a statement or an environment reference, or a redirect target',
   });
 export type RuleMatch = z.infer<typeof MatchSchema>;
 
@@ -65,6 +71,7 @@ export const TargetSchema = z
       'flag', // value of `flag` (e.g. "-n|--namespace")
       'capture', // capture group 1 of `args` or `statement`
       'host', // the host name (molly-guard)
+      'redirect', // the redirect target that matched `redirect`
     ]),
     index: z.number().int().min(0).optional(),
     flag: z.string().optional(),

@@ -18,10 +18,11 @@ export function actionFor(rule: Rule, policy: Config['policy']): Action {
 /**
  * The phrase a person types to confirm: the target reduced to what they would naturally name
  * (a path's basename, a database or namespace name), or the host name when the rule extracted
- * nothing usable (nothing at all, or text only known at run time such as `$DIR`).
+ * nothing usable (nothing at all, text only known at run time such as `$DIR`, or the `{}`
+ * placeholder that find -exec / xargs -I{} fill in per item).
  */
 export function phraseFor(target: string | null, kind: RuleTarget['kind'] | undefined, cwd: string | undefined, host: string): string {
-  if (!target || /[$`]/.test(target)) return host;
+  if (!target || /[$`]|\{\}/.test(target)) return host;
   if (kind !== 'path') return target;
   // `*`, `./*`, `.` name the working directory; `/srv/data/` names `data`; `/` stays `/`.
   const stripped = target.replace(/(^|\/)\*$/, '$1').replace(/\/+$/, '');

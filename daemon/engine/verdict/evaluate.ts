@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import type { ParsedLine, SimpleCommand } from '../parse/types.js';
 import { loadCatalog } from '../rules/catalog/index.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
-import { DESTRUCTIVE_LOOKING, DYNAMIC_COMMAND, ENGINE_RULES, UNPARSABLE } from '../rules/engine-rules.js';
+import { DESTRUCTIVE_LOOKING, DYNAMIC_COMMAND, ENGINE_RULES, FORK_BOMB, FORK_BOMB_TEXT, UNPARSABLE } from '../rules/engine-rules.js';
 import { RuleIndex, type Hit } from '../rules/match.js';
 import type { Rule } from '../rules/schema.js';
 import { createProductionDetector, shortHostname } from '../production/index.js';
@@ -91,6 +91,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
   const index = new RuleIndex(compiled);
   const dynamicRule = disabled.has(DYNAMIC_COMMAND.id) ? null : compileRule(DYNAMIC_COMMAND, 'engine');
   const unparsableRule = disabled.has(UNPARSABLE.id) ? null : compileRule(UNPARSABLE, 'engine');
+  const forkBombRule = disabled.has(FORK_BOMB.id) ? null : compileRule(FORK_BOMB, 'engine');
   const rules = [...compiled.map((c) => c.rule), ...ENGINE_RULES.filter((r) => !disabled.has(r.id))];
 
   const detect = createProductionDetector(config);
@@ -110,6 +111,13 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     }
     if (unparsableRule && parsed.problems.length && DESTRUCTIVE_LOOKING.test(input.line)) {
       hits.push({ compiled: unparsableRule, kind: 'command', index: -1, text: input.line, target: null, why: [`parse problem: ${parsed.problems[0]}`, 'the line looks destructive'] });
+    }
+    if (forkBombRule) {
+      const m = FORK_BOMB_TEXT.exec(input.line);
+      const call = m ? parsed.commands.findIndex((c) => c.name === m[1]) : -1;
+      if (m && call >= 0) {
+        hits.push({ compiled: forkBombRule, kind: 'command', index: call, text: m[0].trim(), target: null, why: [`function ${m[1]} calls itself in the background`, `${m[1]} is run on the line`] });
+      }
     }
     return hits;
   }
