@@ -25,6 +25,10 @@ describe('redirect match field (matcher semantics)', () => {
     expect(run([{ op: '>', target: 'x.db', fd: 2 }]).matches).toHaveLength(1);
   });
 
+  it('a redirect target needs a redirect regex', () => {
+    expect(() => createEvaluator(config({ rules: { custom: [rule('t.x', { command: ['x'] }, { target: { from: 'redirect' } })] } }), { catalog: false })).toThrow(/target.from "redirect" needs match.redirect/);
+  });
+
   it('ignores appends, inputs, fd duplication and here-docs', () => {
     for (const op of ['>>', '&>>', '<', '<>', '<<']) expect(run([{ op, target: 'data.db' }]).matches).toEqual([]);
     expect(run([{ op: '>&', target: '1', fd: 2 }]).matches).toEqual([]);
@@ -38,6 +42,9 @@ describe('a redirection without a command is the null command', () => {
     expect(c).toMatchObject([{ argv: [':'], name: ':', redirects: [{ op: '>', target: '/var/lib/app/data.db' }], source: '> /var/lib/app/data.db' }]);
     // The assignments still apply to the rest of the line.
     expect(parseLine('RM=rm > f; $RM -rf x').commands.map((x) => x.argv)).toEqual([[':'], ['rm', '-rf', 'x']]);
+    // Input alone, and the redirections of compound commands, add nothing.
+    expect(parseLine('< f').commands).toEqual([]);
+    expect(parseLine('{ a; } > out; while read l; do b; done > out2; (c) > out3').commands.map((x) => x.name)).toEqual(['a', 'read', 'b', 'c']);
   });
 });
 

@@ -10,7 +10,8 @@
 // - values of variables not assigned literally earlier on the same line: `$RM -rf x` stays a
 //   dynamic name (`dynamicName: true`), and arguments keep their `$VAR` spelling.
 // - interpreters other than shells: `python -c`, `perl -e`, `ruby -e`, `node -e` strings are data.
-// - output of compound commands is not followed into pipes (`for ...; done | psql`).
+// - output of compound commands is not followed into pipes (`for ...; done | psql`), nor are their
+//   redirections recorded (`{ ...; } > f`); a bare `> f` is the null command `:` with that redirect.
 // - bounded work: nesting deeper than MAX_DEPTH, more than MAX_COMMANDS commands, or re-parsing
 //   more text than the budget stops early and says so in `problems`; a line with problems should
 //   not be treated as clean.
