@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createEngine } from './engine/index.js';
-import { openStore } from './store/index.js';
+import { BACKSTOP_CHECKPOINT_PAGES, openStore, startCheckpointer } from './store/index.js';
 import { createSinks } from './sinks/index.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
@@ -84,8 +84,11 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     let config = loadConfig(paths);
     let configState = { loadedAt: Date.now(), reloads: 0, lastError: null as string | null };
     const token = loadOrCreateToken(paths.tokenFile);
-    const store = openStore(paths.dbFile);
+    const store = openStore(paths.dbFile, { autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
     cleanups.push(() => store.close());
+    // Checkpoints (and their fsyncs) in a worker thread, not inside a command's commit.
+    const checkpointer = startCheckpointer(paths.dbFile, { onError: (err) => log.warn({ err }, 'background WAL checkpoint failed') });
+    cleanups.push(() => checkpointer.stop());
     let engine: Evaluator = createEngine(config, { hostname });
     let sinks: Sinks = await createSinks(config, { dataDir: paths.dataDir, logger: log.child({ part: 'sinks' }), hostname });
     cleanups.push(() => sinks.close());

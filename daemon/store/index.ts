@@ -12,6 +12,7 @@ import type { Count, LogFilter, LogRow, PruneResult, Stats, StatsFilter, VerifyR
 import { verifyChain, type VerifyOptions } from './verify.js';
 
 export type { AuditEvent, StoredEvent } from './record.js';
+export { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 export type * from './types.js';
 
 // The audit store: one SQLite file, append-only and hash-chained (chain.ts documents the hash).
@@ -34,6 +35,11 @@ export interface OpenOptions {
   readonly?: boolean;
   /** How long to wait for another process's write lock (ms). Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * wal_autocheckpoint for this connection (pages; SQLite's default 1000). The daemon raises it
+   * to a backstop while checkpointer.ts checkpoints in the background.
+   */
+  autoCheckpointPages?: number;
 }
 
 export interface AuditStore {
@@ -93,6 +99,7 @@ export function openStore(file: string, opts: OpenOptions = {}): AuditStore {
     } else {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      if (opts.autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(opts.autoCheckpointPages))}`);
       migrate(db);
       for (const side of ['-wal', '-shm']) if (existsSync(file + side)) chmodSync(file + side, 0o600);
     }
