@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { parseLine } from './parse/index.js';
 import type { ParsedLine, Statement } from './parse/types.js';
-import { splitStatements, type SqlFlavor } from './sql/split.js';
+import { flavorOf, splitStatements } from './sql/split.js';
 import type { Rule } from './rules/schema.js';
 import { createEvaluator, type Analysis, type EvaluatorOptions } from './verdict/evaluate.js';
 import type { Verdict } from './verdict/schema.js';
@@ -55,12 +55,4 @@ function parse(input: EngineInput): ParsedLine {
     // The parser promises not to throw; if it does, the line fails closed when it looks destructive.
     return { commands: [], statements: [], problems: [`parser failed: ${(err as Error).message}`] };
   }
-}
-
-/** The SQL flavour a client speaks (comment and quoting rules differ). */
-function flavorOf(client: string): SqlFlavor {
-  if (/^(psql|pgcli)$/.test(client)) return 'postgres';
-  if (/^(mysql|mariadb|mycli)$/.test(client)) return 'mysql';
-  if (/^sqlite/.test(client)) return 'sqlite';
-  return 'generic';
 }

@@ -78,8 +78,8 @@ export function isStatementComplete(buffer: string, dialect: Dialect, flavor: Sq
 /** The SQL flavor a client program speaks (`psql` -> postgres), for callers that know the client. */
 export function flavorOf(client: string): SqlFlavor {
   const name = client.slice(client.lastIndexOf('/') + 1);
-  if (name === 'psql' || name === 'cockroach') return 'postgres';
-  if (name === 'mysql' || name === 'mariadb' || name.startsWith('clickhouse')) return 'mysql';
-  if (name === 'sqlite3' || name === 'sqlite' || name === 'duckdb') return 'sqlite';
+  if (name === 'psql' || name === 'pgcli' || name === 'cockroach') return 'postgres';
+  if (name === 'mysql' || name === 'mariadb' || name === 'mycli' || name.startsWith('clickhouse')) return 'mysql';
+  if (name.startsWith('sqlite') || name === 'duckdb') return 'sqlite';
   return 'generic';
 }
