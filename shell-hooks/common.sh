@@ -180,8 +180,21 @@ __pg_finish() {
   local d=$((__pg_us - __pg_t0)) dur
   (( d < 0 )) && d=0
   printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
-  __pg_record "{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
+  local req="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
+  __pg_send_later "$req" || { __pg_start_daemon; __pg_spool "$req"; }
   __pg_ran=
+}
+
+# The reply to the request __pg_send_later left open: read before the next request goes out (records
+# stay in order) or when the shell exits. Anything but ok (the daemon died before committing it,
+# or hangs) spools the request: the record is not lost, and a duplicate is stored once.
+__pg_collect() {
+  [[ -n $__pg_dfd ]] || return 0
+  __pg_read_ok "$__pg_dfd"
+  local ok=$?
+  exec {__pg_dfd}>&-
+  __pg_dfd=
+  (( ok == 0 )) || { __pg_start_daemon; __pg_spool "$__pg_dreq"; }
 }
 
 __pg_session_event() {

@@ -35,6 +35,7 @@ __pg_n=0            # incremented by PS0 once per line read
 __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
+__pg_dfd= __pg_dreq= # connection and text of a request whose reply is still unread (__pg_collect)
 __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
@@ -53,6 +54,7 @@ __pg_conn_read() {
 # makes bash read(2) the bytes at once; a plain `read` costs three syscalls per byte.
 __pg_send() {
   local fd try rest
+  __pg_collect
   __pg_reply=
   for try in 1 2; do
     if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
@@ -91,6 +93,30 @@ __pg_send() {
   return 1
 }
 
+# Sends request $1 and leaves the reply for __pg_collect (finish: nothing in its reply changes
+# what the shell does next, and waiting for the daemon's commit at every prompt was half the
+# hook's cost). Still one connection per request and one write with PIPE ignored; the fd is
+# only read from afterwards, so a dead daemon cannot SIGPIPE the shell.
+__pg_send_later() {
+  local fd
+  __pg_collect
+  if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
+  # A refused connection: the daemon may have restarted on another port.
+  { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null ||
+    { __pg_conn_read && { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null; } || return 1
+  trap '' PIPE
+  printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd" 2>/dev/null
+  trap - PIPE
+  __pg_dfd=$fd __pg_dreq=$1
+}
+
+# 0 when the reply on fd $1 starts with __pg_ok.
+__pg_read_ok() {
+  local r=
+  IFS= read -r -t "$__pg_timeout" -N ${#__pg_ok} -u "$1" r 2>/dev/null
+  [[ $r == "$__pg_ok" ]]
+}
+
 __pg_envjson() {
   local n s=
   for n in "${__pg_envnames[@]}"; do
@@ -101,8 +127,13 @@ __pg_envjson() {
   __pg_env="{$s}"
 }
 
-# Reply fields into __pg_r_*: one regex, nothing evaluated.
+# Reply fields into __pg_r_*: one regex, nothing evaluated (the common plain allow without one:
+# bash compiles the regex at every match, ~0.25 ms).
 __pg_parse_reply() {
+  if [[ $__pg_reply == "$__pg_allow_head" ]]; then
+    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
+    return 0
+  fi
   [[ $__pg_reply =~ $__pg_re_check ]] || return 1
   __pg_r_verdict=${BASH_REMATCH[1]} __pg_r_phrase=${BASH_REMATCH[2]} __pg_r_dry=${BASH_REMATCH[4]} __pg_r_msg=${BASH_REMATCH[5]}
 }
@@ -131,14 +162,18 @@ __pg_ask() {
 }
 
 # The output of builtin "$@" into __pg_out, through our line file (no fork). The file is rewritten
-# in place (1<>, never O_TRUNC) with a NUL after the text, then blanked: on ext4 a truncate followed
-# by a write makes close() start writeback (auto_da_alloc), measured at ~1.9 ms per call, more than
-# the rest of the hook together; in place it is ~0.06 ms.
+# in place (1<>, never O_TRUNC) with a NUL after the text: on ext4 a truncate followed by a write
+# makes close() start writeback (auto_da_alloc), measured at ~1.9 ms per call, more than the rest
+# of the hook together; in place it is ~0.06 ms. __pg_capture_line also blanks what it read
+# (4 bytes per character covers any UTF-8): no command text is left behind.
 __pg_capture() {
   __pg_out=
   { "$@"; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null || return 1
   IFS= read -r -d '' __pg_out <"$__pg_linefile"
-  # Blank what was read (4 bytes per character covers any UTF-8): no command text left behind.
+  return 0
+}
+__pg_capture_line() {
+  __pg_capture "$@" || return 1
   [[ -n $__pg_out ]] && printf '%*s' $((${#__pg_out} * 4)) '' 1<>"$__pg_linefile" 2>/dev/null
   return 0
 }
@@ -148,7 +183,7 @@ __pg_newline() {
   local h=
   if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )); then
     __pg_busy=1
-    HISTTIMEFORMAT= __pg_capture builtin history 1
+    HISTTIMEFORMAT= __pg_capture_line builtin history 1
     h=$__pg_out
     __pg_busy=
     if [[ $h =~ ^\ *[0-9]+\*?\ \  ]]; then
@@ -341,7 +376,10 @@ __pg_trap_parse "$__pg_out" DEBUG
 __pg_orig_debug=$__pg_trapcmd
 
 # A shell that exits in production ends its session.
-__pg_on_exit() { (( __pg_prod )) && __pg_session_event end; }
+__pg_on_exit() {
+  __pg_collect
+  (( __pg_prod )) && __pg_session_event end
+}
 __pg_trap_of EXIT
 if [[ -n $__pg_trapcmd ]]; then
   trap "__pg_on_exit; $__pg_trapcmd" EXIT

@@ -22,7 +22,7 @@ autoload -Uz add-zsh-hook read-from-minibuffer
 () {
   local f
   for f in __pg_json __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
-    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_session_event; do
+    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_session_event; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -38,7 +38,7 @@ __pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
 __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
 
 typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
-typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt=
+typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_dfd= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
 
 # --- transport: the unix socket, one connection per request. sysread takes what has arrived in
@@ -47,6 +47,7 @@ typeset -ga __pg_wrap_defined=()
 __pg_send() {
   emulate -L zsh
   local fd chunk
+  __pg_collect
   __pg_reply=
   zsocket "$__pg_sock" 2>/dev/null || return 1
   fd=$REPLY
@@ -56,13 +57,34 @@ __pg_send() {
     __pg_reply+=$chunk
     [[ $__pg_reply == *$'\n'* ]] && break
     if [[ -n ${2-} ]]; then
-      [[ $__pg_reply =~ $__pg_re_check ]] && break
+      [[ $__pg_reply == "$__pg_allow_head"* || $__pg_reply =~ $__pg_re_check ]] && break
     elif (( ${#__pg_reply} >= ${#__pg_ok} )); then
       break
     fi
   done
   exec {fd}>&-
   [[ $__pg_reply == "$__pg_ok"* ]]
+}
+
+# Sends request $1 and leaves the reply for __pg_collect (finish: see the bash hook).
+__pg_send_later() {
+  emulate -L zsh
+  __pg_collect
+  zsocket "$__pg_sock" 2>/dev/null || return 1
+  local fd=$REPLY
+  trap '' PIPE
+  print -r -u $fd -- "$1" 2>/dev/null
+  __pg_dfd=$fd __pg_dreq=$1
+}
+
+# 0 when the reply on fd $1 starts with __pg_ok.
+__pg_read_ok() {
+  emulate -L zsh
+  local r= chunk
+  while (( ${#r} < ${#__pg_ok} )) && sysread -t $__pg_timeout -s 8192 -i $1 chunk 2>/dev/null; do
+    r+=$chunk
+  done
+  [[ $r == "$__pg_ok"* ]]
 }
 
 __pg_envjson() {
@@ -78,6 +100,11 @@ __pg_envjson() {
 
 __pg_parse_reply() {
   emulate -L zsh
+  # The common plain allow without the regex (zsh compiles it at every match).
+  if [[ $__pg_reply == "$__pg_allow_head"* ]]; then
+    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
+    return 0
+  fi
   [[ $__pg_reply =~ $__pg_re_check ]] || return 1
   __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5]
 }
@@ -262,6 +289,7 @@ functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_co
 (( __pg_p )); }"}
 
 __pg_zshexit() {
+  __pg_collect
   (( __pg_prod )) && __pg_session_event end
 }
 
