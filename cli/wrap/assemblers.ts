@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { scanJs } from '../../daemon/engine/sql/scan-js.js';
 import { cloneState, closer, initialState, isIdle, scanLine, scanScript, type ScanState, type SqlFlavour, type SqlUnit } from './sql-scan.js';
 
 // One assembler per client: it is fed each entered line and says what the client would act on at
@@ -97,8 +98,8 @@ class SqlAssembler implements Assembler {
     // unexecuted: close any open quote or comment, an illegal token, the terminator.
     const erase = '\x05\x15';
     if (isIdle(this.state)) return `${erase}\r`;
-    if (this.flavour === 'sqlite') return `${erase}${closer(this.state)} !;\r`;
-    return `${erase}${closer(this.state)}\\c\r`; // mysql: \c clears the statement buffer
+    if (this.flavour === 'sqlite') return `${erase}${closer(this.state, this.flavour)} !;\r`;
+    return `${erase}${closer(this.state, this.flavour)}\\c\r`; // mysql: \c clears the statement buffer
   }
 
   reset(): void {
@@ -161,28 +162,9 @@ class MongoAssembler implements Assembler {
   }
 }
 
-/** Balanced (), [], {}, closed strings, template literals and block comments. */
+/** Balanced (), [], {}, closed strings, template literals and block comments (the engine's JS scanner). */
 export function jsComplete(src: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
-    if (c === '/' && src[i + 1] === '/') {
-      const nl = src.indexOf('\n', i);
-      if (nl < 0) break;
-      i = nl;
-    } else if (c === '/' && src[i + 1] === '*') {
-      const end = src.indexOf('*/', i + 2);
-      if (end < 0) return false;
-      i = end + 1;
-    } else if (c === '"' || c === "'" || c === '`') {
-      let j = i + 1;
-      while (j < src.length && src[j] !== c) j += src[j] === '\\' ? 2 : 1;
-      if (j >= src.length) return false;
-      i = j;
-    } else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-  }
-  return depth <= 0;
+  return !scanJs(src).open;
 }
 
 export function createAssembler(clientPath: string, cwd: string): Assembler | null {

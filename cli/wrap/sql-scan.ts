@@ -1,28 +1,36 @@
-// Incremental SQL lexer that knows when a database client would act on what was typed: the
-// statement terminator outside quotes, dollar quotes, comments and (psql) parentheses, and the
-// client's own backslash / dot commands. It models the client, not the SQL grammar: the question
-// is "does this Enter make the client send something to the server?".
-//
-// Written here rather than in daemon/engine/sql/ because the engine's splitter was not there when
-// `wrap` was built; it is self-contained so it can move.
+// What a database client acts on at each Enter: the engine's lexer (daemon/engine/sql/lex.ts)
+// decides where quotes, dollar quotes, comments and (psql) parentheses end; this file adds what is
+// specific to driving the client a line at a time: its backslash / dot / `system` commands, mysql
+// DELIMITER, sqlite's CREATE TRIGGER ... END, and the raw statement text the client would send.
+// It models the client, not the SQL grammar: the question is "does this Enter make the client
+// send something to the server?".
+
+import {
+  blockComment,
+  dollarTagAt,
+  lineCommentAt,
+  nestsComments,
+  opensQuote,
+  PsqlNesting,
+  quoteCloser,
+  quoteEnd,
+  WS,
+} from '../../daemon/engine/sql/lex.js';
+import type { SqlFlavor } from '../../daemon/engine/sql/scan-sql.js';
 
 export type SqlFlavour = 'psql' | 'mysql' | 'sqlite';
 
-type Mode =
-  | { k: 'normal' }
-  | { k: 'quote'; q: string; backslash: boolean }
-  | { k: 'dollar'; tag: string }
-  | { k: 'block'; depth: number };
+const FLAVOR: Record<SqlFlavour, SqlFlavor> = { psql: 'postgres', mysql: 'mysql', sqlite: 'sqlite' };
 
 export interface ScanState {
-  mode: Mode;
-  /** Text of the statement being built (since the last terminator). */
+  /** Raw text of the statement being built (since the last terminator), line comments dropped. */
   text: string;
-  paren: number;
+  /** Where in `text` an unterminated quote, dollar quote or block comment starts; -1 if none. */
+  open: number;
+  /** psql: parentheses and BEGIN ATOMIC bodies, in which `;` does not end the statement. */
+  nesting: PsqlNesting;
   /** mysql DELIMITER. */
   delimiter: string;
-  /** sqlite: inside CREATE TRIGGER, `;` completes only after END. */
-  trigger: boolean;
 }
 
 /** Something the client acts on. `sql`: a statement sent to the server; `shell`: a command run
@@ -35,51 +43,58 @@ export type SqlUnit =
   | { kind: 'opaque'; text: string };
 
 export function initialState(): ScanState {
-  return { mode: { k: 'normal' }, text: '', paren: 0, delimiter: ';', trigger: false };
+  return { text: '', open: -1, nesting: new PsqlNesting(), delimiter: ';' };
 }
 
 export function cloneState(s: ScanState): ScanState {
-  return { ...s, mode: { ...s.mode } };
+  return { ...s, nesting: s.nesting.clone() };
 }
 
 /** True when nothing is buffered: the client shows its primary prompt. */
 export function isIdle(s: ScanState): boolean {
-  return s.text.trim() === '' && s.mode.k === 'normal';
+  return s.text.trim() === '' && s.open < 0;
 }
 
 /** The text that closes whatever quote or comment the buffer is in (to neutralise it). */
-export function closer(s: ScanState): string {
-  switch (s.mode.k) {
-    case 'quote':
-      return s.mode.q === '[' ? ']' : s.mode.q;
-    case 'dollar':
-      return s.mode.tag;
-    case 'block':
-      return '*/'.repeat(s.mode.depth);
-    default:
-      return '';
-  }
+export function closer(s: ScanState, flavour: SqlFlavour): string {
+  if (s.open < 0) return '';
+  const c = s.text[s.open]!;
+  if (c === '$') return dollarTagAt(s.text, s.open, FLAVOR[flavour]) ?? '';
+  if (c === '/') return '*/'.repeat(blockComment(s.text, s.open, nestsComments(FLAVOR[flavour])).depth);
+  return quoteCloser(c);
 }
 
 const PSQL_SEND = /^(g|gx|gexec|gset|gdesc|crosstabview|watch)$/;
 const PSQL_FILE = /^(i|ir|include|include_relative)$/;
+// Characters that end a run of ordinary text.
+const SPECIAL = new Set([...WS, "'", '"', '`', '[', '$', '-', '#', '/', '\\', ';']);
+// sqlite: inside CREATE TRIGGER, `;` completes the statement only after END.
+const TRIGGER = /^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i;
+
+/** End (exclusive) of the quote, dollar quote or block comment opening at `i`: -1 when it is
+ * unterminated, null when none opens there. */
+function tokenEnd(t: string, i: number, flavor: SqlFlavor): number | null {
+  if (t[i] === '/' && t[i + 1] === '*') return blockComment(t, i, nestsComments(flavor)).end;
+  if (opensQuote(t[i]!, flavor)) {
+    const e = quoteEnd(t, i, flavor);
+    return e < 0 ? -1 : e + 1;
+  }
+  const tag = dollarTagAt(t, i, flavor);
+  if (!tag) return null;
+  const e = t.indexOf(tag, i + tag.length);
+  return e < 0 ? -1 : e + tag.length;
+}
 
 /**
  * Feeds one entered line (without its newline) into `state` (mutated) and returns the units the
  * client acts on at this Enter.
  */
 export function scanLine(state: ScanState, line: string, flavour: SqlFlavour): SqlUnit[] {
+  const flavor = FLAVOR[flavour];
   const units: SqlUnit[] = [];
-  const emit = (): void => {
-    const text = state.text.trim();
-    if (text) units.push({ kind: 'sql', text });
-    state.text = '';
-    state.paren = 0;
-    state.trigger = false;
-  };
 
   // Client commands that only exist at the start of a line with an empty buffer.
-  if (state.mode.k === 'normal' && state.text.trim() === '') {
+  if (isIdle(state)) {
     const t = line.trim();
     if (flavour === 'sqlite' && t.startsWith('.')) return sqliteDot(t);
     if (flavour === 'mysql') {
@@ -98,153 +113,117 @@ export function scanLine(state: ScanState, line: string, flavour: SqlFlavour): S
     }
   }
 
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    const ch = line[i]!;
-    const mode = state.mode;
-    if (mode.k === 'quote') {
-      state.text += ch;
-      if (mode.backslash && ch === '\\' && i + 1 < n) {
-        state.text += line[i + 1];
-        i += 2;
-        continue;
-      }
-      if (ch === mode.q || (mode.q === '[' && ch === ']')) {
-        // A doubled quote is an escaped quote: stay inside.
-        if (mode.q !== '[' && line[i + 1] === mode.q) {
-          state.text += ch;
-          i += 2;
-          continue;
-        }
-        state.mode = { k: 'normal' };
-      }
-      i++;
-      continue;
+  // `t` is the statement so far plus this line; a token left open by an earlier line is
+  // rescanned from its start.
+  let t = state.text + line;
+  let i = state.open >= 0 ? state.open : state.text.length;
+  state.open = -1;
+  /** Drops t[from, to) from the buffer, sending what precedes it when `send`. */
+  const cut = (from: number, to: number, send: boolean): void => {
+    if (send) {
+      const text = t.slice(0, from).trim();
+      if (text) units.push({ kind: 'sql', text });
+      t = t.slice(to);
+      i = 0;
+      state.nesting.reset();
+    } else {
+      t = t.slice(0, from) + t.slice(to);
+      i = from;
     }
-    if (mode.k === 'dollar') {
-      if (line.startsWith(mode.tag, i)) {
-        state.text += mode.tag;
-        i += mode.tag.length;
-        state.mode = { k: 'normal' };
-      } else {
-        state.text += ch;
-        i++;
-      }
-      continue;
-    }
-    if (mode.k === 'block') {
-      if (line.startsWith('*/', i)) {
-        state.text += '*/';
-        i += 2;
-        mode.depth--;
-        if (mode.depth === 0) state.mode = { k: 'normal' };
-      } else if (flavour === 'psql' && line.startsWith('/*', i)) {
-        state.text += '/*';
-        i += 2;
-        mode.depth++;
-      } else {
-        state.text += ch;
-        i++;
-      }
-      continue;
-    }
+  };
+  const stop = (): SqlUnit[] => {
+    state.text = t.slice(0, i);
+    return units;
+  };
 
-    // normal
-    if (flavour === 'mysql' && state.delimiter !== ';' && line.startsWith(state.delimiter, i)) {
-      emit();
-      i += state.delimiter.length;
+  while (i < t.length) {
+    const ch = t[i]!;
+    if (flavour === 'mysql' && state.delimiter !== ';' && t.startsWith(state.delimiter, i)) {
+      cut(i, i + state.delimiter.length, true);
       continue;
     }
-    if (line.startsWith('--', i) && (flavour !== 'mysql' || /\s|$/.test(line[i + 2] ?? ''))) break; // comment to end of line
-    if (flavour === 'mysql' && ch === '#') break;
-    if (line.startsWith('/*', i)) {
-      state.mode = { k: 'block', depth: 1 };
-      state.text += '/*';
-      i += 2;
-      continue;
+    if (lineCommentAt(t, i, flavor)) {
+      t = t.slice(0, i);
+      break;
     }
-    if (ch === "'" || ch === '"' || (ch === '`' && flavour !== 'psql') || (ch === '[' && flavour === 'sqlite')) {
-      const eString = flavour === 'psql' && ch === "'" && /(^|[^A-Za-z0-9_])[Ee]$/.test(state.text);
-      state.mode = { k: 'quote', q: ch, backslash: flavour === 'mysql' || eString };
-      state.text += ch;
-      i++;
-      continue;
-    }
-    if (flavour === 'psql' && ch === '$') {
-      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(line.slice(i));
-      // `$1` parameters are not dollar quotes; a tag cannot follow an identifier character.
-      if (m && !/[A-Za-z0-9_]$/.test(state.text)) {
-        state.mode = { k: 'dollar', tag: m[0] };
-        state.text += m[0];
-        i += m[0].length;
-        continue;
+    const end = tokenEnd(t, i, flavor);
+    if (end !== null) {
+      if (end < 0) {
+        state.open = i; // continues on the next line
+        i = t.length;
+        break;
       }
+      i = end;
+      continue;
     }
     if (ch === '\\' && flavour !== 'sqlite') {
-      const rest = line.slice(i + 1);
+      const rest = t.slice(i + 1);
       if (flavour === 'psql') {
         // A meta-command runs to the end of the line (or a `\\` separator).
         const sep = rest.indexOf('\\\\');
         const cmdText = sep >= 0 ? rest.slice(0, sep) : rest;
-        units.push(...psqlMeta(cmdText, state, emit));
-        i += 1 + cmdText.length + (sep >= 0 ? 2 : 0);
+        const meta = psqlMeta(cmdText);
+        const to = i + 1 + cmdText.length + (sep >= 0 ? 2 : 0);
+        if (meta.buffer === 'reset') {
+          t = t.slice(to); // \r empties the query buffer
+          i = 0;
+          state.nesting.reset();
+        } else cut(i, to, meta.buffer === 'send');
+        units.push(...meta.units);
         continue;
       }
       // mysql short commands: \g \G send, \c clears, \! runs a shell command, \. sources a file.
       const c = rest[0];
       if (c === 'g' || c === 'G') {
-        emit();
-        i += 2;
+        cut(i, i + 2, true);
         continue;
       }
       if (c === 'c') {
-        state.text = '';
-        i += 2;
+        t = t.slice(i + 2);
+        i = 0;
         continue;
       }
-      if (c === '!') return [...units, { kind: 'shell', text: rest.slice(1).trim() }];
-      if (c === '.') return [...units, { kind: 'file', path: rest.slice(1).trim() }];
+      if (c === '!') return [...stop(), { kind: 'shell', text: rest.slice(1).trim() }];
+      if (c === '.') return [...stop(), { kind: 'file', path: rest.slice(1).trim() }];
       if (c === 'd') {
         state.delimiter = rest.slice(1).trim().split(/\s+/)[0] || ';';
-        return units;
+        return stop();
       }
     }
-    if (flavour === 'psql' && ch === '(') state.paren++;
-    if (flavour === 'psql' && ch === ')' && state.paren > 0) state.paren--;
-    if (ch === ';' && state.delimiter === ';' && state.paren === 0) {
-      if (flavour === 'sqlite' && state.trigger && !/\bEND\s*$/i.test(state.text)) {
-        state.text += ch;
+    if (ch === ';' && state.delimiter === ';' && !state.nesting.open) {
+      if (flavour === 'sqlite' && TRIGGER.test(t.slice(0, i)) && !/\bEND\s*$/i.test(t.slice(0, i))) {
         i++;
         continue;
       }
-      emit();
-      i++;
+      cut(i, i + 1, true);
       continue;
     }
-    state.text += ch;
-    if (flavour === 'sqlite' && !state.trigger && /^\s*CREATE\s+(TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(state.text)) state.trigger = true;
-    i++;
+    let j = i + 1;
+    while (j < t.length && !SPECIAL.has(t[j]!) && t[j] !== state.delimiter[0]) j++;
+    if (flavour === 'psql') state.nesting.feed(t.slice(i, j));
+    i = j;
   }
-  state.text += '\n';
+  state.text = `${t}\n`;
   return units;
 }
 
-function psqlMeta(cmdText: string, state: ScanState, emit: () => void): SqlUnit[] {
+/** A psql meta-command: the units it runs and what it does to the query buffer. */
+function psqlMeta(cmdText: string): { units: SqlUnit[]; buffer?: 'send' | 'reset' } {
   const m = /^(\S*)\s*(.*)$/s.exec(cmdText)!;
   const name = m[1]!;
   const arg = m[2]!.trim();
-  if (PSQL_SEND.test(name)) {
-    emit();
-    // `\g |cmd` pipes the result into a shell command.
-    return arg.startsWith('|') ? [{ kind: 'shell', text: arg.slice(1).trim() }] : [];
-  }
+  // `\g |cmd` pipes the result into a shell command.
+  if (PSQL_SEND.test(name)) return { units: arg.startsWith('|') ? [{ kind: 'shell', text: arg.slice(1).trim() }] : [], buffer: 'send' };
+  if (name === 'r' || name === 'reset') return { units: [], buffer: 'reset' };
+  return { units: psqlMetaUnits(name, arg) };
+}
+
+function psqlMetaUnits(name: string, arg: string): SqlUnit[] {
   if (name === '!') return arg ? [{ kind: 'shell', text: arg }] : [];
   // psql re-parses the edited buffer when the editor exits and runs complete statements at once.
   if (/^(e|edit|ef|ev)$/.test(name)) return [{ kind: 'opaque', text: `\\${name}${arg ? ` ${arg}` : ''}` }];
   if (PSQL_FILE.test(name)) return arg ? [{ kind: 'file', path: unquote(arg) }] : [];
   if ((name === 'o' || name === 'out') && arg.startsWith('|')) return [{ kind: 'shell', text: arg.slice(1).trim() }];
-  if (name === 'r' || name === 'reset') state.text = '';
   if (name === 'copy') return [{ kind: 'sql', text: `COPY ${arg}` }];
   return [];
 }
