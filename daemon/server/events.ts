@@ -13,6 +13,7 @@ function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: numbe
   return {
     kind, ts, session: o.session, cmd, user: o.user, uid: daemonUid, host: o.host, tty: o.tty, shell: o.shell, pid: o.pid, cwd,
     env: null, signal: null, command: null, rules: [], matched: [], severity: null, decision: null, exit: null, durationMs: null, via,
+    anchor: null,
   };
 }
 

@@ -54,7 +54,17 @@ export function chainHash(prevHash: string, e: AuditEvent): string {
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+const clean = (s: string | null): boolean => s === null || !ANY_SURROGATE.test(s);
+
 export function wellFormed(e: AuditEvent): AuditEvent {
+  // The common case (no surrogate anywhere, anchor present): the event itself, no copy.
+  if (
+    e.anchor !== undefined &&
+    clean(e.session) && clean(e.user) && clean(e.host) && clean(e.tty) && clean(e.shell) && clean(e.cwd) &&
+    clean(e.env) && clean(e.signal) && clean(e.command) && e.rules.every(clean) && e.matched.every(clean)
+  ) {
+    return e;
+  }
   const fix = (s: string) => (ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s);
   const fixN = (s: string | null) => (s === null ? null : fix(s));
   return {
