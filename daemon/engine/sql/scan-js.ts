@@ -2,6 +2,8 @@
 // statement, outside strings, template literals, comments and brackets. A newline does not end
 // a statement when the line ends with an operator or the next line starts with `.` (chaining).
 
+import { StatementBuilder } from './builder.js';
+
 export interface JsScan {
   statements: string[];
   rest: string;
@@ -25,74 +27,50 @@ function stringEnd(text: string, i: number): number {
 
 export function scanJs(text: string): JsScan {
   const n = text.length;
-  const statements: string[] = [];
-  let parts: string[] = [];
-  let space = false;
-  let open = false;
+  const b = new StatementBuilder();
   let depth = 0;
-  let last = ''; // last significant character of the current statement
-  const push = (s: string): void => {
-    if (space && parts.length > 0) parts.push(' ');
-    space = false;
-    parts.push(s);
-    last = s[s.length - 1]!;
-  };
-  const emit = (): void => {
-    const t = parts.join('').trim();
-    if (t) statements.push(t);
-    parts = [];
-    space = false;
-    last = '';
-  };
   let i = 0;
   while (i < n) {
     const c = text[i]!;
     if (WS.has(c)) {
-      space = true;
+      b.space = true;
       i++;
       continue;
     }
     if (c === '\n') {
       i++;
-      if (depth > 0 || parts.length === 0 || CONTINUES_LINE.has(last)) {
-        space = true;
+      if (depth > 0 || b.parts.length === 0 || CONTINUES_LINE.has(b.last)) {
+        b.space = true;
         continue;
       }
       let j = i;
       while (j < n && (WS.has(text[j]!) || text[j] === '\n')) j++;
-      if (j < n && CONTINUES_NEXT.has(text[j]!)) space = true;
-      else emit();
+      if (j < n && CONTINUES_NEXT.has(text[j]!)) b.space = true;
+      else b.emit();
       continue;
     }
     if (c === '/' && text[i + 1] === '/') {
       const e = text.indexOf('\n', i);
       i = e < 0 ? n : e;
-      space = true;
+      b.space = true;
       continue;
     }
     if (c === '/' && text[i + 1] === '*') {
       const e = text.indexOf('*/', i + 2);
       if (e < 0) {
-        open = true;
+        b.open = true;
         i = n;
       } else i = e + 2;
-      space = true;
+      b.space = true;
       continue;
     }
     if (c === "'" || c === '"' || c === '`') {
       const e = stringEnd(text, i);
-      if (e < 0) {
-        open = true;
-        push(text.slice(i));
-        i = n;
-      } else {
-        push(text.slice(i, e + 1));
-        i = e + 1;
-      }
+      i = b.literal(text, i, e < 0 ? -1 : e + 1);
       continue;
     }
     if (c === ';' && depth === 0) {
-      emit();
+      b.emit();
       i++;
       continue;
     }
@@ -100,8 +78,8 @@ export function scanJs(text: string): JsScan {
     else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
     let j = i + 1;
     if (!SPECIAL.has(c)) while (j < n && !SPECIAL.has(text[j]!)) j++;
-    push(text.slice(i, j));
+    b.push(text.slice(i, j));
     i = j;
   }
-  return { statements, rest: parts.join('').trim(), open: open || depth > 0 };
+  return { statements: b.statements, rest: b.rest, open: b.open || depth > 0 };
 }

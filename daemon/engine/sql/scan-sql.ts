@@ -3,6 +3,7 @@
 // backslash commands and sqlite dot-commands are whole lines. Output is normalized: comments
 // dropped, whitespace collapsed, literals kept byte for byte. One pass, linear time.
 
+import { StatementBuilder } from './builder.js';
 import { blockComment, dollarTagAt, lineCommentAt, lineEnd, nestsComments, opensQuote, PsqlNesting, quoteEnd, WS } from './lex.js';
 
 /** Which client's lexical rules apply. `generic` is standard SQL (PostgreSQL-like). */
@@ -39,39 +40,28 @@ function collapse(s: string): string {
 
 export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
   const n = text.length;
-  const statements: string[] = [];
-  let parts: string[] = [];
-  let space = false;
-  let open = false;
+  const b = new StatementBuilder();
   let delim = ';';
   let execComment = false; // inside mysql `/*!50000 ... */`, whose body runs
   const psql = flavor === 'postgres' ? new PsqlNesting() : null;
-  const push = (s: string): void => {
-    if (space && parts.length > 0) parts.push(' ');
-    space = false;
-    parts.push(s);
-  };
   const emit = (): void => {
-    const t = parts.join('').trim();
-    if (t) statements.push(t);
-    parts = [];
-    space = false;
+    b.emit();
     psql?.reset();
   };
   let i = 0;
   while (i < n) {
     const c = text[i]!;
     if (WS.has(c)) {
-      space = true;
+      b.space = true;
       i++;
       continue;
     }
-    if (parts.length === 0) {
+    if (b.parts.length === 0) {
       // Client commands that take the rest of the line: psql `\x`, sqlite `.x`, mysql DELIMITER.
       if (c === '\\' || (c === '.' && flavor !== 'mysql' && flavor !== 'postgres')) {
         const e = lineEnd(text, i);
         const line = collapse(text.slice(i, e));
-        if (line) statements.push(line);
+        if (line) b.statements.push(line);
         i = e;
         continue;
       }
@@ -85,9 +75,9 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
       }
     }
     if (text.startsWith(delim, i)) {
-      if ((flavor === 'sqlite' && insideTrigger(parts)) || psql?.open) {
+      if ((flavor === 'sqlite' && insideTrigger(b.parts)) || psql?.open) {
         // sqlite: a trigger body's `;` does not end CREATE TRIGGER; `END;` does
-        push(delim);
+        b.push(delim);
         i += delim.length;
         continue;
       }
@@ -97,7 +87,7 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
     }
     if (lineCommentAt(text, i, flavor)) {
       i = lineEnd(text, i);
-      space = true;
+      b.space = true;
       continue;
     }
     if (c === '/' && text[i + 1] === '*') {
@@ -105,46 +95,32 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
         i += 3;
         while (i < n && text[i]! >= '0' && text[i]! <= '9') i++;
         execComment = true;
-        space = true;
+        b.space = true;
         continue;
       }
       const e = blockComment(text, i, nestsComments(flavor)).end;
       if (e < 0) {
-        open = true;
+        b.open = true;
         i = n;
       } else i = e;
-      space = true;
+      b.space = true;
       continue;
     }
     if (c === '*' && execComment && text[i + 1] === '/') {
       execComment = false;
-      space = true;
+      b.space = true;
       i += 2;
       continue;
     }
     if (opensQuote(c, flavor)) {
       const e = quoteEnd(text, i, flavor);
-      if (e < 0) {
-        open = true;
-        push(text.slice(i));
-        i = n;
-      } else {
-        push(text.slice(i, e + 1));
-        i = e + 1;
-      }
+      i = b.literal(text, i, e < 0 ? -1 : e + 1);
       continue;
     }
     const tag = dollarTagAt(text, i, flavor);
     if (tag) {
       const e = text.indexOf(tag, i + tag.length);
-      if (e < 0) {
-        open = true;
-        push(text.slice(i));
-        i = n;
-      } else {
-        push(text.slice(i, e + tag.length));
-        i = e + tag.length;
-      }
+      i = b.literal(text, i, e < 0 ? -1 : e + tag.length);
       continue;
     }
     if (c === '\\' && (text[i + 1] === 'g' || text[i + 1] === 'G') && flavor !== 'sqlite') {
@@ -158,8 +134,8 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
     while (j < n && !SPECIAL.has(text[j]!) && text[j] !== d0) j++;
     const run = text.slice(i, j);
     psql?.feed(run);
-    push(run);
+    b.push(run);
     i = j;
   }
-  return { statements, rest: parts.join('').trim(), open };
+  return { statements: b.statements, rest: b.rest, open: b.open };
 }
