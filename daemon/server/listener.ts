@@ -45,8 +45,20 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   // transaction); replies go out in request order even when a later one finishes first.
   let chain: Promise<void> = Promise.resolve();
 
+  // Replies that become ready in the same turn (a pipelined burst committed in one transaction)
+  // leave in one write(2): corked until the microtasks that resolve them have all run.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
   const reply = (r: LineReply): void => {
     if (socket.destroyed) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
     socket.write(`${r.line}\n`);
     if (r.close) {
       closed = stopped = true;
