@@ -47,10 +47,49 @@ interface UnixDgramSocket {
 }
 const requireCjs = createRequire(import.meta.url);
 
-class UnixTransport implements Transport {
-  private sock: UnixDgramSocket | null = null;
+/** unix and UDP: one message per datagram; a failed send marks the socket broken. */
+abstract class DatagramTransport<S extends { close(): void }> implements Transport {
+  protected sock: S | null = null;
   broken = false;
-  constructor(private readonly path: string) {}
+
+  abstract open(): Promise<void>;
+  /** Where the datagrams go, for error messages. */
+  protected abstract readonly where: string;
+  /** Hands one datagram to the kernel; the error if it was not taken. */
+  protected abstract sendOne(m: Buffer): Promise<Error | null>;
+
+  async send(messages: Buffer[]): Promise<number> {
+    let sent = 0;
+    for (const m of messages) {
+      const err = await this.sendOne(m);
+      if (err) {
+        this.broken = true;
+        if (sent === 0) throw new Error(`send to ${this.where}: ${err.message}`);
+        break;
+      }
+      sent++;
+    }
+    return sent;
+  }
+
+  close(): void {
+    try {
+      this.sock?.close();
+    } catch {
+      // already closed
+    }
+    this.sock = null;
+  }
+}
+
+class UnixTransport extends DatagramTransport<UnixDgramSocket> {
+  constructor(private readonly path: string) {
+    super();
+  }
+
+  protected get where(): string {
+    return this.path;
+  }
 
   async open(): Promise<void> {
     const unix = requireCjs('unix-dgram') as { createSocket(type: 'unix_dgram'): UnixDgramSocket };
@@ -69,38 +108,23 @@ class UnixTransport implements Transport {
     this.sock = sock;
   }
 
-  async send(messages: Buffer[]): Promise<number> {
-    let sent = 0;
-    for (const m of messages) {
-      const err = await new Promise<Error | undefined>((resolve) => this.sock!.send(m, resolve));
-      if (err) {
-        // 'congestion' means the receiver's buffer is full: retry later; anything else reconnects.
-        this.broken = true;
-        if (sent === 0) throw new Error(`send to ${this.path}: ${err.message}`);
-        break;
-      }
-      sent++;
-    }
-    return sent;
-  }
-
-  close(): void {
-    try {
-      this.sock?.close();
-    } catch {
-      // already closed
-    }
-    this.sock = null;
+  protected sendOne(m: Buffer): Promise<Error | null> {
+    // 'congestion' means the receiver's buffer is full: retry later; anything else reconnects.
+    return new Promise((resolve) => this.sock!.send(m, (err) => resolve(err ?? null)));
   }
 }
 
-class UdpTransport implements Transport {
-  private sock: UdpSocket | null = null;
-  broken = false;
+class UdpTransport extends DatagramTransport<UdpSocket> {
   constructor(
     private readonly host: string,
     private readonly port: number,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected get where(): string {
+    return `udp://${this.host}:${this.port}`;
+  }
 
   async open(): Promise<void> {
     const sock = createUdpSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
@@ -118,27 +142,10 @@ class UdpTransport implements Transport {
     this.sock = sock;
   }
 
-  async send(messages: Buffer[]): Promise<number> {
-    let sent = 0;
-    for (const m of messages) {
-      const err = await new Promise<Error | null>((resolve) => this.sock!.send(m, (e) => resolve(e ?? null)));
-      if (err || this.broken) {
-        this.broken = true;
-        if (sent === 0) throw new Error(`send to udp://${this.host}:${this.port}: ${err?.message ?? 'unreachable'}`);
-        break;
-      }
-      sent++;
-    }
-    return sent;
-  }
-
-  close(): void {
-    try {
-      this.sock?.close();
-    } catch {
-      // already closed
-    }
-    this.sock = null;
+  protected async sendOne(m: Buffer): Promise<Error | null> {
+    const err = await new Promise<Error | null>((resolve) => this.sock!.send(m, (e) => resolve(e ?? null)));
+    // An ICMP error reported since the last send fails this one too.
+    return err ?? (this.broken ? new Error('unreachable') : null);
   }
 }
 
