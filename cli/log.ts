@@ -35,26 +35,14 @@ function intArg(what: string, min: number) {
   };
 }
 
-interface LogOptions {
-  since?: number;
-  until?: number;
-  user?: string;
-  host?: string;
-  session?: string;
-  cwd?: string;
-  severity?: Severity;
-  decision?: Decision[];
-  rule?: string;
-  exit?: number;
-  failed?: boolean;
-  search?: string;
+/** The filter flags are LogFilter's own fields (minus the seq bounds `--follow` sets itself). */
+type LogOptions = Omit<LogFilter, 'afterSeq' | 'throughSeq' | 'limit'> & {
   limit: number;
-  reverse?: boolean;
   json?: boolean;
   ndjson?: boolean;
   csv?: boolean;
   follow?: boolean;
-}
+};
 
 function toFilter(o: LogOptions): LogFilter {
   if (o.since !== undefined && o.until !== undefined && o.since >= o.until) {
