@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import type { AuditStore } from '../daemon/store/index.js';
 import { UserError } from './errors.js';
@@ -38,4 +38,11 @@ export function whenArg(value: string): number {
 
 export function writeJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** The --since/--until pair of the commands that read a time range (log, stats). */
+export function timeRangeOptions(cmd: Command): Command {
+  return cmd
+    .option('--since <when>', 'from this time: ISO date/time, 30m, 2h, 7d, today, yesterday', whenArg)
+    .option('--until <when>', 'before this time (same forms as --since)', whenArg);
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SEVERITY_ORDER, type Severity } from '../daemon/engine/rules/schema.js';
 import { DecisionSchema, type Decision } from '../daemon/store/record.js';
 import type { AuditStore, LogFilter, LogRow } from '../daemon/store/index.js';
-import { whenArg, withAudit } from './audit-db.js';
+import { timeRangeOptions, withAudit } from './audit-db.js';
 import { UserError } from './errors.js';
 import { colorEnabled, painter, type Style } from './output/color.js';
 import { csvLine, type CsvValue } from './output/csv.js';
@@ -203,11 +203,8 @@ export async function runLog(o: LogOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
-    .command('log')
+  timeRangeOptions(program.command('log'))
     .description('Show the audit trail: every production command with what prodguard decided (newest first)')
-    .option('--since <when>', 'from this time: ISO date/time, 30m, 2h, 7d, today, yesterday', whenArg)
-    .option('--until <when>', 'before this time (same forms as --since)', whenArg)
     .option('--user <name>', 'only commands run by this user')
     .option('--host <name>', 'only commands run on this host')
     .option('--session <id>', 'only this production shell session')

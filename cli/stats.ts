@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Count, Stats } from '../daemon/store/index.js';
-import { whenArg, withAudit, writeJson } from './audit-db.js';
+import { timeRangeOptions, withAudit, writeJson } from './audit-db.js';
 import { bar, sparkline } from './output/chart.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
 import { renderTable } from './output/table.js';
@@ -49,11 +49,8 @@ export function renderStats(s: Stats, paint: Painter): string {
 }
 
 export function register(program: Command): void {
-  program
-    .command('stats')
+  timeRangeOptions(program.command('stats'))
     .description('Count audited commands per decision, severity, rule, user and day')
-    .option('--since <when>', 'from this time: ISO date/time, 30m, 2h, 7d, today, yesterday', whenArg)
-    .option('--until <when>', 'before this time (same forms as --since)', whenArg)
     .option('--json', 'print the counts as JSON')
     .action((o: { since?: number; until?: number; json?: boolean }) =>
       withAudit({ readonly: true }, (store) => {
