@@ -1,39 +1,26 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ConfigSchema, type Config } from '../../daemon/config/schema.js';
 import type { Sinks, TargetStatus } from '../../daemon/sinks/index.js';
 import type { StoredEvent } from '../../daemon/store/record.js';
+import { auditEvent, tempDir as makeTempDir } from '../helpers/events.js';
 
 // Shared by the sinks tests: stored rows as the store hands them over, a config, a temp data dir
 // and a logger whose lines the tests can read.
 
 export function stored(seq: number, over: Partial<StoredEvent> = {}): StoredEvent {
   return {
-    kind: 'command',
-    ts: Date.parse('2026-03-10T12:00:00.250Z') + seq,
-    session: 'sess-1',
-    cmd: seq,
-    user: 'alice',
-    uid: 1000,
-    host: 'web1',
-    tty: '/dev/pts/1',
-    shell: 'bash',
-    pid: 4242,
-    cwd: '/srv/app',
-    env: 'production',
-    signal: 'ENV=production',
-    command: `rm -rf /srv/data/${seq}`,
-    rules: ['fs.rm-recursive'],
-    matched: ['rm -rf /srv/data'],
-    severity: 'critical',
-    decision: 'blocked',
-    exit: null,
-    durationMs: null,
-    via: 'live',
+    ...auditEvent({
+      ts: Date.parse('2026-03-10T12:00:00.250Z') + seq,
+      session: 'sess-1',
+      cmd: seq,
+      command: `rm -rf /srv/data/${seq}`,
+      rules: ['fs.rm-recursive'],
+      matched: ['rm -rf /srv/data'],
+      severity: 'critical',
+      decision: 'blocked',
+    }),
     seq,
     prevHash: createHash('sha256').update(`prev${seq}`).digest('hex'),
     hash: createHash('sha256').update(`row${seq}`).digest('hex'),
@@ -46,8 +33,7 @@ export function config(raw: Record<string, unknown>): Config {
 }
 
 export function tempDir(prefix = 'pg-sinks-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return makeTempDir(prefix);
 }
 
 /** A pino logger that keeps its JSON lines for assertions. */
