@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { loadConfig } from '../../daemon/config/load.js';
 import { startDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import type { ShellSession } from '../helpers/pty.js';
@@ -45,6 +46,15 @@ export interface StormResult {
   verify: VerifyResult;
   shellsAlive: number;
   daemon: TestDaemon;
+}
+
+/** What every storm must end with: the shells alive, each marker line recorded once with its
+ * result, a chain that verifies, no line held past the hook timeout. */
+export function expectNothingLost(r: StormResult, shells: number): void {
+  expect(r.shellsAlive, 'shells still alive').toBe(shells);
+  expect(r.audit, 'every marker line recorded exactly once, with its result').toEqual({ missing: [], duplicated: [], resultless: [] });
+  expect(r.verify.ok, `chain verify: ${JSON.stringify(r.verify.problem)}`).toBe(true);
+  expect(r.maxLatencyMs, `slowest line vs hook timeout ${r.hookTimeoutMs} ms`).toBeLessThan(r.hookTimeoutMs + LATENCY_MARGIN_MS);
 }
 
 export async function runKillStorm(o: StormOptions): Promise<StormResult> {

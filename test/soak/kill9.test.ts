@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LATENCY_MARGIN_MS, runKillStorm } from '../faults/storm.js';
+import { expectNothingLost, runKillStorm } from '../faults/storm.js';
 
 // The long kill -9 soak (npm run test:soak): 20 real shells, bash and zsh alternating, in
 // production with the hook, type `echo n-<shell>-<i>` while the daemon is killed with SIGKILL
@@ -18,10 +18,7 @@ describe('soak: kill -9 every 3 s under 20 real shells, 600 lines each', () => {
           `${r.spooled} via spool, hook latency max ${r.maxLatencyMs.toFixed(0)} ms / p99 ${r.p99LatencyMs.toFixed(0)} ms (hook timeout ${r.hookTimeoutMs} ms)`,
       );
       expect(r.kills, 'the daemon was killed repeatedly').toBeGreaterThanOrEqual(3);
-      expect(r.shellsAlive, 'shells still alive').toBe(SHELLS);
-      expect(r.audit, 'every marker line recorded exactly once, with its result').toEqual({ missing: [], duplicated: [], resultless: [] });
-      expect(r.verify.ok, `chain verify: ${JSON.stringify(r.verify.problem)}`).toBe(true);
-      expect(r.maxLatencyMs, `slowest line vs hook timeout ${r.hookTimeoutMs} ms`).toBeLessThan(r.hookTimeoutMs + LATENCY_MARGIN_MS);
+      expectNothingLost(r, SHELLS);
     } finally {
       await r.daemon.stop();
       rmSync(r.home, { recursive: true, force: true });
