@@ -3,7 +3,9 @@
 // specific to driving the client a line at a time: its backslash / dot / `system` commands, mysql
 // DELIMITER, sqlite's CREATE TRIGGER ... END, and the raw statement text the client would send.
 // It models the client, not the SQL grammar: the question is "does this Enter make the client
-// send something to the server?".
+// send something to the server?". scanSql itself does not fit: it reads a whole text and
+// normalizes it, while this keeps state between lines, the text as typed, and which token is
+// open (abortKeys must close it); so DELIMITER and the trigger rule are kept here too.
 
 import {
   blockComment,
