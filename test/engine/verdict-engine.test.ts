@@ -65,6 +65,13 @@ describe('hostile input gets a verdict', () => {
     return v;
   };
 
+  it('command names that are Object.prototype members (found by the property test below)', () => {
+    for (const name of ['valueOf', 'constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const v = engine.evaluate({ line: `${name} -rf x`, env: PROD });
+      expect(VerdictSchema.safeParse(v).success).toBe(true);
+    }
+  });
+
   it('empty and blank lines', () => {
     expect(check('')).toMatchObject({ verdict: 'allow', matches: [] });
     expect(check('   \n\t ')).toMatchObject({ verdict: 'allow', matches: [] });

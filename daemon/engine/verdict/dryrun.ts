@@ -36,6 +36,7 @@ TOOLS.oc = TOOLS.kubectl!;
 
 export function isDryRun(cmd: SimpleCommand, view?: ArgView): boolean {
   if (truthy(cmd.assignments.DRY_RUN)) return true;
-  const tool = TOOLS[cmd.name];
+  // Own keys only: a command named `valueOf` or `constructor` must not reach Object.prototype.
+  const tool = Object.hasOwn(TOOLS, cmd.name) ? TOOLS[cmd.name] : undefined;
   return tool ? tool(cmd, view ?? argView(cmd)) : false;
 }
