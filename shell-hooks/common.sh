@@ -185,9 +185,10 @@ __pg_finish() {
   __pg_ran=
 }
 
-# The reply to the request __pg_send_later left open: read before the next request goes out (records
-# stay in order) or when the shell exits. Anything but ok (the daemon died before committing it,
-# or hangs) spools the request: the record is not lost, and a duplicate is stored once.
+# The reply to the request __pg_send_later left open: read by the last prompt hook (bash
+# __pg_postcmd, zsh __pg_marker_apply), else before the next request goes out (records stay in
+# order) or when the shell exits. Anything but ok (the daemon died before committing it, or hangs)
+# spools the request: the record is not lost, and a duplicate is stored once.
 __pg_collect() {
   [[ -n $__pg_dfd ]] || return 0
   __pg_read_ok "$__pg_dfd"

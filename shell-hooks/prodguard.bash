@@ -342,6 +342,9 @@ __pg_postcmd() {
   else
     [[ $PROMPT_COMMAND == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd ]] || __pg_pc_install
   fi
+  # The reply to the finish precmd sent, read last: the prompt still means the line's records are
+  # committed (or spooled), and the daemon committed while the prompt commands ran.
+  [[ -n $__pg_dfd ]] && __pg_collect
   return $ex
 }
 

@@ -246,6 +246,10 @@ __pg_wrap_undefine() {
 __pg_marker_apply() {
   local ex=$?
   emulate -L zsh
+  # Last before the prompt (see __pg_precmd): the reply to the finish precmd sent is read here, so
+  # the prompt still means the line's records are committed (or spooled), and the daemon
+  # committed while the other prompt hooks ran.
+  __pg_collect
   (( __pg_marker )) || return $ex
   local m='[PRODUCTION] '
   [[ -z ${NO_COLOR-} ]] && m='%{'$'\e''[31m%}[PRODUCTION]%{'$'\e''[0m%} '
