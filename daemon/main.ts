@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import { createEngine } from './engine/index.js';
 import { BACKSTOP_CHECKPOINT_PAGES, openStore, startCheckpointer } from './store/index.js';
 import { createSinks } from './sinks/index.js';
+import { outboxFile } from './sinks/outbox.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
 import { createLineServer, type Transport } from './server/listener.js';
@@ -86,8 +87,9 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     const token = loadOrCreateToken(paths.tokenFile);
     const store = openStore(paths.dbFile, { autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
     cleanups.push(() => store.close());
-    // Checkpoints (and their fsyncs) in a worker thread, not inside a command's commit.
-    const checkpointer = startCheckpointer(paths.dbFile, { onError: (err) => log.warn({ err }, 'background WAL checkpoint failed') });
+    // Checkpoints (and their fsyncs) in a worker thread, not inside a command's commit; the sinks'
+    // outbox is written for every event too (its own inline checkpoints stall the event loop alike).
+    const checkpointer = startCheckpointer([paths.dbFile, outboxFile(paths.dataDir)], { onError: (err) => log.warn({ err }, 'background WAL checkpoint failed') });
     cleanups.push(() => checkpointer.stop());
     let engine: Evaluator = createEngine(config, { hostname });
     let sinks: Sinks = await createSinks(config, { dataDir: paths.dataDir, logger: log.child({ part: 'sinks' }), hostname });

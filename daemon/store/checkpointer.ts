@@ -14,19 +14,27 @@ export const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.sqlite);
-const db = new Database(workerData.file, { timeout: 1000 });
-db.pragma('synchronous = NORMAL');
+// Opened when they exist (never created here: the owner creates them 0600).
+const dbs = new Map();
 const tick = () => {
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (err) {
-    parentPort.postMessage(String((err && err.message) || err));
+  for (const file of workerData.files) {
+    try {
+      let db = dbs.get(file);
+      if (!db) {
+        db = new Database(file, { fileMustExist: true, timeout: 1000 });
+        db.pragma('synchronous = NORMAL');
+        dbs.set(file, db);
+      }
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      if (err && err.code !== 'SQLITE_CANTOPEN') parentPort.postMessage(file + ': ' + String((err && err.message) || err));
+    }
   }
 };
 const timer = setInterval(tick, workerData.everyMs);
 parentPort.on('message', () => {
   clearInterval(timer);
-  db.close();
+  for (const db of dbs.values()) db.close();
   parentPort.close();
 });
 `;
@@ -36,9 +44,10 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(file: string, opts: { everyMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
+/** One worker for all `files` (WAL databases that exist or will be created by their owner). */
+export function startCheckpointer(files: string[], opts: { everyMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, sqlite, everyMs: opts.everyMs ?? 500 } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { files, sqlite, everyMs: opts.everyMs ?? 500 } });
   worker.unref();
   worker.on('message', (m: unknown) => opts.onError?.(String(m)));
   worker.on('error', (err) => opts.onError?.(err.message));
