@@ -239,9 +239,13 @@ __pg_trap_parse() {
   fi
 }
 
-# Our DEBUG trap, chained in front of the one found (its `$_` and its status kept). extdebug makes
-# the trap fire inside every function too (ours at each prompt included): there it costs one test,
-# and the chained trap is spared our own functions.
+# Our DEBUG trap, chained in front of the one found (its `$_` and its status kept). extdebug also
+# turns on functrace, which makes the trap fire inside every function: at each prompt that was
+# some 150 runs of the trap in our own functions (each run re-parses the trap string and blocks
+# signals: ~2 ms per line). The hook only decides at the top level, so functrace goes back off
+# (unless the user had it); __pg_precmd and the two functions that read the trap text are traced
+# (declare -ft) so that `trap -p DEBUG` still shows the trap there. Where the trap fires inside a
+# function it costs one test, and the chained trap is spared our own functions.
 __pg_trap_install() {
   __pg_orig_debug=$1
   if [[ -n $1 ]]; then
@@ -257,7 +261,9 @@ __pg_trap_install() {
 __pg_enter() {
   __pg_prod=1
   shopt -q extdebug && __pg_had_extdebug=1 || __pg_had_extdebug=
+  [[ $- == *T* ]] && __pg_had_functrace=1 || __pg_had_functrace=
   shopt -s extdebug promptvars
+  [[ -n $__pg_had_functrace ]] || set +o functrace
   __pg_trap_install "$__pg_orig_debug"
   [[ $PS0 == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
@@ -269,6 +275,7 @@ __pg_leave() {
   __pg_prod=0
   if [[ -n $__pg_orig_debug ]]; then trap -- "$__pg_orig_debug" DEBUG; else trap - DEBUG; fi
   [[ -n $__pg_had_extdebug ]] || shopt -u extdebug
+  [[ -n $__pg_had_functrace ]] && set -o functrace
   PS0=${PS0//"$__pg_ps0_part"/}
   __pg_wrap_undefine
   __pg_session_event end
@@ -368,6 +375,7 @@ __pg_pc_install() {
 }
 
 __pg_pc_install
+declare -ft __pg_precmd __pg_trap_of __pg_capture
 
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
