@@ -2,6 +2,8 @@
 // reads keys the wrapper hands it (stdin is in raw mode and owned by the proxy), echoes them, and
 // resolves with the typed phrase, or null on Ctrl-C / Ctrl-D / Esc.
 
+import { DRY_RUN_HINT } from '../../daemon/server/message.js';
+
 export interface PromptIO {
   write(s: string): void;
   color: boolean;
@@ -24,7 +26,7 @@ export class ConfirmPrompt {
   ask(message: string, phrase: string): Promise<string | null> {
     this.typed = '';
     const lines = message.trim() ? message : `prodguard: this statement needs confirmation.\nType "${phrase}" to run it.`;
-    const withoutDryRun = lines.replace(' (or prefix DRY_RUN=1 for a dry run)', '');
+    const withoutDryRun = lines.replace(`\n${DRY_RUN_HINT}`, '');
     this.io.write(`\r\n${red(this.io, crlf(withoutDryRun))}\r\n${red(this.io, 'prodguard')}> type "${phrase}" to send it, anything else cancels: `);
     return new Promise((resolve) => (this.resolve = resolve));
   }

@@ -4,6 +4,8 @@ import type { Verdict } from '../engine/verdict/schema.js';
 // do instead. Plain text (no colour codes): the hook decides how to style it. Empty for allow.
 
 const MAX_SHOWN = 5;
+/** Shell-only advice; `prodguard wrap` drops this line (a statement has no DRY_RUN prefix). */
+export const DRY_RUN_HINT = '  dry run: prefix the line with DRY_RUN=1 (or use the tool\'s own dry-run form)';
 const clip = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
 
 export function verdictMessage(v: Verdict): string {
@@ -23,6 +25,7 @@ export function verdictMessage(v: Verdict): string {
   }
   if (v.matches.length > MAX_SHOWN) out.push(`  ... and ${v.matches.length - MAX_SHOWN} more match(es)`);
   for (const p of v.problems.filter((x) => x !== dryRunFirst).slice(0, 3)) out.push(`  note: ${clip(p)}`);
-  if (v.verdict === 'confirm' && v.confirm) out.push(`Type "${v.confirm}" to run it (or prefix DRY_RUN=1 for a dry run).`);
+  // The hook (or wrap) asks for the phrase itself; here only the way out that needs no phrase.
+  if (v.verdict === 'confirm') out.push(DRY_RUN_HINT);
   return out.join('\n');
 }
