@@ -114,15 +114,19 @@ __pg_start_daemon() {
   [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
 }
 
-# Common head of check/decision requests for line $1 with a new cmd number.
+# Common head of check/decision requests for line $1 with a new cmd number. The escaped cwd is
+# kept while PWD stays the same (a zsh function call alone costs ~0.04 ms).
+__pg_cwd_of= __pg_cwd_js=
 __pg_linereq() {
   (( ++__pg_cmd ))
   __pg_now
   __pg_envjson
-  __pg_json "$PWD"
-  local cwd=$__pg_js
+  if [[ $PWD != "$__pg_cwd_of" ]]; then
+    __pg_json "$PWD"
+    __pg_cwd_js=$__pg_js __pg_cwd_of=$PWD
+  fi
   __pg_json "$1"
-  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$cwd\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
 }
 
 __pg_decision() {

@@ -54,7 +54,7 @@ __pg_conn_read() {
 # makes bash read(2) the bytes at once; a plain `read` costs three syscalls per byte.
 __pg_send() {
   local fd try rest
-  __pg_collect
+  [[ -n $__pg_dfd ]] && __pg_collect
   __pg_reply=
   for try in 1 2; do
     if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
@@ -99,7 +99,7 @@ __pg_send() {
 # only read from afterwards, so a dead daemon cannot SIGPIPE the shell.
 __pg_send_later() {
   local fd
-  __pg_collect
+  [[ -n $__pg_dfd ]] && __pg_collect
   if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
   # A refused connection: the daemon may have restarted on another port.
   { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null ||
@@ -388,7 +388,7 @@ __pg_orig_debug=$__pg_trapcmd
 
 # A shell that exits in production ends its session.
 __pg_on_exit() {
-  __pg_collect
+  [[ -n $__pg_dfd ]] && __pg_collect
   (( __pg_prod )) && __pg_session_event end
 }
 __pg_trap_of EXIT
