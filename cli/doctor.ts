@@ -52,6 +52,19 @@ async function daemonCheck(paths: Paths): Promise<Check> {
     const reply = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 2_000 });
     if (reply.ok !== true) throw new Error(`answered ${JSON.stringify(reply).slice(0, 200)}`);
     const up = typeof reply.uptimeMs === 'number' ? `, up ${Math.round(reply.uptimeMs / 1000)} s` : '';
+    // A disk full or a lock held elsewhere only shows in the writer's last error: the daemon
+    // answers, but what it cannot store goes to the hooks' spool until the cause is fixed.
+    const writer = reply.writer as { lastError?: { message: string; at: number } | null } | undefined;
+    const recent = writer?.lastError && Date.now() - writer.lastError.at < 10 * 60_000 ? writer.lastError : null;
+    if (recent) {
+      return {
+        name: 'daemon',
+        ok: false,
+        detail: `answers, but could not store a record ${Math.round((Date.now() - recent.at) / 1000)} s ago: ${recent.message}`,
+        advice: 'free disk space under the data dir or stop the process locking audit.db (`fuser audit.db`); the hooks spool meanwhile',
+        data: reply,
+      };
+    }
     return { name: 'daemon', ok: true, detail: `answers on ${paths.socket} (pid ${String(reply.pid ?? '?')}${up})`, data: reply };
   } catch (err) {
     return {

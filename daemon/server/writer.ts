@@ -41,12 +41,33 @@ export interface Writer {
   record(event: AuditEvent): Promise<StoredEvent | null>;
   /** Commits whatever is queued now (used on stop). */
   flush(): void;
-  stats(): { rows: number; duplicates: number; batches: number };
+  stats(): WriterStats;
   close(): void;
 }
 
+export interface WriterStats {
+  rows: number;
+  duplicates: number;
+  batches: number;
+  /** Events the store refused (the hook spools what it was refused). */
+  failed: number;
+  /** The last store failure, for `daemon status` / doctor: a disk full or a lock is visible there. */
+  lastError: { message: string; at: number } | null;
+}
+
+/**
+ * Failures of the database as a whole (lock held elsewhere, disk full, read-only, I/O): every
+ * event of the batch would fail the same way, so retrying them one by one only multiplies the
+ * wait (N x busy_timeout under a lock) while the daemon answers nobody.
+ */
+const DATABASE_WIDE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|NOTADB|CORRUPT)/;
+const isDatabaseWide = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && DATABASE_WIDE.test((err as { code: string }).code);
+
 export function createWriter(opts: WriterOptions): Writer {
   let queue: Pending[] = [];
+  let failed = 0;
+  let lastError: WriterStats['lastError'] = null;
   let scheduled = false;
   let rows = 0;
   let duplicates = 0;
@@ -83,8 +104,15 @@ export function createWriter(opts: WriterOptions): Writer {
       stored = alignStored(batch.map((p) => p.event), opts.store.appendMany(batch.map((p) => p.event)));
     } catch (err) {
       opts.onError(err, 'store');
-      // One bad event must not fail the others that shared its transaction: retry one by one.
-      stored = batch.length === 1 ? [err instanceof Error ? err : new Error(String(err))] : batch.map((p) => appendOne(p.event));
+      const error = err instanceof Error ? err : new Error(String(err));
+      // One bad event must not fail the others that shared its transaction: retry one by one,
+      // unless the database itself refuses (then all would fail, each after its own wait).
+      stored = batch.length === 1 || isDatabaseWide(err) ? batch.map(() => error) : batch.map((p) => appendOne(p.event));
+    }
+    for (const s of stored) {
+      if (!(s instanceof Error)) continue;
+      failed++;
+      lastError = { message: s.message, at: Date.now() };
     }
     batches++;
     const sinks = opts.sinks();
@@ -124,7 +152,7 @@ export function createWriter(opts: WriterOptions): Writer {
       });
     },
     flush,
-    stats: () => ({ rows, duplicates, batches }),
+    stats: () => ({ rows, duplicates, batches, failed, lastError }),
     close() {
       flush();
       if (rowsSinceHead > 0) publishHead();

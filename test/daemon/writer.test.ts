@@ -20,6 +20,7 @@ function fakeStore(): WriterStore & { calls: number[]; rows: StoredEvent[] } {
     appendMany(es) {
       calls.push(es.length);
       if (es.some((e) => e.cmd === 666)) throw new Error('audit event rejected');
+      if (es.some((e) => e.cmd === 555)) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
       const out: StoredEvent[] = [];
       for (const e of es) {
         const k = `${e.session}/${e.cmd}/${e.kind}`;
@@ -65,6 +66,15 @@ describe('batching writer', () => {
     const settled = await Promise.allSettled([event(1), event(666), event(2)].map((e) => w.record(e)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(store.rows.map((r) => r.cmd)).toEqual([1, 2]);
+    w.close();
+  });
+
+  it('a database-wide failure (lock, disk full) fails the batch at once, without one retry per event, and shows in stats', async () => {
+    const { w, store } = writer();
+    const settled = await Promise.allSettled([event(1), event(555), event(2)].map((e) => w.record(e)));
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(store.calls).toEqual([3]);
+    expect(w.stats()).toMatchObject({ failed: 3, lastError: { message: 'database is locked' } });
     w.close();
   });
 });

@@ -91,7 +91,9 @@ describe('database faults', () => {
     }
     expect(refused, 'the daemon refuses with a clear error once the disk is full').toMatchObject({ ok: false, error: expect.stringMatching(/disk is full|database or disk is full/i) });
     expect(d.logs(), 'the log says why').toContain('database or disk is full');
-    expect((await d.request({ op: 'health' })).ok, 'health still answers').toBe(true);
+    const health = await d.request({ op: 'health' });
+    expect(health.ok, 'health still answers').toBe(true);
+    expect(health.writer, 'health names the store failure (doctor shows it)').toMatchObject({ lastError: { message: expect.stringMatching(/full/i) } });
 
     // The guard holds: a destructive line is still questioned (the hook's local, fail-closed check).
     const hookTimeoutMs = loadConfig(d.paths).daemon.hookTimeoutMs;
