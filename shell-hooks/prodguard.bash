@@ -36,6 +36,7 @@ __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_dfd= __pg_dreq= # connection and text of a request whose reply is still unread (__pg_collect)
+__pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
@@ -204,7 +205,8 @@ __pg_newline() {
 
 __pg_debug() {
   # The prompt begins: whatever the last line was, prompt commands run.
-  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt; return 0; fi
+  # (__pg_trapok: our trap is the one in place at the top level; __pg_precmd reads it.)
+  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1; return 0; fi
   [[ $__pg_state == skip ]] && return 1
   (( ${#FUNCNAME[@]} > 1 )) && return 0
   [[ -n ${__pg_busy-} ]] && return 0
@@ -311,7 +313,8 @@ __pg_marker_apply() {
 
 # First in PROMPT_COMMAND: closes the last line, re-tests production.
 __pg_precmd() {
-  local ex=$?
+  local ex=$? ok=$__pg_trapok
+  __pg_trapok=
   if [[ -n $__pg_pending ]]; then
     __pg_pending=
     printf '\n' >/dev/tty 2>/dev/null
@@ -321,8 +324,12 @@ __pg_precmd() {
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
     if (( __pg_prod )); then
       # A tool that set its own DEBUG trap since (bash-preexec installs late) is chained, not lost.
-      __pg_trap_of DEBUG
-      [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
+      # When our trap ran at the top level for this very prompt it is in place: no need to read
+      # the trap text (a file write and read, and the trap firing in the traced functions).
+      if [[ -z $ok ]]; then
+        __pg_trap_of DEBUG
+        [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
+      fi
     else
       __pg_enter
     fi
