@@ -245,7 +245,7 @@ __pg_trap_parse() {
 # turns on functrace, which makes the trap fire inside every function: at each prompt that was
 # some 150 runs of the trap in our own functions (each run re-parses the trap string and blocks
 # signals: ~2 ms per line). The hook only decides at the top level, so functrace goes back off
-# (unless the user had it); __pg_precmd and the two functions that read the trap text are traced
+# (unless the user had it); __pg_precmd and the functions that read the trap text are traced
 # (declare -ft) so that `trap -p DEBUG` still shows the trap there. Where the trap fires inside a
 # function it costs one test, and the chained trap is spared our own functions.
 __pg_trap_install() {
@@ -311,10 +311,23 @@ __pg_marker_apply() {
   fi
 }
 
-# First in PROMPT_COMMAND: closes the last line, re-tests production.
+# First in PROMPT_COMMAND: closes the last line, re-tests production. Traced (declare -ft, see
+# __pg_trap_install) so that it can read the DEBUG trap, hence kept to a few commands: the trap
+# fires on each. A tool that set its own DEBUG trap since (bash-preexec installs late) is
+# chained, not lost; when our trap ran at the top level for this very prompt it is the one in
+# place, and the trap text is not read (a file write and read).
 __pg_precmd() {
-  local ex=$? ok=$__pg_trapok
+  local ex=$?
+  (( __pg_prod )) && [[ -z $__pg_trapok ]] && __pg_trap_recheck
   __pg_trapok=
+  __pg_precmd_run "$ex"
+}
+__pg_trap_recheck() {
+  __pg_trap_of DEBUG
+  [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
+}
+__pg_precmd_run() {
+  local ex=$1
   if [[ -n $__pg_pending ]]; then
     __pg_pending=
     printf '\n' >/dev/tty 2>/dev/null
@@ -322,17 +335,7 @@ __pg_precmd() {
   fi
   [[ -n $__pg_ran ]] && __pg_finish "$ex"
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
-    if (( __pg_prod )); then
-      # A tool that set its own DEBUG trap since (bash-preexec installs late) is chained, not lost.
-      # When our trap ran at the top level for this very prompt it is in place: no need to read
-      # the trap text (a file write and read, and the trap firing in the traced functions).
-      if [[ -z $ok ]]; then
-        __pg_trap_of DEBUG
-        [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
-      fi
-    else
-      __pg_enter
-    fi
+    (( __pg_prod )) || __pg_enter
   elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
     (( __pg_prod )) && __pg_leave
     if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
@@ -382,7 +385,7 @@ __pg_pc_install() {
 }
 
 __pg_pc_install
-declare -ft __pg_precmd __pg_trap_of __pg_capture
+declare -ft __pg_precmd __pg_trap_recheck __pg_trap_of __pg_capture
 
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
