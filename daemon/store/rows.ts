@@ -78,29 +78,6 @@ export function rowToEvent(r: EventRow): AuditEvent {
 export type LogQueryRow = Omit<EventRow, 'anchor_seq' | 'anchor_hash' | 'prev_hash' | 'hash'> & { end_ts: number | null };
 
 export function toLogRow(r: LogQueryRow): LogRow {
-  return {
-    seq: r.seq,
-    kind: r.kind,
-    ts: r.ts,
-    endTs: r.end_ts,
-    durationMs: r.duration_ms,
-    exit: r.exit,
-    session: r.session,
-    cmd: r.cmd,
-    user: r.user,
-    uid: r.uid,
-    host: r.host,
-    tty: r.tty,
-    shell: r.shell,
-    pid: r.pid,
-    cwd: r.cwd,
-    env: r.env,
-    signal: r.signal,
-    command: r.command,
-    rules: JSON.parse(r.rules) as string[],
-    matched: JSON.parse(r.matched) as string[],
-    severity: r.severity,
-    decision: r.decision,
-    via: r.via,
-  };
+  const { anchor: _anchor, ...event } = rowToEvent({ ...r, anchor_seq: null, anchor_hash: null, prev_hash: '', hash: '' });
+  return { seq: r.seq, ...event, endTs: r.end_ts };
 }

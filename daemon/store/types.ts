@@ -32,32 +32,11 @@ export interface LogFilter {
 }
 
 /** One line of `prodguard log`: a command (or statement) with its result joined in. */
-export interface LogRow {
+export type LogRow = Omit<AuditEvent, 'anchor'> & {
   seq: number;
-  kind: AuditEvent['kind'];
-  ts: number;
   /** When the result came in (null while the command runs, or for events without a result). */
   endTs: number | null;
-  durationMs: number | null;
-  exit: number | null;
-  session: string;
-  cmd: number | null;
-  user: string;
-  uid: number | null;
-  host: string;
-  tty: string;
-  shell: string;
-  pid: number | null;
-  cwd: string;
-  env: string | null;
-  signal: string | null;
-  command: string | null;
-  rules: string[];
-  matched: string[];
-  severity: Severity | null;
-  decision: Decision | null;
-  via: AuditEvent['via'];
-}
+};
 
 export type BreakKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated';
 
