@@ -89,7 +89,10 @@ export async function waitFor<T>(pred: () => T | Promise<T>, what: string, timeo
 /** Spawns `daemon run` without waiting (for races); most tests want startDaemon. */
 export function spawnDaemon(home: string, env: Record<string, string> = {}): ChildProcess {
   if (!existsSync(cliMain)) throw new Error(`${cliMain} missing: the vitest globalSetup (test/helpers/build.ts) builds it`);
-  return spawn(process.execPath, [cliMain, 'daemon', 'run'], { env: { ...homeEnv(home), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // PRODGUARD_DAEMON_NODE_ARGS: extra node flags for the daemon under test, to profile it in a bench
+  // (`PRODGUARD_DAEMON_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`; NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env.PRODGUARD_DAEMON_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, cliMain, 'daemon', 'run'], { env: { ...homeEnv(home), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
