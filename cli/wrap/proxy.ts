@@ -1,9 +1,16 @@
 import type { IPty } from 'node-pty';
+import { PtyWriter } from './pty-writer.js';
 
 // The pseudo-terminal proxy: the client runs on a pty of the same size as the user's terminal,
 // which is put in raw mode so every key (Ctrl-C, Ctrl-D, arrows, tab) reaches the client's own
 // line editor. Output goes straight to stdout; window resizes follow; the client's exit code (or
-// 128+signal) comes back; the terminal is restored however the wrapper ends.
+// 128+signal) comes back; the terminal is restored however the wrapper ends. Keys reach the pty
+// through PtyWriter (a write(2) on the loop thread) rather than node-pty's thread-pool write.
+
+/** Where keys for the client go. */
+export interface PtyInput {
+  write(data: string): void;
+}
 
 export interface ProxyOptions {
   file: string;
@@ -11,13 +18,13 @@ export interface ProxyOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Called with each chunk the user types; it decides what reaches the client. */
-  onInput: (chunk: string, pty: IPty) => void;
+  onInput: (chunk: string, pty: PtyInput) => void;
   /** Piped stdin ended; default: an EOF key to the client. */
-  onEnd?: (pty: IPty) => void;
+  onEnd?: (pty: PtyInput) => void;
   /** Called with each chunk of client output after it went to stdout. */
   onOutput?: (chunk: string) => void;
   onResize?: (cols: number, rows: number) => void;
-  onSpawn?: (pty: IPty) => void;
+  onSpawn?: (pty: PtyInput) => void;
 }
 
 export async function runProxy(o: ProxyOptions): Promise<number> {
@@ -28,7 +35,14 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
 
   const pty = spawn(o.file, o.args, { name: o.env.TERM || 'xterm-256color', ...size(), cwd: o.cwd, env: o.env as Record<string, string> });
 
-  o.onSpawn?.(pty);
+  // node-pty has the master fd and its read stream on Unix (not in its typings); without them
+  // its own write is used.
+  const { fd, _socket: socket } = pty as IPty & { fd?: unknown; _socket?: { destroyed?: unknown } };
+  const writer: PtyInput & { close?(): void } =
+    typeof fd === 'number' && typeof socket?.destroyed === 'boolean'
+      ? new PtyWriter(fd, () => socket.destroyed === false)
+      : { write: (d) => pty.write(d) };
+  o.onSpawn?.(writer);
 
   const raw = stdin.isTTY === true;
   const restore = (): void => {
@@ -38,9 +52,9 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   process.once('exit', restore);
   stdin.setEncoding('utf8');
 
-  const onData = (chunk: string): void => o.onInput(chunk, pty);
+  const onData = (chunk: string): void => o.onInput(chunk, writer);
   // Piped input ran out: the client gets an EOF (Ctrl-D at an empty line), as from a terminal.
-  const onEnd = (): void => (o.onEnd ? o.onEnd(pty) : pty.write('\x04'));
+  const onEnd = (): void => (o.onEnd ? o.onEnd(writer) : writer.write('\x04'));
   const onResize = (): void => {
     const { cols, rows } = size();
     pty.resize(cols, rows);
@@ -73,6 +87,7 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   // node-pty can report the exit before the last output chunk: let it drain.
   await new Promise((r) => setTimeout(r, 20));
   output.dispose();
+  writer.close?.();
   stdin.off('data', onData);
   stdin.off('end', onEnd);
   stdout.off('resize', onResize);
