@@ -1,4 +1,6 @@
 import type { IPty } from 'node-pty';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PtyWriter } from './pty-writer.js';
 
 // The pseudo-terminal proxy: the client runs on a pty of the same size as the user's terminal,
@@ -43,6 +45,8 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
       ? new PtyWriter(fd, () => socket.destroyed === false)
       : { write: (d) => pty.write(d) };
   o.onSpawn?.(writer);
+  // While the client starts, collect what loading the CLI left behind (see collectStartupGarbage).
+  collectStartupGarbage();
 
   const raw = stdin.isTTY === true;
   const restore = (): void => {
@@ -96,4 +100,21 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   restore();
   stdin.pause();
   return code;
+}
+
+/**
+ * Loading the CLI (commander, zod, the engine) leaves ~10 MB of young objects. Left alone, V8
+ * copies them in a scavenge a few hundred ms later and then runs a full mark-compact: 15-30 ms
+ * pauses on the loop that relays the keys, landing in the user's first seconds of typing. One
+ * full collection now, while the client is still starting and nobody waits for an echo, moves
+ * that work out of the way. `gc` is reached the documented-flag way (--expose-gc, set at run
+ * time, visible in a new context) so the launcher needs no node flags.
+ */
+export function collectStartupGarbage(): void {
+  try {
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  } catch {
+    // Not available: the collection just happens later, as it would anyway.
+  }
 }
