@@ -57,7 +57,7 @@ export class Gate {
     // A pager or editor started by the client (psql's less, `\\! vim`) owns the keys until it
     // leaves the alternate screen: an Enter there sends no statement.
     if (this.d.screen.altScreen) return this.send(chunk);
-    void this.process(chunk);
+    this.process(chunk);
   }
 
   /** stdin ended (piped input): send the client an EOF once everything before it is settled. */
@@ -70,7 +70,8 @@ export class Gate {
     this.send('\x04');
   }
 
-  private async process(chunk: string): Promise<void> {
+  /** Keys up to an Enter go through synchronously (no promise per typed key); an Enter hands over to settle(). */
+  private process(chunk: string): void {
     const keys = splitKeys(chunk);
     let out = '';
     for (let i = 0; i < keys.length; i++) {
@@ -81,14 +82,7 @@ export class Gate {
         const rest = keys.slice(i + 1).join('');
         if (rest) this.queue.unshift(rest);
         this.busy = true;
-        try {
-          await this.enter(k);
-        } finally {
-          this.busy = false;
-        }
-        const next = this.queue.shift();
-        if (next !== undefined) this.input(next);
-        else if (this.eofPending) this.end();
+        void this.settle(k);
         return;
       }
       if (k === '\x03') {
@@ -108,6 +102,18 @@ export class Gate {
       out += k;
     }
     if (out) this.send(out);
+  }
+
+  /** The Enter's outcome, then whatever was typed after it. */
+  private async settle(key: string): Promise<void> {
+    try {
+      await this.enter(key);
+    } finally {
+      this.busy = false;
+    }
+    const next = this.queue.shift();
+    if (next !== undefined) this.input(next);
+    else if (this.eofPending) this.end();
   }
 
   private send(keys: string): void {
