@@ -1,4 +1,5 @@
 import type { IPty } from 'node-pty';
+import { writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { PtyWriter } from './pty-writer.js';
@@ -79,8 +80,9 @@ export async function runProxy(o: ProxyOptions): Promise<number> {
   stdout.on('resize', onResize);
   process.on('SIGWINCH', onResize);
 
+  const writeOut = terminalWriter(stdout);
   const output = pty.onData((d) => {
-    stdout.write(d);
+    writeOut(d);
     o.onOutput?.(d);
   });
 
@@ -117,4 +119,26 @@ export function collectStartupGarbage(): void {
   } catch {
     // Not available: the collection just happens later, as it would anyway.
   }
+}
+
+/**
+ * The client's output to the user's terminal. A terminal stdout is blocking and written in
+ * order by the stream anyway; a direct write(2) on its fd skips the stream's per-chunk work
+ * (~20 us per echoed key measured on a loaded 2-core VM). Whatever the stream still holds goes
+ * first, and anything unusual (EAGAIN on a non-blocking terminal, an error) is left to the
+ * stream, which queues it or reports it as before. Pipes and files keep the stream.
+ */
+export function terminalWriter(stdout: NodeJS.WriteStream): (data: string) => void {
+  const fd = stdout.isTTY ? (stdout as { fd?: unknown }).fd : -1;
+  if (typeof fd !== 'number' || fd < 0) return (data) => void stdout.write(data);
+  return (data) => {
+    if (stdout.writableLength > 0) return void stdout.write(data);
+    const buf = Buffer.from(data, 'utf8');
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(fd, buf, off);
+    } catch {
+      stdout.write(buf.subarray(off));
+    }
+  };
 }
