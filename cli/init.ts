@@ -67,7 +67,9 @@ function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string
     `__pg_sep=$'\\x1f'`,
     ...(aws ? [`__pg_aws_re=${shq(aws)}`] : []),
     `__pg_prod_code=${shq(block)}`,
-    'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p ))\n}"',
+    // bash: `${VAR,,}` of an unset variable is an error under `set -u`, so the function turns it
+    // off for itself (`local -`); zsh inlines the code into a function under `emulate -L zsh`.
+    shell === 'bash' ? 'eval "__pg_prod_test() {\nlocal -; set +u\n$__pg_prod_code\n(( __pg_p ))\n}"' : 'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p ))\n}"',
   ].join('\n');
 }
 
@@ -104,6 +106,9 @@ export function renderHook(o: HookOptions): string {
     `__pg_marker=${o.config.prompt.marker ? 1 : 0}`,
     `__pg_wrap=${o.config.wrap.shellFunctions ? 1 : 0}`,
     `__pg_envnames=(${envNames.join(' ')})`,
+    // The values of those variables as one string (each length-prefixed, so no two sets of values
+    // give the same string, and safe under `set -u`): the hooks rebuild the env JSON only when it changes.
+    `__pg_envsig_code=${shq(`"${envNames.map((n) => `\${${n}+\${#${n}}}:\${${n}-}`).join('')}"`)}`,
     prodTest(o.shell, o.config, hostIsProd),
   ].join('\n');
   const read = (f: string): string => readFileSync(join(root, 'shell-hooks', f), 'utf8');

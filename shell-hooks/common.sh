@@ -189,14 +189,19 @@ __pg_finish() {
   __pg_ran=
 }
 
-# The reply to the request __pg_send_later left open: read by the last prompt hook (bash
-# __pg_postcmd, zsh __pg_marker_apply), else before the next request goes out (records stay in
-# order) or when the shell exits. Anything but ok (the daemon died before committing it, or hangs)
-# spools the request: the record is not lost, and a duplicate is stored once.
+# The reply to the request __pg_send_later left open (a finish), read AFTER the next request's
+# reply: by then the daemon has long committed it, so no prompt waits for a commit that changes
+# nothing the shell does. Also read before another __pg_send_later and when the shell exits.
+# Anything but ok (the daemon died before committing it, or hangs) spools the request: the record
+# is not lost, and a duplicate is stored once. $1 = skip: the daemon just failed the request sent
+# with it, so it is not waited for a second time; the request is spooled unread.
 __pg_collect() {
   [[ -n $__pg_dfd ]] || return 0
-  __pg_read_ok "$__pg_dfd"
-  local ok=$?
+  local ok=1
+  if [[ ${1-} != skip ]]; then
+    __pg_read_ok "$__pg_dfd"
+    ok=$?
+  fi
   exec {__pg_dfd}>&-
   __pg_dfd=
   (( ok == 0 )) || { __pg_start_daemon; __pg_spool "$__pg_dreq"; }

@@ -35,6 +35,7 @@ __pg_n=0            # incremented by PS0 once per line read
 __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
+__pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
 __pg_dfd= __pg_dreq= # connection and text of a request whose reply is still unread (__pg_collect)
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
@@ -51,32 +52,49 @@ __pg_conn_read() {
 }
 
 # Sends request $1, reply in __pg_reply (with $2 = check: the reply's head fields, see
-# __pg_re_check). Fails when the daemon cannot be reached or says no. `read -N` with a count
-# makes bash read(2) the bytes at once; a plain `read` costs three syscalls per byte.
+# __pg_re_check). Fails when the daemon cannot be reached or says no. Then reads the reply to a
+# finish left open (__pg_collect), which has arrived meanwhile.
 __pg_send() {
+  __pg_send_now "$@"
+  local rc=$?
+  if [[ -n $__pg_dfd ]]; then
+    if (( rc == 0 )); then __pg_collect; else __pg_collect skip; fi
+  fi
+  return $rc
+}
+
+# One request on a new connection. Only the first byte of the reply is waited for with a
+# timeout: under `read -t` bash makes two sigprocmask calls per character it reads (~0.3 ms for a
+# reply head here), and the daemon writes each reply with one write(2), so once its first byte is
+# in, the line is (an impostor on the port that stalls mid-line holds the shell until Ctrl-C; see
+# docs/security.md). `read -N` with a count reads the bytes with one read(2); a plain `read`
+# costs three syscalls per byte. One stderr redirection for the whole function: each
+# `2>/dev/null` costs ~10 syscalls.
+__pg_send_now() {
   local fd try rest
-  [[ -n $__pg_dfd ]] && __pg_collect
   __pg_reply=
   for try in 1 2; do
     if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
-    { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null || continue
+    exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || continue
     trap '' PIPE
-    printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd" 2>/dev/null
+    printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd"
     # A timeout (status > 128) is final: reading on for the rest would wait a second timeout.
-    IFS= read -r -t "$__pg_timeout" -N 16 -u "$fd" __pg_reply 2>/dev/null || {
+    IFS= read -r -t "$__pg_timeout" -N 1 -u "$fd" __pg_reply || {
       if (( $? > 128 )); then
         exec {fd}>&-
         trap - PIPE
         return 1
       fi
     }
+    IFS= read -r -N $((${#__pg_ok} - 1)) -u "$fd" rest
+    __pg_reply+=$rest
     if [[ $__pg_reply == "$__pg_ok" ]]; then
       if [[ -n ${2-} ]]; then
         # The common answer (allow, nothing to say) is exactly __pg_allow_head: one more read.
-        IFS= read -r -t "$__pg_timeout" -N $((${#__pg_allow_head} - 16)) -u "$fd" rest 2>/dev/null
+        IFS= read -r -N $((${#__pg_allow_head} - ${#__pg_ok})) -u "$fd" rest
         __pg_reply+=$rest
         if [[ $__pg_reply != "$__pg_allow_head" ]]; then
-          IFS= read -r -t "$__pg_timeout" -u "$fd" rest 2>/dev/null
+          IFS= read -r -t "$__pg_timeout" -u "$fd" rest
           __pg_reply+=$rest
         fi
       fi
@@ -84,7 +102,7 @@ __pg_send() {
       trap - PIPE
       return 0
     fi
-    IFS= read -r -t "$__pg_timeout" -u "$fd" rest 2>/dev/null
+    IFS= read -r -t "$__pg_timeout" -u "$fd" rest
     __pg_reply+=$rest
     exec {fd}>&-
     trap - PIPE
@@ -92,10 +110,10 @@ __pg_send() {
     [[ $__pg_reply == *'token'* ]] || return 1
   done
   return 1
-}
+} 2>/dev/null
 
 # Sends request $1 and leaves the reply for __pg_collect (finish: nothing in its reply changes
-# what the shell does next, and waiting for the daemon's commit at every prompt was half the
+# what the shell does next, and waiting for the daemon's commit before the prompt was half the
 # hook's cost). Still one connection per request and one write with PIPE ignored; the fd is
 # only read from afterwards, so a dead daemon cannot SIGPIPE the shell.
 __pg_send_later() {
@@ -103,30 +121,35 @@ __pg_send_later() {
   [[ -n $__pg_dfd ]] && __pg_collect
   if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
   # A refused connection: the daemon may have restarted on another port.
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null ||
-    { __pg_conn_read && { exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } 2>/dev/null; } || return 1
+  exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" ||
+    { __pg_conn_read && exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } || return 1
   trap '' PIPE
-  printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd" 2>/dev/null
+  printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd"
   trap - PIPE
   __pg_dfd=$fd __pg_dreq=$1
-}
+} 2>/dev/null
 
-# 0 when the reply on fd $1 starts with __pg_ok.
+# 0 when the reply on fd $1 starts with __pg_ok (the first byte waited for, as in __pg_send_now).
 __pg_read_ok() {
-  local r=
-  IFS= read -r -t "$__pg_timeout" -N ${#__pg_ok} -u "$1" r 2>/dev/null
-  [[ $r == "$__pg_ok" ]]
-}
+  local r= rest=
+  IFS= read -r -t "$__pg_timeout" -N 1 -u "$1" r && IFS= read -r -N $((${#__pg_ok} - 1)) -u "$1" rest
+  [[ $r$rest == "$__pg_ok" ]]
+} 2>/dev/null
 
-__pg_envjson() {
-  local n s=
-  for n in "${__pg_envnames[@]}"; do
-    [[ -n ${!n-} ]] || continue
-    __pg_json "${!n}"
-    s+=${s:+,}"\"$n\":\"$__pg_js\""
+# The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
+# joins them; the loop costs ~0.07 ms a line).
+eval "__pg_envjson() {
+  local sig=$__pg_envsig_code n s=
+  [[ \$sig == \"\$__pg_envsig\" ]] && return 0
+  __pg_envsig=\$sig
+  for n in \"\${__pg_envnames[@]}\"; do
+    [[ -n \${!n-} ]] || continue
+    __pg_json \"\${!n}\"
+    s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
   done
-  __pg_env="{$s}"
-}
+  __pg_env=\"{\$s}\"
+}"
+__pg_envsig=$'\x01'
 
 # Reply fields into __pg_r_*: one regex, nothing evaluated (the common plain allow without one:
 # bash compiles the regex at every match, ~0.25 ms).
@@ -267,7 +290,7 @@ __pg_enter() {
   shopt -s extdebug promptvars
   [[ -n $__pg_had_functrace ]] || set +o functrace
   __pg_trap_install "$__pg_orig_debug"
-  [[ $PS0 == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
+  [[ ${PS0-} == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
   __pg_wrap_define
   __pg_session_event start
@@ -278,7 +301,7 @@ __pg_leave() {
   if [[ -n $__pg_orig_debug ]]; then trap -- "$__pg_orig_debug" DEBUG; else trap - DEBUG; fi
   [[ -n $__pg_had_extdebug ]] || shopt -u extdebug
   [[ -n $__pg_had_functrace ]] && set -o functrace
-  PS0=${PS0//"$__pg_ps0_part"/}
+  PS0=${PS0-}; PS0=${PS0//"$__pg_ps0_part"/}
   __pg_wrap_undefine
   __pg_session_event end
 }
@@ -353,21 +376,18 @@ __pg_postcmd() {
   local ex=$?
   __pg_marker_apply
   # The line counter must survive a tool that rewrites PS0 (without it no line is ever decided).
-  (( __pg_prod )) && [[ $PS0 != *"$__pg_ps0_part"* ]] && PS0+=$__pg_ps0_part
-  if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+  (( __pg_prod )) && [[ ${PS0-} != *"$__pg_ps0_part"* ]] && PS0+=$__pg_ps0_part
+  if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
     [[ ${PROMPT_COMMAND[0]} == __pg_precmd && ${PROMPT_COMMAND[-1]} == __pg_postcmd ]] || __pg_pc_install
   else
     [[ $PROMPT_COMMAND == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd ]] || __pg_pc_install
   fi
-  # The reply to the finish precmd sent, read last: the prompt still means the line's records are
-  # committed (or spooled), and the daemon committed while the prompt commands ran.
-  [[ -n $__pg_dfd ]] && __pg_collect
   return $ex
 }
 
 __pg_pc_install() {
   local i
-  if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+  if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
     local keep=()
     for i in "${PROMPT_COMMAND[@]}"; do
       i=${i//__pg_precmd;/}

@@ -43,13 +43,16 @@ typeset -ga __pg_wrap_defined=()
 
 # --- transport: the unix socket, one connection per request. sysread takes what has arrived in
 # one read(2) (zsh's `read` costs a syscall per byte); reading stops once the fields the hook
-# needs are in (with $2 = check: the head matched by __pg_re_check).
+# needs are in (with $2 = check: the head matched by __pg_re_check). Then reads the reply to a
+# finish left open (__pg_collect), which has arrived meanwhile.
 __pg_send() {
   emulate -L zsh
   local fd chunk
-  [[ -n $__pg_dfd ]] && __pg_collect
   __pg_reply=
-  zsocket "$__pg_sock" 2>/dev/null || return 1
+  if ! zsocket "$__pg_sock" 2>/dev/null; then
+    [[ -n $__pg_dfd ]] && __pg_collect skip
+    return 1
+  fi
   fd=$REPLY
   trap '' PIPE
   print -r -u $fd -- "$1" 2>/dev/null
@@ -63,7 +66,12 @@ __pg_send() {
     fi
   done
   exec {fd}>&-
-  [[ $__pg_reply == "$__pg_ok"* ]]
+  if [[ $__pg_reply == "$__pg_ok"* ]]; then
+    [[ -n $__pg_dfd ]] && __pg_collect
+    return 0
+  fi
+  [[ -n $__pg_dfd ]] && __pg_collect skip
+  return 1
 }
 
 # Sends request $1 and leaves the reply for __pg_collect (finish: see the bash hook).
@@ -246,10 +254,6 @@ __pg_wrap_undefine() {
 __pg_marker_apply() {
   local ex=$?
   emulate -L zsh
-  # Last before the prompt (see __pg_precmd): the reply to the finish precmd sent is read here, so
-  # the prompt still means the line's records are committed (or spooled), and the daemon
-  # committed while the other prompt hooks ran.
-  [[ -n $__pg_dfd ]] && __pg_collect
   (( __pg_marker )) || return $ex
   local m='[PRODUCTION] '
   [[ -z ${NO_COLOR-} ]] && m='%{'$'\e''[31m%}[PRODUCTION]%{'$'\e''[0m%} '
@@ -313,5 +317,7 @@ ${functions[$g]}
 
 add-zsh-hook preexec __pg_preexec
 add-zsh-hook zshexit __pg_zshexit
-# First, so that $? is the line's status.
+# First, so that $? is the line's status. (Declared first: under the user's `setopt nounset` an
+# rc file that never set it would make the expansion an error and leave the hook half loaded.)
+typeset -ga precmd_functions
 precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd})

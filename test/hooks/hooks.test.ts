@@ -58,6 +58,20 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(rows.every((r) => r.shell === shell && r.via === 'live')).toBe(true);
   });
 
+  it('works in a shell with unset variables as errors (set -u / setopt nounset): runs, records, asks', async () => {
+    // Found broken: under `set -u` every line in production was skipped in silence (an unset
+    // variable aborted the DEBUG trap), and the production test failed on each prompt.
+    const sh = await start({ env: prod, before: shell === 'bash' ? 'set -u' : 'setopt nounset' });
+    expect(await runLine(sh, 'echo strict-$((6*7))')).toContain('strict-42');
+    const dir = victim(tmp.dir, `${shell}-strict`);
+    await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir)).toBe(true);
+    expect(sh.text()).not.toMatch(/unbound variable|parameter not set/);
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'result'), 'the strict-mode line and its result');
+    expect(rows.find((r) => r.kind === 'command' && r.command === 'echo strict-$((6*7))')?.decision).toBe('allowed');
+  });
+
   it('asks before rm -rf: a wrong phrase and Ctrl-C keep the directory, the right phrase removes it', async () => {
     const sh = await start({ env: prod });
     const dir = victim(tmp.dir, `${shell}-data`);
