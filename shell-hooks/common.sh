@@ -10,14 +10,17 @@ __pg_json() {
   s=${s//$'\n'/\\n}
   s=${s//$'\t'/\\t}
   s=${s//$'\r'/\\r}
-  # Any other control character (rare): \u00XX, one code at a time.
-  if [[ $s == *[$'\x01'-$'\x1f']* ]]; then
-    local i c
-    for i in 01 02 03 04 05 06 07 08 0b 0c 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f; do
-      printf -v c "\\x$i"
-      s=${s//"$c"/\\u00$i}
-    done
-  fi
+  __pg_js=$s
+  if [[ $s == *[$'\x01'-$'\x1f']* ]]; then __pg_json_ctl; fi
+}
+
+# Any other control character in __pg_js (rare): \u00XX, one code at a time.
+__pg_json_ctl() {
+  local s=$__pg_js i c
+  for i in 01 02 03 04 05 06 07 08 0b 0c 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f; do
+    printf -v c "\\x$i"
+    s=${s//"$c"/\\u00$i}
+  done
   __pg_js=$s
 }
 
@@ -87,13 +90,11 @@ __pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
 __pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
 
-# Milliseconds since the epoch into __pg_ms, microseconds into __pg_us (EPOCHREALTIME, no fork).
-# (zsh gives nanoseconds, bash microseconds: keep six digits.)
+# Milliseconds since the epoch into __pg_ms, microseconds into __pg_us (EPOCHREALTIME, no fork;
+# bash gives six decimals, zsh nine or more: the first 16 digits are microseconds until 2286).
 __pg_now() {
-  local t=$EPOCHREALTIME f
-  f=${t#*[.,]}
-  f=${f:0:6}
-  __pg_us=${t%%[.,]*}$f
+  __pg_us=${EPOCHREALTIME/[.,]/}
+  __pg_us=${__pg_us:0:16}
   __pg_ms=$((__pg_us / 1000))
 }
 

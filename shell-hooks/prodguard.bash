@@ -203,14 +203,20 @@ __pg_capture_line() {
 }
 
 # First DEBUG trap of a line: read the whole line from history when it is there.
+# `history` prints "%5d%c %s": the number, '*' (modified) or ' ', a space, the line. The number
+# is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
-  local h=
+  local h= p
   if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )); then
     __pg_busy=1
     HISTTIMEFORMAT= __pg_capture_line builtin history 1
     h=$__pg_out
     __pg_busy=
-    if [[ $h =~ ^\ *[0-9]+\*?\ \  ]]; then
+    printf -v p '%5d' "$HISTCMD"
+    if [[ $h == "$p"[\ \*]\ * ]]; then
+      h=${h:${#p}+2}
+      h=${h%$'\n'}
+    elif [[ $h =~ ^\ *[0-9]+\*?\ \  ]]; then
       h=${h:${#BASH_REMATCH}}
       h=${h%$'\n'}
     else

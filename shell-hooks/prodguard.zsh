@@ -21,10 +21,17 @@ autoload -Uz add-zsh-hook read-from-minibuffer
 # The shared helpers run under zsh's own options whatever the user set (KSH_ARRAYS, NO_UNSET, ...).
 () {
   local f
-  for f in __pg_json __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
+  for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
     __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_session_event; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
+}
+
+# JSON-escape $1 into __pg_js (common.sh's, as one statement: see __pg_envjson on statement cost).
+__pg_json() {
+  emulate -L zsh
+  __pg_js=${${${${${1//\\/\\\\}//\"/\\\"}//$'\n'/\\n}//$'\t'/\\t}//$'\r'/\\r}
+  if [[ $__pg_js == *[$'\x01'-$'\x1f']* ]]; then __pg_json_ctl; fi
 }
 
 typeset -g __pg_host=${HOST%%.*}
@@ -95,16 +102,22 @@ __pg_read_ok() {
   [[ $r == "$__pg_ok"* ]]
 }
 
-__pg_envjson() {
-  emulate -L zsh
-  local n s=
-  for n in $__pg_envnames; do
-    [[ -n ${(P)n-} ]] || continue
-    __pg_json "${(P)n}"
-    s+=${s:+,}"\"$n\":\"$__pg_js\""
-  done
-  __pg_env="{$s}"
-}
+# The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
+# joins them). zsh blocks SIGCHLD around every statement it runs (three sigprocmask calls, ~5 us
+# here), and the loop is ~40 statements. Inlined into its callers (see the end of this file).
+eval "__pg_envjson() {
+  local sig=$__pg_envsig_code n s=
+  if [[ \$sig != \"\$__pg_envsig\" ]]; then
+    __pg_envsig=\$sig
+    for n in \$__pg_envnames; do
+      [[ -n \${(P)n-} ]] || continue
+      __pg_json \"\${(P)n}\"
+      s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
+    done
+    __pg_env=\"{\$s}\"
+  fi
+}"
+typeset -g __pg_envsig=$'\x01'
 
 __pg_parse_reply() {
   emulate -L zsh
@@ -309,8 +322,9 @@ __pg_zshexit() {
   local g f
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
       __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_mark_ran __pg_decide; do
+    # (without its `emulate -L zsh`: the caller has one)
     functions[$f]=${functions[$f]//$g/"{
-${functions[$g]}
+${functions[$g]#$'\t'emulate -L zsh$'\n'}
 }"}
   done
 }
