@@ -75,6 +75,9 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     }
   });
 
+  // No target at all (the default config): a stored row has nowhere to go, so publishing it costs
+  // nothing (no rendering, no outbox transaction). Targets only change through a new createSinks.
+  const anyTarget = usable.some(Boolean) || config.alerts.targets.length > 0;
   let pending: Pending[] = [];
   let scheduled = false;
   let closed = false;
@@ -99,7 +102,7 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
   ready.catch((err: Error) => log.error({ err: err.message }, 'sinks could not start; audit rows stay in the audit database only'));
 
   function push(p: Pending): void {
-    if (closed) return;
+    if (closed || !anyTarget) return;
     pending.push(p);
     if (!scheduled) {
       scheduled = true;
