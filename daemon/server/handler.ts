@@ -36,9 +36,18 @@ export const errorLine = (error: string): string => JSON.stringify({ v: PROTOCOL
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
+// The expected token's digest, computed once per token (not once per TCP request).
+let expectedToken: string | null = null;
+let expectedDigest: Buffer | null = null;
+
 /** Constant-time token comparison (hashing first makes the lengths equal). */
 export function tokenMatches(expected: string, given: unknown): boolean {
-  return typeof given === 'string' && timingSafeEqual(digest(expected), digest(given));
+  if (typeof given !== 'string') return false;
+  if (expectedToken !== expected || expectedDigest === null) {
+    expectedDigest = digest(expected);
+    expectedToken = expected;
+  }
+  return timingSafeEqual(expectedDigest, digest(given));
 }
 
 /** Parses and validates one line; throws RequestError with the reply text on any problem. */
@@ -75,10 +84,10 @@ export function createHandler(deps: HandlerDeps): Handler {
   const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
 
-  const recorded = async (e: AuditEvent): Promise<string> => {
-    const stored = await deps.writer.record(e);
-    return JSON.stringify({ v: PROTOCOL_VERSION, ok: true, recorded: stored !== null, seq: stored?.seq ?? null });
-  };
+  // The same text JSON.stringify({ v, ok, recorded, seq }) gives (seq is an integer or null), without the object.
+  const recordedLine = (stored: { seq: number } | null): string =>
+    stored === null ? `{"v":${PROTOCOL_VERSION},"ok":true,"recorded":false,"seq":null}` : `{"v":${PROTOCOL_VERSION},"ok":true,"recorded":true,"seq":${stored.seq}}`;
+  const recorded = (e: AuditEvent): Promise<string> => deps.writer.record(e).then(recordedLine);
 
   async function apply(req: Request, via?: Via): Promise<string> {
     switch (req.op) {
