@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 // daemon bounded memory and never starves the other shells. What a line means is `handle`'s job.
 
 const CLOSE_GRACE_MS = 250;
+const DONE = { r: null }; // a slot whose reply went out (drops the reply for the GC)
 
 export type Transport = 'unix' | 'tcp';
 
@@ -42,8 +43,10 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   let stopped = false; // no more reading: over the cap, or a reply asked to close
   let closed = false; // the closing reply went out
   // Requests are handled as soon as they arrive (so a pipelined burst shares one store
-  // transaction); replies go out in request order even when a later one finishes first.
-  let chain: Promise<void> = Promise.resolve();
+  // transaction); replies go out in request order even when a later one finishes first: each
+  // request holds a slot in `waiting`, and the ready slots at its head are written out.
+  const waiting: Array<{ r: LineReply | null }> = [];
+  let afterReplies: (() => void) | null = null; // runs once every slot is answered (end of input)
 
   // Replies that become ready in the same turn (a pipelined burst committed in one transaction)
   // leave in one write(2): corked until the microtasks that resolve them have all run.
@@ -67,18 +70,61 @@ function serve(socket: Socket, opts: ListenerOptions): void {
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
     }
   };
-  const submit = (line: string): void => {
-    let pending: Promise<LineReply>;
-    try {
-      pending = Promise.resolve(opts.handle(line, opts.transport));
-    } catch (err) {
-      pending = Promise.reject(err);
-    }
-    const answer = pending.catch((): LineReply => ({ line: '{"v":1,"ok":false,"error":"internal error"}' }));
-    chain = chain.then(async () => {
-      const r = await answer;
+  let head = 0; // waiting[head] is the oldest unanswered request
+  const drain = (): void => {
+    while (head < waiting.length && waiting[head]!.r !== null) {
+      const r = waiting[head]!.r!;
+      waiting[head++] = DONE;
       if (!closed) reply(r);
-    });
+    }
+    if (head === waiting.length) {
+      waiting.length = 0;
+      head = 0;
+      if (afterReplies) {
+        const fn = afterReplies;
+        afterReplies = null;
+        fn();
+      }
+    } else if (head >= 1024) {
+      waiting.splice(0, head);
+      head = 0;
+    }
+  };
+  const INTERNAL: LineReply = { line: '{"v":1,"ok":false,"error":"internal error"}' };
+  /** Queues a reply slot; `answer` fills it (a value now, or a promise). */
+  const enqueue = (answer: LineReply | Promise<LineReply>): void => {
+    if (!(answer instanceof Promise)) {
+      waiting.push({ r: answer });
+      if (waiting.length - head === 1) drain();
+      return;
+    }
+    const slot: { r: LineReply | null } = { r: null };
+    waiting.push(slot);
+    answer.then(
+      (r) => {
+        slot.r = r;
+        if (waiting[head] === slot) drain();
+      },
+      () => {
+        slot.r = INTERNAL;
+        if (waiting[head] === slot) drain();
+      },
+    );
+  };
+  const submit = (line: string): void => {
+    let answer: LineReply | Promise<LineReply>;
+    try {
+      answer = opts.handle(line, opts.transport);
+    } catch {
+      answer = INTERNAL;
+    }
+    enqueue(answer);
+  };
+  /** `fn` after every reply queued so far has gone out. */
+  const whenAnswered = (fn: () => void): void => {
+    if (waiting.length === head) return fn();
+    const prev = afterReplies;
+    afterReplies = prev ? () => (prev(), fn()) : fn;
   };
 
   socket.on('data', (chunk: Buffer) => {
@@ -104,7 +150,7 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   socket.on('end', () => {
     if (!stopped && pendingBytes > 0) submit(Buffer.concat(pending).toString('utf8'));
     pending = [];
-    chain = chain.then(() => {
+    whenAnswered(() => {
       if (!socket.destroyed) socket.end();
     });
   });
@@ -113,6 +159,6 @@ function serve(socket: Socket, opts: ListenerOptions): void {
     pending = [];
     pendingBytes = 0;
     stopped = true;
-    chain = chain.then(() => reply({ line: opts.oversized(), close: true }));
+    enqueue({ line: opts.oversized(), close: true });
   }
 }
