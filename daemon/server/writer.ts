@@ -64,6 +64,13 @@ const DATABASE_WIDE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|NO
 const isDatabaseWide = (err: unknown): boolean =>
   typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && DATABASE_WIDE.test((err as { code: string }).code);
 
+/**
+ * Events queued past this many are committed once the current I/O callback has run (a socket
+ * chunk of pipelined requests) instead of waiting for the loop's turn: measured with 8 pipelined
+ * connections, turns of ~3,700 events spent ~30% of the daemon's CPU in GC.
+ */
+const MAX_BATCH = 256;
+
 export function createWriter(opts: WriterOptions): Writer {
   let queue: Pending[] = [];
   let failed = 0;
@@ -100,8 +107,9 @@ export function createWriter(opts: WriterOptions): Writer {
     const batch = queue;
     queue = [];
     let stored: Array<StoredEvent | null | Error>;
+    const events = batch.map((p) => p.event);
     try {
-      stored = alignStored(batch.map((p) => p.event), opts.store.appendMany(batch.map((p) => p.event)));
+      stored = alignStored(events, opts.store.appendMany(events));
     } catch (err) {
       opts.onError(err, 'store');
       const error = err instanceof Error ? err : new Error(String(err));
@@ -149,6 +157,10 @@ export function createWriter(opts: WriterOptions): Writer {
           scheduled = true;
           setImmediate(flush);
         }
+        // A pipelined burst can queue thousands of events before the loop turns; committing
+        // them in bounded batches keeps what waits for a commit (events, promises, replies)
+        // short-lived, so the GC does not copy and promote it.
+        if (queue.length === MAX_BATCH) queueMicrotask(flush);
       });
     },
     flush,
@@ -161,7 +173,8 @@ export function createWriter(opts: WriterOptions): Writer {
   };
 }
 
-const key = (e: AuditEvent): string => `${e.kind}\u0000${e.session}\u0000${e.cmd ?? ''}\u0000${e.ts}`;
+/** Same record: the store's key (kind, session, cmd) and the time, compared field by field (no key strings per event). */
+const same = (a: AuditEvent, b: AuditEvent): boolean => a.kind === b.kind && a.session === b.session && (a.cmd ?? null) === (b.cmd ?? null) && a.ts === b.ts;
 
 /**
  * The store returns only what it stored, in input order (a subsequence). Line it up with the
@@ -169,13 +182,16 @@ const key = (e: AuditEvent): string => `${e.kind}\u0000${e.session}\u0000${e.cmd
  * row already there, or earlier in the batch) is not, so the greedy walk cannot mis-assign.
  */
 export function alignStored(input: AuditEvent[], stored: StoredEvent[]): Array<StoredEvent | null> {
+  const out = new Array<StoredEvent | null>(input.length);
   let j = 0;
-  return input.map((e) => {
+  for (let i = 0; i < input.length; i++) {
     const s = stored[j];
-    if (s && key(s) === key(e)) {
+    if (s !== undefined && same(s, input[i]!)) {
       j++;
-      return s;
+      out[i] = s;
+    } else {
+      out[i] = null;
     }
-    return null;
-  });
+  }
+  return out;
 }

@@ -38,11 +38,14 @@ export const INSERT_SQL = `INSERT INTO events (seq, kind, ts, session, cmd, user
 VALUES (${Array(26).fill('?').join(', ')})
 ON CONFLICT DO NOTHING`;
 
+/** JSON text of a string list ('[]' for the common empty one, without a stringify). */
+const jsonList = (xs: string[]): string => (xs.length === 0 ? '[]' : JSON.stringify(xs));
+
 /** INSERT_SQL's parameters, in its column order (positional binding: the hot path). */
 export function insertParams(e: AuditEvent, seq: number, prevHash: string, hash: string): unknown[] {
   return [
     seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd, e.env, e.signal, e.command,
-    JSON.stringify(e.rules), JSON.stringify(e.matched), e.severity, e.decision, e.exit, e.durationMs, e.via,
+    jsonList(e.rules), jsonList(e.matched), e.severity, e.decision, e.exit, e.durationMs, e.via,
     e.anchor?.seq ?? null, e.anchor?.hash ?? null, prevHash, hash,
   ];
 }
