@@ -20,13 +20,19 @@ export function register(program: Command): void {
         return;
       }
       if (action !== 'check' && action !== 'show') throw new UserError(`unknown action ${JSON.stringify(action)}: use path, check or show`);
-      const [{ loadConfig }, { createEngine }] = await Promise.all([import('../daemon/config/load.js'), import('../daemon/engine/index.js')]);
+      const [{ loadConfig }, { createEngine }, { safeOrigin }] = await Promise.all([
+        import('../daemon/config/load.js'),
+        import('../daemon/engine/index.js'),
+        import('../daemon/sinks/alerts/http.js'),
+      ]);
       const config = loadConfig(paths);
       // Building the engine compiles every custom rule too, so a bad one is caught here.
       const engine = createEngine(config);
       if (action === 'show') {
-        // Webhook secrets are never printed.
-        const safe = { ...config, alerts: { targets: config.alerts.targets.map((t) => (t.secret ? { ...t, secret: '***' } : t)) } };
+        // Webhook secrets are never printed, nor the path of a target URL (a Slack webhook's path
+        // is its credential): the origin is enough to tell targets apart.
+        const targets = config.alerts.targets.map((t) => ({ ...t, url: `${safeOrigin(t.url)}/***`, ...(t.secret ? { secret: '***' } : {}) }));
+        const safe = { ...config, alerts: { targets } };
         process.stdout.write(`${JSON.stringify(safe, null, 2)}\n`);
         return;
       }

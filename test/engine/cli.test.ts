@@ -209,6 +209,21 @@ describe('prodguard config', () => {
     expect(json(run(['config', 'show'])).policy).toMatchObject({ critical: 'block' });
     expect(run(['config', 'check'], {}, makeHome({ rules: { disabled: 'x' } })).code).toBe(7);
   });
+
+  it('show masks what is a credential: webhook secrets and the path of target URLs', () => {
+    const slack = 'https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX';
+    const targets = [
+      { name: 'team', type: 'slack', url: slack },
+      { name: 'siem', type: 'webhook', url: 'https://siem.example:8443/in/tok3n', secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0' },
+    ];
+    const r = run(['config', 'show'], {}, makeHome({ alerts: { targets } }));
+    expect(r.code).toBe(0);
+    expect(r.out).not.toMatch(/XXXXsecretXXXX|tok3n|whsec_/);
+    expect(json(r).alerts.targets).toMatchObject([
+      { name: 'team', url: 'https://hooks.slack.com/***' },
+      { name: 'siem', url: 'https://siem.example:8443/***', secret: '***' },
+    ]);
+  });
 });
 
 describe('prodguard explain --json', () => {
