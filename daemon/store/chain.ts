@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { AuditEvent } from './record.js';
 
 // The hash chain, written so an auditor can recompute it without prodguard:
@@ -43,8 +43,13 @@ export function canonical(e: AuditEvent): string {
   });
 }
 
+/** SHA-256 hex of a string: crypto.hash (one call, no Hash object; Node >= 20.12), else createHash. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
 export function chainHash(prevHash: string, e: AuditEvent): string {
-  return createHash('sha256').update(prevHash).update(canonical(e)).digest('hex');
+  // The same bytes as update(prevHash).update(canonical(e)).
+  return sha256Hex(prevHash + canonical(e));
 }
 
 /**
