@@ -17,8 +17,13 @@ export interface LineOptions {
 
 /** Options shared by `check` and `explain`. */
 export function lineOptions(cmd: Command): Command {
+  // `prodguard check rm -rf x`: once the line has begun, its options (-rf) are its own, not ours.
+  // Commander needs positional options on the parent for that (prodguard itself only has
+  // --help/--version, which stay before the command name); `--` still works.
+  cmd.parent?.enablePositionalOptions();
   return cmd
-    .argument('[line...]', 'the command line, after `--` (words are joined with spaces)')
+    .passThroughOptions()
+    .argument('[line...]', 'the command line, after our options (words are joined with spaces; `--` before it is optional)')
     .option('--env <name>', 'simulate PRODGUARD_ENV=<name> (e.g. production) instead of the real environment')
     .option('--cwd <dir>', 'working directory the line runs in (default: the current one)')
     .addOption(new Option('--statement <dialect>', 'treat the line as a statement typed inside a database client').choices(['sql', 'redis', 'mongo']));

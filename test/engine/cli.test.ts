@@ -91,6 +91,15 @@ describe('prodguard check', () => {
     expect(v.matches[0]).toMatchObject({ rule: 'test.rm-rf', target: '/srv/data', confirm: 'data', alternative: 'mv it to a trash dir' });
   });
 
+  it('takes the line without `--`: its options are its own once it has begun', () => {
+    const plain = run(['check', '--json', '--env', 'production', 'rm', '-rf', '/srv/data']);
+    expect(plain.code).toBe(3);
+    expect(json(plain)).toMatchObject({ verdict: 'confirm', confirm: 'data' });
+    expect(json(run(['explain', '--json', '--env', 'production', 'rm', '-rf', '/srv/data'])).verdict).toMatchObject({ verdict: 'confirm' });
+    const unknown = run(['check', '--bogus', 'rm']);
+    expect(unknown.code).toBe(2);
+  });
+
   it('reads production from the real environment without --env', () => {
     expect(run(['check', '--json', '--', 'rm -rf /srv/data'], { ENV: 'production' }).code).toBe(3);
     const r = run(['check', '--json', '--', 'rm -rf /srv/data'], { ENV: 'staging' });
