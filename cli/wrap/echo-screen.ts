@@ -11,8 +11,14 @@ const TAIL_CAP = 4096;
 const SINCE_CAP = 256 * 1024;
 
 export class EchoScreen {
-  /** Output since the last newline: the row where the prompt is. */
+  /**
+   * Output since the last newline: the row where the prompt is. Appended to as chunks come and
+   * trimmed only when it passes twice TAIL_CAP, so a long row without a newline (a line editor
+   * redrawing in place) costs no 4 KB copy per echoed key; `rowCapped` says the row is read as
+   * its last TAIL_CAP characters.
+   */
   private rowTail = '';
+  private rowCapped = false;
   /** Output since the first key of the current line (null until then). */
   private since: string[] | null = null;
   private sinceLen = 0;
@@ -37,13 +43,20 @@ export class EchoScreen {
       this.sinceLen += data.length;
     }
     const nl = data.lastIndexOf('\n');
-    this.rowTail = nl >= 0 ? data.slice(nl + 1) : (this.rowTail + data).slice(-TAIL_CAP);
+    if (nl >= 0) {
+      this.rowTail = data.slice(nl + 1);
+      this.rowCapped = false;
+    } else {
+      this.rowTail += data;
+      this.rowCapped = true;
+      if (this.rowTail.length > 2 * TAIL_CAP) this.rowTail = this.rowTail.slice(-TAIL_CAP);
+    }
   }
 
   /** The user typed the first key of a line: the prompt is on screen, the input starts here. */
   markInputStart(): void {
     if (this.since) return;
-    this.promptRow = this.rowTail;
+    this.promptRow = this.rowCapped ? this.rowTail.slice(-TAIL_CAP) : this.rowTail;
     this.since = [];
     this.sinceLen = 0;
   }

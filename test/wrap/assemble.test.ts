@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAssembler, jsComplete, type Assembler, type Unit } from '../../cli/wrap/assemblers.js';
-import { MiniTerm } from '../../cli/wrap/echo-screen.js';
+import { EchoScreen, MiniTerm } from '../../cli/wrap/echo-screen.js';
 import { splitKeys } from '../../cli/wrap/keys.js';
 import { LineShadow } from '../../cli/wrap/line-shadow.js';
 
@@ -182,5 +182,17 @@ describe('echo screen (MiniTerm)', () => {
     w.write('> ');
     w.write('DROP TAB LE x');
     expect(w.textFrom(0, 2)).toBe('DROP TAB LE x');
+  });
+
+  it('reads the line after a long row redrawn in place without a newline (row kept to its tail)', () => {
+    const s = new EchoScreen(80);
+    s.output('SQLite version 3\r\n');
+    // Ctrl-U redraws: 50k characters on one row, never a newline.
+    for (let i = 0; i < 4000; i++) s.output(i % 2 ? 'sqlite> abcd' : '\r\x1b[K');
+    s.output('\r\x1b[Ksqlite> ');
+    s.markInputStart();
+    s.output('SEL');
+    s.output('\r\x1b[Ksqlite> DROP TABLE t;');
+    expect(s.text()).toBe('DROP TABLE t;');
   });
 });
