@@ -38,6 +38,8 @@ __pg_ran=           # cmd number of the line that ran (finish is sent at the nex
 __pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
 __pg_dfd= __pg_dreq= # connection and text of a request whose reply is still unread (__pg_collect)
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
+__pg_trapstr=       # the DEBUG trap text we install (__pg_trap_install)
+__pg_entering=      # set by the prompt work when the shell enters production (see __pg_enter_traced)
 __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
@@ -350,6 +352,17 @@ __pg_precmd() {
   (( __pg_prod )) && [[ -z $__pg_trapok ]] && __pg_trap_recheck
   __pg_trapok=
   __pg_precmd_run "$ex"
+  [[ -z $__pg_entering ]] || __pg_enter_traced
+  return $ex
+}
+# Entering production: the DEBUG trap in place now is the one chained (a tool loaded after this
+# hook, bash-preexec for one, has set its own since load); read here, where the call chain is
+# traced so that `trap -p DEBUG` shows it.
+__pg_enter_traced() {
+  __pg_entering=
+  __pg_trap_of DEBUG
+  [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_orig_debug=$__pg_trapcmd
+  __pg_enter
 }
 __pg_trap_recheck() {
   __pg_trap_of DEBUG
@@ -364,7 +377,7 @@ __pg_precmd_run() {
   fi
   [[ -n $__pg_ran ]] && __pg_finish "$ex"
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
-    (( __pg_prod )) || __pg_enter
+    (( __pg_prod )) || __pg_entering=1
   elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
     (( __pg_prod )) && __pg_leave
     if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
@@ -411,7 +424,7 @@ __pg_pc_install() {
 }
 
 __pg_pc_install
-declare -ft __pg_precmd __pg_trap_recheck __pg_trap_of __pg_capture
+declare -ft __pg_precmd __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
 
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 

@@ -153,14 +153,18 @@ describe.each(SHELLS)('%s hook', (shell) => {
   it('keeps working with the user\'s own prompt hooks, DEBUG trap and accept-line widget', async () => {
     // What starship, direnv and bash-preexec do: their own prompt command (resetting the prompt
     // every time), a DEBUG trap (bash), a wrapped accept-line and a precmd (zsh).
-    const setups = shell === 'bash'
+    // Loaded before the hook, and (bash) after it: a DEBUG trap set between the hook's load and
+    // the first production prompt is chained too.
+    const setups: Array<{ before?: string; after?: string }> = shell === 'bash'
       ? [
-          `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'\ntrap '__dbg=$((__dbg+1))' DEBUG`,
-          `PROMPT_COMMAND=('PS1="PG\\$ "' '__pc=$((__pc+1))')\ntrap '__dbg=$((__dbg+1))' DEBUG`,
+          { before: `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'\ntrap '__dbg=$((__dbg+1))' DEBUG` },
+          { before: `PROMPT_COMMAND=('PS1="PG\\$ "' '__pc=$((__pc+1))')\ntrap '__dbg=$((__dbg+1))' DEBUG` },
+          { before: `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'`, after: `trap '__dbg=$((__dbg+1))' DEBUG` },
         ]
-      : [`my-accept() { __dbg=$((__dbg+1)); zle .accept-line }\nzle -N accept-line my-accept\nprecmd() { PROMPT='PG$ '; __pc=$((__pc+1)) }`];
-    for (const before of setups) {
-      const sh = await start({ env: prod, before });
+      : [{ before: `my-accept() { __dbg=$((__dbg+1)); zle .accept-line }\nzle -N accept-line my-accept\nprecmd() { PROMPT='PG$ '; __pc=$((__pc+1)) }` }];
+    for (const setup of setups) {
+      const before = JSON.stringify(setup);
+      const sh = await start({ env: prod, ...setup });
       const counters = async (): Promise<number[]> => {
         const m = (await runLine(sh, 'echo "pc=$__pc dbg=$__dbg"')).match(/pc=(\d+) dbg=(\d+)/);
         expect(m, before).not.toBeNull();
