@@ -1,4 +1,4 @@
-import { SEVERITY_ORDER } from '../engine/rules/schema.js';
+import { SEVERITIES as SEVERITY_ORDER } from './levels.js';
 import type { LogFilter } from './types.js';
 
 // LogFilter -> one SQL statement with bound parameters. User text never reaches the SQL text;

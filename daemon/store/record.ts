@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { SeveritySchema } from '../engine/rules/schema.js';
+import { DECISIONS } from './levels.js';
 
 // One audit event as the store appends it and the sinks publish it. The audit table is
 // append-only and hash-chained, so a command's start and its result are two events joined by
 // (session, cmd): `command` when it is decided, `result` when it finished. `prodguard log` shows
 // them as one row.
 
-export const DecisionSchema = z.enum(['allowed', 'confirmed', 'dry-run', 'cancelled', 'blocked', 'disabled']);
+export const DecisionSchema = z.enum(DECISIONS);
 export type Decision = z.infer<typeof DecisionSchema>;
 
 export const AuditEventSchema = z.object({

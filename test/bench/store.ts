@@ -86,7 +86,7 @@ function* events(count: number, spanMs: number, seed = 1): Generator<AuditEvent>
   }
 }
 
-function batches(count: number, size: number, spanMs: number, seed: number): AuditEvent[][] {
+export function batches(count: number, size: number, spanMs: number, seed: number): AuditEvent[][] {
   const out: AuditEvent[][] = [];
   let cur: AuditEvent[] = [];
   for (const e of events(count, spanMs, seed)) {

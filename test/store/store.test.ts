@@ -149,3 +149,13 @@ describe('the file', () => {
     expect(() => openStore(other, { readonly: true })).toThrow(/not a prodguard audit database/);
   });
 });
+
+describe('store value lists (levels.ts, zod-free for `prodguard log`)', () => {
+  test('match the engine severity order and the decision schema', async () => {
+    const { SEVERITIES, DECISIONS } = await import('../../daemon/store/levels.js');
+    const { SEVERITY_ORDER } = await import('../../daemon/engine/rules/schema.js');
+    const { DecisionSchema } = await import('../../daemon/store/record.js');
+    expect([...SEVERITIES]).toEqual([...SEVERITY_ORDER]);
+    expect([...DECISIONS]).toEqual([...DecisionSchema.options]);
+  });
+});
