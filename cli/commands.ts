@@ -24,6 +24,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
 /** The modules to load for this argv: the named command's alone, or all of them (help, typos). */
 export async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
   const name = argv.find((a) => !a.startsWith('-'));
+  // `prodguard --version` prints main.ts's version string: no command needs loading.
+  if (name === undefined && argv.length > 0 && argv.every((a) => a === '--version' || a === '-V')) return [];
   const load = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load) return [await load()];
   return Promise.all(Object.values(COMMANDS).map((l) => l()));
