@@ -104,7 +104,13 @@ __pg_now() {
 # Sends or, failing that, spools (records survive a dead daemon). When neither works (the disk
 # holding the spool is full too) the record is lost: say so rather than lose it silently.
 __pg_record() {
-  __pg_send "$1" || { __pg_start_daemon; __pg_spool "$1"; } || __pg_say "prodguard: could not record this line: the daemon did not take it and the spool ($__pg_spooldir) is not writable (disk full?)"
+  __pg_send "$1" || __pg_fallback "$1"
+}
+
+# Request $1 the daemon did not take: into the spool, or said on the terminal.
+__pg_fallback() {
+  __pg_start_daemon
+  __pg_spool "$1" || __pg_say "prodguard: could not record this line: the daemon did not take it and the spool ($__pg_spooldir) is not writable (disk full?)"
 }
 
 # At most once per 10 s, in the background; PRODGUARD_NO_AUTOSTART=1 when a service manager owns it.
@@ -164,10 +170,16 @@ __pg_decide() {
     __pg_decision cancelled
     return 1
   fi
-  # The daemon is unreachable: decide locally, fail closed, spool the record.
+  # No answer, or the daemon could not take the line (a disk full: its error reply): decide
+  # locally, fail closed, spool the record.
   __pg_start_daemon
   if __pg_local_match "$1"; then
-    __pg_say "prodguard: the daemon is unreachable and this line looks destructive (\"$__pg_word\")."
+    local why='the daemon is unreachable'
+    if [[ $__pg_reply == '{"v":1,"ok":false,"error":"'* ]]; then
+      __pg_unjson "${__pg_reply#*\"error\":\"}"
+      why="the daemon could not take this line (${__pg_ujs%%\"*})"
+    fi
+    __pg_say "prodguard: $why and it looks destructive (\"$__pg_word\")."
     if __pg_ask "$__pg_host"; then
       __pg_decision confirmed; __pg_mark_ran; return 0
     fi
@@ -186,7 +198,7 @@ __pg_finish() {
   (( d < 0 )) && d=0
   printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
   local req="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
-  __pg_send_later "$req" || { __pg_start_daemon; __pg_spool "$req"; }
+  __pg_send_later "$req" || __pg_fallback "$req"
   __pg_ran=
 }
 
@@ -205,7 +217,7 @@ __pg_collect() {
   fi
   exec {__pg_dfd}>&-
   __pg_dfd=
-  (( ok == 0 )) || { __pg_start_daemon; __pg_spool "$__pg_dreq"; }
+  (( ok == 0 )) || __pg_fallback "$__pg_dreq"
 }
 
 __pg_session_event() {

@@ -22,7 +22,7 @@ autoload -Uz add-zsh-hook read-from-minibuffer
 () {
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
-    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_session_event; do
+    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }

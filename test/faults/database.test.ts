@@ -102,6 +102,16 @@ describe('database faults', () => {
       markers.push(`full-${i}`);
       worst = Math.max(worst, await echoLine(sh, `full-${i}`));
     }
+    // A line the daemon allows but cannot record falls back to the hook's local check: one that
+    // looks destructive to its coarse word list is questioned, and the terminal says why (the
+    // daemon answered with the disk error; it is not unreachable). A wrong phrase: it does not run.
+    const asked = sh.mark();
+    sh.line('echo rm ran-$((6*7))');
+    await sh.waitFor(/Type "[^"]+" to run it/, { since: asked, timeoutMs: REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS });
+    expect(sh.text().slice(asked)).toMatch(/the daemon could not take this line \([^)]*full[^)]*\) and it looks destructive \("rm"\)/);
+    sh.line('no');
+    await echoLine(sh, 'full-asked');
+    expect(sh.text().slice(asked), 'the refused line did not run').not.toContain('rm ran-42');
     // A line's result is handed over at the next prompt and its reply read with the next line's
     // request (the prompt does not wait for the daemon's commit): one more line sends full-5's
     // refused result to the spool.
@@ -124,6 +134,8 @@ describe('database faults', () => {
     const d = await started({ home });
     const sh = await shell(home);
     await echoLine(sh, 'whole-0');
+    // Its result is sent at the prompt and committed a moment later: let it land before the disk fills.
+    await waitAllRecorded(d, ['whole-0'], 30_000);
     const filler = fill(fs);
     // Write until the store refuses, so the next line cannot be stored by the daemon.
     for (let i = 1; i <= 2000; i++) if ((await d.request(check('s-whole', i, `echo probe-${i}`, { ts: Date.now() }))).ok !== true) break;
