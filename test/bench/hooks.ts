@@ -125,7 +125,7 @@ export async function bench(): Promise<BenchSection> {
       notes.push(
         `${shell}: ${LINES} lines of \`:\` per variant, write-to-prompt under a pty; bare p50/p99 ${fmt(r.bare.p50)}/${fmt(r.bare.p99)} ms, ` +
           `hook outside production ${fmt(r.outside.p50)}/${fmt(r.outside.p99)} ms, in production ${fmt(r.inside.p50)}/${fmt(r.inside.p99)} ms ` +
-          `(check + finish round trips to a real daemon recording both).`,
+          `(a real daemon recording both records of each line: the check is answered once its row is committed; the finish is sent at the prompt and its reply read with the next line's check).`,
       );
     }
   } finally {
