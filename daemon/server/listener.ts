@@ -49,25 +49,30 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   let afterReplies: (() => void) | null = null; // runs once every slot is answered (end of input)
 
   // Replies that become ready in the same turn (a pipelined burst committed in one transaction)
-  // leave in one write(2): corked until the microtasks that resolve them have all run.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
+  // leave in one write(2) of one string: gathered until the microtasks that resolve them have
+  // all run (a socket.write per reply cost a buffered request object each, and a writev of many).
+  let out = '';
+  let flushing = false;
+  const flushOut = (): void => {
+    flushing = false;
+    const text = out;
+    out = '';
+    if (text !== '' && !socket.destroyed) socket.write(text);
   };
   const reply = (r: LineReply): void => {
     if (socket.destroyed) return;
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
-    }
-    socket.write(`${r.line}\n`);
+    out += `${r.line}\n`;
     if (r.close) {
+      flushOut();
       closed = stopped = true;
       socket.end();
       // A peer still streaming gets no graceful close: drop it once the reply had its moment.
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      return;
+    }
+    if (!flushing) {
+      flushing = true;
+      process.nextTick(flushOut);
     }
   };
   let head = 0; // waiting[head] is the oldest unanswered request
@@ -151,6 +156,7 @@ function serve(socket: Socket, opts: ListenerOptions): void {
     if (!stopped && pendingBytes > 0) submit(Buffer.concat(pending).toString('utf8'));
     pending = [];
     whenAnswered(() => {
+      flushOut();
       if (!socket.destroyed) socket.end();
     });
   });
