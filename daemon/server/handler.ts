@@ -6,7 +6,7 @@ import { DryRunFirst } from './dry-run-first.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from './message.js';
-import { PROTOCOL_VERSION, RequestSchema, type CheckRequest, type Request } from './protocol.js';
+import { PROTOCOL_VERSION, RequestSchema, SCHEMA_BY_OP, type CheckRequest, type Request } from './protocol.js';
 import type { Writer } from './writer.js';
 
 // One request line -> one reply line. Authentication (TCP token), JSON and schema validation
@@ -64,13 +64,17 @@ export function parseRequest(line: string, needToken: string | null): Request {
     if (token === undefined) throw new RequestError('missing token: TCP requests must carry the token from the run directory');
     if (!tokenMatches(needToken, token)) throw new RequestError('bad token');
   }
-  const parsed = RequestSchema.safeParse(raw);
+  // The option for a known op directly (what the discriminated union would pick, without its
+  // dispatch); anything else through the union itself, for its error message.
+  const op = (raw as { op?: unknown }).op;
+  const schema = typeof op === 'string' && Object.hasOwn(SCHEMA_BY_OP, op) ? SCHEMA_BY_OP[op as Request['op']] : RequestSchema;
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const at = issue.path.length ? issue.path.join('.') : 'request';
     throw new RequestError(`invalid request: ${at}: ${issue.message}`.slice(0, 300));
   }
-  return parsed.data;
+  return parsed.data as Request;
 }
 
 export interface Handler {

@@ -98,6 +98,15 @@ export const RequestSchema = z.discriminatedUnion('op', [
   HealthRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
+
+/** Each op's schema: RequestSchema's options by their discriminator. */
+export const SCHEMA_BY_OP: Readonly<Record<Request['op'], z.ZodType>> = {
+  check: CheckRequestSchema,
+  decision: DecisionRequestSchema,
+  finish: FinishRequestSchema,
+  session: SessionRequestSchema,
+  health: HealthRequestSchema,
+};
 export type CheckRequest = z.infer<typeof CheckRequestSchema>;
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 export type FinishRequest = z.infer<typeof FinishRequestSchema>;

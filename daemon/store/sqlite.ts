@@ -186,7 +186,7 @@ class SqliteStore implements AuditStore {
     const out: StoredEvent[] = [];
     for (const e of events) {
       const hash = chainHash(prev, e);
-      if (this.insert.run(...insertParams(e, seq + 1, prev, hash)).changes === 1) {
+      if (this.insert.run(insertParams(e, seq + 1, prev, hash)).changes === 1) {
         seq++;
         if (e.command !== null) this.insertFts.run(seq, e.command);
         for (const rule of e.rules) this.insertRule.run(rule, seq);
