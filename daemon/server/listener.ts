@@ -51,17 +51,19 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   // Replies that become ready in the same turn (a pipelined burst committed in one transaction)
   // leave in one write(2) of one string: gathered until the microtasks that resolve them have
   // all run (a socket.write per reply cost a buffered request object each, and a writev of many).
-  let out = '';
+  let out: string[] = [];
   let flushing = false;
   const flushOut = (): void => {
     flushing = false;
-    const text = out;
-    out = '';
-    if (text !== '' && !socket.destroyed) socket.write(text);
+    if (out.length === 0) return;
+    // join() makes one flat string (a `+=` rope was slow to encode: ~3 us a reply in writeUtf8String).
+    const text = out.length === 1 ? out[0]! : out.join('');
+    out = [];
+    if (!socket.destroyed) socket.write(text);
   };
   const reply = (r: LineReply): void => {
     if (socket.destroyed) return;
-    out += `${r.line}\n`;
+    out.push(`${r.line}\n`);
     if (r.close) {
       flushOut();
       closed = stopped = true;
