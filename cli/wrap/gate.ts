@@ -37,6 +37,8 @@ export class Gate {
   private eofPending = false;
   /** When keys last went to the client: its echo of them comes after. */
   private lastKeyAt = 0;
+  /** While an Enter's outcome is settling: keys collected for one write (see settle). */
+  private batch: string | null = null;
 
   constructor(private readonly d: GateDeps) {}
 
@@ -104,24 +106,40 @@ export class Gate {
     if (out) this.send(out);
   }
 
-  /** The Enter's outcome, then whatever was typed after it. */
+  /**
+   * The Enter's outcome, then whatever was typed after it. The keys the outcome sends (the Enter,
+   * or the keys that clear a refused line) and the type-ahead up to the next held Enter leave in
+   * one write, as a paste reaches the bare client: they are in the pty before the client leaves
+   * its line editor, so the kernel does not echo the type-ahead while the statement runs (it
+   * would show twice: once from the tty, once from the line editor's redisplay).
+   */
   private async settle(key: string): Promise<void> {
+    let keys: string;
     try {
-      await this.enter(key);
+      keys = await this.enter(key);
     } finally {
       this.busy = false;
     }
-    const next = this.queue.shift();
-    if (next !== undefined) this.input(next);
-    else if (this.eofPending) this.end();
+    this.batch = keys;
+    try {
+      const next = this.queue.shift();
+      if (next !== undefined) this.input(next);
+      else if (this.eofPending) this.end();
+    } finally {
+      const out = this.batch;
+      this.batch = null;
+      if (out) this.d.send(out);
+    }
   }
 
   private send(keys: string): void {
     this.lastKeyAt = Date.now();
-    this.d.send(keys);
+    if (this.batch !== null) this.batch += keys;
+    else this.d.send(keys);
   }
 
-  private async enter(key: string): Promise<void> {
+  /** Evaluates the held Enter's line; returns the keys that carry out the outcome. */
+  private async enter(key: string): Promise<string> {
     let line = this.shadow.text;
     if (!this.shadow.certain) {
       await this.echoSettled();
@@ -132,8 +150,7 @@ export class Gate {
     const fed = this.d.assembler.feed(line);
     if (fed.units.length === 0) {
       fed.commit();
-      this.d.send(key);
-      return;
+      return key;
     }
     const evaluations: Evaluation[] = [];
     for (const unit of fed.units) evaluations.push(await this.check(unit));
@@ -165,14 +182,18 @@ export class Gate {
     for (const c of confirms) await this.d.evaluator.record(c, refused ? 'cancelled' : 'confirmed');
     if (!refused) {
       fed.commit();
-      this.d.send(key);
-      return;
+      return key;
     }
     this.d.show(this.paint('prodguard: not sent; the client\'s input was cleared.') + '\r\n');
     // Type-ahead after a refused statement was meant to follow it: drop it too.
     this.queue = [];
-    this.d.send(this.d.assembler.abortKeys());
+    // A statement sent just before this one (type-ahead) may still be running, the terminal in
+    // cooked mode: keys that clear the line must reach the line editor, not the kernel's line
+    // discipline (which would eat Ctrl-U and echo it). Its output settling says it is back.
+    await this.echoSettled();
+    const abort = this.d.assembler.abortKeys();
     this.d.assembler.reset();
+    return abort;
   }
 
   private async check(unit: Unit): Promise<Evaluation> {
