@@ -77,4 +77,19 @@ describe('batching writer', () => {
     expect(w.stats()).toMatchObject({ failed: 3, lastError: { message: 'database is locked' } });
     w.close();
   });
+
+  it('a burst of 256 or more is committed once the current callback has run, not at the next loop turn', async () => {
+    const { w, store } = writer(fakeStore(), 1_000);
+    const burst = Array.from({ length: 300 }, (_, i) => w.record(event(i + 1)));
+    await Promise.resolve(); // microtasks only: no setImmediate has run yet
+    expect(store.calls).toEqual([300]);
+    expect((await Promise.all(burst)).every((s) => s !== null)).toBe(true);
+    // A small burst still waits for the turn, and shares one transaction.
+    const small = Array.from({ length: 10 }, (_, i) => w.record(event(1_000 + i)));
+    await Promise.resolve();
+    expect(store.calls).toEqual([300]);
+    await Promise.all(small);
+    expect(store.calls).toEqual([300, 10]);
+    w.close();
+  });
 });
