@@ -42,8 +42,15 @@ const customRules = [
 ];
 
 let home: string;
-function makeHome(config: unknown): string {
+/** Every home a test made, removed after the file. */
+const homes: string[] = [];
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pg-cli-'));
+  homes.push(dir);
+  return dir;
+}
+function makeHome(config: unknown): string {
+  const dir = tempDir();
   writeFileSync(join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
   return dir;
 }
@@ -76,6 +83,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
   if (snapshot) rmSync(snapshot, { recursive: true, force: true });
 });
 
@@ -126,7 +134,7 @@ describe('prodguard check', () => {
   });
 
   it('the catalog is in effect without a config', () => {
-    const r = run(['check', '--json', '--env', 'production', '--', 'rm -rf /srv/data'], {}, mkdtempSync(join(tmpdir(), 'pg-cli-')));
+    const r = run(['check', '--json', '--env', 'production', '--', 'rm -rf /srv/data'], {}, tempDir());
     expect(r.code).toBe(3);
     expect(json(r).matches.some((m: { domain: string }) => m.domain === 'filesystem')).toBe(true);
   });
