@@ -48,36 +48,48 @@ typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
 typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_dfd= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
 
-# --- transport: the unix socket, one connection per request. sysread takes what has arrived in
-# one read(2) (zsh's `read` costs a syscall per byte); reading stops once the fields the hook
-# needs are in (with $2 = check: the head matched by __pg_re_check). Then reads the reply to a
-# finish left open (__pg_collect), which has arrived meanwhile.
+# --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
+# costs a syscall per byte); reading stops once the fields the hook needs are in (with $2 = check:
+# the head matched by __pg_re_check). A request goes on the connection of the finish left open
+# (__pg_send_later), after it: the daemon answers in order, so the finish's reply (long since
+# there) is the first line, read in the same sysread; one connection a line instead of two. When
+# the daemon has closed that connection meanwhile (idle timeout, restart), the finish's reply is
+# still read and the request goes on a new one.
 __pg_send() {
   emulate -L zsh
-  local fd chunk
+  local fd chunk fin= buf= st=0
   __pg_reply=
-  if ! zsocket "$__pg_sock" 2>/dev/null; then
-    [[ -n $__pg_dfd ]] && __pg_collect skip
+  if [[ -n $__pg_dfd ]]; then
+    fd=$__pg_dfd fin=wait __pg_dfd=
+  elif zsocket "$__pg_sock" 2>/dev/null; then
+    fd=$REPLY
+  else
     return 1
   fi
-  fd=$REPLY
   trap '' PIPE
-  print -r -u $fd -- "$1" 2>/dev/null
-  while sysread -t $__pg_timeout -s 8192 -i $fd chunk 2>/dev/null; do
-    __pg_reply+=$chunk
-    [[ $__pg_reply == *$'\n'* ]] && break
+  print -r -u $fd -- "$1" 2>/dev/null || [[ -n $fin ]] || { exec {fd}>&-; return 1 }
+  while sysread -t $__pg_timeout -s 8192 -i $fd chunk 2>/dev/null || { st=$?; false }; do
+    buf+=$chunk
+    if [[ $fin == wait ]]; then
+      [[ $buf == *$'\n'* ]] || continue
+      [[ $buf == "$__pg_ok"* ]] && fin=ok || fin=bad
+      buf=${buf#*$'\n'}
+      [[ -n $buf ]] || continue
+    fi
+    [[ $buf == *$'\n'* ]] && break
     if [[ -n ${2-} ]]; then
-      [[ $__pg_reply == "$__pg_allow_head"* || $__pg_reply =~ $__pg_re_check ]] && break
-    elif (( ${#__pg_reply} >= ${#__pg_ok} )); then
+      [[ $buf == "$__pg_allow_head"* || $buf =~ $__pg_re_check ]] && break
+    elif (( ${#buf} >= ${#__pg_ok} )); then
       break
     fi
   done
   exec {fd}>&-
-  if [[ $__pg_reply == "$__pg_ok"* ]]; then
-    [[ -n $__pg_dfd ]] && __pg_collect
-    return 0
-  fi
-  [[ -n $__pg_dfd ]] && __pg_collect skip
+  __pg_reply=$buf
+  # The finish, unless acknowledged: spooled (stored once however often it arrives).
+  [[ -z $fin || $fin == ok ]] || __pg_fallback "$__pg_dreq"
+  [[ $__pg_reply == "$__pg_ok"* ]] && return 0
+  # That connection was closed by the daemon (not a timeout: st 4): once more on a new one.
+  [[ -n $fin && $st != 4 && -z $__pg_reply ]] && { __pg_send "$@"; return }
   return 1
 }
 
