@@ -86,6 +86,8 @@ __pg_local_re='(^|[[:space:];&|(){}`$/"'\''=])(rm|rmdir|unlink|dd|mkfs|shred|tru
 # Reply prefixes: every success starts with __pg_ok; a plain allow is exactly __pg_allow_head
 # followed by ,"detail":... (the hooks stop reading there).
 __pg_ok='{"v":1,"ok":true'
+# The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
+__pg_short_ok='{"v":1,"ok":true}'$'\n'
 __pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
 __pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
@@ -197,7 +199,7 @@ __pg_finish() {
   local d=$((__pg_us - __pg_t0)) dur
   (( d < 0 )) && d=0
   printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
-  local req="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms}"
+  local req="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms,\"ack\":\"short\"}"
   __pg_send_later "$req" || __pg_fallback "$req"
   __pg_ran=
 }

@@ -44,8 +44,9 @@ __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next p
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
 
-# --- transport: loopback TCP with the token; one connection per request (a kept fd would get
-# bash killed by SIGPIPE once the daemon dies).
+# --- transport: loopback TCP with the token; a connection per line at most (the finish's, which
+# the next request reuses), never one kept open across lines, and PIPE ignored around every write
+# (an fd held to a dead daemon gets bash killed by SIGPIPE: design notes).
 __pg_conn_read() {
   __pg_port= __pg_token=
   IFS= read -r __pg_port <"$__pg_portfile" 2>/dev/null
@@ -54,32 +55,43 @@ __pg_conn_read() {
 }
 
 # Sends request $1, reply in __pg_reply (with $2 = check: the reply's head fields, see
-# __pg_re_check). Fails when the daemon cannot be reached or says no. Then reads the reply to a
-# finish left open (__pg_collect), which has arrived meanwhile.
+# __pg_re_check). Fails when the daemon cannot be reached or says no.
+# - The first try goes on the connection of the finish left open (__pg_send_later), after it: the
+#   daemon answers in order, and the finish's reply, asked for in its short form, is exactly
+#   __pg_short_ok, read by its length. One connection a line instead of two. When the daemon closed
+#   that connection meanwhile (idle timeout, restart) or did not acknowledge the finish, the finish
+#   is spooled and the request goes on a new connection (a timeout is final).
+# - Only the first byte of a reply is waited for with a timeout: under `read -t` bash makes two
+#   sigprocmask calls per character it reads (~0.3 ms for a reply head here), and the daemon
+#   writes each reply with one write(2), so once its first byte is in, the line is (an impostor on
+#   the port that stalls mid-line holds the shell until Ctrl-C; see docs/security.md). `read -N`
+#   with a count reads the bytes with one read(2); a plain `read` costs three syscalls per byte.
+# - One stderr redirection for the whole function: each `2>/dev/null` costs ~10 syscalls.
 __pg_send() {
-  __pg_send_now "$@"
-  local rc=$?
-  if [[ -n $__pg_dfd ]]; then
-    if (( rc == 0 )); then __pg_collect; else __pg_collect skip; fi
-  fi
-  return $rc
-}
-
-# One request on a new connection. Only the first byte of the reply is waited for with a
-# timeout: under `read -t` bash makes two sigprocmask calls per character it reads (~0.3 ms for a
-# reply head here), and the daemon writes each reply with one write(2), so once its first byte is
-# in, the line is (an impostor on the port that stalls mid-line holds the shell until Ctrl-C; see
-# docs/security.md). `read -N` with a count reads the bytes with one read(2); a plain `read`
-# costs three syscalls per byte. One stderr redirection for the whole function: each
-# `2>/dev/null` costs ~10 syscalls.
-__pg_send_now() {
-  local fd try rest
+  local fd try rest fin
   __pg_reply=
   for try in 1 2; do
-    if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
-    exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || continue
+    fin=
+    if [[ $try == 1 && -n $__pg_dfd ]]; then
+      fd=$__pg_dfd fin=1 __pg_dfd=
+    else
+      if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
+      exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || continue
+    fi
     trap '' PIPE
     printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd"
+    if [[ -n $fin ]]; then
+      IFS= read -r -t "$__pg_timeout" -N 1 -u "$fd" __pg_reply && IFS= read -r -N $((${#__pg_short_ok} - 1)) -u "$fd" rest
+      fin=$?
+      if [[ $__pg_reply$rest != "$__pg_short_ok" ]]; then
+        exec {fd}>&-
+        trap - PIPE
+        __pg_reply=
+        __pg_fallback "$__pg_dreq"
+        (( fin > 128 )) && return 1
+        continue
+      fi
+    fi
     # A timeout (status > 128) is final: reading on for the rest would wait a second timeout.
     IFS= read -r -t "$__pg_timeout" -N 1 -u "$fd" __pg_reply || {
       if (( $? > 128 )); then
@@ -108,8 +120,9 @@ __pg_send_now() {
     __pg_reply+=$rest
     exec {fd}>&-
     trap - PIPE
-    # A token refused: the daemon restarted with a new one; anything else (timeout) is final.
-    [[ $__pg_reply == *'token'* ]] || return 1
+    # The finish's connection closed after its reply (no first byte: try a new one), or a token
+    # refused (the daemon restarted with a new one); anything else (timeout) is final.
+    [[ -z $__pg_reply && $try == 1 ]] || [[ $__pg_reply == *'token'* ]] || return 1
   done
   return 1
 } 2>/dev/null
@@ -131,7 +144,7 @@ __pg_send_later() {
   __pg_dfd=$fd __pg_dreq=$1
 } 2>/dev/null
 
-# 0 when the reply on fd $1 starts with __pg_ok (the first byte waited for, as in __pg_send_now).
+# 0 when the reply on fd $1 starts with __pg_ok (the first byte waited for, as in __pg_send).
 __pg_read_ok() {
   local r= rest=
   IFS= read -r -t "$__pg_timeout" -N 1 -u "$1" r && IFS= read -r -N $((${#__pg_ok} - 1)) -u "$1" rest

@@ -6,7 +6,7 @@ import { DryRunFirst } from './dry-run-first.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from './message.js';
-import { PROTOCOL_VERSION, RequestSchema, SCHEMA_BY_OP, type CheckRequest, type Request } from './protocol.js';
+import { PROTOCOL_VERSION, RequestSchema, SCHEMA_BY_OP, SHORT_OK, type CheckRequest, type Request } from './protocol.js';
 import type { Writer } from './writer.js';
 
 // One request line -> one reply line. Authentication (TCP token), JSON and schema validation
@@ -121,6 +121,7 @@ export function createHandler(deps: HandlerDeps): Handler {
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
       case 'finish':
+        if (req.ack === 'short') return deps.writer.record(resultEvent(req, via ?? req.via)).then(() => SHORT_OK);
         return recorded(resultEvent(req, via ?? req.via));
       case 'session': {
         let production: Verdict['production'] | null = null;

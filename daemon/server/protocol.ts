@@ -75,7 +75,16 @@ export const FinishRequestSchema = z.object({
   durationMs: z.number().nonnegative(),
   ts: z.number().nonnegative(),
   via: z.enum(['live', 'spool']).default('live'),
+  /**
+   * `short`: the reply on success is exactly SHORT_OK. The bash hook sends its next request on
+   * the finish's connection and must read this reply by its length (bash reads a line from a
+   * socket one byte per syscall).
+   */
+  ack: z.literal('short').optional(),
 });
+
+/** The reply to a finish sent with `ack: "short"` once it is committed (or was already). */
+export const SHORT_OK = `{"v":${PROTOCOL_VERSION},"ok":true}`;
 
 export const SessionRequestSchema = z.object({
   ...Base,

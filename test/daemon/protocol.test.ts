@@ -3,6 +3,7 @@ import { chmodSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPort, readToken } from '../../daemon/server/client.js';
+import { SHORT_OK } from '../../daemon/server/protocol.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { CONFIRM_ALL, DESTRUCTIVE, check, decision, finish, session } from './requests.js';
 
@@ -66,6 +67,17 @@ describe('daemon protocol', () => {
     expect(rows.map((r) => r.kind)).toEqual(['session-start', 'command', 'result', 'disabled', 'session-end']);
     expect(rows[0]).toMatchObject({ env: 'production' });
     expect(rows[2]).toMatchObject({ cmd: 1, exit: 3, duration_ms: 12.5 });
+  });
+
+  it('answers a finish sent with ack "short" with exactly SHORT_OK, committed, also for a duplicate', async () => {
+    // The bash hook reads this reply by its length on a connection it then sends the next request on.
+    await d.request(check('s-short', 1, 'echo hi'));
+    for (let i = 0; i < 2; i++) {
+      const raw = await d.send(`${JSON.stringify(finish('s-short', 1, 0, { ack: 'short' }))}\n`);
+      expect(raw).toBe(SHORT_OK);
+    }
+    expect(events('s-short').map((r) => r.kind)).toEqual(['command', 'result']);
+    expect(JSON.parse(await d.send(`${JSON.stringify(finish('s-short', 2, 0, { ack: 'long' }))}\n`))).toMatchObject({ ok: false, error: expect.stringContaining('ack') });
   });
 
   it('records a wrapped statement as kind statement', async () => {

@@ -202,6 +202,10 @@ describe('database faults', () => {
     const sh = await shell(d.home);
     const hookTimeoutMs = loadConfig(d.paths).daemon.hookTimeoutMs;
     await echoLine(sh, 'lock-0');
+    // Its result is committed just after the prompt: let it land first, or the daemon would spend
+    // the lock's first 5 s waiting on that commit, and the request below would come in late enough
+    // to outlast the lock (seen: ok instead of "database is locked").
+    await waitAllRecorded(d, ['lock-0'], 30_000);
     let locked: Record<string, unknown> = {};
     const latencies: number[] = [];
     await hold(8_000, async () => {
