@@ -143,6 +143,8 @@ __pg_decision() {
   __pg_record "${req%\}},\"decision\":\"$1\"}"
 }
 
+# The line runs: its duration counts from here, after any confirmation (in zsh too, where a
+# preexec hook would cost one more function call a line for the few microseconds of accept-line).
 __pg_mark_ran() {
   __pg_ran=$__pg_cmd
   __pg_now

@@ -131,15 +131,17 @@ eval "__pg_envjson() {
 }"
 typeset -g __pg_envsig=$'\x01'
 
+# (No return: inlined into __pg_decide, see the end of this file.)
 __pg_parse_reply() {
   emulate -L zsh
   # The common plain allow without the regex (zsh compiles it at every match).
   if [[ $__pg_reply == "$__pg_allow_head"* ]]; then
     __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
-    return 0
+  elif [[ $__pg_reply =~ $__pg_re_check ]]; then
+    __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5]
+  else
+    false
   fi
-  [[ $__pg_reply =~ $__pg_re_check ]] || return 1
-  __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5]
 }
 
 __pg_local_match() {
@@ -176,14 +178,6 @@ __pg_close_pending() {
   __pg_decision cancelled
 }
 
-# Whether $1 is a complete command (zsh parses it without error); an incomplete one waits for
-# its continuation lines, and the whole input is checked at the last one.
-__pg_complete() {
-  functions[__pg_parse_probe]=$1 2>/dev/null
-  (( ${+functions[__pg_parse_probe]} )) || return 1
-  unfunction __pg_parse_probe
-}
-
 # The wrapper of the four accept widgets.
 __pg_accept() {
   local orig=__pg_orig_$WIDGET
@@ -195,10 +189,14 @@ __pg_accept() {
   fi
   [[ -n $__pg_pending ]] && __pg_close_pending
   local line=$PREBUFFER$BUFFER
-  if [[ -z ${line//[[:space:]]/} ]] || ! __pg_complete "$line"; then
+  # A blank line, or an incomplete command (zsh cannot parse it as a function body yet), goes on
+  # as is: the whole input is checked at its last line.
+  [[ -n ${line//[[:space:]]/} ]] && functions[__pg_parse_probe]=$line 2>/dev/null
+  if (( ! ${+functions[__pg_parse_probe]} )); then
     zle $orig -- "$@"
     return
   fi
+  unfunction __pg_parse_probe
   if __pg_decide "$line"; then
     zle $orig -- "$@"
   else
@@ -234,12 +232,6 @@ __pg_widgets_off() {
   for w in $__pg_accept_widgets; do
     [[ ${widgets[$w]-} == user:__pg_accept ]] && zle -A __pg_orig_$w $w
   done
-}
-
-__pg_preexec() {
-  [[ -n $__pg_ran ]] || return 0
-  __pg_now
-  __pg_t0=$__pg_us
 }
 
 # --- entering and leaving production
@@ -333,7 +325,7 @@ __pg_zshexit() {
   emulate -L zsh
   local g f
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
-      __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_mark_ran __pg_decide; do
+      __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide; do
     # (without its `emulate -L zsh`: the caller has one)
     functions[$f]=${functions[$f]//$g/"{
 ${functions[$g]#$'\t'emulate -L zsh$'\n'}
@@ -341,7 +333,6 @@ ${functions[$g]#$'\t'emulate -L zsh$'\n'}
   done
 }
 
-add-zsh-hook preexec __pg_preexec
 add-zsh-hook zshexit __pg_zshexit
 # First, so that $? is the line's status. (Declared first: under the user's `setopt nounset` an
 # rc file that never set it would make the expansion an error and leave the hook half loaded.)
