@@ -8,13 +8,20 @@ import { parseWhen } from './output/time.js';
 // What the audit commands (log, stats, verify, prune) share: opening the database straight from
 // disk (the daemon may be down) and turning store failures into one-line errors.
 
-/** Runs `fn` with the audit store open; closes it after, maps store errors to exit 8. */
+/**
+ * Runs `fn` with the audit store open; closes it after, maps store errors to exit 8. A reader
+ * opens it from store/sqlite.ts, which loads no zod (~50 ms of start-up): a read-only store
+ * never appends, so the event schema is not needed.
+ */
 export async function withAudit<T>(opts: { readonly: boolean }, fn: (store: AuditStore) => T | Promise<T>): Promise<T> {
-  const { openStore, StoreError } = await import('../daemon/store/index.js');
+  const { openStoreWith, StoreError } = await import('../daemon/store/sqlite.js');
+  const open = opts.readonly
+    ? (file: string) => openStoreWith(null, file, { readonly: true })
+    : (await import('../daemon/store/index.js')).openStore;
   const toUser = (err: unknown) => (err instanceof StoreError ? new UserError(err.message, EXIT.DATABASE) : err);
   let store: AuditStore;
   try {
-    store = openStore(resolvePaths().dbFile, { readonly: opts.readonly });
+    store = open(resolvePaths().dbFile);
   } catch (err) {
     throw toUser(err);
   }

@@ -1,13 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Severity } from '../daemon/engine/rules/schema.js';
-import { resolvePaths } from '../daemon/paths.js';
 import { DECISIONS, SEVERITIES as SEVERITY_ORDER } from '../daemon/store/levels.js';
 import type { Decision } from '../daemon/store/record.js';
 import type { AuditStore } from '../daemon/store/sqlite.js';
 import type { LogFilter, LogRow } from '../daemon/store/types.js';
-import { timeRangeOptions } from './audit-db.js';
+import { timeRangeOptions, withAudit } from './audit-db.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
 import { colorEnabled, painter, type Style } from './output/color.js';
 import { csvLine, type CsvValue } from './output/csv.js';
 import { renderTable, type Column } from './output/table.js';
@@ -181,28 +179,6 @@ function follow(store: AuditStore, filter: LogFilter, write: (rows: LogRow[], fi
   });
 }
 
-/**
- * withAudit (audit-db.ts) for a reader: the store opened from sqlite.ts, which loads no zod (a
- * read-only store never appends, so the event schema is not needed; zod is ~50 ms of start-up).
- */
-async function withReadStore(fn: (store: AuditStore) => Promise<void>): Promise<void> {
-  const { openStoreWith, StoreError } = await import('../daemon/store/sqlite.js');
-  const toUser = (err: unknown) => (err instanceof StoreError ? new UserError(err.message, EXIT.DATABASE) : err);
-  let store: AuditStore;
-  try {
-    store = openStoreWith(null, resolvePaths().dbFile, { readonly: true });
-  } catch (err) {
-    throw toUser(err);
-  }
-  try {
-    await fn(store);
-  } catch (err) {
-    throw toUser(err);
-  } finally {
-    store.close();
-  }
-}
-
 export async function runLog(o: LogOptions): Promise<void> {
   const formats = (['json', 'ndjson', 'csv'] as const).filter((f) => o[f]);
   if (formats.length > 1) throw new UserError(`choose one output format, not --${formats.join(' and --')}`);
@@ -210,7 +186,7 @@ export async function runLog(o: LogOptions): Promise<void> {
   if (o.follow && format === 'json') throw new UserError('--follow streams rows: use --ndjson (or --csv) instead of --json');
   if (o.follow && o.reverse) throw new UserError('--follow already prints oldest first; drop --reverse');
   const filter = toFilter(o);
-  await withReadStore(async (store) => {
+  await withAudit({ readonly: true }, async (store) => {
     const write = writer(format, Boolean(o.follow));
     if (!o.follow) {
       const rows = store.query(filter);
