@@ -62,8 +62,16 @@ export interface TestDaemon {
 
 /** A fresh PRODGUARD_HOME (0700) under the system temp dir. */
 export function tempHome(prefix = 'prodguard-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeHomes.push(dir);
+  return dir;
 }
+// Removed when the test worker exits: many tests pass their own home to startDaemon (whose
+// dispose() then leaves it), and ~30 homes per run were left in /tmp.
+const madeHomes: string[] = [];
+process.once('exit', () => {
+  for (const dir of madeHomes) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The environment a prodguard process needs to use `home`. */
 export function homeEnv(home: string): NodeJS.ProcessEnv {
