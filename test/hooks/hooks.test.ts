@@ -212,6 +212,33 @@ describe.each(SHELLS)('%s hook', (shell) => {
 });
 
 describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
+  it('a line after the daemon closed the connection it kept (restart between lines) goes live; the result before it lands once', async () => {
+    // The hook sends a line's finish at the prompt and the next line's check on that connection;
+    // here that connection is closed by the daemon (a restart; an idle timeout does the same)
+    // with the finish's reply still unread.
+    let d = await startDaemon();
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    try {
+      await runLine(sh, 'echo before-restart');
+      await waitRows((sql, ...p) => d.rows<EventRow>(sql, ...p), sh.pid, (r) => r.some((x) => x.kind === 'result'), 'the first result');
+      await d.stop();
+      d = await startDaemon({ home: d.home });
+      expect(await runLine(sh, 'echo after-restart')).toContain('after-restart');
+      expect(sh.text()).not.toMatch(/unreachable|could not/);
+      const rows = await waitRows(
+        (sql, ...p) => d.rows<EventRow>(sql, ...p),
+        sh.pid,
+        (r) => r.filter((x) => x.kind === 'result').length >= 2,
+        'both results',
+      );
+      expect(rows.filter((r) => r.kind === 'command').map((r) => [r.command, r.via])).toEqual([['echo before-restart', 'live'], ['echo after-restart', 'live']]);
+      expect(rows.filter((r) => r.kind === 'result').map((r) => r.cmd)).toEqual(rows.filter((r) => r.kind === 'command').map((r) => r.cmd));
+    } finally {
+      await sh.close();
+      await d.dispose();
+    }
+  });
+
   it('survives, still asks (local check), and the spool reaches the restarted daemon', async () => {
     let d = await startDaemon();
     const tmp = scratch();
