@@ -68,7 +68,7 @@ __pg_conn_read() {
 #   with a count reads the bytes with one read(2); a plain `read` costs three syscalls per byte.
 # - One stderr redirection for the whole function: each `2>/dev/null` costs ~10 syscalls.
 __pg_send() {
-  local fd try rest fin
+  local fd try rest= fin
   __pg_reply=
   for try in 1 2; do
     fin=
