@@ -206,19 +206,14 @@ __pg_finish() {
   __pg_ran=
 }
 
-# The reply to the request __pg_send_later left open (a finish), read AFTER the next request's
-# reply: by then the daemon has long committed it, so no prompt waits for a commit that changes
-# nothing the shell does. Also read before another __pg_send_later and when the shell exits.
-# Anything but ok (the daemon died before committing it, or hangs) spools the request: the record
-# is not lost, and a duplicate is stored once. $1 = skip: the daemon just failed the request sent
-# with it, so it is not waited for a second time; the request is spooled unread.
+# The reply to the request __pg_send_later left open (a finish), when no request went on its
+# connection after it (__pg_send reads it there): before another finish, and when the shell
+# exits. Anything but ok (the daemon died before committing it, or hangs) spools the request:
+# the record is not lost, and a duplicate is stored once.
 __pg_collect() {
   [[ -n $__pg_dfd ]] || return 0
-  local ok=1
-  if [[ ${1-} != skip ]]; then
-    __pg_read_ok "$__pg_dfd"
-    ok=$?
-  fi
+  __pg_read_ok "$__pg_dfd"
+  local ok=$?
   exec {__pg_dfd}>&-
   __pg_dfd=
   (( ok == 0 )) || __pg_fallback "$__pg_dreq"

@@ -36,7 +36,8 @@ __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
-__pg_dfd= __pg_dreq= # connection and text of a request whose reply is still unread (__pg_collect)
+__pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
+__pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_trapstr=       # the DEBUG trap text we install (__pg_trap_install)
 __pg_entering=      # set by the prompt work when the shell enters production (see __pg_enter_traced)
@@ -127,10 +128,9 @@ __pg_send() {
   return 1
 } 2>/dev/null
 
-# Sends request $1 and leaves the reply for __pg_collect (finish: nothing in its reply changes
-# what the shell does next, and waiting for the daemon's commit before the prompt was half the
-# hook's cost). Still one connection per request and one write with PIPE ignored; the fd is
-# only read from afterwards, so a dead daemon cannot SIGPIPE the shell.
+# Sends request $1 (a finish) and leaves its reply unread: nothing in it changes what the shell
+# does next, and waiting for the daemon's commit before the prompt was half the hook's cost. The
+# next request goes on this connection after it (__pg_send), else __pg_collect reads it.
 __pg_send_later() {
   local fd
   [[ -n $__pg_dfd ]] && __pg_collect
@@ -374,7 +374,7 @@ __pg_precmd() {
 __pg_enter_traced() {
   __pg_entering=
   __pg_trap_of DEBUG
-  [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_orig_debug=$__pg_trapcmd
+  __pg_orig_debug=$__pg_trapcmd
   __pg_enter
 }
 __pg_trap_recheck() {
@@ -440,13 +440,6 @@ __pg_pc_install
 declare -ft __pg_precmd __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
 
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
-
-# The DEBUG trap set before us (top level here, where bash shows it), chained on entering production.
-# (__pg_capture's steps inlined: inside a function the DEBUG trap would not show yet.)
-__pg_out=
-{ builtin trap -p DEBUG; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null && IFS= read -r -d '' __pg_out <"$__pg_linefile"
-__pg_trap_parse "$__pg_out" DEBUG
-__pg_orig_debug=$__pg_trapcmd
 
 # A shell that exits in production ends its session.
 __pg_on_exit() {

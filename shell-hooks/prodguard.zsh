@@ -93,7 +93,8 @@ __pg_send() {
   return 1
 }
 
-# Sends request $1 and leaves the reply for __pg_collect (finish: see the bash hook).
+# Sends request $1 (a finish) and leaves its reply unread: the next request goes on this
+# connection after it (__pg_send), else __pg_collect reads it (see the bash hook).
 __pg_send_later() {
   emulate -L zsh
   [[ -n $__pg_dfd ]] && __pg_collect
