@@ -40,6 +40,8 @@ __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unre
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_trapstr=       # the DEBUG trap text we install (__pg_trap_install)
+__pg_recheck=       # set by __pg_precmd_run when our DEBUG trap must be checked (and chained)
+__pg_ex=0           # the exit status of the line, which __pg_precmd hands on
 __pg_entering=      # set by the prompt work when the shell enters production (see __pg_enter_traced)
 __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next prompt records it
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
@@ -203,34 +205,30 @@ __pg_ask() {
 # The output of builtin "$@" into __pg_out, through our line file (no fork). The file is rewritten
 # in place (1<>, never O_TRUNC) with a NUL after the text: on ext4 a truncate followed by a write
 # makes close() start writeback (auto_da_alloc), measured at ~1.9 ms per call, more than the rest
-# of the hook together; in place it is ~0.06 ms. __pg_capture_line also blanks what it read
-# (4 bytes per character covers any UTF-8): no command text is left behind.
+# of the hook together; in place it is ~0.06 ms. (Traced, for `trap -p`; the line's own capture is
+# written out in __pg_newline, untraced.)
 __pg_capture() {
   __pg_out=
   { "$@"; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null || return 1
   IFS= read -r -d '' __pg_out <"$__pg_linefile"
   return 0
 }
-__pg_capture_line() {
-  __pg_capture "$@" || return 1
-  [[ -n $__pg_out ]] && printf '%*s' $((${#__pg_out} * 4)) '' 1<>"$__pg_linefile" 2>/dev/null
-  return 0
-}
 
-# First DEBUG trap of a line: read the whole line from history when it is there.
+# First DEBUG trap of a line: read the whole line from history when it is there, through the line
+# file as __pg_capture does, then blank what was read (4 bytes per character covers any UTF-8): no
+# command text is left behind. Untraced and without `2>/dev/null` (the directory is tested instead):
+# each redirection costs ~8 syscalls, each DEBUG trap run in a traced function ~5 (sigprocmask).
 # `history` prints "%5d%c %s": the number, '*' (modified) or ' ', a space, the line. The number
 # is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
   local h= p
-  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )); then
-    __pg_busy=1
-    HISTTIMEFORMAT= __pg_capture_line builtin history 1
-    h=$__pg_out
-    __pg_busy=
+  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && [[ -d $__pg_spooldir ]] &&
+    { HISTTIMEFORMAT= builtin history 1; printf '\0'; } 1<>"$__pg_linefile" &&
+    IFS= read -r -d '' h <"$__pg_linefile"; then
+    [[ -n $h ]] && printf '%*s' $((${#h} * 4)) '' 1<>"$__pg_linefile"
     printf -v p '%5d' "$HISTCMD"
-    if [[ $h == "$p"[\ \*]\ * ]]; then
-      h=${h:${#p}+2}
-      h=${h%$'\n'}
+    if [[ $h == "$p"[\ \*]\ *$'\n' ]]; then
+      h=${h:${#p}+2:${#h}-${#p}-3}
     elif [[ $h =~ ^\ *[0-9]+\*?\ \  ]]; then
       h=${h:${#BASH_REMATCH}}
       h=${h%$'\n'}
@@ -253,7 +251,6 @@ __pg_debug() {
   if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1; return 0; fi
   [[ $__pg_state == skip ]] && return 1
   (( ${#FUNCNAME[@]} > 1 )) && return 0
-  [[ -n ${__pg_busy-} ]] && return 0
   if (( __pg_n != __pg_seen )); then
     __pg_seen=$__pg_n
     __pg_newline
@@ -298,7 +295,8 @@ __pg_trap_install() {
     __pg_trapstr="__pg_lastarg=\$_; [[ \${FUNCNAME-} == __pg_* ]] || { [[ -n \${FUNCNAME-} ]] || __pg_debug && { : \"\$__pg_lastarg\"; $1
 }; }"
   else
-    __pg_trapstr='[[ -n ${FUNCNAME-} ]] || __pg_debug'
+    # (__pg_postcmd needs nothing of __pg_debug: the prompt began at __pg_precmd.)
+    __pg_trapstr='[[ -n ${FUNCNAME-} || $BASH_COMMAND == __pg_postcmd ]] || __pg_debug'
   fi
   trap -- "$__pg_trapstr" DEBUG
 }
@@ -356,17 +354,18 @@ __pg_marker_apply() {
 }
 
 # First in PROMPT_COMMAND: closes the last line, re-tests production. Traced (declare -ft, see
-# __pg_trap_install) so that it can read the DEBUG trap, hence kept to a few commands: the trap
-# fires on each. A tool that set its own DEBUG trap since (bash-preexec installs late) is
-# chained, not lost; when our trap ran at the top level for this very prompt it is the one in
-# place, and the trap text is not read (a file write and read).
+# __pg_trap_install) so that the DEBUG trap can be read below it, hence two commands: the trap
+# fires on each (~5 sigprocmask calls a run). The work is in the untraced __pg_precmd_run; it
+# returns 1 when a traced step is due: a tool set its own DEBUG trap since (bash-preexec installs
+# late), which is chained, not lost; or the shell enters production. When our trap ran at the top
+# level for this very prompt it is the one in place, and the trap text is not read.
 __pg_precmd() {
-  local ex=$?
-  (( __pg_prod )) && [[ -z $__pg_trapok ]] && __pg_trap_recheck
-  __pg_trapok=
-  __pg_precmd_run "$ex"
+  __pg_precmd_run $? || __pg_precmd_traced
+  return $__pg_ex
+}
+__pg_precmd_traced() {
+  [[ -z $__pg_recheck ]] || __pg_trap_recheck
   [[ -z $__pg_entering ]] || __pg_enter_traced
-  return $ex
 }
 # Entering production: the DEBUG trap in place now is the one chained (a tool loaded after this
 # hook, bash-preexec for one, has set its own since load); read here, where the call chain is
@@ -382,24 +381,26 @@ __pg_trap_recheck() {
   [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
 }
 __pg_precmd_run() {
-  local ex=$1
+  __pg_ex=$1 __pg_recheck=
+  (( __pg_prod )) && [[ -z $__pg_trapok ]] && __pg_recheck=1
+  __pg_trapok=
   if [[ -n $__pg_pending ]]; then
     __pg_pending=
     printf '\n' >/dev/tty 2>/dev/null
     __pg_decision cancelled
   fi
-  [[ -n $__pg_ran ]] && __pg_finish "$ex"
+  [[ -n $__pg_ran ]] && __pg_finish "$__pg_ex"
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
     (( __pg_prod )) || __pg_entering=1
   elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
-    (( __pg_prod )) && __pg_leave
+    (( __pg_prod )) && { __pg_leave; __pg_recheck=; }
     if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
       __pg_disabled_sent=1
       __pg_session_event disabled
     fi
   fi
   __pg_nexthc=$HISTCMD
-  return $ex
+  [[ -z $__pg_recheck$__pg_entering ]]
 }
 
 # Last in PROMPT_COMMAND: the marker goes on after prompt tools (starship) set PS1; keeps our
@@ -437,7 +438,7 @@ __pg_pc_install() {
 }
 
 __pg_pc_install
-declare -ft __pg_precmd __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
+declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
 
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
