@@ -49,7 +49,8 @@ typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_
 typeset -ga __pg_wrap_defined=()
 
 # --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
-# costs a syscall per byte); reading stops once the fields the hook needs are in (with $2 = check:
+# costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the fd
+# and needs a `2>/dev/null`: ten syscalls more); reading stops once the fields the hook needs are in (with $2 = check:
 # the head matched by __pg_re_check). A request goes on the connection of the finish left open
 # (__pg_send_later), after it: the daemon answers in order, so the finish's reply (long since
 # there) is the first line, read in the same sysread; one connection a line instead of two. When
@@ -67,7 +68,7 @@ __pg_send() {
     return 1
   fi
   trap '' PIPE
-  print -r -u $fd -- "$1" 2>/dev/null || [[ -n $fin ]] || { exec {fd}>&-; return 1 }
+  syswrite -o $fd -- "$1"$'\n' || [[ -n $fin ]] || { exec {fd}>&-; return 1 }
   while sysread -t $__pg_timeout -s 8192 -i $fd chunk 2>/dev/null || { st=$?; false }; do
     buf+=$chunk
     if [[ $fin == wait ]]; then
@@ -101,7 +102,7 @@ __pg_send_later() {
   zsocket "$__pg_sock" 2>/dev/null || return 1
   local fd=$REPLY
   trap '' PIPE
-  print -r -u $fd -- "$1" 2>/dev/null
+  syswrite -o $fd -- "$1"$'\n'
   __pg_dfd=$fd __pg_dreq=$1
 }
 
