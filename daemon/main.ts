@@ -1,5 +1,6 @@
 import { lstatSync, mkdirSync, openSync, closeSync, chmodSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
 import { connect, type Server, type Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadConfig, ConfigError } from './config/load.js';
@@ -15,6 +16,7 @@ import {
   StartError, acquirePidLock, ensurePrivateDir, loadOrCreateToken, rmQuiet, writePrivateFile,
 } from './server/runfiles.js';
 import { packageVersion } from './server/version.js';
+import { warmUp } from './server/warmup.js';
 import { createWriter } from './server/writer.js';
 import { createSpoolIngester } from './spool/ingest.js';
 
@@ -106,6 +108,8 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 
     let tcpPort = 0;
     let connections = 0;
+    // 'running' from the start when it is on: it begins once the listeners are up.
+    let warmup: 'off' | 'running' | 'done' | 'failed' = config.daemon.warmupLines > 0 ? 'running' : 'off';
     const openSockets = new WeakMap<Server, Set<Socket>>();
     const closeServer = (server: Server): Promise<void> => closeListener(server, openSockets.get(server));
     const ingester = createSpoolIngester({
@@ -131,6 +135,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         config: { file: paths.configFile, ...configState },
         writer: writer.stats(),
         spool: ingester.totals(),
+        warmup,
       }),
       onRefused: (reason, transport) => log.warn({ reason, transport }, 'request refused'),
       onError: (err, where) => log.error({ err: errText(err), where }, 'request failed'),
@@ -181,6 +186,22 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 
     await sinks.publishDaemon('start');
     cleanups.push(() => sinks.publishDaemon('stop'));
+
+    // Off the start path: the listeners serve while it runs (see server/warmup.ts).
+    if (config.daemon.warmupLines > 0) {
+      const abort = new AbortController();
+      const warming = warmUp({ engine: () => engine, config: () => config, socketPath: join(paths.runDir, 'warmup.sock') }, config.daemon.warmupLines, abort.signal).then(
+        (r) => {
+          warmup = 'done';
+          log.info({ lines: r.lines, ms: Math.round(r.ms), stopped: abort.signal.aborted }, 'request path warmed up');
+        },
+        (err) => {
+          warmup = 'failed';
+          log.warn({ err: errText(err) }, 'warm-up failed (requests are served all the same)');
+        },
+      );
+      cleanups.push(() => (abort.abort(), warming));
+    }
 
     // ---- periodic work: spool ingestion and the socket watch
     const ingest = async (): Promise<void> => {

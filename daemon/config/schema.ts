@@ -138,6 +138,13 @@ export const ConfigSchema = z
         tcpPort: z.number().int().min(0).max(65535).default(0).describe('Loopback TCP port for bash; 0 picks a free one, published in the run directory.'),
         maxRequestBytes: z.number().int().positive().default(1024 * 1024).describe('Longest request line the daemon accepts.'),
         hookTimeoutMs: z.number().int().positive().default(2_000).describe('How long a hook waits for the daemon before falling back to its local check.'),
+        warmupLines: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000)
+          .default(2_000)
+          .describe('Hook-like lines the daemon sends itself at start, into a store in memory (nothing is recorded), so that the first commands after a start are answered as fast as later ones; 0 turns it off.'),
       })
       .strict()
       .prefault({}),

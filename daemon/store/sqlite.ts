@@ -88,7 +88,8 @@ export function openStoreWith(check: EventCheck | null, file: string, opts: Open
   }
   let db: Database.Database;
   try {
-    if (!readonly) prepareFile(file);
+    // ':memory:' (the daemon's warm-up): SQLite's own in-memory database, no file to prepare.
+    if (!readonly && file !== ':memory:') prepareFile(file);
     db = new Database(file, { readonly, fileMustExist: readonly, timeout: opts.busyTimeoutMs ?? 5000 });
   } catch (err) {
     throw translate(err, file);
