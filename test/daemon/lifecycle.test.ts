@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../daemon/paths.js';
@@ -83,6 +84,25 @@ describe('daemon lifecycle', () => {
     expect(d.logs()).toContain('socket file missing or replaced; recreating it');
     const h = await waitFor(() => d.request({ op: 'health' }).catch(() => null), 'the new socket to answer');
     expect(h).toMatchObject({ ok: true, pid: d.pid });
+  });
+
+  it('warms its request path at start without recording anything, and serves meanwhile', async () => {
+    const d = await started({ config: { daemon: { warmupLines: 400 } } });
+    const during = await d.request({ op: 'health' });
+    expect(during.warmup).toBe('running');
+    // A real request is answered and recorded while the warm-up runs.
+    expect(await d.request(check('s-live', 1, 'echo live'))).toMatchObject({ ok: true, verdict: 'allow' });
+    await waitFor(async () => (await d.request({ op: 'health' })).warmup === 'done', 'the warm-up to finish', 30_000);
+    expect(d.logs()).toMatch(/"lines":400,.*request path warmed up/);
+    // Nothing of it in the audit trail, no socket of it left behind.
+    expect(d.rows('SELECT session, kind FROM events')).toEqual([{ session: 's-live', kind: 'command' }]);
+    expect(existsSync(join(d.paths.runDir, 'warmup.sock'))).toBe(false);
+    // Stopping during a warm-up is a clean stop.
+    const e = await started({ config: { daemon: { warmupLines: 100_000 } } });
+    expect((await e.request({ op: 'health' })).warmup).toBe('running');
+    await e.stop();
+    expect(await e.exited).toBe(0);
+    expect(existsSync(join(e.paths.runDir, 'warmup.sock'))).toBe(false);
   });
 
   it('keeps every acknowledged record across kill -9 and restarts cleanly', async () => {

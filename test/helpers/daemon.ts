@@ -103,6 +103,13 @@ export function spawnDaemon(home: string, env: Record<string, string> = {}): Chi
   return spawn(process.execPath, [...nodeArgs, cliMain, 'daemon', 'run'], { env: { ...homeEnv(home), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** `config` with daemon.warmupLines 0 unless it sets it (a JSON text is left as it is). */
+function withoutWarmup(config: object | string): object | string {
+  if (typeof config === 'string') return config;
+  const daemon = (config as { daemon?: Record<string, unknown> }).daemon ?? {};
+  return 'warmupLines' in daemon ? config : { ...config, daemon: { ...daemon, warmupLines: 0 } };
+}
+
 export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
   const created = !opts.home;
   const home = opts.home ?? tempHome();
@@ -110,7 +117,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
   const paths = resolvePaths({ PRODGUARD_HOME: home });
   const writeConfig = (config: object | string): void =>
     writeFileSync(paths.configFile, typeof config === 'string' ? config : JSON.stringify(config, null, 2), { mode: 0o600 });
-  if (opts.config) writeConfig(opts.config);
+  // The warm-up (~1.3 s of CPU at start, server/warmup.ts) is off unless a test asks for it: dozens
+  // of daemons start in a run, on two cores.
+  if (opts.config) writeConfig(withoutWarmup(opts.config));
+  else if (!existsSync(paths.configFile)) writeConfig(withoutWarmup({}));
 
   const proc = spawnDaemon(home, opts.env);
   let stderr = '';
