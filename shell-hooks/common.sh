@@ -123,8 +123,9 @@ __pg_start_daemon() {
   [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
 }
 
-# Common head of check/decision requests for line $1 with a new cmd number. The escaped cwd is
-# kept while PWD stays the same (a zsh function call alone costs ~0.04 ms).
+# Common head of check/decision requests for the line in __pg_line with a new cmd number. The
+# escaped cwd is kept while PWD stays the same. No arguments and no return here or in the helpers
+# it calls without arguments: zsh inlines them into __pg_decide (a zsh function call costs ~25 us).
 __pg_cwd_of= __pg_cwd_js=
 __pg_linereq() {
   (( ++__pg_cmd ))
@@ -134,8 +135,13 @@ __pg_linereq() {
     __pg_json "$PWD"
     __pg_cwd_js=$__pg_js __pg_cwd_of=$PWD
   fi
-  __pg_json "$1"
+  __pg_json_line
   __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+}
+
+# __pg_json of __pg_line (zsh has its own, to inline).
+__pg_json_line() {
+  __pg_json "$__pg_line"
 }
 
 __pg_decision() {
@@ -153,11 +159,12 @@ __pg_mark_ran() {
 
 # Decides line $1: 0 runs it, 1 refuses it. Records what happened.
 __pg_decide() {
-  __pg_linereq "$1"
+  __pg_line=$1
+  __pg_linereq
   if __pg_send "$__pg_req" check && __pg_parse_reply; then
+    if [[ $__pg_r_verdict == allow ]]; then __pg_mark_ran; return 0; fi
     local verdict=$__pg_r_verdict phrase=$__pg_r_phrase dry=$__pg_r_dry msg=$__pg_r_msg
     case $verdict in
-      allow) __pg_mark_ran; return 0 ;;
       block)
         __pg_unjson "$msg"; __pg_say "${__pg_ujs:-prodguard: blocked}"
         return 1 ;;
@@ -196,13 +203,15 @@ __pg_decide() {
   return 0
 }
 
+# The result of the line that ran, its exit status in __pg_ex (no arguments: zsh inlines it).
 __pg_finish() {
   __pg_now
   local d=$((__pg_us - __pg_t0)) dur
   (( d < 0 )) && d=0
   printf -v dur '%d.%03d' $((d / 1000)) $((d % 1000))
-  local req="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$1,\"durationMs\":$dur,\"ts\":$__pg_ms,\"ack\":\"short\"}"
-  __pg_send_later "$req" || __pg_fallback "$req"
+  local req="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$__pg_ex,\"durationMs\":$dur,\"ts\":$__pg_ms,\"ack\":\"short\"}"
+  __pg_later=$req
+  __pg_send_later || __pg_fallback "$req"
   __pg_ran=
 }
 

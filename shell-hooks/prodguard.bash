@@ -37,6 +37,7 @@ __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if hi
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
 __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
+__pg_line= __pg_later= # the line being decided, the finish being sent (arguments of helpers zsh inlines)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_trapstr=       # the DEBUG trap text we install (__pg_trap_install)
@@ -130,7 +131,7 @@ __pg_send() {
   return 1
 } 2>/dev/null
 
-# Sends request $1 (a finish) and leaves its reply unread: nothing in it changes what the shell
+# Sends request __pg_later (a finish) and leaves its reply unread: nothing in it changes what the shell
 # does next, and waiting for the daemon's commit before the prompt was half the hook's cost. The
 # next request goes on this connection after it (__pg_send), else __pg_collect reads it.
 __pg_send_later() {
@@ -141,9 +142,9 @@ __pg_send_later() {
   exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" ||
     { __pg_conn_read && exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } || return 1
   trap '' PIPE
-  printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd"
+  printf '%s\n' "${__pg_later%\}},\"token\":\"$__pg_token\"}" >&"$fd"
   trap - PIPE
-  __pg_dfd=$fd __pg_dreq=$1
+  __pg_dfd=$fd __pg_dreq=$__pg_later
 } 2>/dev/null
 
 # 0 when the reply on fd $1 starts with __pg_ok (the first byte waited for, as in __pg_send).
@@ -389,7 +390,7 @@ __pg_precmd_run() {
     printf '\n' >/dev/tty 2>/dev/null
     __pg_decision cancelled
   fi
-  [[ -n $__pg_ran ]] && __pg_finish "$__pg_ex"
+  [[ -n $__pg_ran ]] && __pg_finish
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
     (( __pg_prod )) || __pg_entering=1
   elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then

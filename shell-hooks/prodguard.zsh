@@ -27,10 +27,16 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   done
 }
 
-# JSON-escape $1 into __pg_js (common.sh's, as one statement: see __pg_envjson on statement cost).
+# JSON-escape $1 into __pg_js (common.sh's, as one statement: see __pg_envjson on statement cost),
+# and __pg_line into __pg_js without arguments, to be inlined (see the end of this file).
 __pg_json() {
   emulate -L zsh
   __pg_js=${${${${${1//\\/\\\\}//\"/\\\"}//$'\n'/\\n}//$'\t'/\\t}//$'\r'/\\r}
+  if [[ $__pg_js == *[$'\x01'-$'\x1f']* ]]; then __pg_json_ctl; fi
+}
+__pg_json_line() {
+  emulate -L zsh
+  __pg_js=${${${${${__pg_line//\\/\\\\}//\"/\\\"}//$'\n'/\\n}//$'\t'/\\t}//$'\r'/\\r}
   if [[ $__pg_js == *[$'\x01'-$'\x1f']* ]]; then __pg_json_ctl; fi
 }
 
@@ -39,7 +45,8 @@ typeset -g __pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
 __pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
 typeset -g __pg_umask=$(builtin umask)
 typeset -g __pg_origin __pg_js __pg_ujs __pg_env __pg_req __pg_reply __pg_word __pg_ms __pg_us __pg_t0
-typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg
+typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_line __pg_later
+typeset -gi __pg_ex=0
 __pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh\",\"pid\":$$,\"tty\":\"$__pg_js\""
 __pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
 __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
@@ -94,16 +101,19 @@ __pg_send() {
   return 1
 }
 
-# Sends request $1 (a finish) and leaves its reply unread: the next request goes on this
+# Sends request __pg_later (a finish) and leaves its reply unread: the next request goes on this
 # connection after it (__pg_send), else __pg_collect reads it (see the bash hook).
 __pg_send_later() {
   emulate -L zsh
   [[ -n $__pg_dfd ]] && __pg_collect
-  zsocket "$__pg_sock" 2>/dev/null || return 1
-  local fd=$REPLY
-  trap '' PIPE
-  syswrite -o $fd -- "$1"$'\n'
-  __pg_dfd=$fd __pg_dreq=$1
+  # (No return: inlined into __pg_finish; the status is the if's.)
+  if zsocket "$__pg_sock" 2>/dev/null; then
+    trap '' PIPE
+    syswrite -o $REPLY -- "$__pg_later"$'\n'
+    __pg_dfd=$REPLY __pg_dreq=$__pg_later
+  else
+    false
+  fi
 }
 
 # 0 when the reply on fd $1 starts with __pg_ok.
@@ -287,15 +297,15 @@ __pg_marker_apply() {
 # Outside production this is the hook's whole per-prompt cost: one function call (zsh maps and
 # unmaps memory for every call), the production test inlined below.
 __pg_precmd() {
-  local ex=$?
+  __pg_ex=$?
   # Outside production with nothing pending: the test and out (under the user's options: the
   # test is written for any).
   if (( ! __pg_prod )) && [[ -z $__pg_pending$__pg_ran && ${PRODGUARD_DISABLE-} != 1 ]] && ! __pg_prod_test; then
-    return $ex
+    return $__pg_ex
   fi
   emulate -L zsh
   [[ -n $__pg_pending ]] && __pg_close_pending
-  [[ -n $__pg_ran ]] && __pg_finish $ex
+  [[ -n $__pg_ran ]] && __pg_finish
   if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
     if (( __pg_prod )); then
       # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
@@ -310,7 +320,7 @@ __pg_precmd() {
       __pg_session_event disabled
     fi
   fi
-  return $ex
+  return $__pg_ex
 }
 functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_code
 (( __pg_p )); }"}
@@ -320,14 +330,15 @@ __pg_zshexit() {
   (( __pg_prod )) && __pg_session_event end
 }
 
-# A zsh function call is dear (~0.04 ms: zsh maps and unmaps memory for every call) and a line
+# A zsh function call is dear (~25 us here: zsh maps and unmaps memory for every call) and a line
 # made ~25 of them: the small helpers of the decision path are inlined into their callers (pairs
-# of helper and caller; none of these helpers reads positional parameters or returns).
+# of helper and caller, in order; none of these helpers reads positional parameters or returns).
 () {
   emulate -L zsh
   local g f
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
-      __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide; do
+      __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_json_line __pg_linereq __pg_linereq __pg_decide \
+      __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
     # (without its `emulate -L zsh`: the caller has one)
     functions[$f]=${functions[$f]//$g/"{
 ${functions[$g]#$'\t'emulate -L zsh$'\n'}
