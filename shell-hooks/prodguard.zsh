@@ -56,9 +56,9 @@ typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_
 typeset -ga __pg_wrap_defined=()
 
 # --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
-# costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the fd
-# and needs a `2>/dev/null`: ten syscalls more); reading stops once the fields the hook needs are in (with $2 = check:
-# the head matched by __pg_re_check). A request goes on the connection of the finish left open
+# costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the
+# fd and needs a `2>/dev/null`: ten syscalls more); reading stops once the fields the hook needs
+# are in (with $2 = check: the head matched by __pg_re_check). A request goes on the connection of the finish left open
 # (__pg_send_later), after it: the daemon answers in order, so the finish's reply (long since
 # there) is the first line, read in the same sysread; one connection a line instead of two. When
 # the daemon has closed that connection meanwhile (idle timeout, restart), the finish's reply is
