@@ -217,14 +217,15 @@ __pg_capture() {
 
 # First DEBUG trap of a line: read the whole line from history when it is there, through the line
 # file as __pg_capture does, then blank what was read (4 bytes per character covers any UTF-8): no
-# command text is left behind. Untraced and without `2>/dev/null` (the directory is tested instead):
-# each redirection costs ~8 syscalls, each DEBUG trap run in a traced function ~5 (sigprocmask).
+# command text is left behind. Untraced, and `2>/dev/null` only where a full disk or a changed mode
+# would print an error on every line (the directory is tested first): each redirection costs ~8
+# syscalls, each DEBUG trap run in a traced function ~5 (sigprocmask).
 # `history` prints "%5d%c %s": the number, '*' (modified) or ' ', a space, the line. The number
 # is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
   local h= p
   if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && [[ -d $__pg_spooldir ]] &&
-    { HISTTIMEFORMAT= builtin history 1; printf '\0'; } 1<>"$__pg_linefile" &&
+    { HISTTIMEFORMAT= builtin history 1; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null &&
     IFS= read -r -d '' h <"$__pg_linefile"; then
     [[ -n $h ]] && printf '%*s' $((${#h} * 4)) '' 1<>"$__pg_linefile"
     printf -v p '%5d' "$HISTCMD"
