@@ -37,7 +37,7 @@ __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if hi
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
 __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
-__pg_line= __pg_later= # the line being decided, the finish being sent (arguments of helpers zsh inlines)
+__pg_line= __pg_later= __pg_d= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_trapstr=       # the DEBUG trap text we install (__pg_trap_install)
