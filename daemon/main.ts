@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, openSync, closeSync, chmodSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { connect, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -11,6 +11,7 @@ import { createSinks } from './sinks/index.js';
 import { outboxFile } from './sinks/outbox.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
+import { closeListener, listenLoopback, listenUnix } from './server/bind.js';
 import { createLineServer, type Transport } from './server/listener.js';
 import {
   StartError, acquirePidLock, ensurePrivateDir, loadOrCreateToken, rmQuiet, writePrivateFile,
@@ -170,13 +171,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     cleanups.push(() => closeServer(unixServer));
 
     const tcpServer = lineServer('tcp');
-    await new Promise<void>((resolve, reject) => {
-      tcpServer.once('error', reject);
-      tcpServer.listen({ host: '127.0.0.1', port: config.daemon.tcpPort, exclusive: true }, () => {
-        tcpServer.off('error', reject);
-        resolve();
-      });
-    }).catch((err: NodeJS.ErrnoException) => {
+    await listenLoopback(tcpServer, config.daemon.tcpPort).catch((err: NodeJS.ErrnoException) => {
       throw new StartError(`cannot listen on 127.0.0.1:${config.daemon.tcpPort} (${err.code ?? err.message}); set daemon.tcpPort to a free port or 0`);
     });
     cleanups.push(() => closeServer(tcpServer));
@@ -306,52 +301,4 @@ function createLogger(file: string, toStderr: boolean): Logger {
   const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: file, sync: false }) }];
   if (toStderr) streams.push({ stream: process.stderr });
   return pino({ base: { pid: process.pid }, level: process.env.PRODGUARD_LOG_LEVEL ?? 'info' }, pino.multistream(streams));
-}
-
-/** Someone answers on `path`: a live daemon (or something else we must not unlink). */
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function listenUnix(path: string, server: Server): Promise<Server> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // The bind happens inside listen(): under umask 177 the socket is 0600 from birth.
-        const umask = process.umask(0o177);
-        try {
-          server.listen(path, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        } finally {
-          process.umask(umask);
-        }
-      });
-      chmodSync(path, 0o600);
-      return server;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 0) throw err;
-      // A socket file left by a dead daemon: remove it only when no one answers on it.
-      if (await socketAnswers(path)) throw new StartError(`another process is listening on ${path}`);
-      rmQuiet(path);
-    }
-  }
-}
-
-/** Stops accepting, gives open connections a moment to get their replies, then drops them. */
-async function closeListener(server: Server, open: Set<Socket> | undefined): Promise<void> {
-  if (!server.listening) return;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  for (let i = 0; i < 20 && open && open.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
-  for (const s of open ?? []) s.destroy();
-  await closed;
 }
