@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Server } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/index.js';
+import { closeListener, listenLoopback, listenUnix } from './bind.js';
 import { createHandler, errorLine, type Evaluator } from './handler.js';
 import { createLineServer, type Transport } from './listener.js';
 import { rmQuiet } from './runfiles.js';
@@ -70,9 +71,8 @@ export async function warmUp(deps: WarmupDeps, lines: number, signal?: AbortSign
   const tcp = server('tcp');
   const unix = server('unix');
   try {
-    await listen(tcp, { host: '127.0.0.1', port: 0 });
-    rmQuiet(deps.socketPath); // left by a daemon that was killed (the pid lock says none runs)
-    await listen(unix, { path: deps.socketPath });
+    await listenLoopback(tcp, 0);
+    await listenUnix(deps.socketPath, unix);
     const port = (tcp.address() as { port: number }).port;
     const origin = (shell: 'bash' | 'zsh') => ({ session: `warmup-${shell}`, shell, pid: process.pid, tty: '', user: 'warmup', host: 'warmup' });
     for (let i = 1; i <= lines && !signal?.aborted; i++) {
@@ -84,26 +84,12 @@ export async function warmUp(deps: WarmupDeps, lines: number, signal?: AbortSign
       await exchange(bash ? { host: '127.0.0.1', port } : { path: deps.socketPath }, `${JSON.stringify(finish)}\n${JSON.stringify(check)}\n`, 2);
     }
   } finally {
-    await Promise.all([close(tcp), close(unix)]);
+    await Promise.all([closeListener(tcp, undefined), closeListener(unix, undefined)]);
     rmQuiet(deps.socketPath);
     writer.close();
     store.close();
   }
   return { lines, ms: performance.now() - started };
-}
-
-function listen(server: Server, at: { host: string; port: number } | { path: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(at, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
 }
 
 /** One connection: writes `text`, resolves after `replies` reply lines (or a close or an error). */
