@@ -27,17 +27,16 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   done
 }
 
-# JSON-escape $1 into __pg_js (common.sh's, as one statement: see __pg_envjson on statement cost),
-# and __pg_line into __pg_js without arguments, to be inlined (see the end of this file).
+# JSON-escape $1 into __pg_js (common.sh's, as one statement: see __pg_envjson on statement cost);
+# __pg_json_line is the same on __pg_line, without arguments, to be inlined (see the end of file).
 __pg_json() {
   emulate -L zsh
   __pg_js=${${${${${1//\\/\\\\}//\"/\\\"}//$'\n'/\\n}//$'\t'/\\t}//$'\r'/\\r}
   if [[ $__pg_js == *[$'\x01'-$'\x1f']* ]]; then __pg_json_ctl; fi
 }
-__pg_json_line() {
-  emulate -L zsh
-  __pg_js=${${${${${__pg_line//\\/\\\\}//\"/\\\"}//$'\n'/\\n}//$'\t'/\\t}//$'\r'/\\r}
-  if [[ $__pg_js == *[$'\x01'-$'\x1f']* ]]; then __pg_json_ctl; fi
+() {
+  local from='${1//' to='${__pg_line//'
+  functions[__pg_json_line]=${functions[__pg_json]/"$from"/$to}
 }
 
 typeset -g __pg_host=${HOST%%.*}
@@ -58,11 +57,11 @@ typeset -ga __pg_wrap_defined=()
 # --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
 # costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the
 # fd and needs a `2>/dev/null`: ten syscalls more); reading stops once the fields the hook needs
-# are in (with $2 = check: the head matched by __pg_re_check). A request goes on the connection of the finish left open
-# (__pg_send_later), after it: the daemon answers in order, so the finish's reply (long since
-# there) is the first line, read in the same sysread; one connection a line instead of two. When
-# the daemon has closed that connection meanwhile (idle timeout, restart), the finish's reply is
-# still read and the request goes on a new one.
+# are in (with $2 = check: the head matched by __pg_re_check). A request goes on the connection
+# of the finish left open (__pg_send_later), after it: the daemon answers in order, so the
+# finish's reply (long since there) is the first line, read in the same sysread; one connection a
+# line instead of two. When the daemon has closed that connection meanwhile (idle timeout,
+# restart), the finish's reply is still read and the request goes on a new one.
 __pg_send() {
   emulate -L zsh
   local fd chunk fin= buf= st=0
