@@ -349,4 +349,4 @@ add-zsh-hook zshexit __pg_zshexit
 # First, so that $? is the line's status. (Declared first: under the user's `setopt nounset` an
 # rc file that never set it would make the expansion an error and leave the hook half loaded.)
 typeset -ga precmd_functions
-precmd_functions=(__pg_precmd ${precmd_functions:#__pg_precmd})
+precmd_functions=(__pg_precmd ${precmd_functions[@]:#__pg_precmd})  # [@]: under KSH_ARRAYS a bare name is element 0 (unset: a nounset error)

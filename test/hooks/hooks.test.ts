@@ -60,8 +60,9 @@ describe.each(SHELLS)('%s hook', (shell) => {
 
   it('works in a shell with unset variables as errors (set -u / setopt nounset): runs, records, asks', async () => {
     // Found broken: under `set -u` every line in production was skipped in silence (an unset
-    // variable aborted the DEBUG trap), and the production test failed on each prompt.
-    const sh = await start({ env: prod, before: shell === 'bash' ? 'set -u' : 'setopt nounset' });
+    // variable aborted the DEBUG trap), and the production test failed on each prompt. zsh with
+    // KSH_ARRAYS as well: the hook's precmd was never installed (an unset element 0).
+    const sh = await start({ env: prod, before: shell === 'bash' ? 'set -u' : 'setopt nounset ksh_arrays' });
     expect(await runLine(sh, 'echo strict-$((6*7))')).toContain('strict-42');
     const dir = victim(tmp.dir, `${shell}-strict`);
     await expectQuestion(sh, `rm -rf ${dir}\r`);
