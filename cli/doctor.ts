@@ -13,9 +13,9 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
-  advice?: string;
+  advice?: string | undefined;
   /** Optional checks that are simply not set up (no targets) are ok and say so. */
-  data?: unknown;
+  data?: unknown | undefined;
 }
 
 export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<Check[]> {

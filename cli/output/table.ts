@@ -11,7 +11,7 @@ export interface Column<R> {
   /** Cells longer than this are cut with an ellipsis. */
   max?: number;
   /** Fixed width (for streamed output, where later rows cannot widen the column). */
-  width?: number;
+  width?: number | undefined;
   style?: (row: R, text: string) => Style | readonly Style[] | null;
 }
 
@@ -19,7 +19,7 @@ export interface TableOptions {
   paint?: Painter;
   header?: boolean;
   /** Total width to fit (e.g. the terminal's columns): the last column is cut to fit. */
-  maxWidth?: number;
+  maxWidth?: number | undefined;
   gap?: string;
 }
 

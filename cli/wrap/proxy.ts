@@ -23,11 +23,11 @@ export interface ProxyOptions {
   /** Called with each chunk the user types; it decides what reaches the client. */
   onInput: (chunk: string, pty: PtyInput) => void;
   /** Piped stdin ended; default: an EOF key to the client. */
-  onEnd?: (pty: PtyInput) => void;
+  onEnd?: ((pty: PtyInput) => void) | undefined;
   /** Called with each chunk of client output after it went to stdout. */
-  onOutput?: (chunk: string) => void;
-  onResize?: (cols: number, rows: number) => void;
-  onSpawn?: (pty: PtyInput) => void;
+  onOutput?: ((chunk: string) => void) | undefined;
+  onResize?: ((cols: number, rows: number) => void) | undefined;
+  onSpawn?: ((pty: PtyInput) => void) | undefined;
 }
 
 export async function runProxy(o: ProxyOptions): Promise<number> {

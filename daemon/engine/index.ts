@@ -18,9 +18,9 @@ export type { Analysis, HitReport } from './verdict/evaluate.js';
 export interface EngineInput {
   line: string;
   env: Record<string, string | undefined>;
-  cwd?: string;
+  cwd?: string | undefined;
   /** Set when `line` was typed inside a database client under `prodguard wrap`. */
-  statement?: { dialect: Statement['dialect']; client: string };
+  statement?: { dialect: Statement['dialect']; client: string } | undefined;
 }
 
 export interface Engine {

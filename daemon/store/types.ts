@@ -4,31 +4,31 @@ import type { AuditEvent, Decision } from './record.js';
 /** What `prodguard log` asks for. Every field is optional; they combine with AND. */
 export interface LogFilter {
   /** ms since epoch, inclusive. */
-  since?: number;
+  since?: number | undefined;
   /** ms since epoch, exclusive. */
-  until?: number;
-  user?: string;
-  host?: string;
-  session?: string;
+  until?: number | undefined;
+  user?: string | undefined;
+  host?: string | undefined;
+  session?: string | undefined;
   /** A directory: matches it and everything below it. */
-  cwd?: string;
+  cwd?: string | undefined;
   /** Minimum severity. */
-  severity?: Severity;
-  decision?: Decision[];
-  rule?: string;
-  exit?: number;
+  severity?: Severity | undefined;
+  decision?: Decision[] | undefined;
+  rule?: string | undefined;
+  exit?: number | undefined;
   /** Finished with a non-zero exit code. */
-  failed?: boolean;
+  failed?: boolean | undefined;
   /** Words that must all appear in the command (FTS5; user text, escaped by the store). */
-  search?: string;
+  search?: string | undefined;
   /** Rows after this seq only (`--follow`). */
-  afterSeq?: number;
+  afterSeq?: number | undefined;
   /** Rows up to and including this seq only (`--follow` reads up to the head it saw). */
-  throughSeq?: number;
+  throughSeq?: number | undefined;
   /** Default 50. */
-  limit?: number;
+  limit?: number | undefined;
   /** Oldest first (default: newest first). */
-  reverse?: boolean;
+  reverse?: boolean | undefined;
 }
 
 /** One line of `prodguard log`: a command (or statement) with its result joined in. */
@@ -53,8 +53,8 @@ export interface VerifyResult {
 }
 
 export interface StatsFilter {
-  since?: number;
-  until?: number;
+  since?: number | undefined;
+  until?: number | undefined;
 }
 
 export interface Count {

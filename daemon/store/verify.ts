@@ -14,7 +14,7 @@ import type { BreakKind, VerifyResult } from './types.js';
 //   truncated the newest rows are gone: only visible against a head published earlier
 
 export interface VerifyOptions {
-  expectHead?: { seq: number; hash: string };
+  expectHead?: { seq: number; hash: string } | undefined;
 }
 
 type Problem = NonNullable<VerifyResult['problem']>;

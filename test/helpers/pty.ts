@@ -74,7 +74,7 @@ export class ShellSession {
   }
 
   /** Waits until the output after `since` matches `re`; rejects with the tail of the screen on timeout. */
-  async waitFor(re: RegExp, opts: { since?: number; timeoutMs?: number } = {}): Promise<RegExpMatchArray> {
+  async waitFor(re: RegExp, opts: { since?: number | undefined; timeoutMs?: number | undefined } = {}): Promise<RegExpMatchArray> {
     const since = opts.since ?? 0;
     const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
     for (;;) {

@@ -36,7 +36,7 @@ function rows(s: JsonSchema, path: string, out: string[]): void {
     out.push(`| \`${path}\` | array of objects, one of the kinds below | \`[]\` | ${s.description ?? ''} |`);
     for (const v of variants) {
       const kind = Object.entries(v.properties!).find(([, p]) => p.const !== undefined);
-      rows({ properties: v.properties }, `${path}[${kind ? `${kind[0]}=${String(kind[1].const)}` : ''}]`, out);
+      rows({ properties: v.properties! }, `${path}[${kind ? `${kind[0]}=${String(kind[1].const)}` : ''}]`, out);
     }
     return;
   }

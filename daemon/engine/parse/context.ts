@@ -41,9 +41,9 @@ export interface RawCommand {
   /** Assignment names whose value is not literal (`X=$(cmd)`). */
   dynamicAssignments?: string[];
   /** The command whose output is piped into this one (`echo SQL | psql`). */
-  pipeFrom?: RawCommand;
+  pipeFrom?: RawCommand | undefined;
   /** What this command writes to stdout when that is knowable (echo/printf/cat of a here-doc). */
-  out?: string;
+  out?: string | undefined;
 }
 
 /** Where a parse happens: the wrappers above it and what it inherits. */

@@ -10,9 +10,9 @@ import { readCached } from './file-cache.js';
 // kube context, terraform workspace and host name patterns.
 
 export interface ProductionOptions {
-  cwd?: string;
+  cwd?: string | undefined;
   /** Defaults to the machine's short host name. */
-  hostname?: string;
+  hostname?: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;

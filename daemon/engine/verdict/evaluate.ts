@@ -18,7 +18,7 @@ import type { MatchResult, Verdict } from './schema.js';
 export interface EvaluateInput {
   line: string;
   env: Record<string, string | undefined>;
-  cwd?: string;
+  cwd?: string | undefined;
 }
 
 export interface EvaluatorOptions {

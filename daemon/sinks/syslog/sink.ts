@@ -34,7 +34,7 @@ export class SyslogSink {
     readonly key: string,
     private readonly target: SyslogTarget,
     private readonly db: Db,
-    opts: { hostname: string; logger: pino.Logger; backoff: Backoff; writeTimeoutMs?: number },
+    opts: { hostname: string; logger: pino.Logger; backoff: Backoff; writeTimeoutMs?: number | undefined },
   ) {
     this.backoff = opts.backoff;
     this.writeTimeoutMs = opts.writeTimeoutMs;
