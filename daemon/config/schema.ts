@@ -67,8 +67,15 @@ export const PolicySchema = z
   })
   .strict();
 
+/**
+ * `local`: what `logger` sends to /dev/log (`<PRI>TIMESTAMP TAG[PID]: MSG`, no host name), the
+ * only shape a stock rsyslog imuxsock, syslog-ng or journald parse right on the local socket.
+ * `rfc5424` / `rfc3164` (with a host name) are for network receivers.
+ */
+const SyslogFormat = z.enum(['local', 'rfc5424', 'rfc3164']);
+const formatDefaulting = (format: z.infer<typeof SyslogFormat>) =>
+  SyslogFormat.default(format).describe(`Message format (default for this target type: ${format}).`);
 const syslogCommon = {
-  format: z.enum(['rfc5424', 'rfc3164']).default('rfc5424').describe('Message format.'),
   facility: z.string().default('authpriv').describe('Syslog facility name.'),
   appName: z.string().default('prodguard').describe('APP-NAME / TAG of every message.'),
   queueMax: z.number().int().positive().default(100_000).describe('Bounded disk-backed queue per target; overflow is counted and reported.'),
@@ -76,15 +83,16 @@ const syslogCommon = {
 const Port = z.number().int().min(1).max(65535);
 
 export const SyslogTargetSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('unix'), path: z.string().default('/dev/log'), ...syslogCommon }).strict(),
-  z.object({ type: z.literal('udp'), host: z.string().default('127.0.0.1'), port: Port.default(514), ...syslogCommon }).strict(),
-  z.object({ type: z.literal('tcp'), host: z.string(), port: Port, ...syslogCommon }).strict(),
+  z.object({ type: z.literal('unix'), path: z.string().default('/dev/log'), format: formatDefaulting('local'), ...syslogCommon }).strict(),
+  z.object({ type: z.literal('udp'), host: z.string().default('127.0.0.1'), port: Port.default(514), format: formatDefaulting('rfc5424'), ...syslogCommon }).strict(),
+  z.object({ type: z.literal('tcp'), host: z.string(), port: Port, format: formatDefaulting('rfc5424'), ...syslogCommon }).strict(),
   z.object({
     type: z.literal('tls'),
     host: z.string(),
     port: Port.default(6514),
     ca: z.string().optional(),
     rejectUnauthorized: z.boolean().default(true),
+    format: formatDefaulting('rfc5424'),
     ...syslogCommon,
   }).strict(),
 ]);

@@ -24,7 +24,7 @@ export async function bench(): Promise<BenchSection> {
     {
       const { dir, cleanup } = tempDir();
       const cfg = config({
-        syslog: { targets: [{ type: 'tcp', host: '127.0.0.1', port: rs.tcpPort, appName: 'bench-a' }, { type: 'unix', path: rs.socket, appName: 'bench-b' }] },
+        syslog: { targets: [{ type: 'tcp', host: '127.0.0.1', port: rs.tcpPort, appName: 'bench-a' }, { type: 'unix', path: rs.socket, appName: 'bench-b', format: 'rfc5424' }] },
         alerts: { targets: [{ name: 'b', type: 'slack', url: slack.url, perMinute: 1_000 }] },
       });
       const sinks = createSinks(cfg, { dataDir: dir, logger });

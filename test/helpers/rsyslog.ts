@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
-// A real rsyslogd for tests: imuxsock on a socket in a temp dir (RFC 5424 accepted thanks to
+// A real rsyslogd for tests, TUNED (test/helpers/rsyslog-stock.ts is the stock one): imuxsock on a socket in a temp dir (RFC 5424 accepted thanks to
 // UseSpecialParser="off" ParseHostname="on"), imudp and imtcp on loopback ports, mmpstrucdata to
 // parse the structured data, and every message written as one JSON line with the fields rsyslog
 // PARSED (so tests assert what a receiver understood, not what we sent).
@@ -133,7 +133,7 @@ action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd
   };
 }
 
-function probe(port: number): Promise<boolean> {
+export function probe(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1', () => {
       s.destroy();
@@ -144,7 +144,7 @@ function probe(port: number): Promise<boolean> {
 }
 
 /** A loopback UDP port free right now (imudp has no port file; the race window is tiny). */
-async function freeUdpPort(): Promise<number> {
+export async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   const port = s.address().port;

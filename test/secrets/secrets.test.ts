@@ -70,7 +70,7 @@ describe('no secret leaves through any sink (real daemon, rsyslogd, fake Slack)'
       config: {
         rules: { custom: [{ id: 'test.every', domain: 'test', severity: 'low', reason: 'every command of the corpus', alternative: 'none', match: { command: names } }] },
         policy: { low: 'confirm', medium: 'confirm', high: 'confirm', critical: 'confirm' },
-        syslog: { targets: [{ type: 'unix', path: rs.socket }, { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort }] },
+        syslog: { targets: [{ type: 'unix', path: rs.socket, format: 'rfc5424' }, { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort }] },
         alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, minSeverity: 'low', events: ['confirmed', 'blocked', 'cancelled', 'dry-run', 'session-start', 'disabled', 'chain-head'], perMinute: 100_000 }] },
         audit: { headEveryRows: 50 },
       },

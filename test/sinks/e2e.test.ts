@@ -45,7 +45,7 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
         ...BLOCK_ALL,
         syslog: {
           targets: [
-            { type: 'unix', path: rs.socket, appName: 'pg-e2e-unix' },
+            { type: 'unix', path: rs.socket, appName: 'pg-e2e-unix', format: 'rfc5424' },
             { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort, appName: 'pg-e2e-tcp' },
           ],
         },

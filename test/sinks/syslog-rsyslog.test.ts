@@ -25,7 +25,7 @@ describe('syslog into a real rsyslogd', () => {
     const cfg = config({
       syslog: {
         targets: [
-          { type: 'unix', path: rs.socket, appName: 'pg-unix' },
+          { type: 'unix', path: rs.socket, appName: 'pg-unix', format: 'rfc5424' },
           { type: 'udp', host: '127.0.0.1', port: rs.udpPort, appName: 'pg-udp', facility: 'local3' },
           { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort, appName: 'pg-tcp' },
           { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort, appName: 'pg-bsd', format: 'rfc3164', facility: 'daemon' },
@@ -149,7 +149,7 @@ describe('syslog into a real rsyslogd', () => {
     const { dir: rsDir, cleanup: rsCleanup } = tempDir('pg-rs-unix-');
     const { dir, cleanup } = tempDir();
     let r = await startRsyslog({ dir: rsDir });
-    const cfg = config({ syslog: { targets: [{ type: 'unix', path: r.socket, appName: 'pg-restart' }] } });
+    const cfg = config({ syslog: { targets: [{ type: 'unix', path: r.socket, appName: 'pg-restart', format: 'rfc5424' }] } });
     const sinks = createSinks(cfg, { dataDir: dir, logger: silent(), tuning: FAST });
     try {
       sinks.publish(stored(1));
@@ -172,7 +172,7 @@ describe('syslog into a real rsyslogd', () => {
     const { dir, cleanup } = tempDir();
     const log = memoryLogger();
     const cfg = config({
-      syslog: { targets: [{ type: 'udp', host: '127.0.0.1', port: rs.udpPort, facility: 'authpirv' }, { type: 'unix', path: rs.socket, appName: 'pg-facility' }] },
+      syslog: { targets: [{ type: 'udp', host: '127.0.0.1', port: rs.udpPort, facility: 'authpirv' }, { type: 'unix', path: rs.socket, appName: 'pg-facility', format: 'rfc5424' }] },
     });
     const sinks = createSinks(cfg, { dataDir: dir, logger: log.logger, tuning: FAST });
     sinks.publish(stored(1));

@@ -54,11 +54,14 @@ const CUT_MARK = Buffer.from(' [truncated]');
 export function formatMessage(e: SyslogEntry, o: FormatOptions): Buffer {
   const pri = `<${o.facility * 8 + e.severity}>`;
   let head: string;
-  if (o.format === 'rfc3164') {
-    // No structured data in 3164: the same params lead the message as key="value" pairs.
+  if (o.format === 'rfc3164' || o.format === 'local') {
+    // No structured data in 3164: the same params lead the message as key="value" pairs. On the
+    // local socket the host name is left out, as `logger` does: a stock imuxsock would take it
+    // for the tag.
     const tag = printable(o.appName, 32) || 'prodguard';
     const pairs = e.params.map(([k, v]) => `${k}="${escapeParam(v)}"`).join(' ');
-    head = `${pri}${bsdTimestamp(e.ts)} ${printable(o.hostname, 255) || '-'} ${tag}[${o.procId}]: ${pairs}`;
+    const host = o.format === 'local' ? '' : `${printable(o.hostname, 255) || '-'} `;
+    head = `${pri}${bsdTimestamp(e.ts)} ${host}${tag}[${o.procId}]: ${pairs}`;
   } else {
     head = `${rfc5424Header(e, o, pri)} [${SD_ID}${e.params.map(([k, v]) => ` ${k}="${escapeParam(v)}"`).join('')}]`;
   }
