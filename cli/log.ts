@@ -3,6 +3,7 @@ import type { Severity } from '../daemon/engine/rules/schema.js';
 import { DECISIONS, SEVERITIES as SEVERITY_ORDER } from '../daemon/store/levels.js';
 import type { Decision } from '../daemon/store/record.js';
 import type { AuditStore } from '../daemon/store/sqlite.js';
+import { DEFAULT_LIMIT } from '../daemon/store/query.js';
 import type { LogFilter, LogRow } from '../daemon/store/types.js';
 import { timeRangeOptions, withAudit } from './audit-db.js';
 import { UserError } from './errors.js';
@@ -37,7 +38,8 @@ function intArg(what: string, min: number) {
 
 /** The filter flags are LogFilter's own fields (minus the seq bounds `--follow` sets itself). */
 type LogOptions = Omit<LogFilter, 'afterSeq' | 'throughSeq' | 'limit'> & {
-  limit: number;
+  limit?: number;
+  all?: boolean;
   json?: boolean;
   ndjson?: boolean;
   csv?: boolean;
@@ -67,6 +69,23 @@ function toFilter(o: LogOptions): LogFilter {
     limit: o.limit,
     reverse: o.reverse,
   };
+}
+
+/** Rows read from the database at a time when a whole trail is streamed (memory stays flat). */
+const PAGE_ROWS = 1000;
+
+/** The rows of `filter` (all of them when it has no limit), a page at a time, by seq keyset. */
+function* pages(store: AuditStore, filter: LogFilter): Generator<LogRow[]> {
+  let left = filter.limit ?? Number.POSITIVE_INFINITY;
+  let cursor: LogFilter = filter;
+  while (left > 0) {
+    const rows = store.query({ ...cursor, limit: Math.min(PAGE_ROWS, left) });
+    if (rows.length) yield rows;
+    if (rows.length < Math.min(PAGE_ROWS, left)) return;
+    left -= rows.length;
+    const last = rows[rows.length - 1]!.seq;
+    cursor = filter.reverse ? { ...cursor, afterSeq: last } : { ...cursor, throughSeq: last - 1 };
+  }
 }
 
 const DECISION_STYLE: Record<Decision, Style | Style[]> = {
@@ -133,7 +152,8 @@ function writer(format: Format, streaming: boolean): (rows: LogRow[], first: boo
   const out = (s: string) => void process.stdout.write(s);
   switch (format) {
     case 'json':
-      return (rows) => out(JSON.stringify(rows, null, 2) + '\n');
+      // Streamed as the array JSON.stringify(rows, null, 2) would print, a page at a time.
+      return (rows, first) => out(rows.map((r, i) => `${first && i === 0 ? '[\n' : ',\n'}${JSON.stringify(r, null, 2).replace(/^/gm, '  ')}`).join(''));
     case 'ndjson':
       return (rows) => out(rows.map((r) => JSON.stringify(r) + '\n').join(''));
     case 'csv':
@@ -185,13 +205,20 @@ export async function runLog(o: LogOptions): Promise<void> {
   const format = (formats[0] as Format | undefined) ?? 'table';
   if (o.follow && format === 'json') throw new UserError('--follow streams rows: use --ndjson (or --csv) instead of --json');
   if (o.follow && o.reverse) throw new UserError('--follow already prints oldest first; drop --reverse');
+  if (o.all && o.limit !== undefined) throw new UserError('--all and --limit contradict each other: keep one');
   const filter = toFilter(o);
   await withAudit({ readonly: true }, async (store) => {
     const write = writer(format, Boolean(o.follow));
     if (!o.follow) {
-      const rows = store.query(filter);
-      write(rows, true);
-      if (!rows.length && format === 'table') process.stderr.write('(no matching rows)\n');
+      if (format === 'table') return writeTablePage(store, filter, o, write);
+      // Machine formats are complete unless a --limit was asked for.
+      let first = true;
+      for (const rows of pages(store, filter)) {
+        write(rows, first);
+        first = false;
+      }
+      if (first) write([], true);
+      if (format === 'json') process.stdout.write(first ? '[]\n' : '\n]\n');
       return;
     }
     // Like tail -f: the newest matching rows first (oldest of them on top), then what lands.
@@ -200,6 +227,21 @@ export async function runLog(o: LogOptions): Promise<void> {
     write(recent, true);
     await follow(store, filter, write, head);
   });
+}
+
+/** The terminal table: one page (50 rows unless --limit or --all), and a word when there is more. */
+function writeTablePage(store: AuditStore, filter: LogFilter, o: LogOptions, write: (rows: LogRow[], first: boolean) => void): void {
+  const page: LogFilter = { ...filter, limit: o.all ? undefined : (o.limit ?? DEFAULT_LIMIT) };
+  const rows = [...pages(store, page)].flat();
+  write(rows, true);
+  if (!rows.length) {
+    process.stderr.write('(no matching rows)\n');
+    return;
+  }
+  if (page.limit !== undefined && rows.length === page.limit) {
+    const total = store.count(filter);
+    if (total > rows.length) process.stderr.write(`(${rows.length} of ${total} rows; --limit N or --all for more)\n`);
+  }
 }
 
 export function register(program: Command): void {
@@ -215,7 +257,8 @@ export function register(program: Command): void {
     .option('--exit <code>', 'only commands that exited with this code', intArg('--exit', -2147483648))
     .option('--failed', 'only commands that exited non-zero')
     .option('--search <text>', 'full-text search of the command line (all words must appear)')
-    .option('--limit <n>', 'at most this many rows', intArg('--limit', 1), 50)
+    .option('--limit <n>', `at most this many rows (default: all for --json/--ndjson/--csv, ${DEFAULT_LIMIT} for the table)`, intArg('--limit', 1))
+    .option('--all', 'every matching row in the table too')
     .option('--reverse', 'oldest first')
     .option('--json', 'a JSON array')
     .option('--ndjson', 'one JSON object per line')

@@ -30,9 +30,26 @@ export interface Built {
 }
 
 export function buildLogQuery(f: LogFilter): Built {
+  const limit = f.limit ?? DEFAULT_LIMIT;
+  const dir = f.reverse ? 'ASC' : 'DESC';
+  const { where, params } = logWhere(f, limit);
+  params.push(limit);
+  return { sql: `${LOG_SELECT}\nWHERE ${where.join(' AND ')}\nORDER BY e.seq ${dir}\nLIMIT ?`, params };
+}
+
+/** How many rows match `f` (its limit and seq bounds aside: what a page is a page of). */
+export function buildLogCount(f: LogFilter): Built {
+  const { where, params } = logWhere({ ...f, afterSeq: undefined, throughSeq: undefined }, null);
+  return { sql: `SELECT count(*) FROM (${LOG_SELECT}\nWHERE ${where.join(' AND ')})`, params };
+}
+
+/**
+ * The WHERE terms of a log query. `searchLimit`: with a search alone, FTS picks the newest (or
+ * oldest) n rowids itself; null where every match counts.
+ */
+function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; params: unknown[] } {
   const where: string[] = ["e.kind <> 'result'"];
   const params: unknown[] = [];
-  const limit = f.limit ?? DEFAULT_LIMIT;
   const dir = f.reverse ? 'ASC' : 'DESC';
   if (f.since !== undefined) where.push('e.ts >= ?'), params.push(f.since);
   if (f.until !== undefined) where.push('e.ts < ?'), params.push(f.until);
@@ -71,14 +88,13 @@ export function buildLogQuery(f: LogFilter): Built {
     else {
       // Search alone: let FTS pick the newest n rowids (0.3 ms on 1M rows, design notes);
       // combined with other filters the subquery cannot be cut short before they apply.
-      const alone = where.length === 1;
+      const alone = where.length === 1 && searchLimit !== null;
       where.push(`e.seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?${alone ? ` ORDER BY rowid ${dir} LIMIT ?` : ''})`);
       params.push(q);
-      if (alone) params.push(limit);
+      if (alone) params.push(searchLimit);
     }
   }
-  params.push(limit);
-  return { sql: `${LOG_SELECT}\nWHERE ${where.join(' AND ')}\nORDER BY e.seq ${dir}\nLIMIT ?`, params };
+  return { where, params };
 }
 
 export const DECIDED = "kind IN ('command', 'statement')";

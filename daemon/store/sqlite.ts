@@ -3,7 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GENESIS, chainHash, wellFormed } from './chain.js';
-import { DECIDED, buildLogQuery, buildWindow } from './query.js';
+import { DECIDED, buildLogCount, buildLogQuery, buildWindow } from './query.js';
 import { SEVERITIES as SEVERITY_ORDER } from './levels.js';
 import type { AuditEvent, StoredEvent } from './record.js';
 import { INSERT_SQL, insertParams, toLogRow, type LogQueryRow } from './rows.js';
@@ -55,6 +55,8 @@ export interface AuditStore {
   head(): { seq: number; hash: string } | null;
   verify(opts?: VerifyOptions): VerifyResult;
   query(filter: LogFilter): LogRow[];
+  /** How many rows `filter` matches in all (its limit aside). */
+  count(filter: LogFilter): number;
   stats(filter?: StatsFilter): Stats;
   prune(before: Date): PruneResult;
   close(): void;
@@ -204,6 +206,11 @@ class SqliteStore implements AuditStore {
 
   verify(opts: VerifyOptions = {}): VerifyResult {
     return this.run(() => verifyChain(this.db, opts));
+  }
+
+  count(filter: LogFilter): number {
+    const { sql, params } = buildLogCount(filter);
+    return this.db.prepare(sql).pluck().get(...params) as number;
   }
 
   query(filter: LogFilter): LogRow[] {

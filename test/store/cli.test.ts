@@ -283,3 +283,49 @@ describe('bad input: one line, what to do, non-zero exit', () => {
     }
   });
 });
+
+describe('prodguard log: complete exports, a paged table', () => {
+  let big: string;
+  const N = 2_345; // more than two of the export's 1,000-row pages
+  beforeAll(() => {
+    big = home();
+    const s = openStore(join(big, 'audit.db'));
+    s.appendMany(Array.from({ length: N }, (_, i) => ev({ cmd: i + 1, ts: 1_700_000_000_000 + i, command: `echo row-${i + 1}` })));
+    s.close();
+  });
+
+  test('--csv, --ndjson and --json are complete by default, newest first, each row once', async () => {
+    const csv = await run(big, ['log', '--csv']);
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(N + 1);
+    expect(lines[1]).toContain(`echo row-${N}`);
+    expect(lines[N]).toContain('echo row-1');
+
+    const nd = ndjson((await run(big, ['log', '--ndjson'])).stdout);
+    expect(nd.map((r) => r.cmd)).toEqual(Array.from({ length: N }, (_, i) => N - i));
+
+    const json = JSON.parse((await run(big, ['log', '--json', '--reverse'])).stdout) as LogRow[];
+    expect(json.map((r) => r.cmd)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(JSON.parse((await run(big, ['log', '--json', '--search', 'no-such-word'])).stdout)).toEqual([]);
+  });
+
+  test('--limit still cuts the export where asked', async () => {
+    const nd = ndjson((await run(big, ['log', '--ndjson', '--limit', '1500'])).stdout);
+    expect(nd).toHaveLength(1500);
+    expect(nd[1499]!.cmd).toBe(N - 1499);
+  });
+
+  test('the table shows a page and says how many rows there are; --all shows them all', async () => {
+    const page = await run(big, ['log']);
+    expect(page.code).toBe(0);
+    expect(page.stdout.trimEnd().split('\n')).toHaveLength(51);
+    expect(page.stderr).toContain(`(50 of ${N} rows; --limit N or --all for more)`);
+    const all = await run(big, ['log', '--all']);
+    expect(all.stdout.trimEnd().split('\n')).toHaveLength(N + 1);
+    expect(all.stderr).toBe('');
+    const both = await run(big, ['log', '--all', '--limit', '3']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('prodguard: --all and --limit contradict each other: keep one\n');
+  });
+});
