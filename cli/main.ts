@@ -17,8 +17,22 @@ for (const stream of [process.stdout, process.stderr]) {
 const program = new Command('prodguard')
   .description('Guard production shells: check destructive commands, keep a tamper-evident audit trail, alert the team.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
   .exitOverride();
+
+/**
+ * commander's own errors ("error: unknown option '--x'\n(help hint)") in the one format every
+ * prodguard error has: `prodguard: <what went wrong>: <what to do>`.
+ */
+function oneLineError(text: string): string {
+  const [first = '', ...rest] = text.replace(/^error:\s*/i, '').split('\n');
+  const what = first.trim().replace(/\.$/, '');
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(rest.join(' '))?.[1];
+  if (suggestion) return `prodguard: ${what}: did you mean \`${suggestion.startsWith('-') ? suggestion : `prodguard ${suggestion}`}\`?\n`;
+  const name = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const help = name && program.commands.some((c) => c.name() === name) ? `prodguard ${name} --help` : 'prodguard --help';
+  return `prodguard: ${what}: see \`${help}\` for usage\n`;
+}
 
 const args = process.argv.slice(2);
 commandsFor(args)
