@@ -3,6 +3,7 @@ import type { VerifyResult } from '../daemon/store/index.js';
 import { withAudit, writeJson } from './audit-db.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, painter } from './output/color.js';
+import { progress } from './output/progress.js';
 
 // `prodguard verify`: walks the hash chain and names the first row that does not fit. Cutting
 // rows off the end only shows against a head published earlier (syslog, alerts): pass it with
@@ -33,7 +34,9 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((o: { expectHead?: { seq: number; hash: string }; json?: boolean }) =>
       withAudit({ readonly: true }, (store) => {
-        const r = store.verify({ expectHead: o.expectHead });
+        const bar = progress('verifying', process.stderr.isTTY ? store.eventCount() : 0);
+        const r = store.verify({ expectHead: o.expectHead, onProgress: (n) => bar.update(n) });
+        bar.done();
         if (o.json) writeJson(r);
         else process.stdout.write(renderVerify(r, colorEnabled(process.stdout)));
         if (!r.ok) process.exitCode = EXIT.TAMPERED;

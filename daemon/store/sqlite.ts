@@ -8,13 +8,16 @@ import { SEVERITIES as SEVERITY_ORDER } from './levels.js';
 import type { AuditEvent, StoredEvent } from './record.js';
 import { INSERT_SQL, insertParams, toLogRow, type LogQueryRow } from './rows.js';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema.js';
-import type { Count, LogFilter, LogRow, PruneResult, Stats, StatsFilter, VerifyResult } from './types.js';
+import type { Count, LogFilter, LogRow, PrunePlan, PruneResult, Stats, StatsFilter, VerifyResult } from './types.js';
 import { verifyChain, type VerifyOptions } from './verify.js';
 
 // The audit store: one SQLite file, append-only and hash-chained (chain.ts documents the hash).
 // The daemon is the writer; the CLI opens it read-only (WAL lets readers run beside the writer).
 // This module loads no zod (`prodguard log` opens the store from here: zod costs ~50 ms to load);
 // index.ts adds the zod check of appendMany's events and is what everything else imports.
+
+/** Rows a prune deletes per slice (and reports progress after). */
+const PRUNE_SLICE_ROWS = 10_000;
 
 export type StoreErrorCode = 'missing' | 'corrupt' | 'version' | 'readonly' | 'invalid' | 'io';
 
@@ -58,7 +61,11 @@ export interface AuditStore {
   /** How many rows `filter` matches in all (its limit aside). */
   count(filter: LogFilter): number;
   stats(filter?: StatsFilter): Stats;
-  prune(before: Date): PruneResult;
+  /** What `prune(before)` would delete, without deleting it. */
+  prunable(before: Date): PrunePlan;
+  prune(before: Date, opts?: { onProgress?: ((rowsDone: number) => void) | undefined }): PruneResult;
+  /** Every row of the table, of every kind (what verify walks). */
+  eventCount(): number;
   close(): void;
 }
 
@@ -208,6 +215,10 @@ class SqliteStore implements AuditStore {
     return this.run(() => verifyChain(this.db, opts));
   }
 
+  eventCount(): number {
+    return this.db.prepare('SELECT count(*) FROM events').pluck().get() as number;
+  }
+
   count(filter: LogFilter): number {
     const { sql, params } = buildLogCount(filter);
     return this.db.prepare(sql).pluck().get(...params) as number;
@@ -254,26 +265,47 @@ class SqliteStore implements AuditStore {
     });
   }
 
-  prune(before: Date): PruneResult {
+  prunable(before: Date): PrunePlan {
+    return this.run(() => {
+      const last = this.pruneEnd(before);
+      if (!last) return { rows: 0, last: null };
+      return { rows: this.db.prepare('SELECT count(*) FROM events WHERE seq <= ?').pluck().get(last.seq) as number, last };
+    });
+  }
+
+  /** The newest row a prune before `before` removes: only a prefix of the chain can go. */
+  private pruneEnd(before: Date): { seq: number; hash: string } | null {
+    const head = this.head();
+    if (!head) return null;
+    const firstKept = this.db.prepare('SELECT min(seq) FROM events WHERE ts >= ?').pluck().get(before.getTime()) as number | null;
+    const upto = firstKept === null ? head.seq : firstKept - 1;
+    const last = this.db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(upto) as { seq: number; hash: string } | undefined;
+    return last ?? null;
+  }
+
+  prune(before: Date, opts: { onProgress?: ((rowsDone: number) => void) | undefined } = {}): PruneResult {
     this.writable();
-    const cutoff = before.getTime();
     return this.run(() =>
       this.db
         .transaction((): PruneResult => {
           const head = this.head();
-          if (!head) return { deleted: 0, anchor: null, checkpointSeq: null };
-          // Only a prefix of the chain can go: everything before the first row that is new enough.
-          const firstKept = this.db.prepare('SELECT min(seq) FROM events WHERE ts >= ?').pluck().get(cutoff) as number | null;
-          const upto = firstKept === null ? head.seq : firstKept - 1;
-          const last = this.db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(upto) as
-            | { seq: number; hash: string }
-            | undefined;
-          if (!last) return { deleted: 0, anchor: null, checkpointSeq: null };
+          const last = this.pruneEnd(before);
+          if (!head || !last) return { deleted: 0, anchor: null, checkpointSeq: null };
           this.db.prepare('UPDATE prune_guard SET upto = ? WHERE id = 1').run(last.seq);
-          // The external-content index must be told the old text to forget it.
-          this.db.prepare("INSERT INTO events_fts (events_fts, rowid, command) SELECT 'delete', seq, command FROM events WHERE seq <= ? AND command IS NOT NULL").run(last.seq);
-          this.db.prepare('DELETE FROM event_rules WHERE seq <= ?').run(last.seq);
-          const deleted = this.db.prepare('DELETE FROM events WHERE seq <= ?').run(last.seq).changes;
+          // The external-content index must be told the old text to forget it. In seq slices, so
+          // a long prune can say how far it got (one transaction all the same).
+          const forget = this.db.prepare("INSERT INTO events_fts (events_fts, rowid, command) SELECT 'delete', seq, command FROM events WHERE seq > ? AND seq <= ? AND command IS NOT NULL");
+          const dropRules = this.db.prepare('DELETE FROM event_rules WHERE seq > ? AND seq <= ?');
+          const dropEvents = this.db.prepare('DELETE FROM events WHERE seq > ? AND seq <= ?');
+          const first = (this.db.prepare('SELECT min(seq) FROM events').pluck().get() as number) - 1;
+          let deleted = 0;
+          for (let lo = first; lo < last.seq; lo += PRUNE_SLICE_ROWS) {
+            const hi = Math.min(lo + PRUNE_SLICE_ROWS, last.seq);
+            forget.run(lo, hi);
+            dropRules.run(lo, hi);
+            deleted += dropEvents.run(lo, hi).changes;
+            opts.onProgress?.(deleted);
+          }
           this.db.prepare('UPDATE prune_guard SET upto = NULL WHERE id = 1').run();
           const [cp] = this.chain([checkpointEvent(before, deleted, last)], head);
           return { deleted, anchor: last, checkpointSeq: cp!.seq };

@@ -77,6 +77,12 @@ export interface Stats {
   byDay: Count[];
 }
 
+/** What a prune would delete: `rows` rows, up to and including `last`. */
+export interface PrunePlan {
+  rows: number;
+  last: { seq: number; hash: string } | null;
+}
+
 export interface PruneResult {
   deleted: number;
   /** Last pruned row, recorded in the checkpoint; null when nothing was old enough. */

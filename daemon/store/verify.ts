@@ -15,7 +15,12 @@ import type { BreakKind, VerifyResult } from './types.js';
 
 export interface VerifyOptions {
   expectHead?: { seq: number; hash: string } | undefined;
+  /** Called with the rows checked so far, every PROGRESS_ROWS rows. */
+  onProgress?: ((rowsDone: number) => void) | undefined;
 }
+
+/** How often a long walk reports progress. */
+export const PROGRESS_ROWS = 5_000;
 
 type Problem = NonNullable<VerifyResult['problem']>;
 
@@ -40,6 +45,7 @@ export function verifyChain(db: Database.Database, opts: VerifyOptions = {}): Ve
     next = rows.next();
     const ahead = next.done ? null : next.value;
     result.rows++;
+    if (opts.onProgress && result.rows % PROGRESS_ROWS === 0) opts.onProgress(result.rows);
 
     if (chainHash(row.prev_hash, rowToEvent(row)) !== row.hash) {
       return fail(row.seq, 'edited', `row ${row.seq} was changed after it was written: its content does not match its hash`);
