@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
 import type { Paths } from '../paths.js';
 import { compileRule } from '../engine/rules/compile.js';
+import { blankComments, describeJsonError } from './jsonc.js';
+import { closest, knownKeys } from './suggest.js';
 
 // Reads and validates the one config file. Every failure becomes a ConfigError whose message is
 // ONE line naming the file, the field and what was expected: users see it as is, never a stack.
@@ -41,15 +43,18 @@ export function loadConfig(paths: Pick<Paths, 'configFile'>): Config {
 
 export function parseConfig(text: string, file: string): Config {
   let raw: unknown;
+  const json = blankComments(text);
   try {
-    raw = text.trim() === '' ? {} : JSON.parse(text);
+    raw = json.trim() === '' ? {} : JSON.parse(json);
   } catch (err) {
-    throw new ConfigError(file, '', `invalid JSON (${(err as Error).message}); the config is one JSON object`);
+    throw new ConfigError(file, '', `${describeJsonError(json, err as Error)}; the config is one JSON object`);
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(file, fieldPath(issue.path), describeIssue(issue, valueAt(raw, issue.path)));
+    // Every problem at once (a custom rule missing three fields is one round trip, not three).
+    const [first, ...more] = parsed.error.issues.map((issue) => ({ field: fieldPath(issue.path), expected: describeIssue(issue, valueAt(raw, issue.path)) }));
+    const rest = more.map((m) => `; ${m.field}: ${m.expected}`).join('');
+    throw new ConfigError(file, first!.field, `${first!.expected}${rest}`);
   }
   checkRegexes(parsed.data, file);
   return parsed.data;
@@ -88,8 +93,13 @@ function describeIssue(issue: z.core.$ZodIssue, got: unknown): string {
       return `expected one of ${issue.values.map(String).join('|')}, got ${show(got)}`;
     case 'invalid_type':
       return `expected ${issue.expected}, got ${got === undefined ? 'nothing' : Array.isArray(got) ? 'array' : got === null ? 'null' : typeof got}`;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (check the spelling against docs/configuration.md)`;
+    case 'unrecognized_keys': {
+      const known = knownKeys(issue.path);
+      const guesses = issue.keys.map((k) => closest(k, known));
+      const hints = guesses.map((c, i) => (c ? `${issue.keys.length > 1 ? `${JSON.stringify(issue.keys[i])}: ` : ''}did you mean ${JSON.stringify(c)}?` : null)).filter(Boolean);
+      const hint = hints.length ? ` (${hints.join(', ')})` : ' (check the spelling against docs/configuration.md)';
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${hint}`;
+    }
     case 'too_small':
       return `expected ${issue.origin === 'string' ? 'a non-empty string' : issue.origin === 'array' ? `at least ${String(issue.minimum)} item(s)` : `a value >= ${String(issue.minimum)}`}, got ${show(got)}`;
     case 'too_big':

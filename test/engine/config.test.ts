@@ -42,7 +42,12 @@ describe('loadConfig', () => {
 describe('one-line errors', () => {
   it.each([
     ['{"policy":{"high":"maybe"}}', 'config /x/config.json: policy.high: expected one of allow|confirm|block, got "maybe"'],
-    ['{"policy":{"hihg":"block"}}', 'config /x/config.json: policy: unknown field "hihg" (check the spelling against docs/configuration.md)'],
+    ['{"policy":{"hihg":"block"}}', 'config /x/config.json: policy: unknown field "hihg" (did you mean "high"?)'],
+    ['{"policy":{"zzzzzz":"block"}}', 'config /x/config.json: policy: unknown field "zzzzzz" (check the spelling against docs/configuration.md)'],
+    ['{"syslog":{"targets":[{"type":"unix","pth":"/x","fromat":"local"}]}}', 'config /x/config.json: syslog.targets[0]: unknown fields "pth", "fromat" ("pth": did you mean "path"?, "fromat": did you mean "format"?)'],
+    ['{\n  "daemon": {\n    "hookTimeoutMs": 5,\n  }\n}', 'config /x/config.json: invalid JSON at line 4, column 3: Expected double-quoted property name'],
+    ['{\n  "daemon": {\n', 'config /x/config.json: invalid JSON at line 3, column 1:'],
+    ['{"rules":{"custom":[{"id":"x.y"}]}}', 'config /x/config.json: rules.custom[0].domain: expected string, got nothing; rules.custom[0].severity: expected one of low|medium|high|critical, got nothing; rules.custom[0].reason: expected string, got nothing'],
     ['{"production":{"variables":"ENV"}}', 'config /x/config.json: production.variables: expected array, got string'],
     ['{"production":{"variables":["1BAD"]}}', 'config /x/config.json: production.variables[0]: expected text matching'],
     ['{"allowlist":[{"pattern":"x"}]}', 'config /x/config.json: allowlist[0].reason: expected string, got nothing'],
@@ -55,4 +60,10 @@ describe('one-line errors', () => {
   ])('%s', (text, prefix) => expect(error(text).startsWith(prefix)).toBe(true));
 
   it('an empty file is the defaults', () => expect(parseConfig('  \n', F)).toEqual(defaultConfig()));
+  it('comments are allowed (the file config init writes is annotated), even next to "//" in strings', () => {
+    const text = '{\n  // how long\n  "daemon": { /* ms */ "hookTimeoutMs": 1500 },\n  "production": { "hostname": "^prod//x" }\n}\n';
+    const c = parseConfig(text, F);
+    expect(c.daemon.hookTimeoutMs).toBe(1500);
+    expect(c.production.hostname).toBe('^prod//x');
+  });
 });
