@@ -3,23 +3,32 @@ import type { Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
 
-// `prodguard config path|check|show [--json]`: where the config lives, whether it is valid (exit 7
-// with a one-line error when not), and the effective config with every default filled in.
+// `prodguard config path|check|show|init|edit [--json]`: where the config lives, whether it is
+// valid (exit 7 with a one-line error when not), the effective config with every default filled
+// in, a new annotated file of the defaults, and a validated edit in $VISUAL/$EDITOR.
 
 export function register(program: Command): void {
   program
     .command('config')
     .description('Show where the config file is, check it, or print the effective config')
-    .argument('[action]', 'path, check (default) or show', 'check')
+    .argument('[action]', 'path, check (default), show, init (write every default, annotated) or edit (open $EDITOR, validate on save)', 'check')
     .option('--json', 'print JSON')
-    .action(async (action: string, opts: { json?: boolean }) => {
+    .option('--force', 'init: replace an existing file with the defaults')
+    .action(async (action: string, opts: { json?: boolean; force?: boolean }) => {
       const paths = resolvePaths(process.env);
       const file = paths.configFile;
       if (action === 'path') {
         process.stdout.write(opts.json ? `${JSON.stringify({ file, exists: existsSync(file) })}\n` : `${file}\n`);
         return;
       }
-      if (action !== 'check' && action !== 'show') throw new UserError(`unknown action ${JSON.stringify(action)}: use path, check or show`);
+      if (action === 'init' || action === 'edit') {
+        const [{ initConfig, editConfig }, { packageVersion }] = await Promise.all([import('./config-file.js'), import('../daemon/server/version.js')]);
+        if (action === 'edit') return editConfig(file, { version: packageVersion() });
+        initConfig(file, { force: opts.force, version: packageVersion() });
+        process.stdout.write(opts.json ? `${JSON.stringify({ file, written: true })}\n` : `wrote ${file}: every setting at its default, with what it means; check it with \`prodguard config check\`\n`);
+        return;
+      }
+      if (action !== 'check' && action !== 'show') throw new UserError(`unknown action ${JSON.stringify(action)}: use path, check, show, init or edit`);
       const [{ loadConfig }, { createEngine }, { safeOrigin }] = await Promise.all([
         import('../daemon/config/load.js'),
         import('../daemon/engine/index.js'),

@@ -46,18 +46,73 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * JSON.parse's message, made to say where: V8 names a character offset ("at position 35"), or
- * nothing at the very end of the input ("Unexpected end of JSON input").
+ * JSON.parse's message, made to say where. V8 names an offset only for some errors ("at position
+ * 35"); others quote a snippet instead, so the offset comes from a small scan of our own.
  */
 export function describeJsonError(text: string, err: Error): string {
-  const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec(err.message);
-  if (m) {
-    const { line, column } = lineColumn(text, Number(m[2]));
-    return `invalid JSON at line ${line}, column ${column}: ${m[1]!.replace(/^Unexpected token/, 'unexpected token')}`;
+  const offset = firstSyntaxError(text);
+  const { line, column } = lineColumn(text, offset);
+  const what = err.message
+    .replace(/ (?:in JSON )?at position \d+.*$/, '')
+    .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+    .replace(/^Unexpected end of JSON input$/, 'the file ends before the JSON is complete (a missing } or ]?)');
+  return `invalid JSON at line ${line}, column ${column}: ${what}`;
+}
+
+/** Offset of the first character that makes `text` invalid JSON (text.length when it ends early). */
+export function firstSyntaxError(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => {
+    for (const c of word) if (text[i++] !== c) (i--, fail());
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i]! < ' ') fail();
+      i += text[i] === '\\' ? 2 : 1;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const number = () => {
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') return container('}', () => (ws(), text[i] === '"' ? string() : fail(), ws(), text[i] === ':' ? i++ : fail(), value()));
+    if (c === '[') return container(']', value);
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    return number();
+  };
+  const container = (close: string, item: () => void) => {
+    i++;
+    ws();
+    if (text[i] === close) return void i++;
+    for (;;) {
+      item();
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) return void i++;
+      else fail();
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : text.length;
+  } catch (at) {
+    return Math.min(at as number, text.length);
   }
-  if (/end of JSON input/.test(err.message)) {
-    const { line, column } = lineColumn(text, text.trimEnd().length);
-    return `invalid JSON at line ${line}, column ${column}: the file ends before the JSON is complete (a missing } or ]?)`;
-  }
-  return `invalid JSON (${err.message})`;
 }

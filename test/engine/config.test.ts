@@ -67,3 +67,16 @@ describe('one-line errors', () => {
     expect(c.production.hostname).toBe('^prod//x');
   });
 });
+
+describe('where a JSON error is', () => {
+  it.each<[string, number, number]>([
+    ['{"a": }', 1, 7],
+    ['{\n  "a": 1,\n}', 3, 1],
+    ['{"a":1} x', 1, 9],
+    ['{"a": tru}', 1, 10],
+    ['{"a": "x\ny"}', 1, 9],
+    ['[1, 2', 1, 6],
+  ])('%j: line %i, column %i', (text, line, column) => {
+    expect(() => parseConfig(text, F)).toThrow(new RegExp(`invalid JSON at line ${line}, column ${column}: `));
+  });
+});
