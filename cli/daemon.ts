@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -9,7 +10,7 @@ import { isDaemonAlive, readPid } from '../daemon/server/runfiles.js';
 import { UserError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
-// `prodguard daemon run|start|stop|status`. `run` is the process itself (foreground, logs to the
+// `prodguard daemon run|start|stop|status|reload|disable|enable`. `run` is the process itself (foreground, logs to the
 // log file and stderr); `start` spawns it detached and waits until it answers; `stop` sends
 // SIGTERM through the pid file; `status` asks it over the unix socket.
 
@@ -50,6 +51,9 @@ async function run(): Promise<void> {
 
 async function start(): Promise<void> {
   const paths = resolvePaths();
+  if (existsSync(disabledFile(paths))) {
+    throw new UserError(`the daemon is disabled (${disabledFile(paths)}); \`prodguard daemon enable\` lets it start again`, EXIT.DAEMON_DOWN);
+  }
   const running = await health(paths);
   if (running) {
     process.stdout.write(`prodguard daemon already running (${where(paths, running)})\n`);
@@ -98,23 +102,84 @@ async function start(): Promise<void> {
   throw new UserError(`daemon did not answer within ${START_TIMEOUT_MS / 1000} s; see ${paths.logFile}`, EXIT.DAEMON_DOWN);
 }
 
+/** `daemon disable` leaves this file in the data directory (it survives reboots, unlike run/). */
+function disabledFile(paths: Paths): string {
+  return join(paths.dataDir, 'daemon.disabled');
+}
+
+const KEEP_STOPPED =
+  'the next production line starts it again; to keep it stopped: `prodguard daemon disable` (the hooks still guard every line on their own and spool it)';
+
 async function stop(): Promise<void> {
   const paths = resolvePaths();
   const pid = readPid(paths.pidFile);
+  const hint = existsSync(disabledFile(paths)) ? '' : `; ${KEEP_STOPPED}`;
   if (pid === null || !isDaemonAlive(pid)) {
-    process.stdout.write('prodguard daemon is not running\n');
+    process.stdout.write(`prodguard daemon is not running${hint}\n`);
     return;
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (!isDaemonAlive(pid)) {
-      process.stdout.write(`prodguard daemon stopped (pid ${pid})\n`);
+      process.stdout.write(`prodguard daemon stopped (pid ${pid})${hint}\n`);
       return;
     }
     await sleep(50);
   }
   throw new UserError(`daemon (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s; kill -9 ${pid} if it hangs`, EXIT.INTERNAL);
+}
+
+/** Re-reads the config in the running daemon: validated here first, as the daemon will, so a bad file is refused with its error. */
+async function reload(): Promise<void> {
+  const paths = resolvePaths();
+  const [{ loadConfig }, { createEngine }] = await Promise.all([import('../daemon/config/load.js'), import('../daemon/engine/index.js')]);
+  createEngine(loadConfig(paths));
+  const before = await health(paths);
+  const pid = readPid(paths.pidFile);
+  if (!before || pid === null || !isDaemonAlive(pid)) throw new UserError('the daemon is not running: nothing to reload (it reads the config when it starts)', EXIT.DAEMON_DOWN);
+  const reloads = (before.config as { reloads?: number } | undefined)?.reloads ?? 0;
+  process.kill(pid, 'SIGHUP');
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const h = await health(paths);
+    const cfg = h?.config as { reloads?: number; lastError?: string | null } | undefined;
+    if (cfg && (cfg.reloads ?? 0) > reloads) {
+      process.stdout.write(`prodguard daemon reloaded ${paths.configFile} (pid ${pid}); open shells pick it up at their next line\n`);
+      return;
+    }
+    if (cfg?.lastError && cfg.lastError !== (before.config as { lastError?: string | null } | undefined)?.lastError) {
+      throw new UserError(`the daemon refused the new config and keeps the last good one: ${cfg.lastError}`, EXIT.CONFIG);
+    }
+    await sleep(50);
+  }
+  throw new UserError(`the daemon (pid ${pid}) did not confirm the reload within ${START_TIMEOUT_MS / 1000} s; see ${paths.logFile}`, EXIT.DAEMON_DOWN);
+}
+
+async function disable(): Promise<void> {
+  const paths = resolvePaths();
+  mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  writeFileSync(disabledFile(paths), `disabled by ${userName()} at ${new Date().toISOString()}\n`, { mode: 0o600 });
+  const pid = readPid(paths.pidFile);
+  if (pid !== null && isDaemonAlive(pid)) await stop();
+  process.stdout.write(
+    'prodguard daemon disabled: it will not be started (by the hooks or `daemon start`) until `prodguard daemon enable`. ' +
+      'Production shells keep guarding every line with their local engine and spool what they record.\n',
+  );
+}
+
+async function enable(): Promise<void> {
+  const paths = resolvePaths();
+  rmSync(disabledFile(paths), { force: true });
+  process.stdout.write('prodguard daemon enabled: the next production line (or `prodguard daemon start`) starts it\n');
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
 }
 
 async function status(json: boolean): Promise<void> {
@@ -146,7 +211,8 @@ async function status(json: boolean): Promise<void> {
     const cfg = h.config as { lastError?: string | null } | undefined;
     if (cfg?.lastError) lines.push(`  config   last reload failed: ${cfg.lastError}`);
     process.stdout.write(`${lines.join('\n')}\n`);
-  } else process.stdout.write(`prodguard daemon: not running (start it with: prodguard daemon start)\n`);
+  } else if (existsSync(disabledFile(paths))) process.stdout.write('prodguard daemon: not running, disabled (`prodguard daemon enable` to allow it again)\n');
+  else process.stdout.write(`prodguard daemon: not running (start it with: prodguard daemon start)\n`);
   if (!h) process.exitCode = EXIT.DAEMON_DOWN;
 }
 
@@ -162,7 +228,10 @@ export function register(program: Command): void {
   const daemon = program.command('daemon').description('Run and control the prodguard daemon (checks lines, records the audit trail)');
   daemon.command('run').description('Run the daemon in the foreground (logs to the log file and stderr)').action(run);
   daemon.command('start').description('Start the daemon in the background unless it is already running').action(start);
-  daemon.command('stop').description('Stop the running daemon (SIGTERM) and wait until it exits').action(stop);
+  daemon.command('stop').description('Stop the running daemon (SIGTERM) and wait until it exits; the next production line starts it again').action(stop);
+  daemon.command('reload').description('Validate the config file, then make the running daemon re-read it (SIGHUP) and wait for it').action(reload);
+  daemon.command('disable').description('Stop the daemon and keep it stopped: neither the hooks nor `daemon start` start it until `daemon enable`').action(disable);
+  daemon.command('enable').description('Undo `daemon disable`').action(enable);
   daemon
     .command('status')
     .description(`Show whether the daemon runs, its pid, socket, TCP port, uptime and chain head (exit ${EXIT.DAEMON_DOWN} when not running)`)
