@@ -19,6 +19,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   alert: () => import('./alert.js'),
   doctor: () => import('./doctor.js'),
   wrap: () => import('./wrap.js'),
+  completions: () => import('./reference.js'),
+  man: () => import('./reference.js'),
 };
 
 /** The modules to load for this argv: the named command's alone, or all of them (help, typos). */
@@ -28,5 +30,10 @@ export async function commandsFor(argv: readonly string[]): Promise<CommandModul
   if (name === undefined && argv.length > 0 && argv.every((a) => a === '--version' || a === '-V')) return [];
   const load = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load) return [await load()];
-  return Promise.all(Object.values(COMMANDS).map((l) => l()));
+  return allCommandModules();
+}
+
+/** Every command module once (one module may hold several commands). */
+export async function allCommandModules(): Promise<CommandModule[]> {
+  return [...new Set(await Promise.all(Object.values(COMMANDS).map((l) => l())))];
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
 
@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('config')
     .description('Show where the config file is, check it, or print the effective config')
-    .argument('[action]', 'path, check (default), show, init (write every default, annotated) or edit (open $EDITOR, validate on save)', 'check')
+    .addArgument(new Argument('[action]', 'path, check (default), show, init (write every default, annotated) or edit (open $EDITOR, validate on save)').choices(['path', 'check', 'show', 'init', 'edit']).default('check'))
     .option('--json', 'print JSON')
     .option('--force', 'init: replace an existing file with the defaults')
     .action(async (action: string, opts: { json?: boolean; force?: boolean }) => {
