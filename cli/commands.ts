@@ -21,6 +21,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   wrap: () => import('./wrap.js'),
   completions: () => import('./reference.js'),
   man: () => import('./reference.js'),
+  uninstall: () => import('./uninstall.js'),
+  prompt: () => import('./prompt.js'),
 };
 
 /** The modules to load for this argv: the named command's alone, or all of them (help, typos). */
