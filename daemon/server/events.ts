@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { AuditEvent, Decision } from '../store/record.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from './protocol.js';
@@ -7,11 +8,25 @@ import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionReque
 
 type Via = AuditEvent['via'];
 const daemonUid = process.getuid?.() ?? null;
+/** The uid's own name: every row of this daemon is this account's, whatever $USER a hook saw. */
+const daemonUser = ((): string | null => {
+  try {
+    return userInfo().username;
+  } catch {
+    return null; // no passwd entry (containers): the hook's $USER is all there is
+  }
+})();
+
+/** One identity: the account's name, and the shell's $USER beside it only where it differs. */
+export function identity(claimed: string): string {
+  if (daemonUser === null) return claimed;
+  return claimed && claimed !== daemonUser ? `${daemonUser} ($USER=${claimed})` : daemonUser;
+}
 
 /** Every field in one literal (a stable object shape; spreads made this the hot path's slowest step). */
 function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: number, cwd: string, via: Via): AuditEvent {
   return {
-    kind, ts, session: o.session, cmd, user: o.user, uid: daemonUid, host: o.host, tty: o.tty, shell: o.shell, pid: o.pid, cwd,
+    kind, ts, session: o.session, cmd, user: identity(o.user), uid: daemonUid, host: o.host, tty: o.tty, shell: o.shell, pid: o.pid, cwd,
     env: null, signal: null, command: null, rules: [], matched: [], severity: null, decision: null, exit: null, durationMs: null, via,
     anchor: null,
   };

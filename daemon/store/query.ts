@@ -53,7 +53,9 @@ function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; 
   const dir = f.reverse ? 'ASC' : 'DESC';
   if (f.since !== undefined) where.push('e.ts >= ?'), params.push(f.since);
   if (f.until !== undefined) where.push('e.ts < ?'), params.push(f.until);
-  if (f.user !== undefined) where.push('e.user = ?'), params.push(f.user);
+  // A row's user is the account, with the shell's $USER beside it where that differed
+  // (server/events.ts identity): --user matches the account either way.
+  if (f.user !== undefined) where.push('(e.user = ? OR (e.user >= ? AND e.user < ?))'), params.push(f.user, `${f.user} ($USER=`, `${f.user} ($USER>`);
   if (f.host !== undefined) where.push('e.host = ?'), params.push(f.host);
   if (f.session !== undefined) where.push('e.session = ?'), params.push(f.session);
   if (f.cwd !== undefined) {

@@ -259,7 +259,8 @@ class SqliteStore implements AuditStore {
         byDecision: counts('decision'),
         bySeverity,
         byRule,
-        byUser: counts('user'),
+        // By account: a row that also names the shell's differing $USER counts for the account.
+        byUser: counts("CASE WHEN instr(user, ' ($USER=') > 0 THEN substr(user, 1, instr(user, ' ($USER=') - 1) ELSE user END"),
         byDay: fillDays(days),
       };
     });

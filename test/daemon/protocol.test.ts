@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPort, readToken } from '../../daemon/server/client.js';
 import { SHORT_OK } from '../../daemon/server/protocol.js';
@@ -35,7 +36,15 @@ describe('daemon protocol', () => {
     expect(raw).toMatch(/^\{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":"","detail":\{/);
     const rows = events('s-allow');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: 'command', cmd: 1, decision: 'allowed', command: 'ls -la', via: 'live', cwd: '/srv', user: 'alice' });
+    // One identity: the daemon's account, with the $USER the shell claimed beside it (it differs).
+    expect(rows[0]).toMatchObject({ kind: 'command', cmd: 1, decision: 'allowed', command: 'ls -la', via: 'live', cwd: '/srv', user: `${userInfo().username} ($USER=alice)` });
+  });
+
+  it('a shell whose $USER is the account records the account name alone', async () => {
+    const req = check('s-same-user', 1, 'ls');
+    req.origin.user = userInfo().username;
+    await d.send(JSON.stringify(req));
+    expect(events('s-same-user')[0]).toMatchObject({ user: userInfo().username });
   });
 
   it('records nothing for confirm until the decision, then exactly one row', async () => {

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cliMain, homeEnv, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { startRsyslog, type Rsyslog } from '../helpers/rsyslog.js';
 import { BLOCK_ALL, check, DESTRUCTIVE, session } from '../daemon/requests.js';
+
+/** The row's user: the daemon's account, with the $USER the test shell claims (alice) beside it. */
+const WHO = `${userInfo().username} ($USER=alice)`;
 
 // The whole path with real processes: a real daemon (dist/) configured with a real rsyslogd
 // (unix socket + TCP) and the fake Slack; a production shell's requests go in, and what the
@@ -71,7 +75,7 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
       expect(mine.map((m) => m.msgid)).toEqual(expect.arrayContaining(['daemon-start', 'session-start', 'command']));
       const cmd = mine.find((m) => m.msgid === 'command')!;
       expect(cmd).toMatchObject({ facility: 10, severity: 4, msg: `PGPASSWORD=*** ${DESTRUCTIVE}` });
-      expect(cmd.params[SD]).toMatchObject({ user: 'alice', host: 'db1', session: 'e2e-1', decision: 'blocked', severity: 'high', cmd: '1' });
+      expect(cmd.params[SD]).toMatchObject({ user: WHO, host: 'db1', session: 'e2e-1', decision: 'blocked', severity: 'high', cmd: '1' });
       // our custom rule, and whatever catalog rule also knows `wipe`
       expect(cmd.params[SD]!.rule!.split(',')).toContain('test.wipe');
       expect(Number(cmd.params[SD]!.seq)).toBeGreaterThan(0);
@@ -79,8 +83,9 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
 
     await slack.waitFor((r) => r.length >= 2);
     const texts = slack.requests.map((r) => (r.json as { text: string }).text);
-    expect(texts[0]).toBe('prodguard: Production shell opened: alice@db1');
-    expect(texts[1]).toMatch(/^prodguard: Destructive command blocked: alice@db1 `PGPASSWORD=\*\*\* wipe \/srv\/data` rule .*test\.wipe/);
+    expect(texts[0]).toBe(`prodguard: Production shell opened: ${WHO}@db1`);
+    expect(texts[1]).toMatch(new RegExp(`^prodguard: Destructive command blocked: ${WHO.replace(/[()$]/g, '\\$&')}@db1 \``));
+    expect(texts[1]).toMatch(/`PGPASSWORD=\*\*\* wipe \/srv\/data` rule .*test\.wipe/);
     expect(texts).toHaveLength(2);
     expect(JSON.stringify(rs.messages()) + JSON.stringify(slack.requests.map((r) => r.body))).not.toContain('hunter2');
   });

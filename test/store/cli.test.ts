@@ -329,3 +329,19 @@ describe('prodguard log: complete exports, a paged table', () => {
     expect(both.stderr).toBe('prodguard: --all and --limit contradict each other: keep one\n');
   });
 });
+
+describe('prodguard log --user and the one identity', () => {
+  test('--user NAME finds the account\'s rows whether or not the shell claimed another $USER', async () => {
+    const h = home();
+    const s = openStore(join(h, 'audit.db'));
+    s.appendMany([
+      ev({ cmd: 1, user: 'root', command: 'echo plain' }),
+      ev({ cmd: 2, user: 'root ($USER=alice)', command: 'echo claimed' }),
+      ev({ cmd: 3, user: 'rootless', command: 'echo other' }),
+      ev({ cmd: 4, user: 'root_x ($USER=root)', command: 'echo lookalike' }),
+    ]);
+    s.close();
+    const rows = ndjson((await run(h, ['log', '--ndjson', '--user', 'root', '--reverse'])).stdout);
+    expect(rows.map((r) => r.command)).toEqual(['echo plain', 'echo claimed']);
+  });
+});
