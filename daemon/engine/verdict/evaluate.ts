@@ -138,6 +138,8 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
       if (d === undefined) dryCache.set(cmd, (d = isDryRun(cmd)));
       return d;
     };
+    // Fragments (targets, match texts, problems) are redacted with what the whole line revealed.
+    const { redacted, fragment } = redact.withFragments(input.line);
     const t = now();
     const activeAllow = allowlist.filter((a) => a.expiresAt >= t && a.test(input.line));
 
@@ -151,7 +153,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
       const hitDry = dry(cmd);
       const allow = activeAllow.find((a) => !a.entry.rule || a.entry.rule === rule.id);
       if (allow) allowlisted ??= allow.label;
-      const target = h.target === null ? null : redact(h.target);
+      const target = h.target === null ? null : fragment(h.target);
       const phrase = phraseFor(target, rule.target?.kind, input.cwd, host);
       const action = actionFor(rule, config.policy);
       severity = maxSeverity(severity, rule.severity);
@@ -171,7 +173,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
           target,
           confirm: phrase,
           alternative: rule.alternative,
-          command: clip(redact(h.text)),
+          command: clip(fragment(h.text)),
         },
         kind: h.kind,
         index: h.index,
@@ -193,12 +195,12 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
         production,
         disabled: isDisabled,
         dryRun,
-        redacted: redact(input.line),
+        redacted,
         confirm: verdict === 'confirm' ? (best?.phrase ?? host) : null,
         matches: reports.map((r) => r.result),
         allowlisted,
         // Problem texts may quote the line: redacted like everything else that leaves the engine.
-        problems: parsed.problems.map((p) => clip(redact(p))),
+        problems: parsed.problems.map((p) => clip(fragment(p))),
       },
     };
   }
