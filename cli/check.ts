@@ -5,6 +5,7 @@ import { colorEnabled, painter, type Painter } from './output/color.js';
 import { printable as p_, terminalSafeJson } from './output/text.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
 import type { Verdict } from '../daemon/engine/verdict/schema.js';
+import { dryRunText } from '../daemon/server/message.js';
 import type { Config } from '../daemon/config/schema.js';
 
 // `prodguard check [--json] [--env NAME] -- <command line>`: the engine's verdict for one line in
@@ -63,7 +64,11 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
   const out: string[] = [];
   const head = `${paint(VERDICT_STYLE[v.verdict], v.verdict.toUpperCase())}${v.severity ? ` (${v.severity})` : ''}`;
   out.push(`${head}  ${productionLine(v, paint)}`);
-  if (v.verdict === 'confirm') out.push(`  type ${paint('bold', JSON.stringify(v.confirm))} to run it, or run its dry run (DRY_RUN=1 or the tool's own)`);
+  if (v.verdict === 'confirm') {
+    // DRY_RUN=1 only where the program reads it; otherwise each match shows its program's own dry run.
+    const prefixWorks = v.matches.length > 0 && v.matches.every((m) => m.dryRun.prefix === 'honoured');
+    out.push(`  type ${paint('bold', p_(JSON.stringify(v.confirm)))} to run it${prefixWorks ? ', or prefix it with DRY_RUN=1 for its dry run' : ''}`);
+  }
   if (v.verdict === 'block') out.push('  never allowed in production by the policy');
   if (v.dryRun) out.push('  dry run: allowed and recorded as such');
   if (v.allowlisted) out.push(`  allowlisted: ${p_(v.allowlisted)}`);
@@ -74,6 +79,10 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
     out.push(`    why:     ${p_(m.reason)}`);
     out.push(`    target:  ${p_(m.target ?? '-')}   phrase: ${p_(m.confirm)}`);
     out.push(`    instead: ${p_(m.alternative)}`);
+    const d = m.dryRun;
+    if (d.prefixSet && d.prefix === 'ignored') out.push(`    ${paint('yellow', 'DRY_RUN=1 is ignored here')}: this program reads no DRY_RUN variable`);
+    const text = dryRunText(d);
+    if (text) out.push(`    dry run: ${p_(text)}`);
   }
   for (const p of v.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
   return out.join('\n');

@@ -40,6 +40,19 @@ export const ProductionConfigSchema = z
   })
   .strict();
 
+export const DryRunConfigSchema = z
+  .object({
+    honouredBy: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Commands whose DRY_RUN=1 prefix is a real dry run (names, paths as typed such as `./team-script.sh` or `bin/deploy`, or `prefix*`), besides unknown programs when `unknownPrograms` is on. A known program (rm, git, terraform, kubectl, psql ... : every program the rule catalog names) never honours it, listed here or not: there the prefix is ignored and the line judged as if it were absent.'),
+    unknownPrograms: z
+      .boolean()
+      .default(true)
+      .describe('DRY_RUN=1 is a dry run for every program prodguard does not know (the team\'s own scripts). false: only for `honouredBy`. A prefix never lifts a block.'),
+  })
+  .strict();
+
 export const AllowEntrySchema = z
   .object({
     pattern: z.string().min(1).describe('Regex over the whole (unredacted) line, or exact command text with `exact`.'),
@@ -111,6 +124,7 @@ export const ConfigSchema = z
   .object({
     production: ProductionConfigSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    dryRun: DryRunConfigSchema.prefault({}),
     rules: z
       .object({
         disabled: z.array(z.string()).default([]).describe('Rule ids to switch off (see `prodguard rules list`).'),
