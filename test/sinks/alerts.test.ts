@@ -68,6 +68,20 @@ describe('Slack alerts through the outbox', () => {
     expect(slack.requests[0]!.body).not.toMatch(/<[!@#]|<https?:/);
   });
 
+  test('a dry run of a critical rule alerts like the real line would, with the default event list', async () => {
+    const s = sinks();
+    s.publish(stored(1, { decision: 'dry-run', severity: 'critical', command: 'DRY_RUN=1 ./wipe-cluster.sh' }));
+    s.publish(stored(2, { decision: 'dry-run', severity: 'high', command: 'kubectl delete ns x --dry-run=server' }));
+    await s.flush(5_000);
+    expect(slack.accepted().map(seqOf)).toEqual([1]);
+    expect((slack.accepted()[0]!.json as Slack).text).toContain('Dry run of a destructive command');
+    // A target that wants none of the real line's events gets no dry run either.
+    const quiet = sinks({ name: 'quiet', events: ['session-start'] });
+    quiet.publish(stored(3, { decision: 'dry-run', severity: 'critical' }));
+    await quiet.flush(5_000);
+    expect(slack.accepted().map(seqOf)).toEqual([1]);
+  });
+
   test('filters: allowed rows, low severities and unlisted events do not alert; session start does when listed', async () => {
     const s = sinks({ minSeverity: 'high', events: ['blocked', 'session-start'] });
     s.publish(stored(1, { decision: 'allowed', severity: null }));
