@@ -15,7 +15,7 @@ afterAll(async () => {
 
 // The program's own dry run counts (kubectl --dry-run=server); DRY_RUN=1 is no dry run for kubectl.
 const DESTRUCTIVE = 'kubectl delete namespace payments';
-const DRY = 'kubectl delete namespace payments --dry-run=server';
+const DRY = 'kubectl delete --dry-run=server namespace payments';
 
 describe('dry run first', () => {
   it('refuses the real line until its dry run ran in the same session', async () => {
