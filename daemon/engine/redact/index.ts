@@ -98,8 +98,12 @@ function htpasswd(_m: string, prog: string, rest: string): string {
 /** Cookie header or `curl -b 'a=1; b=2'`: every cookie's value, names kept. */
 const maskCookies = (list: string): string => list.replace(/([^=;\s]+=)([^;'"]*)/g, (_m, name: string, v: string) => (v ? `${name}${MASK}` : `${name}`));
 
-/** HTTP header names that carry credentials (API keys, tokens, session cookies). */
-const CREDENTIAL_HEADER = '(?:[A-Za-z0-9]+-)*(?:api-?key|apikey|auth-?key|auth-?token|access-?token|auth|token|secret|password|session(?:-?id)?|subscription-key|signature)(?:-[A-Za-z0-9]+)*';
+/** Words that make an HTTP header name a credential header (API keys, tokens, session cookies). */
+const HEADER_WORD = '(?:api-?key|apikey|auth-?key|auth-?token|access-?token|auth|token|secret|password|session(?:-?id)?|subscription-key|signature)';
+/** Header names unmistakable anywhere (X-Api-Key, PRIVATE-TOKEN, X-Auth-Token, Api-Key): a dashed name or an API key. */
+const CREDENTIAL_HEADER = `(?:(?:[A-Za-z0-9]+-)+${HEADER_WORD}(?:-[A-Za-z0-9]+)*|${HEADER_WORD}(?:-[A-Za-z0-9]+)+|api-?key|apikey)`;
+/** Any header name holding such a word, when it follows -H / --header (`-H "Token: x"`). */
+const HEADER_AFTER_FLAG = `(?:[A-Za-z0-9]+-)*${HEADER_WORD}(?:-[A-Za-z0-9]+)*`;
 
 /** Values no secret takes (`env_auth=true`), and names that point at a secret rather than hold it. */
 const NOT_A_SECRET_VALUE = /^(true|false|yes|no|on|off)$/i;
@@ -143,7 +147,10 @@ function builtins(variableNames: RegExp): Redaction[] {
     { re: /(\b(?:set-)?cookie\s*:\s*)([^'"\n]*)/gi, replace: (_m, p: string, list: string) => `${p}${maskCookies(list)}` },
     { re: /((?:^|\s)(?:--cookie|(?<=\bcurl\b[^|;&\n]{0,512})-b)(?:\s+|=))("[^"]*=[^"]*"|'[^']*=[^']*'|[^\s'"|;&]*=[^\s'"|;&]*)/g, replace: (_m, p: string, v: string) => `${p}${maskCookies(v)}` },
     // Other credential headers (X-Api-Key, X-Auth-Token, PRIVATE-TOKEN, X-Vault-Token ...): in quotes
-    // the value runs to the closing quote, bare it is one word.
+    // the value runs to the closing quote, bare it is one word. A plain word (`Token:`) only after
+    // -H/--header, so `git commit -m "password: rotate"` stays readable.
+    { re: new RegExp(`((?:-H|--header)(?:\\s+|=)['"]${HEADER_AFTER_FLAG}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^'"\\n]+)`, 'gi'), replace: keepPrefix },
+    { re: new RegExp(`((?:-H|--header)(?:\\s+|=)${HEADER_AFTER_FLAG}:)([^\\s'"]+)`, 'gi'), replace: keepPrefix },
     { re: new RegExp(`((?<=['"])${CREDENTIAL_HEADER}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^'"\\n]+)`, 'gi'), replace: keepPrefix },
     { re: new RegExp(`((?:^|(?<=[\\s=]))${CREDENTIAL_HEADER}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^\\s'"]+)`, 'gi'), replace: keepPrefix },
     { re: /\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})/gi, replace: keepPrefix },
