@@ -82,7 +82,7 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
     const d = m.dryRun;
     if (d.prefixSet && d.prefix === 'ignored') out.push(`    ${paint('yellow', 'DRY_RUN=1 is ignored here')}: this program reads no DRY_RUN variable`);
     const text = dryRunText(d);
-    if (text) out.push(`    dry run: ${p_(text)}`);
+    if (text) out.push(`    ${p_(text)}`);
   }
   for (const p of v.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
   return out.join('\n');

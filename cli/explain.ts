@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { colorEnabled, painter } from './output/color.js';
 import { printable as p_, terminalSafeJson } from './output/text.js';
+import { dryRunText } from '../daemon/server/message.js';
 import { engineForCli, engineInput, exitCodeFor, lineOptions, productionLine, type LineOptions } from './check.js';
 
 // `prodguard explain -- <line>`: how the engine read the line (the simple commands after
@@ -66,6 +67,9 @@ export function register(program: Command): void {
         out.push(`    because: ${show(h.why.join('; '))}`);
         out.push(`    target:  ${p_(m.target ?? '-')}   phrase: ${p_(m.confirm)}`);
         out.push(`    instead: ${p_(m.alternative)}`);
+        const dry = dryRunText(m.dryRun);
+        if (m.dryRun.prefixSet && m.dryRun.prefix === 'ignored') out.push('    DRY_RUN: ignored here (this program reads no DRY_RUN variable)');
+        if (dry) out.push(`    ${p_(dry)}`);
       }
       for (const p of verdict.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
       out.push('', `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${p_(JSON.stringify(verdict.confirm))})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`);
