@@ -54,15 +54,26 @@ export const TOOL_OPTIONS: ToolOption[] = [
 ];
 
 /** A bounded scan back from the flag to the program name on the same simple command. */
-function toolOptionRedaction(o: ToolOption): Redaction {
+function toolOptionSource(o: ToolOption): string {
   const tools = o.tools.map(escapeRe).join('|');
   const flags = o.flags.map(escapeRe).join('|');
   const after = o.after ? `[^|;&\\n]{0,256}\\s${escapeRe(o.after)}\\b` : '';
   const sep = o.attached === 'only' ? '' : o.attached === 'also' ? '\\s*' : '\\s+';
   // The fixed lookbehind first (cheap), then the bounded scan back to the program.
+  return `(?<=\\s(?:${flags})${sep})(?<=(?:^|[\\s/;|&(])(?:${tools})${after}[^|;&\\n]{0,512}\\s(?:${flags})${sep})(?!-)(${VALUE})`;
+}
+
+/**
+ * Alternatives with one capture group each, scanned in ONE pass (a pass per table entry cost more
+ * than the matching itself). The replacement gets the alternative's group and its index.
+ */
+function combined(sources: string[], replace: (value: string, index: number) => string): Redaction {
   return {
-    re: new RegExp(`(?<=\\s(?:${flags})${sep})(?<=(?:^|[\\s/;|&(])(?:${tools})${after}[^|;&\\n]{0,512}\\s(?:${flags})${sep})(?!-)(${VALUE})`, 'g'),
-    replace: (_m, value: string) => maskValue(value),
+    re: new RegExp(sources.map((x) => `(?:${x})`).join('|'), 'g'),
+    replace: (m, ...groups) => {
+      for (let i = 0; i < sources.length; i++) if (groups[i] !== undefined) return replace(groups[i]!, i);
+      return replace(m, -1);
+    },
   };
 }
 
@@ -169,7 +180,7 @@ function builtins(variableNames: RegExp): Redaction[] {
     { re: /(\bvault\s+login\s+(?:-\S+\s+){0,8})(?![-'"])([^\s=|;&]+)(?=\s|$)/g, replace: keepPrefix },
     { re: /(\bhtpasswd)((?:\s+[^\s|;&]+){1,16})/g, replace: htpasswd },
     // Per-program options (`az login -p`, `ldapsearch -w`, `zip -P`, `7z -p`, `ssh-keygen -N` ...).
-    ...TOOL_OPTIONS.map(toolOptionRedaction),
+    combined(TOOL_OPTIONS.map(toolOptionSource), maskValue),
     // openssl-style `-passin pass:X`, `-passout pass:X`, `-pass pass:X`, `-password pass:X`.
     { re: /((?:^|\s)-pass(?:in|out|word)?\s+['"]?pass:)([^\s'"]+)/g, replace: keepPrefix },
     // --password=x, --password x, --token x, --client-secret=x, --api-key x, --passphrase x ...
@@ -202,7 +213,9 @@ function builtins(variableNames: RegExp): Redaction[] {
     },
     { re: /(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]+/g, replace: keepPrefix },
     // Known token formats wherever they appear (tokens.ts): the recognisable prefix stays.
-    ...TOKEN_PREFIXES.map((t) => ({ re: new RegExp(t.re, 'g'), replace: t.keepPrefix ? keepPrefix : maskAll })),
+    // Every format has one group (its prefix) or none (JWT): a group-less one gets a dummy `()` so
+    // the alternatives' groups line up.
+    combined(TOKEN_PREFIXES.map((t) => (t.keepPrefix ? t.re : `()${t.re}`)), (prefix, i) => (i >= 0 && TOKEN_PREFIXES[i]!.keepPrefix ? `${prefix}${MASK}` : MASK)),
   ];
 }
 
