@@ -2,8 +2,10 @@ import { Command, Option } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
+import { printable as p_, terminalSafeJson } from './output/text.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
 import type { Verdict } from '../daemon/engine/verdict/schema.js';
+import { dryRunText } from '../daemon/server/message.js';
 import type { Config } from '../daemon/config/schema.js';
 
 // `prodguard check [--json] [--env NAME] -- <command line>`: the engine's verdict for one line in
@@ -54,26 +56,35 @@ const VERDICT_STYLE = { allow: 'green', confirm: ['yellow', 'bold'], block: ['re
 export function productionLine(v: Verdict, paint: Painter): string {
   const p = v.production;
   if (v.disabled) return `${paint('yellow', 'guard disabled')} (PRODGUARD_DISABLE is set; this is logged)`;
-  if (p.active) return `${paint(['red', 'bold'], 'production')} (${p.signal})`;
-  return `not production${p.signal ? ` (${p.signal})` : p.env ? ` (environment ${p.env})` : ''}`;
+  if (p.active) return `${paint(['red', 'bold'], 'production')} (${p_(p.signal ?? '')})`;
+  return `not production${p.signal ? ` (${p_(p.signal)})` : p.env ? ` (environment ${p_(p.env)})` : ''}`;
 }
 
 export function renderVerdict(v: Verdict, paint: Painter): string {
   const out: string[] = [];
   const head = `${paint(VERDICT_STYLE[v.verdict], v.verdict.toUpperCase())}${v.severity ? ` (${v.severity})` : ''}`;
   out.push(`${head}  ${productionLine(v, paint)}`);
-  if (v.verdict === 'confirm') out.push(`  type ${paint('bold', JSON.stringify(v.confirm))} to run it, or run its dry run (DRY_RUN=1 or the tool's own)`);
+  if (v.verdict === 'confirm') {
+    // DRY_RUN=1 only where the program reads it; otherwise each match shows its program's own dry run.
+    const prefixWorks = v.matches.length > 0 && v.matches.every((m) => m.dryRun.prefix === 'honoured');
+    out.push(`  type ${paint('bold', p_(JSON.stringify(v.confirm)))} to run it${prefixWorks ? ', or prefix it with DRY_RUN=1 for its dry run' : ''}`);
+  }
   if (v.verdict === 'block') out.push('  never allowed in production by the policy');
   if (v.dryRun) out.push('  dry run: allowed and recorded as such');
-  if (v.allowlisted) out.push(`  allowlisted: ${v.allowlisted}`);
+  if (v.allowlisted) out.push(`  allowlisted: ${p_(v.allowlisted)}`);
   if (!v.matches.length) out.push(paint('dim', '  no rule matched'));
+  // Everything that came from the line is shown with its control characters visible.
   for (const m of v.matches) {
-    out.push(`  ${paint('bold', m.rule)}  ${m.severity}  ${paint('dim', m.command)}`);
-    out.push(`    why:     ${m.reason}`);
-    out.push(`    target:  ${m.target ?? '-'}   phrase: ${m.confirm}`);
-    out.push(`    instead: ${m.alternative}`);
+    out.push(`  ${paint('bold', p_(m.rule))}  ${m.severity}  ${paint('dim', p_(m.command))}`);
+    out.push(`    why:     ${p_(m.reason)}`);
+    out.push(`    target:  ${p_(m.target ?? '-')}   phrase: ${p_(m.confirm)}`);
+    out.push(`    instead: ${p_(m.alternative)}`);
+    const d = m.dryRun;
+    if (d.prefixSet && d.prefix === 'ignored') out.push(`    ${paint('yellow', 'DRY_RUN=1 is ignored here')}: this program reads no DRY_RUN variable`);
+    const text = dryRunText(d);
+    if (text) out.push(`    ${p_(text)}`);
   }
-  for (const p of v.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p}`);
+  for (const p of v.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
   return out.join('\n');
 }
 
@@ -88,7 +99,7 @@ export function register(program: Command): void {
     .action(async (words: string[], opts: LineOptions & { json?: boolean }) => {
       const { engine } = await engineForCli();
       const verdict = engine.evaluate(engineInput(words, opts));
-      process.stdout.write(opts.json ? `${JSON.stringify(verdict)}\n` : `${renderVerdict(verdict, painter(colorEnabled()))}\n`);
+      process.stdout.write(opts.json ? `${terminalSafeJson(JSON.stringify(verdict))}\n` : `${renderVerdict(verdict, painter(colorEnabled()))}\n`);
       process.exitCode = exitCodeFor(verdict);
     });
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { colorEnabled, painter } from './output/color.js';
+import { printable as p_, terminalSafeJson } from './output/text.js';
+import { dryRunText } from '../daemon/server/message.js';
 import { engineForCli, engineInput, exitCodeFor, lineOptions, productionLine, type LineOptions } from './check.js';
 
 // `prodguard explain -- <line>`: how the engine read the line (the simple commands after
@@ -16,10 +18,14 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  prodguard explain -- sudo bash -c "rm -rf /srv/data" \\&\\& psql -c "DROP TABLE users"\n')
     .action(async (words: string[], opts: LineOptions & { json?: boolean }) => {
       const { engine, config } = await engineForCli();
-      const { redact } = await import('../daemon/engine/redact/index.js');
+      const { redactorFor } = await import('../daemon/engine/redact/index.js');
       const input = engineInput(words, opts);
       const { parsed, hits, verdict } = engine.explain(input);
-      const hide = (s: string): string => redact(s, config);
+      // Each part is redacted with what the whole line reveals (`echo PASS | docker login --password-stdin`).
+      const redactPart = redactorFor(config).withFragments(input.line).fragment;
+      const hide = (s: string): string => redactPart(s);
+      // Text output: what came from the line is redacted and shown with control characters visible.
+      const show = (s: string): string => p_(redactPart(s));
       if (opts.json) {
         const commands = parsed.commands.map((c) => ({
           name: c.name,
@@ -31,24 +37,24 @@ export function register(program: Command): void {
         }));
         const statements = parsed.statements.map((st) => ({ ...st, text: hide(st.text) }));
         const matches = hits.map((h) => ({ ...h.result, kind: h.kind, index: h.index, why: h.why, action: h.action, dryRun: h.dryRun, allowlisted: h.allowlisted }));
-        process.stdout.write(`${JSON.stringify({ commands, statements, problems: verdict.problems, matches, verdict })}\n`);
+        process.stdout.write(`${terminalSafeJson(JSON.stringify({ commands, statements, problems: verdict.problems, matches, verdict }))}\n`);
         process.exitCode = exitCodeFor(verdict);
         return;
       }
       const paint = painter(colorEnabled());
       const out: string[] = [];
 
-      out.push(`${paint('bold', 'line')}        ${verdict.redacted || paint('dim', '(empty)')}`);
+      out.push(`${paint('bold', 'line')}        ${p_(verdict.redacted) || paint('dim', '(empty)')}`);
       out.push(`${paint('bold', 'environment')} ${productionLine(verdict, paint)}`);
       out.push('', paint('bold', `simple commands (${parsed.commands.length})`));
       parsed.commands.forEach((c, i) => {
-        const via = c.via.length ? `  via ${c.via.join(' > ')}` : '';
-        const flags = [c.dynamicName ? 'program computed at run time' : '', Object.keys(c.assignments).length ? `sets ${Object.keys(c.assignments).join(', ')}` : ''].filter(Boolean).join('; ');
-        out.push(`  ${i + 1}. ${paint('cyan', c.name || '(none)')}  ${hide(c.source)}${paint('dim', via)}${flags ? paint('dim', `  (${flags})`) : ''}`);
+        const via = c.via.length ? `  via ${show(c.via.join(' > '))}` : '';
+        const flags = [c.dynamicName ? 'program computed at run time' : '', Object.keys(c.assignments).length ? `sets ${show(Object.keys(c.assignments).join(', '))}` : ''].filter(Boolean).join('; ');
+        out.push(`  ${i + 1}. ${paint('cyan', show(c.name) || '(none)')}  ${show(c.source)}${paint('dim', via)}${flags ? paint('dim', `  (${flags})`) : ''}`);
       });
       if (parsed.statements.length) {
         out.push('', paint('bold', `statements (${parsed.statements.length})`));
-        parsed.statements.forEach((s, i) => out.push(`  ${i + 1}. ${s.dialect} -> ${s.client}: ${hide(s.text)}`));
+        parsed.statements.forEach((s, i) => out.push(`  ${i + 1}. ${s.dialect} -> ${show(s.client)}: ${show(s.text)}`));
       }
       out.push('', paint('bold', `matches (${hits.length})`));
       if (!hits.length) out.push(paint('dim', '  no rule matched'));
@@ -56,17 +62,20 @@ export function register(program: Command): void {
         const m = h.result;
         const where = h.index < 0 ? 'the whole line' : `${h.kind} ${h.index + 1}`;
         const notes = [h.dryRun ? 'dry run' : '', h.allowlisted ? 'allowlisted' : ''].filter(Boolean).join(', ');
-        out.push(`  ${where} -> ${paint('bold', m.rule)} (${m.severity}, policy: ${h.action}${notes ? `; ${notes}` : ''})`);
-        out.push(`    reason:  ${m.reason}`);
-        out.push(`    because: ${h.why.join('; ')}`);
-        out.push(`    target:  ${m.target ?? '-'}   phrase: ${m.confirm}`);
-        out.push(`    instead: ${m.alternative}`);
+        out.push(`  ${where} -> ${paint('bold', p_(m.rule))} (${m.severity}, policy: ${h.action}${notes ? `; ${notes}` : ''})`);
+        out.push(`    reason:  ${p_(m.reason)}`);
+        out.push(`    because: ${show(h.why.join('; '))}`);
+        out.push(`    target:  ${p_(m.target ?? '-')}   phrase: ${p_(m.confirm)}`);
+        out.push(`    instead: ${p_(m.alternative)}`);
+        const dry = dryRunText(m.dryRun);
+        if (m.dryRun.prefixSet && m.dryRun.prefix === 'ignored') out.push('    DRY_RUN: ignored here (this program reads no DRY_RUN variable)');
+        if (dry) out.push(`    ${p_(dry)}`);
       }
-      for (const p of parsed.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p}`);
-      out.push('', `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${JSON.stringify(verdict.confirm)})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`);
+      for (const p of verdict.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
+      out.push('', `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${p_(JSON.stringify(verdict.confirm))})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`);
       if (!verdict.production.active && hits.length) {
         const inProd = engine.evaluate({ ...input, env: { ...input.env, PRODGUARD_ENV: 'production', PRODGUARD_DISABLE: undefined } });
-        out.push(`in production: ${inProd.verdict}${inProd.confirm ? ` (type ${JSON.stringify(inProd.confirm)})` : ''}`);
+        out.push(`in production: ${inProd.verdict}${inProd.confirm ? ` (type ${p_(JSON.stringify(inProd.confirm))})` : ''}`);
       }
       process.stdout.write(`${out.join('\n')}\n`);
       process.exitCode = exitCodeFor(verdict);

@@ -10,6 +10,7 @@ import { UserError } from './errors.js';
 import { colorEnabled, painter, type Style } from './output/color.js';
 import { csvLine, type CsvValue } from './output/csv.js';
 import { renderTable, type Column } from './output/table.js';
+import { terminalSafeJson } from './output/text.js';
 import { formatDuration, formatTime } from './output/time.js';
 
 // `prodguard log`: the audit trail, filtered, as a table, JSON, NDJSON or CSV, straight from the
@@ -153,11 +154,15 @@ function writer(format: Format, streaming: boolean): (rows: LogRow[], first: boo
   switch (format) {
     case 'json':
       // Streamed as the array JSON.stringify(rows, null, 2) would print, a page at a time.
-      return (rows, first) => out(rows.map((r, i) => `${first && i === 0 ? '[\n' : ',\n'}${JSON.stringify(r, null, 2).replace(/^/gm, '  ')}`).join(''));
+      return (rows, first) =>
+        out(rows.map((r, i) => `${first && i === 0 ? '[\n' : ',\n'}${terminalSafeJson(JSON.stringify(r, null, 2)).replace(/^/gm, '  ')}`).join(''));
     case 'ndjson':
-      return (rows) => out(rows.map((r) => JSON.stringify(r) + '\n').join(''));
-    case 'csv':
-      return (rows, first) => out((first ? csvLine(CSV_HEADER) : '') + rows.map((r) => csvLine(csvRow(r))).join(''));
+      return (rows) => out(rows.map((r) => terminalSafeJson(JSON.stringify(r)) + '\n').join(''));
+    case 'csv': {
+      // Formula cells are always neutralised; on a terminal control characters are shown too.
+      const opts = { visible: Boolean(process.stdout.isTTY) };
+      return (rows, first) => out((first ? csvLine(CSV_HEADER, opts) : '') + rows.map((r) => csvLine(csvRow(r), opts)).join(''));
+    }
     case 'table': {
       const paint = painter(colorEnabled(process.stdout));
       const tty = Boolean(process.stdout.isTTY);

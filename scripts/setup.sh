@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v zsh >/dev/null || missing+=(zsh)
 command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
+# rsyslog's TLS driver (test/sinks/syslog-newline.test.ts receives over TLS with it).
+compgen -G '/usr/lib/*/rsyslog/lmnsd_gtls.so' >/dev/null || missing+=(rsyslog-gnutls)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 command -v psql >/dev/null || missing+=(postgresql-client)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)

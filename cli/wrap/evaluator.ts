@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, mkdirSync, readlinkSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../daemon/config/schema.js';
+import { productionVariables, type Config } from '../../daemon/config/schema.js';
 import type { Engine } from '../../daemon/engine/index.js';
 import type { Verdict } from '../../daemon/engine/verdict/schema.js';
 import type { Paths } from '../../daemon/paths.js';
@@ -179,7 +179,7 @@ const SIGNAL_VARS = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_D
 /** Only the variables production detection reads: the rest of the environment (secrets) stays here. */
 export function signalEnv(env: NodeJS.ProcessEnv, config: Config): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [...SIGNAL_VARS, ...config.production.variables]) {
+  for (const name of [...SIGNAL_VARS, ...productionVariables(config)]) {
     const v = env[name];
     if (v !== undefined && v.length <= 4096) out[name] = v;
   }

@@ -7,15 +7,23 @@ import { RuleSchema, SeveritySchema } from '../engine/rules/schema.js';
 
 const Action = z.enum(['allow', 'confirm', 'block']);
 
+/** The variables that always count (in this order) unless `production.onlyVariables` replaces them. */
+export const DEFAULT_PRODUCTION_VARIABLES: readonly string[] = [
+  'ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV',
+  'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV',
+];
+const VariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
+
 export const ProductionConfigSchema = z
   .object({
     variables: z
-      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
-      .default([
-        'ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV',
-        'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV',
-      ])
-      .describe('Variables read in order after PRODGUARD_ENV; any one holding a production value makes the shell production (the first such is reported). Add vendor names such as CRONOS_AI_ENVIRONMENT here.'),
+      .array(VariableName)
+      .default([])
+      .describe(`Variables read after the built-in ones (${DEFAULT_PRODUCTION_VARIABLES.join(', ')}), which keep counting: add vendor names such as CRONOS_AI_ENVIRONMENT here. Any one holding a production value makes the shell production (the first such is reported); PRODGUARD_ENV is read before all of them.`),
+    onlyVariables: z
+      .array(VariableName)
+      .optional()
+      .describe('Replaces the built-in list: exactly these variables (and `variables`) are read, ENV, NODE_ENV ... no longer count unless listed. Leave unset to keep the defaults.'),
     values: z
       .array(z.string().min(1))
       .default(['production', 'prod', 'prd', 'live'])
@@ -37,6 +45,19 @@ export const ProductionConfigSchema = z
       .nullable()
       .default(null)
       .describe('Regex over the host name that means production (null: the host name is not a signal).'),
+  })
+  .strict();
+
+export const DryRunConfigSchema = z
+  .object({
+    honouredBy: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Commands whose DRY_RUN=1 prefix is a real dry run (names, paths as typed such as `./team-script.sh` or `bin/deploy`, or `prefix*`), besides unknown programs when `unknownPrograms` is on. A known program (rm, git, terraform, kubectl, psql ... : every program the rule catalog names) never honours it, listed here or not: there the prefix is ignored and the line judged as if it were absent.'),
+    unknownPrograms: z
+      .boolean()
+      .default(true)
+      .describe('DRY_RUN=1 is a dry run for every program prodguard does not know (the team\'s own scripts). false: only for `honouredBy`. A prefix never lifts a block.'),
   })
   .strict();
 
@@ -119,6 +140,7 @@ export const ConfigSchema = z
   .object({
     production: ProductionConfigSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    dryRun: DryRunConfigSchema.prefault({}),
     rules: z
       .object({
         disabled: z.array(z.string()).default([]).describe('Rule ids to switch off (see `prodguard rules list`).'),
@@ -174,6 +196,16 @@ export const ConfigSchema = z
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The production variables in effect, in the order they are read: the built-in defaults (or
+ * `production.onlyVariables` when set), then `production.variables`, each name once. The engine,
+ * `prodguard wrap` and the hooks `prodguard init` generates all read this list.
+ */
+export function productionVariables(config: Pick<Config, 'production'>): string[] {
+  const p = config.production;
+  return [...new Set([...(p.onlyVariables ?? DEFAULT_PRODUCTION_VARIABLES), ...p.variables])];
+}
 export type AlertTarget = z.infer<typeof AlertTargetSchema>;
 export type SyslogTarget = z.infer<typeof SyslogTargetSchema>;
 export type AllowEntry = z.infer<typeof AllowEntrySchema>;

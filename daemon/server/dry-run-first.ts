@@ -57,7 +57,12 @@ export class DryRunFirst {
     );
     if (done) return v;
     const alternative = v.matches.find((m) => m.alternative)?.alternative;
-    const hint = `dry run first: run ${alternative ? `\`${alternative}\` or ` : ''}\`DRY_RUN=1 ${v.redacted}\` in this shell, then this line within ${p.minutes} min`;
+    // The program's own dry run; DRY_RUN=1 only where the program honours it.
+    const own = v.matches.find((m) => m.dryRun.form)?.dryRun.form;
+    const prefixWorks = v.matches.every((m) => m.dryRun.prefix === 'honoured');
+    const dryRun = own ? `\`${own}\`` : prefixWorks ? `\`DRY_RUN=1 ${v.redacted}\`` : null;
+    const ways = [alternative && `\`${alternative}\``, dryRun].filter(Boolean).join(' or ');
+    const hint = `dry run first: run ${ways || 'its dry run'} in this shell, then this line within ${p.minutes} min`;
     return { ...v, verdict: 'block', confirm: null, problems: [...v.problems, hint] };
   }
 }

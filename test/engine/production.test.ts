@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProductionDetector, detectProduction } from '../../daemon/engine/production/index.js';
+import { DEFAULT_PRODUCTION_VARIABLES, productionVariables } from '../../daemon/config/schema.js';
 import { config } from './helpers.js';
 
 // Production detection: which signal fires, in which order, from real files for kube and terraform.
@@ -30,9 +31,22 @@ describe('environment variables', () => {
     expect(detect({ ...base, NODE_ENV: 'development' })).toEqual({ active: false, signal: null, env: 'development' });
   });
 
-  it('vendor variables by config', () => {
-    const d = createProductionDetector(config({ production: { variables: ['CRONOS_AI_ENVIRONMENT'] } }));
+  it('vendor variables by config are added to the defaults: ENV, NODE_ENV ... keep counting (issue #13)', () => {
+    const c = config({ production: { variables: ['CRONOS_AI_ENVIRONMENT'] } });
+    const d = createProductionDetector(c);
     expect(d({ ...base, CRONOS_AI_ENVIRONMENT: 'prd' })).toMatchObject({ active: true, signal: 'CRONOS_AI_ENVIRONMENT=prd' });
+    expect(d({ ...base, ENV: 'production' })).toMatchObject({ active: true, signal: 'ENV=production' });
+    expect(d({ ...base, NODE_ENV: 'prod' })).toMatchObject({ active: true, signal: 'NODE_ENV=prod' });
+    expect(productionVariables(c)).toEqual([...DEFAULT_PRODUCTION_VARIABLES, 'CRONOS_AI_ENVIRONMENT']);
+    // A default listed again is read once, in its default place.
+    expect(productionVariables(config({ production: { variables: ['ENV', 'X_ENV'] } }))).toEqual([...DEFAULT_PRODUCTION_VARIABLES, 'X_ENV']);
+  });
+
+  it('onlyVariables, the explicitly named key, replaces the defaults', () => {
+    const c = config({ production: { onlyVariables: ['TEAM_ENV'], variables: ['CRONOS_AI_ENVIRONMENT'] } });
+    const d = createProductionDetector(c);
+    expect(productionVariables(c)).toEqual(['TEAM_ENV', 'CRONOS_AI_ENVIRONMENT']);
+    expect(d({ ...base, TEAM_ENV: 'live' })).toMatchObject({ active: true, signal: 'TEAM_ENV=live' });
     expect(d({ ...base, ENV: 'production' }).active).toBe(false);
   });
 });

@@ -41,6 +41,50 @@ describe('secrets are replaced, structure kept', () => {
     ['curl -d \'{"user":"a","password":"hunter2"}\' x', 'curl -d \'{"user":"a","password":"***"}\' x'],
   ])('%s', (input, expected) => expect(r(input)).toBe(expected));
 
+  it.each([
+    // Per-program options: the flag is a secret only for that program.
+    ['az login -u ops@corp -p Hunter2x', 'az login -u ops@corp -p ***'],
+    ['htpasswd -bc /etc/nginx/.htpasswd alice Hunter2x', 'htpasswd -bc /etc/nginx/.htpasswd alice ***'],
+    ['htpasswd -nbB alice Hunter2x', 'htpasswd -nbB alice ***'],
+    ['ldapsearch -x -D cn=admin -w Hunter2x -b dc=corp', 'ldapsearch -x -D cn=admin -w *** -b dc=corp'],
+    ['zip -P Hunter2x out.zip f', 'zip -P *** out.zip f'],
+    ['7z a -pHunter2x out.7z dir', '7z a -p*** out.7z dir'],
+    ['ssh-keygen -t ed25519 -N Hunter2x -f k', 'ssh-keygen -t ed25519 -N *** -f k'],
+    ['ssh-keygen -p -P Old2pass -N "" -f k', 'ssh-keygen -p -P *** -N "" -f k'],
+    ['openssl pkcs12 -export -passout pass:Hunter2x -out c.p12', 'openssl pkcs12 -export -passout pass:*** -out c.p12'],
+    ['openssl enc -aes-256-cbc -k Hunter2x -in f', 'openssl enc -aes-256-cbc -k *** -in f'],
+    ['gpg --batch --passphrase Hunter2x -d f.gpg', 'gpg --batch --passphrase *** -d f.gpg'],
+    ['tool --password "two words" x', 'tool --password "***" x'],
+    // user%pass and user:pass@ without a scheme.
+    ['smbclient //fs/s -U alice%Hunter2x', 'smbclient //fs/s -U alice%***'],
+    ['lftp deploy:Hunter2x@ftp.corp', 'lftp deploy:***@ftp.corp'],
+    // KEY=VALUE with a secret-looking key, in arguments and lists.
+    ['java -Dspring.datasource.password=Hunter2x -jar a.jar', 'java -Dspring.datasource.password=*** -jar a.jar'],
+    ['rclone config create r s3 secret_access_key=Hunter2x', 'rclone config create r s3 secret_access_key=***'],
+    ['mount -o username=bob,password=Hunter2x,vers=3.0 //fs/s /mnt', 'mount -o username=bob,password=***,vers=3.0 //fs/s /mnt'],
+    ['curl "https://x/api?api_key=Hunter2x&page=2"', 'curl "https://x/api?api_key=***&page=2"'],
+    // Credential headers and cookies: names kept.
+    ['curl -H "X-Api-Key: Hunter2x" https://x', 'curl -H "X-Api-Key: ***" https://x'],
+    ['curl -H "Cookie: a=Hunter2x; b=Other3xx" https://x', 'curl -H "Cookie: a=***; b=***" https://x'],
+    ['curl -b "sid=Hunter2x" https://x', 'curl -b "sid=***" https://x'],
+    // Token formats keep their prefix.
+    ['vault login hvs.CAESIJlWh0ZyXf0aBcDeFgHiJkLmNoPqRsTuVwXyZ', 'vault login ***'],
+    ['echo hvs.CAESIJlWh0ZyXf0aBcDeFgHiJkLmNoPqRsTuVwXyZ', 'echo hvs.***'],
+    ['echo glpat-abcdefghijKLMNOPQRST12', 'echo glpat-***'],
+    ['echo pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMAACKlsz', 'echo pypi-***'],
+    // Text echoed into a reader of secrets on stdin.
+    ['echo Hunter2x | docker login -u ci --password-stdin reg', 'echo *** | docker login -u ci --password-stdin reg'],
+    ["printf '%s' Hunter2x | gh auth login --with-token", 'printf *** | gh auth login --with-token'],
+    ['docker login --password-stdin reg <<< Hunter2x', 'docker login --password-stdin reg <<< ***'],
+  ])('by kind: %s', (input, expected) => expect(r(input)).toBe(expected));
+
+  it('a fragment of a line is redacted with what the whole line revealed', () => {
+    const { redacted, fragment } = r.withFragments('echo Hunter2x | docker login -u ci --password-stdin reg');
+    expect(redacted).toBe('echo *** | docker login -u ci --password-stdin reg');
+    expect(fragment('echo Hunter2x')).toBe('echo ***');
+    expect(fragment('docker login -u ci --password-stdin reg')).toBe('docker login -u ci --password-stdin reg');
+  });
+
   it('private key blocks keep their armour lines', () => {
     const key = 'echo "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----" > k';
     expect(r(key)).toBe('echo "-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY-----" > k');
@@ -61,6 +105,20 @@ describe('benign text stays readable', () => {
     'echo basic setup done',
     'ls --color=auto',
     'GIT_AUTHOR_NAME=alice git commit -m fix',
+    // Lookalikes of the new kinds: the same flag is no secret for another program.
+    'ssh -p 2222 web1',
+    'smbclient //fs01/share -p 445 -U alice',
+    'ldapsearch -x -b dc=corp,dc=com -s sub "(uid=bob)"',
+    'docker pull nginx:1.25@sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac',
+    'mongod --auth --dbpath /data/db',
+    'openssl rsa -in k.pem -passin env:KEY_PASS -out p.pem',
+    'gpg --batch --passphrase-fd 0 -d f.gpg',
+    'cat pw.txt | docker login --password-stdin -u ci reg',
+    'curl -b cookies.txt https://x',
+    'docker build --secret id=npmrc,src=/root/.npmrc .',
+    'rclone config create r s3 env_auth=true',
+    'mount -o credentials=/root/.smb,vers=3.0 //fs/s /mnt',
+    'echo s.example.com',
   ])('%s', (input) => expect(r(input)).toBe(input));
 });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../daemon/engine/index.js';
 import { VerdictSchema } from '../../daemon/engine/verdict/schema.js';
+import { verdictMessage } from '../../daemon/server/message.js';
 import { PROD, config, rule } from './helpers.js';
 
 // The engine end to end with the real parser: unwrapping reaches the rules, statements typed in a
@@ -41,7 +42,8 @@ describe('through the parser', () => {
   });
 
   it('PRODGUARD_DISABLE and dry runs with the real parser', () => {
-    expect(engine.evaluate({ line: 'DRY_RUN=1 rm -rf /x', env: PROD })).toMatchObject({ verdict: 'allow', dryRun: true });
+    expect(engine.evaluate({ line: 'DRY_RUN=1 rm -rf /x', env: PROD })).toMatchObject({ verdict: 'confirm', dryRun: false });
+    expect(engine.evaluate({ line: 'DRY_RUN=1 ./team-script.sh --purge', env: PROD })).toMatchObject({ verdict: 'allow', dryRun: true });
     expect(engine.evaluate({ line: 'rm -rf /x', env: { ...PROD, PRODGUARD_DISABLE: '1' } })).toMatchObject({ verdict: 'allow', disabled: true });
   });
 });
@@ -125,5 +127,80 @@ describe('properties (fast-check)', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+});
+
+describe('DRY_RUN=1 is a dry run only where the program reads it (issue #13)', () => {
+  const ev = (line: string, extra: Record<string, unknown> = {}) => createEngine(config(extra)).evaluate({ line, env: PROD, cwd: '/srv/app' });
+  const message = (line: string, extra: Record<string, unknown> = {}) => verdictMessage(ev(line, extra));
+
+  it.each([
+    ['rm -rf /srv/data', 'ls -ld /srv/data'],
+    ['git push --force production main', 'git push --dry-run --force production main'],
+    ['terraform destroy -auto-approve', 'terraform plan -destroy'],
+    ['kubectl delete namespace payments', 'kubectl delete --dry-run=server namespace payments'],
+    ['helm uninstall api -n prod', 'helm uninstall --dry-run api -n prod'],
+    ['rsync -a --delete src/ web1:/srv/', 'rsync -n -a --delete src/ web1:/srv/'],
+  ])('%s: the confirmation shows its own dry run, never DRY_RUN=1', (line, form) => {
+    const v = ev(line);
+    expect(v.verdict).toBe('confirm');
+    expect(v.matches[0]!.dryRun).toMatchObject({ form, prefix: 'ignored', prefixSet: false });
+    const text = message(line);
+    expect(text).toContain(`its dry run is: ${form}`);
+    expect(text).not.toContain('DRY_RUN');
+  });
+
+  it.each([
+    ['DRY_RUN=1 rm -rf /srv/data', 'rm ignores DRY_RUN; its dry run is: ls -ld /srv/data'],
+    ['DRY_RUN=1 git push --force production main', 'git ignores DRY_RUN; its dry run is: git push --dry-run --force production main'],
+    ['DRY_RUN=true terraform destroy', 'terraform ignores DRY_RUN; its dry run is: terraform plan -destroy'],
+    ['DRY_RUN=1 kubectl delete namespace payments', 'kubectl ignores DRY_RUN; its dry run is: kubectl delete --dry-run=server namespace payments'],
+  ])('%s asks, as if the prefix were absent, and says the prefix is ignored', (line, says) => {
+    const plain = ev(line.replace(/^DRY_RUN=\S+ /, ''));
+    const v = ev(line);
+    expect(v).toMatchObject({ verdict: 'confirm', dryRun: false, confirm: plain.confirm, severity: plain.severity });
+    expect(v.matches.map((m) => m.rule)).toEqual(plain.matches.map((m) => m.rule));
+    expect(message(line)).toContain(says);
+    expect(message(line)).not.toContain('prefix the line with DRY_RUN=1');
+  });
+
+  it('a block is never lifted by a prefix: DRY_RUN=1 mkfs.ext4 /dev/x stays blocked', () => {
+    expect(ev('mkfs.ext4 /dev/x')).toMatchObject({ verdict: 'block' });
+    const v = ev('DRY_RUN=1 mkfs.ext4 /dev/x');
+    expect(v).toMatchObject({ verdict: 'block', dryRun: false });
+    expect(message('DRY_RUN=1 mkfs.ext4 /dev/x')).toContain('mkfs.ext4 ignores DRY_RUN; it has no dry run; first: lsblk -f /dev/x');
+    // Even for a program that honours it: a custom rule blocking the team's script.
+    const custom = { rules: { custom: [{ id: 'team.nuke', domain: 'team', severity: 'critical', reason: 'wipes the cluster', alternative: 'none', match: { command: ['nuke.sh'] } }] } };
+    expect(ev('DRY_RUN=1 ./nuke.sh', custom)).toMatchObject({ verdict: 'block', dryRun: false });
+  });
+
+  it('the team\'s own script honours it: DRY_RUN=1 ./team-script.sh is a dry run', () => {
+    expect(ev('DRY_RUN=1 ./team-script.sh')).toMatchObject({ verdict: 'allow', dryRun: true });
+    expect(ev('DRY_RUN=1 bin/deploy production')).toMatchObject({ verdict: 'allow', dryRun: true });
+    // A custom rule on the script asks for the real run and offers DRY_RUN=1, which works there.
+    const custom = { rules: { custom: [{ id: 'team.deploy', domain: 'team', severity: 'high', reason: 'deploys', alternative: 'none', match: { command: ['team-script.sh'] } }] } };
+    expect(ev('./team-script.sh', custom)).toMatchObject({ verdict: 'confirm' });
+    expect(message('./team-script.sh', custom)).toContain('dry run: prefix the line with DRY_RUN=1 (./team-script.sh reads it)');
+    expect(ev('DRY_RUN=1 ./team-script.sh', custom)).toMatchObject({ verdict: 'allow', dryRun: true });
+  });
+
+  it('dryRun.honouredBy / unknownPrograms: only listed commands when unknown programs are off; never a known one', () => {
+    const cfg = { dryRun: { unknownPrograms: false, honouredBy: ['./team-script.sh', 'deploy-*', 'rm'] } };
+    expect(ev('DRY_RUN=1 ./team-script.sh', cfg)).toMatchObject({ dryRun: true });
+    expect(ev('DRY_RUN=1 deploy-api', cfg)).toMatchObject({ dryRun: true });
+    expect(ev('DRY_RUN=1 ./other.sh', cfg)).toMatchObject({ dryRun: false });
+    expect(ev('DRY_RUN=1 rm -rf /srv/data', cfg)).toMatchObject({ verdict: 'confirm', dryRun: false });
+  });
+
+  it('known programs are the catalog\'s command names, not a hand list', () => {
+    const names = [...new Set(createEngine(config()).rules.flatMap((r) => r.match.command ?? []))].filter((x) => /^[a-z][\w.-]*$/.test(x));
+    for (const n of ['rm', 'dd', 'git', 'terraform', 'kubectl', 'helm', 'aws', 'gcloud', 'docker', 'rsync', 'find']) expect(names).toContain(n);
+    // A custom rule on every one of them (custom rules do not make a program known).
+    const every = { rules: { custom: [{ id: 'test.every', domain: 'test', severity: 'high', reason: 'r', alternative: 'a', match: { command: [...names, 'team-script.sh'] } }] } };
+    for (const n of names) {
+      const m = ev(`DRY_RUN=1 ${n} x`, every).matches.find((x) => x.rule === 'test.every');
+      expect({ n, prefix: m?.dryRun.prefix }).toEqual({ n, prefix: 'ignored' });
+    }
+    expect(ev('DRY_RUN=1 ./team-script.sh x', every).matches.find((x) => x.rule === 'test.every')?.dryRun.prefix).toBe('honoured');
   });
 });

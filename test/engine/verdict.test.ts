@@ -95,8 +95,6 @@ describe('PRODGUARD_DISABLE', () => {
 
 describe('dry runs', () => {
   it.each([
-    ['DRY_RUN=1 rm -rf /x', 'fs.rm-rf'],
-    ['DRY_RUN=true rm -rf /x', 'fs.rm-rf'],
     ['terraform plan -destroy', 'tf.destroy'],
     ['kubectl delete deploy api --dry-run=server', 'k8s.delete'],
     ['kubectl delete deploy api --dry-run=client', 'k8s.delete'],
@@ -110,7 +108,12 @@ describe('dry runs', () => {
     expect(v.matches.map((m) => m.rule)).toEqual([id]);
   });
 
-  it.each(['kubectl delete deploy api --dry-run=none', 'DRY_RUN=0 rm -rf /x', 'terraform destroy', 'rsync -av --delete a/ b/'])('%s is not', (text) => {
+  it.each([
+    'kubectl delete deploy api --dry-run=none', 'DRY_RUN=0 rm -rf /x', 'terraform destroy', 'rsync -av --delete a/ b/',
+    // Known programs read no DRY_RUN variable: the prefix changes nothing.
+    'DRY_RUN=1 rm -rf /x', 'DRY_RUN=true rm -rf /x', 'DRY_RUN=1 git push production main', 'DRY_RUN=1 terraform destroy',
+    'DRY_RUN=1 kubectl delete deploy api', 'DRY_RUN=yes rsync -av --delete a/ b/',
+  ])('%s is not', (text) => {
     expect(verdict(line(text))).toMatchObject({ verdict: 'confirm', dryRun: false });
   });
 

@@ -33,6 +33,8 @@ export interface Rsyslog {
   socket: string;
   udpPort: number;
   tcpPort: number;
+  /** With `tls`: imtcp on a loopback port through the gtls driver (RFC 5425), 0 otherwise. */
+  tlsPort: number;
   messages(): Received[];
   /** Lines written so far (cheap: no parsing), for benchmarks. */
   count(): number;
@@ -40,11 +42,23 @@ export interface Rsyslog {
   stop(): Promise<void>;
 }
 
-export async function startRsyslog(opts: { tcpPort?: number; udpPort?: number; dir?: string } = {}): Promise<Rsyslog> {
+export interface RsyslogOptions {
+  tcpPort?: number;
+  udpPort?: number;
+  dir?: string;
+  /** A TLS listener too (needs the rsyslog-gnutls package): certificate and key files (PEM). */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startRsyslog(opts: RsyslogOptions = {}): Promise<Rsyslog> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'pg-rsyslog-'));
   const socket = join(dir, 'log.sock');
   const out = join(dir, 'out.jsonl');
   const portFile = join(dir, `tcp.port.${Date.now()}`);
+  const tlsPortFile = join(dir, `tls.port.${Date.now()}`);
+  const tlsInput = opts.tls
+    ? `input(type="imtcp" address="127.0.0.1" port="0" listenPortFileName="${tlsPortFile}" name="tls" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon" streamDriver.CAFile="${opts.tls.certFile}" streamDriver.CertFile="${opts.tls.certFile}" streamDriver.KeyFile="${opts.tls.keyFile}")\n`
+    : '';
   const udpPort = opts.udpPort ?? (await freeUdpPort());
   const conf = join(dir, 'rsyslog.conf');
   writeFileSync(
@@ -57,7 +71,7 @@ module(load="mmpstrucdata")
 input(type="imuxsock" Socket="${socket}" UseSpecialParser="off" ParseHostname="on" IgnoreTimestamp="off" RateLimit.Interval="0")
 input(type="imudp" address="127.0.0.1" port="${udpPort}" name="udp")
 input(type="imtcp" address="127.0.0.1" port="${opts.tcpPort ?? 0}" listenPortFileName="${portFile}" name="tcp")
-template(name="pg" type="list" option.jsonf="on") {
+${tlsInput}template(name="pg" type="list" option.jsonf="on") {
   property(outname="input" name="inputname" format="jsonf")
   property(outname="pri" name="pri" format="jsonf")
   property(outname="facility" name="syslogfacility" format="jsonf")
@@ -85,12 +99,14 @@ action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd
 
   // imtcp writes the port file only for port 0; a fixed port is probed by connecting.
   let tcpPort = opts.tcpPort ?? 0;
+  let tlsPort = 0;
   let listening = false;
   await poll(() => {
     if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
     if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+    if (opts.tls && !tlsPort && existsSync(tlsPortFile)) tlsPort = Number(readFileSync(tlsPortFile, 'utf8').trim()) || 0;
     if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
-    return existsSync(socket) && listening;
+    return existsSync(socket) && listening && (!opts.tls || tlsPort > 0);
   }, 10_000, 'rsyslogd to listen');
 
   const messages = (): Received[] => {
@@ -115,6 +131,7 @@ action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd
     socket,
     udpPort,
     tcpPort,
+    tlsPort,
     messages,
     count: () => (existsSync(out) ? readFileSync(out).reduce((n, b) => n + (b === 10 ? 1 : 0), 0) : 0),
     async waitFor(pred, timeoutMs = 10_000) {

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -132,13 +132,37 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(await runLine(sh, 'echo guard-done')).toContain('guard-done');
   });
 
-  it('lets DRY_RUN=1 lines through without asking and records them as dry runs', async () => {
+  it('DRY_RUN=1 rm -rf DIR asks (rm ignores DRY_RUN) and DIR survives a wrong phrase; a team script\'s DRY_RUN=1 is a dry run', async () => {
     const sh = await start({ env: prod });
     const dir = victim(tmp.dir, `${shell}-dry`);
-    const out = await runLine(sh, `DRY_RUN=1 rm -rf ${dir}`);
+    const since = sh.mark();
+    const phrase = await expectQuestion(sh, `DRY_RUN=1 rm -rf ${dir}\r`);
+    const shown = sh.text().slice(since);
+    expect(shown).toContain(`rm ignores DRY_RUN; its dry run is: ls -ld ${dir}`);
+    expect(shown).not.toContain('prefix the line with DRY_RUN=1');
+    await answer(sh, `${phrase}-not`);
+    expect(existsSync(dir)).toBe(true);
+
+    // The team's own script reads the variable: its prefix is a real dry run, not asked about.
+    const script = join(tmp.dir, `${shell}-team-script.sh`);
+    writeFileSync(script, '#!/bin/sh\necho "team-script DRY_RUN=$DRY_RUN"\n', { mode: 0o755 });
+    const out = await runLine(sh, `DRY_RUN=1 ${script}`);
+    expect(out).toContain('team-script DRY_RUN=1');
     expect(out).not.toMatch(/Type "/);
-    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'command'), 'the dry-run line');
-    expect(rows.find((r) => r.kind === 'command')?.decision).toBe('dry-run');
+    const rows = await waitRows(q, sh.pid, (r) => r.filter((x) => x.kind === 'command').length >= 2, 'both lines');
+    expect(rows.filter((r) => r.kind === 'command').map((r) => [r.command, r.decision])).toEqual([
+      [`DRY_RUN=1 rm -rf ${dir}`, 'cancelled'],
+      [`DRY_RUN=1 ${script}`, 'dry-run'],
+    ]);
+  });
+
+  it('DRY_RUN=1 does not lift a block: DRY_RUN=1 mkfs.ext4 is refused', async () => {
+    const sh = await start({ env: prod });
+    const out = await runLine(sh, 'DRY_RUN=1 mkfs.ext4 /dev/pg-no-such-disk');
+    expect(out).toMatch(/BLOCKED/);
+    expect(out).toContain('mkfs.ext4 ignores DRY_RUN');
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'command'), 'the blocked line');
+    expect(rows.find((r) => r.kind === 'command')?.decision).toBe('blocked');
   });
 
   it('never runs a blocked line, records it as blocked and keeps it in history', async () => {

@@ -47,13 +47,39 @@ describe('Slack alerts through the outbox', () => {
     expect(req!.path).toBe('/services/T000/B000/XXXXSECRET');
     expect(req!.headers['content-type']).toBe('application/json');
     const body = req!.json as Slack;
-    expect(body.text).toBe('prodguard: Destructive command blocked: alice@web1 `rm -rf /srv/data <&> ```x```` rule fs.rm-recursive');
+    expect(body.text).toBe("prodguard: Destructive command blocked: alice@web1 `rm -rf /srv/data &lt;&amp;&gt; '''x'''` rule fs.rm-recursive");
     expect(body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Destructive command blocked' } });
     expect(body.blocks[1]!.fields!.map((f) => f.text)).toEqual(['*Who*\nalice', '*Host*\nweb1', '*Rule*\nfs.rm-recursive', '*Decision*\nblocked (critical)']);
     // mrkdwn escaped; the fence cannot be closed early by the command
     expect(body.blocks[2]!.text!.text).toBe('```rm -rf /srv/data &lt;&amp;&gt; `\u200b``x`\u200b`````');
     await s.flush(2_000);
     expect((await s.status())[0]).toMatchObject({ kind: 'alert', name: 'ops', delivered: 1, pending: 0, ok: true, address: slack.url.replace(/\/services.*/, '') });
+  });
+
+  test('mentions and links typed in a command are escaped in the text fallback as in the blocks', async () => {
+    const s = sinks();
+    s.publish(stored(1, { command: 'echo <!channel> <!here> <@U123> <https://evil.example|click me> a&b' }));
+    await slack.waitFor((r) => r.length === 1);
+    const body = slack.requests[0]!.json as Slack;
+    const escaped = 'echo &lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &lt;https://evil.example|click me&gt; a&amp;b';
+    expect(body.text).toContain(escaped);
+    expect(body.blocks[2]!.text!.text).toContain(escaped);
+    // Nothing Slack would parse as a mention or a link is left anywhere in the message.
+    expect(slack.requests[0]!.body).not.toMatch(/<[!@#]|<https?:/);
+  });
+
+  test('a dry run of a critical rule alerts like the real line would, with the default event list', async () => {
+    const s = sinks();
+    s.publish(stored(1, { decision: 'dry-run', severity: 'critical', command: 'DRY_RUN=1 ./wipe-cluster.sh' }));
+    s.publish(stored(2, { decision: 'dry-run', severity: 'high', command: 'kubectl delete ns x --dry-run=server' }));
+    await s.flush(5_000);
+    expect(slack.accepted().map(seqOf)).toEqual([1]);
+    expect((slack.accepted()[0]!.json as Slack).text).toContain('Dry run of a destructive command');
+    // A target that wants none of the real line's events gets no dry run either.
+    const quiet = sinks({ name: 'quiet', events: ['session-start'] });
+    quiet.publish(stored(3, { decision: 'dry-run', severity: 'critical' }));
+    await quiet.flush(5_000);
+    expect(slack.accepted().map(seqOf)).toEqual([1]);
   });
 
   test('filters: allowed rows, low severities and unlisted events do not alert; session start does when listed', async () => {

@@ -52,7 +52,7 @@ export function renderRulesDoc(): string {
     '`git commit -m`) are never re-parsed.',
     '',
     'Default policy: `low` is allowed and logged, `medium` and `high` need the typed confirmation phrase',
-    '(or a `DRY_RUN=1` prefix / the tool\'s own dry run), `critical` is blocked. The phrase is the target the',
+    '(or the tool\'s own dry run; `DRY_RUN=1` only for programs that read it), `critical` is blocked. The phrase is the target the',
     'rule extracts (database, namespace, branch, path basename), or the host name. Tune rules in the',
     'configuration (`rules.disabled`, `rules.custom` with the same id replaces a rule; docs/configuration.md).',
     '',

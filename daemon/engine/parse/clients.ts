@@ -63,6 +63,9 @@ const CLIENTS = new Map<string, Client>([
   ['redis-cli', REDIS], ['valkey-cli', REDIS], ['keydb-cli', REDIS], ['mongosh', MONGO], ['mongo', MONGO],
 ]);
 
+/** Program names of the database clients whose statements are read (known programs for dry runs). */
+export const DATABASE_CLIENTS: readonly string[] = [...CLIENTS.keys()];
+
 /** The client a command runs, and where its own arguments start (`cockroach sql`, `clickhouse client`). */
 function clientOf(cmd: SimpleCommand): [Client, number] | null {
   const c = CLIENTS.get(cmd.name);

@@ -1,6 +1,6 @@
 import { hostname as osHostname, homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../../config/schema.js';
+import { productionVariables, type Config } from '../../config/schema.js';
 import type { Production } from '../verdict/schema.js';
 import { readCached } from './file-cache.js';
 
@@ -20,6 +20,7 @@ export type ProductionDetector = (env: Env, opts?: ProductionOptions) => Product
 
 export function createProductionDetector(config: Config): ProductionDetector {
   const p = config.production;
+  const variables = productionVariables(config);
   const values = new Set(p.values.map((v) => v.toLowerCase()));
   const isProdValue = (v: string): boolean => values.has(v.trim().toLowerCase());
   const aws = new RegExp(p.awsProfile, 'i');
@@ -33,7 +34,7 @@ export function createProductionDetector(config: Config): ProductionDetector {
     if (explicit) return { active: isProdValue(explicit), signal: `PRODGUARD_ENV=${explicit}`, env: explicit };
 
     let firstSeen: string | null = null;
-    for (const name of p.variables) {
+    for (const name of variables) {
       const v = env[name];
       if (!v) continue;
       if (isProdValue(v)) return on(`${name}=${v}`, v);

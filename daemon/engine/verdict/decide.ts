@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { Config, AllowEntry } from '../../config/schema.js';
+import { printable } from '../redact/printable.js';
 import { SEVERITY_ORDER, type Rule, type RuleTarget, type Severity } from '../rules/schema.js';
 
 // Pieces of the verdict: severity and action ordering, the confirmation phrase, allowlist entries.
@@ -22,6 +23,12 @@ export function actionFor(rule: Rule, policy: Config['policy']): Action {
  * placeholder that find -exec / xargs -I{} fill in per item).
  */
 export function phraseFor(target: string | null, kind: RuleTarget['kind'] | undefined, cwd: string | undefined, host: string): string {
+  // The hook prints the phrase on the terminal and the user types it: control characters are
+  // neither sent to the terminal nor expected from the keyboard, their visible form is.
+  return printable(phraseOf(target, kind, cwd, host));
+}
+
+function phraseOf(target: string | null, kind: RuleTarget['kind'] | undefined, cwd: string | undefined, host: string): string {
   if (!target || /[$`]|\{\}/.test(target)) return host;
   if (kind !== 'path') return target;
   // `*`, `./*`, `.` name the working directory; `/srv/data/` names `data`; `/` stays `/`.

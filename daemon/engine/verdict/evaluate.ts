@@ -8,7 +8,7 @@ import type { Rule } from '../rules/schema.js';
 import { createProductionDetector, shortHostname } from '../production/index.js';
 import { createRedactor } from '../redact/index.js';
 import { actionFor, compileAllowlist, maxAction, maxSeverity, phraseFor, severityRank, type Action } from './decide.js';
-import { isDryRun } from './dryrun.js';
+import { createDryRunPolicy, type DryRunInfo } from './dryrun.js';
 import type { MatchResult, Verdict } from './schema.js';
 
 // From a parsed line to a verdict. Everything that depends only on the config (rule index,
@@ -94,6 +94,9 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
   const forkBombRule = disabled.has(FORK_BOMB.id) ? null : compileRule(FORK_BOMB, 'engine');
   const rules = [...compiled.map((c) => c.rule), ...ENGINE_RULES.filter((r) => !disabled.has(r.id))];
 
+  // Known programs come from the catalog alone: a custom rule on `./team-script.sh` must not stop
+  // the team's script from honouring DRY_RUN.
+  const dryRuns = createDryRunPolicy(config, catalog.compiled.map((c) => c.rule));
   const detect = createProductionDetector(config);
   const redact = createRedactor(config);
   const allowlist = compileAllowlist(config.allowlist);
@@ -131,13 +134,15 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
 
     const production = detect(input.env, { cwd: input.cwd, hostname: host });
     const isDisabled = truthy(input.env.PRODGUARD_DISABLE);
-    const dryCache = new Map<SimpleCommand, boolean>();
-    const dry = (cmd: SimpleCommand | undefined): boolean => {
-      if (!cmd) return false;
-      let d = dryCache.get(cmd);
-      if (d === undefined) dryCache.set(cmd, (d = isDryRun(cmd)));
+    const infoCache = new Map<SimpleCommand, DryRunInfo>();
+    const info = (cmd: SimpleCommand): DryRunInfo => {
+      let d = infoCache.get(cmd);
+      if (d === undefined) infoCache.set(cmd, (d = dryRuns.info(cmd)));
       return d;
     };
+    const dry = (cmd: SimpleCommand | undefined, action: Action): boolean => !!cmd && dryRuns.isDryRun(cmd, action);
+    // Fragments (targets, match texts, problems) are redacted with what the whole line revealed.
+    const { redacted, fragment } = redact.withFragments(input.line);
     const t = now();
     const activeAllow = allowlist.filter((a) => a.expiresAt >= t && a.test(input.line));
 
@@ -148,12 +153,13 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     const reports: HitReport[] = unique.map((h) => {
       const rule = h.compiled.rule;
       const cmd = h.kind === 'command' ? parsed.commands[h.index] : parsed.commands[parsed.statements[h.index]?.command ?? -1];
-      const hitDry = dry(cmd);
       const allow = activeAllow.find((a) => !a.entry.rule || a.entry.rule === rule.id);
       if (allow) allowlisted ??= allow.label;
-      const target = h.target === null ? null : redact(h.target);
+      const target = h.target === null ? null : fragment(h.target);
       const phrase = phraseFor(target, rule.target?.kind, input.cwd, host);
       const action = actionFor(rule, config.policy);
+      const hitDry = dry(cmd, action);
+      const dryInfo = cmd ? info(cmd) : null;
       severity = maxSeverity(severity, rule.severity);
       if (!hitDry && !allow) {
         verdict = maxAction(verdict, action);
@@ -171,7 +177,14 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
           target,
           confirm: phrase,
           alternative: rule.alternative,
-          command: clip(redact(h.text)),
+          command: clip(fragment(h.text)),
+          dryRun: {
+            form: dryInfo?.form ? clip(fragment(dryInfo.form)) : null,
+            check: dryInfo?.check ? clip(fragment(dryInfo.check)) : null,
+            advice: dryInfo?.advice ? clip(fragment(dryInfo.advice)) : null,
+            prefix: dryInfo?.prefix ?? 'ignored',
+            prefixSet: dryInfo?.prefixSet ?? false,
+          },
         },
         kind: h.kind,
         index: h.index,
@@ -182,7 +195,9 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
       };
     });
 
-    const dryRun = parsed.commands.some((c) => dry(c)) && reports.every((r) => r.dryRun || r.allowlisted);
+    // A dry-run line: some command is a dry run (own form, or an honoured prefix) and every match
+    // was neutralised by one (or allowlisted). `DRY_RUN=1 rm -rf x` is not: rm ignores the prefix.
+    const dryRun = parsed.commands.some((c) => dry(c, 'confirm')) && reports.every((r) => r.dryRun || r.allowlisted);
     if (!production.active || isDisabled) verdict = 'allow';
     return {
       parsed,
@@ -193,12 +208,12 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
         production,
         disabled: isDisabled,
         dryRun,
-        redacted: redact(input.line),
+        redacted,
         confirm: verdict === 'confirm' ? (best?.phrase ?? host) : null,
         matches: reports.map((r) => r.result),
         allowlisted,
         // Problem texts may quote the line: redacted like everything else that leaves the engine.
-        problems: parsed.problems.map((p) => clip(redact(p))),
+        problems: parsed.problems.map((p) => clip(fragment(p))),
       },
     };
   }

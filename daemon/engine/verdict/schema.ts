@@ -15,6 +15,18 @@ export const MatchResultSchema = z.object({
   alternative: z.string(),
   /** The simple command or statement that matched, as written. */
   command: z.string(),
+  /** The matched program's own dry run (dry-runs.json) and whether a DRY_RUN=1 prefix works for it. */
+  dryRun: z.object({
+    /** A command to run instead, built from the matched one (`git push --dry-run origin main`); null when none is known. */
+    form: z.string().nullable(),
+    /** For a program without a dry run: a command that shows what the line would touch (`lsblk -f /dev/x`). */
+    check: z.string().nullable(),
+    advice: z.string().nullable(),
+    /** `ignored`: the program reads no DRY_RUN variable (rm, git, terraform ...); the prefix changes nothing. */
+    prefix: z.enum(['honoured', 'ignored']),
+    /** The line set DRY_RUN=1 on this command. */
+    prefixSet: z.boolean(),
+  }),
 });
 export type MatchResult = z.infer<typeof MatchResultSchema>;
 
@@ -34,7 +46,7 @@ export const VerdictSchema = z.object({
   production: ProductionSchema,
   /** PRODGUARD_DISABLE=1 was set: the verdict is allow, but this is logged. */
   disabled: z.boolean(),
-  /** The line is a dry run (DRY_RUN=1 prefix, terraform plan, --dry-run, rsync -n ...). */
+  /** The line is a dry run (terraform plan, --dry-run, rsync -n ..., or a DRY_RUN=1 prefix its program honours). */
   dryRun: z.boolean(),
   /** The line as it may be stored or sent: secrets replaced. */
   redacted: z.string(),

@@ -81,10 +81,18 @@ export function bareItem(event: AlertItem['event'], host: string, detail: string
   };
 }
 
-/** The target's event filter and minimum severity (events without a rule severity pass it). */
+/** The events a real run of a destructive line is recorded as. */
+const REAL_RUN_EVENTS: readonly AlertEvent[] = ['blocked', 'confirmed', 'cancelled'];
+
+/**
+ * The target's event filter and minimum severity (events without a rule severity pass it). A dry
+ * run of a critical rule is alerted like the real thing would be: a target that wants the real
+ * line's events (blocked, confirmed, cancelled) gets it even without `dry-run` in its list.
+ */
 export function wants(t: AlertTarget, item: AlertItem): boolean {
   if (item.event === 'test') return true;
-  if (!t.events.includes(item.event)) return false;
+  const criticalDryRun = item.event === 'dry-run' && item.severity === 'critical' && REAL_RUN_EVENTS.some((e) => t.events.includes(e));
+  if (!t.events.includes(item.event) && !criticalDryRun) return false;
   if (item.severity === null) return true;
   return SEVERITY_ORDER.indexOf(item.severity) >= SEVERITY_ORDER.indexOf(t.minSeverity);
 }

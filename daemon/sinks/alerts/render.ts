@@ -36,7 +36,9 @@ function slackMessage(p: Payload): { text: string; blocks: unknown[] } {
   const where = it.user ? `${it.user}@${it.host}` : it.host;
   const rule = it.rules.length ? it.rules.join(', ') : '-';
   const decision = it.decision ? `${it.decision}${it.severity ? ` (${it.severity})` : ''}` : it.event;
-  const text = `prodguard: ${title}: ${where}${it.command ? ` \`${oneLine(it.command, 200)}\`` : ''}${it.rules.length ? ` rule ${rule}` : ''}${it.detail ? ` ${it.detail}` : ''}`;
+  // The fallback `text` is mrkdwn too (notifications, screen readers): escaped like the blocks, so
+  // `<!channel>` or `<https://x|click>` typed in a command neither pings nor links.
+  const text = `prodguard: ${title}: ${esc(where)}${it.command ? ` \`${esc(oneLine(it.command, 200)).replace(/`/g, "'")}\`` : ''}${it.rules.length ? ` rule ${esc(rule)}` : ''}${it.detail ? ` ${esc(it.detail)}` : ''}`;
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
     {
