@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { RuleSchema, SeveritySchema } from '../engine/rules/schema.js';
+import { ActionSchema as Action, SeveritySchema } from '../contract/schemas.js';
+import { RuleSchema } from '../engine/rules/schema.js';
 
 // The one configuration format: JSON at $PRODGUARD_HOME/config.json (or
 // $XDG_CONFIG_HOME/prodguard/config.json). Every field is optional; defaults live here so that
 // docs/configuration.md can be generated from this file.
-
-const Action = z.enum(['allow', 'confirm', 'block']);
 
 export const ProductionConfigSchema = z
   .object({

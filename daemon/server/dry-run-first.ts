@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { SEVERITY_ORDER } from '../engine/rules/schema.js';
+import { severityRank } from '../contract/enums.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 
 // Policy "dry run first" (policy.dryRunFirst): a line at or above minSeverity is only offered for
@@ -48,7 +48,7 @@ export class DryRunFirst {
   apply(config: Config, session: string, line: string, v: Verdict, now = Date.now()): Verdict {
     const p = config.policy.dryRunFirst;
     if (!p.enabled || v.verdict !== 'confirm' || v.dryRun || v.severity === null) return v;
-    if (SEVERITY_ORDER.indexOf(v.severity) < SEVERITY_ORDER.indexOf(p.minSeverity)) return v;
+    if (severityRank(v.severity) < severityRank(p.minSeverity)) return v;
     const program = programOf(line);
     const targets = targetsOf(v);
     const since = now - p.minutes * 60_000;

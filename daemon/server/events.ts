@@ -1,4 +1,4 @@
-import type { AuditEvent, Decision } from '../store/record.js';
+import type { AuditEvent, Decision } from '../contract/events.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from './protocol.js';
 

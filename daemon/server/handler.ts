@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Verdict } from '../engine/verdict/schema.js';
-import type { AuditEvent } from '../store/record.js';
+import type { AuditEvent } from '../contract/events.js';
 import { DryRunFirst } from './dry-run-first.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';

@@ -1,4 +1,4 @@
-import type { AuditEvent, StoredEvent } from '../store/record.js';
+import type { AuditEvent, StoredEvent } from '../contract/events.js';
 
 // Groups the events that arrive in the same turn of the event loop into one store transaction
 // (one fsync-free WAL commit instead of one per event), resolves each caller only once its

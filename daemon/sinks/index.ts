@@ -2,7 +2,7 @@ import { hostname as osHostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type pino from 'pino';
 import type { Config } from '../config/schema.js';
-import type { StoredEvent } from '../store/record.js';
+import type { StoredEvent } from '../contract/events.js';
 import { AlertSink, type AlertTuning } from './alerts/sink.js';
 import { alertEventOf, bareItem, itemOf, wants, type AlertItem } from './alerts/items.js';
 import type { Backoff } from './backoff.js';

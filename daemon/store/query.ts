@@ -1,4 +1,4 @@
-import { SEVERITIES as SEVERITY_ORDER } from './levels.js';
+import { SEVERITIES as SEVERITY_ORDER } from '../contract/enums.js';
 import type { LogFilter } from './types.js';
 
 // LogFilter -> one SQL statement with bound parameters. User text never reaches the SQL text;

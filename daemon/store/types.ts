@@ -1,5 +1,5 @@
-import type { Severity } from '../engine/rules/schema.js';
-import type { AuditEvent, Decision } from './record.js';
+import type { Decision, Severity } from '../contract/enums.js';
+import type { AuditEvent } from '../contract/events.js';
 
 /** What `prodguard log` asks for. Every field is optional; they combine with AND. */
 export interface LogFilter {

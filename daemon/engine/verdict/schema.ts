@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SeveritySchema } from '../rules/schema.js';
+import { ActionSchema, SeveritySchema } from '../../contract/schemas.js';
 
 // The engine's answer for one line. This is also the shape of `prodguard check --json`.
 
@@ -28,7 +28,7 @@ export const ProductionSchema = z.object({
 export type Production = z.infer<typeof ProductionSchema>;
 
 export const VerdictSchema = z.object({
-  verdict: z.enum(['allow', 'confirm', 'block']),
+  verdict: ActionSchema,
   /** Highest severity matched, null when nothing matched. */
   severity: SeveritySchema.nullable(),
   production: ProductionSchema,

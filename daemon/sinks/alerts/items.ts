@@ -1,6 +1,6 @@
-import { SEVERITY_ORDER, type Severity } from '../../engine/rules/schema.js';
+import { severityRank, type Severity } from '../../contract/enums.js';
 import type { AlertTarget } from '../../config/schema.js';
-import type { Decision, StoredEvent } from '../../store/record.js';
+import type { Decision, StoredEvent } from '../../contract/events.js';
 import type { z } from 'zod';
 import type { AlertEventSchema } from '../../config/schema.js';
 
@@ -86,5 +86,5 @@ export function wants(t: AlertTarget, item: AlertItem): boolean {
   if (item.event === 'test') return true;
   if (!t.events.includes(item.event)) return false;
   if (item.severity === null) return true;
-  return SEVERITY_ORDER.indexOf(item.severity) >= SEVERITY_ORDER.indexOf(t.minSeverity);
+  return severityRank(item.severity) >= severityRank(t.minSeverity);
 }

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../store/record.js';
+import type { StoredEvent } from '../../contract/events.js';
 import { SEVERITY, type SyslogEntry, type SyslogSeverity } from './format.js';
 
 // What each thing prodguard publishes looks like as a syslog entry. The text has already been
