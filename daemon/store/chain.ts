@@ -69,9 +69,16 @@ type TextKey = (typeof TEXT_KEYS)[number];
 type ListKey = (typeof LIST_KEYS)[number];
 const textOf = (e: AuditEvent, k: TextKey): string | null => e[k] ?? null;
 
+/** No lone surrogate in any text or list field (loops, not callbacks: this runs per event). */
+function isWellFormed(e: AuditEvent): boolean {
+  for (const k of TEXT_KEYS) if (!clean(textOf(e, k))) return false;
+  for (const k of LIST_KEYS) for (const s of e[k]) if (ANY_SURROGATE.test(s)) return false;
+  return true;
+}
+
 export function wellFormed(e: AuditEvent): AuditEvent {
   // The common case (no surrogate anywhere, anchor present): the event itself, no copy.
-  if (e.anchor !== undefined && TEXT_KEYS.every((k) => clean(textOf(e, k))) && LIST_KEYS.every((k) => e[k].every(clean))) return e;
+  if (e.anchor !== undefined && isWellFormed(e)) return e;
   const fix = (s: string) => (ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s);
   const out: Record<string, unknown> = { ...e, anchor: e.anchor ?? null };
   for (const k of TEXT_KEYS) {
