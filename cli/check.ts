@@ -3,7 +3,7 @@ import { resolvePaths } from '../daemon/paths.js';
 import { EXIT } from './exit-codes.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
-import type { Verdict } from '../daemon/engine/verdict/schema.js';
+import type { Verdict } from '../daemon/contract/verdict.js';
 import type { Config } from '../daemon/config/schema.js';
 
 // `prodguard check [--json] [--env NAME] -- <command line>`: the engine's verdict for one line in

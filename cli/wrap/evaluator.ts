@@ -3,11 +3,11 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../daemon/config/schema.js';
 import type { Engine } from '../../daemon/engine/index.js';
-import type { Verdict } from '../../daemon/engine/verdict/schema.js';
+import type { Verdict } from '../../daemon/contract/verdict.js';
 import type { Paths } from '../../daemon/paths.js';
 import { requestDaemon } from '../../daemon/server/client.js';
 import { verdictMessage } from '../../daemon/server/message.js';
-import { CheckReplySchema, PROTOCOL_VERSION, type DecisionRequest, type Origin } from '../../daemon/server/protocol.js';
+import { CheckReplySchema, PROTOCOL_VERSION, type DecisionRequest, type Origin } from '../../daemon/contract/protocol.js';
 import type { Unit } from './assemblers.js';
 
 // Evaluates what the wrapped client is about to act on, and records it. Through the daemon when

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { severityRank } from '../contract/enums.js';
-import type { Verdict } from '../engine/verdict/schema.js';
+import type { Verdict } from '../contract/verdict.js';
 
 // Policy "dry run first" (policy.dryRunFirst): a line at or above minSeverity is only offered for
 // confirmation when its dry run ran in the same session within the last N minutes; until then it

@@ -1,6 +1,6 @@
 import type { AuditEvent, Decision } from '../contract/events.js';
-import type { Verdict } from '../engine/verdict/schema.js';
-import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from './protocol.js';
+import type { Verdict } from '../contract/verdict.js';
+import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from '../contract/protocol.js';
 
 // Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
 // unix socket (0600 in a 0700 dir) or read the TCP token.

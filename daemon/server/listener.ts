@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { INTERNAL_ERROR_LINE } from '../contract/protocol.js';
 
 // Newline-delimited request/reply over one stream socket. Transport concerns only: a capped line
 // buffer, a cap on concurrent connections and an idle timeout, so a flood or a slow peer costs the
@@ -97,7 +98,7 @@ function serve(socket: Socket, opts: ListenerOptions): void {
       head = 0;
     }
   };
-  const INTERNAL: LineReply = { line: '{"v":1,"ok":false,"error":"internal error"}' };
+  const INTERNAL: LineReply = { line: INTERNAL_ERROR_LINE };
   /** Queues a reply slot; `answer` fills it (a value now, or a promise). */
   const enqueue = (answer: LineReply | Promise<LineReply>): void => {
     if (!(answer instanceof Promise)) {

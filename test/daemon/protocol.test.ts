@@ -3,7 +3,7 @@ import { chmodSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPort, readToken } from '../../daemon/server/client.js';
-import { SHORT_OK } from '../../daemon/server/protocol.js';
+import { SHORT_OK } from '../../daemon/contract/protocol.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { CONFIRM_ALL, DESTRUCTIVE, check, decision, finish, session } from './requests.js';
 

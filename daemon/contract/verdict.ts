@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionSchema, SeveritySchema } from '../../contract/schemas.js';
+import { ActionSchema, SeveritySchema } from './schemas.js';
 
 // The engine's answer for one line. This is also the shape of `prodguard check --json`.
 
