@@ -47,7 +47,7 @@ function hookCheck(env: NodeJS.ProcessEnv): Check {
 }
 
 async function daemonCheck(paths: Paths): Promise<Check> {
-  const { requestDaemon } = await import('../daemon/server/client.js');
+  const { requestDaemon } = await import('./daemon-client.js');
   try {
     const reply = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 2_000 });
     if (reply.ok !== true) throw new Error(`answered ${JSON.stringify(reply).slice(0, 200)}`);

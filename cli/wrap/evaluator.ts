@@ -5,8 +5,8 @@ import type { Config } from '../../daemon/config/schema.js';
 import type { Engine } from '../../daemon/engine/index.js';
 import type { Verdict } from '../../daemon/contract/verdict.js';
 import type { Paths } from '../../daemon/paths.js';
-import { requestDaemon } from '../../daemon/server/client.js';
-import { verdictMessage } from '../../daemon/server/message.js';
+import { requestDaemon } from '../daemon-client.js';
+import { verdictMessage } from '../../daemon/engine/verdict/message.js';
 import { CheckReplySchema, PROTOCOL_VERSION, type DecisionRequest, type Origin } from '../../daemon/contract/protocol.js';
 import type { Unit } from './assemblers.js';
 

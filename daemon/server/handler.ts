@@ -5,7 +5,7 @@ import type { AuditEvent } from '../contract/events.js';
 import { DryRunFirst } from './dry-run-first.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
-import { verdictMessage } from './message.js';
+import { verdictMessage } from '../engine/verdict/message.js';
 import {
   PROTOCOL_VERSION,
   RequestSchema,

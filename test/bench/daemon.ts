@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { REPLY_PREFIX } from '../../daemon/contract/protocol.js';
 import { defaultConfig } from '../../daemon/config/load.js';
 import { createEngine } from '../../daemon/engine/index.js';
-import { readPort, readToken } from '../../daemon/server/client.js';
+import { readPort, readToken } from '../../cli/daemon-client.js';
 import { createHandler } from '../../daemon/server/handler.js';
 import { createWriter } from '../../daemon/server/writer.js';
 import { openStore } from '../../daemon/store/index.js';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPort, readToken } from '../../daemon/server/client.js';
+import { readPort, readToken } from '../../cli/daemon-client.js';
 import { SHORT_OK } from '../../daemon/contract/protocol.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { CONFIRM_ALL, DESTRUCTIVE, check, decision, finish, session } from './requests.js';

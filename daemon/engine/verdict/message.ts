@@ -1,4 +1,4 @@
-import type { Verdict } from '../contract/verdict.js';
+import type { Verdict } from '../../contract/verdict.js';
 
 // The ready-to-print text a hook shows for `confirm` and `block`: what matched, why, and what to
 // do instead. Plain text (no colour codes): the hook decides how to style it. Empty for allow.
