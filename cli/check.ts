@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
 import type { Verdict } from '../daemon/contract/verdict.js';

@@ -8,7 +8,7 @@ import type { HealthReply } from '../daemon/contract/protocol.js';
 import { readPort, requestHealth } from './daemon-client.js';
 import { isDaemonAlive, readPid } from '../daemon/server/runfiles.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 
 // `prodguard daemon run|start|stop|status`. `run` is the process itself (foreground, logs to the
 // log file and stderr); `start` spawns it detached and waits until it answers; `stop` sends

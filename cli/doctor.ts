@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../daemon/config/schema.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import type { TargetStatus } from '../daemon/sinks/index.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter } from './output/color.js';
 
 // `prodguard doctor [--json]`: one screen saying whether the hook is active in this shell, the

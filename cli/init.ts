@@ -7,7 +7,7 @@ import type { Config } from '../daemon/config/schema.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 
 // `prodguard init bash|zsh` prints the hook for `eval "$(prodguard init bash)"`: a generated
 // header (settings from the config and paths, and the production test compiled to one shell

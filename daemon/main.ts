@@ -16,7 +16,7 @@ import { createLineServer, type Transport } from './server/listener.js';
 import {
   StartError, acquirePidLock, ensurePrivateDir, loadOrCreateToken, rmQuiet, writePrivateFile,
 } from './server/runfiles.js';
-import { packageVersion } from './server/version.js';
+import { packageVersion } from './contract/version.js';
 import { warmUp } from './server/warmup.js';
 import { createWriter } from './server/writer.js';
 import { createSpoolIngester } from './spool/ingest.js';
