@@ -45,3 +45,12 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 /** An event as stored: sequence number and chain hash added. */
 export type StoredEvent = AuditEvent & { seq: number; prevHash: string; hash: string };
+
+/** A position in the hash chain: the head the witnesses publish, or a checkpoint's anchor. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** A chain head as published to syslog and the alert targets: with when it was read. */
+export type PublishedHead = ChainHead & { ts: number };

@@ -2,14 +2,14 @@ import { hostname as osHostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type pino from 'pino';
 import type { Config } from '../config/schema.js';
-import type { StoredEvent } from '../contract/events.js';
+import type { StoredEvent, PublishedHead } from '../contract/events.js';
 import { AlertSink, type AlertTuning } from './alerts/sink.js';
 import { alertEventOf, bareItem, itemOf, wants, type AlertItem } from './alerts/items.js';
 import type { Backoff } from './backoff.js';
 import { sinkRedactor } from './guard.js';
 import { openOutbox, type Db } from './outbox.js';
 import type { TargetStatus } from './status.js';
-import { daemonEntry, eventEntry, headEntry, verifyFailedEntry, type ChainHead } from './syslog/entries.js';
+import { daemonEntry, eventEntry, headEntry, verifyFailedEntry } from './syslog/entries.js';
 import { facilityCode, type SyslogEntry } from './syslog/format.js';
 import { SyslogSink, syslogKeys } from './syslog/sink.js';
 
@@ -19,14 +19,13 @@ import { SyslogSink, syslogKeys } from './syslog/sink.js';
 // and per-target loops deliver from there. Nothing here can block or throw into the hook path.
 
 export type { TargetStatus } from './status.js';
-export type { ChainHead } from './syslog/entries.js';
 export { probeTargets } from './probe.js';
 export { sendTestAlert } from './alerts/send.js';
 export type { HttpOutcome } from './alerts/http.js';
 
 export interface Sinks {
   publish(e: StoredEvent): void;
-  publishHead(head: ChainHead): void;
+  publishHead(head: PublishedHead): void;
   publishDaemon(event: 'start' | 'stop', detail?: string): void;
   verifyFailed(detail: string): void;
   status(): Promise<TargetStatus[]>;
