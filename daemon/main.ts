@@ -10,7 +10,7 @@ import { BACKSTOP_CHECKPOINT_PAGES, openStore, startCheckpointer } from './store
 import { createSinks } from './sinks/index.js';
 import { outboxFile } from './sinks/outbox.js';
 import { resolvePaths, type Paths } from './paths.js';
-import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
+import { createHandler, errorLine, parseRequest, type LineEvaluator } from './server/handler.js';
 import { closeListener, listenLoopback, listenUnix } from './server/bind.js';
 import { createLineServer, type Transport } from './server/listener.js';
 import {
@@ -94,7 +94,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
     // outbox is written for every event too (its own inline checkpoints stall the event loop alike).
     const checkpointer = startCheckpointer([paths.dbFile, outboxFile(paths.dataDir)], { onError: (err) => log.warn({ err }, 'background WAL checkpoint failed') });
     cleanups.push(() => checkpointer.stop());
-    let engine: Evaluator = createEngine(config, { hostname });
+    let engine: LineEvaluator = createEngine(config, { hostname });
     let sinks: Sinks = await createSinks(config, { dataDir: paths.dataDir, logger: log.child({ part: 'sinks' }), hostname });
     cleanups.push(() => sinks.close());
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import type { Engine } from '../engine/index.js';
 import type { Verdict } from '../contract/verdict.js';
 import type { AuditEvent } from '../contract/events.js';
 import { DryRunFirst } from './dry-run-first.js';
@@ -23,12 +24,11 @@ import type { Writer } from './writer.js';
 // One request line -> one reply line. Authentication (TCP token), JSON and schema validation
 // happen here, before anything is evaluated or recorded; every refusal is one JSON line.
 
-export interface Evaluator {
-  evaluate(input: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict;
-}
+/** What the handler needs of the engine (the engine itself, or a test's stand-in). */
+export type LineEvaluator = Pick<Engine, 'evaluate'>;
 
 export interface HandlerDeps {
-  engine: () => Evaluator;
+  engine: () => LineEvaluator;
   /** The config in effect (policy.dryRunFirst is applied here: it needs per-session memory). */
   config: () => Config;
   writer: Writer;

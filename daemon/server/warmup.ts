@@ -3,7 +3,7 @@ import { connect, type Server } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { openStore } from '../store/index.js';
 import { closeListener, listenLoopback, listenUnix } from './bind.js';
-import { createHandler, errorLine, type Evaluator } from './handler.js';
+import { createHandler, errorLine, type LineEvaluator } from './handler.js';
 import { createLineServer, type Transport } from './listener.js';
 import { rmQuiet } from './runfiles.js';
 import { createWriter } from './writer.js';
@@ -28,7 +28,7 @@ const LINES = [
 ];
 
 export interface WarmupDeps {
-  engine: () => Evaluator;
+  engine: () => LineEvaluator;
   config: () => Config;
   /** Where the unix socket of the warm-up goes (a 0700 directory of the daemon's). */
   socketPath: string;
