@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
+import { DIALECTS, type Dialect } from '../daemon/contract/enums.js';
 import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
@@ -12,7 +13,7 @@ import type { Config } from '../daemon/config/schema.js';
 export interface LineOptions {
   env?: string;
   cwd?: string;
-  statement?: 'sql' | 'redis' | 'mongo';
+  statement?: Dialect;
 }
 
 /** Options shared by `check` and `explain`. */
@@ -26,7 +27,7 @@ export function lineOptions(cmd: Command): Command {
     .argument('[line...]', 'the command line, after our options (words are joined with spaces; `--` before it is optional)')
     .option('--env <name>', 'simulate PRODGUARD_ENV=<name> (e.g. production) instead of the real environment')
     .option('--cwd <dir>', 'working directory the line runs in (default: the current one)')
-    .addOption(new Option('--statement <dialect>', 'treat the line as a statement typed inside a database client').choices(['sql', 'redis', 'mongo']));
+    .addOption(new Option('--statement <dialect>', 'treat the line as a statement typed inside a database client').choices(DIALECTS));
 }
 
 /** Config and engine for one CLI run; a bad config is a ConfigError (exit 7, one line). */

@@ -14,7 +14,8 @@ import { EXIT } from '../daemon/contract/exit-codes.js';
 // `case`), then shell-hooks/common.sh and the shell's own file. Everything the hook needs per
 // prompt is decided here once, so the hook itself never forks outside production.
 
-export type HookShell = 'bash' | 'zsh';
+export type { HookShell } from '../daemon/contract/enums.js';
+import type { HookShell } from '../daemon/contract/enums.js';
 
 /** Variables forwarded to the daemon besides the configured ones: the other production signals. */
 const EXTRA_ENV = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'KUBECONFIG', 'TF_WORKSPACE'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Severity } from '../contract/enums.js';
 import { ActionSchema as Action, SeveritySchema } from '../contract/schemas.js';
 import { RuleSchema } from '../engine/rules/schema.js';
 
@@ -65,6 +66,8 @@ export const PolicySchema = z
       .prefault({}),
   })
   .strict();
+// One action per severity: this fails to compile when SEVERITIES gains a level without a key here.
+PolicySchema.shape satisfies Record<Severity, unknown>;
 
 const syslogCommon = {
   format: z.enum(['rfc5424', 'rfc3164']).default('rfc5424').describe('Message format.'),

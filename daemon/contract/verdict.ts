@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Decision } from './enums.js';
 import { ActionSchema, SeveritySchema } from './schemas.js';
 
 // The engine's answer for one line. This is also the shape of `prodguard check --json`.
@@ -47,3 +48,10 @@ export const VerdictSchema = z.object({
   problems: z.array(z.string()),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** Decision recorded straight away for a verdict, or null for `confirm` (the hook asks first). */
+export function immediateDecision(v: Verdict): Decision | null {
+  if (v.verdict === 'block') return 'blocked';
+  if (v.verdict === 'confirm') return null;
+  return v.disabled ? 'disabled' : v.dryRun ? 'dry-run' : 'allowed';
+}

@@ -1,5 +1,7 @@
 import type { AuditEvent, Decision } from '../contract/events.js';
-import type { Verdict } from '../contract/verdict.js';
+import { immediateDecision, type Verdict } from '../contract/verdict.js';
+
+export { immediateDecision };
 import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from '../contract/protocol.js';
 
 // Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
@@ -15,13 +17,6 @@ function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: numbe
     env: null, signal: null, command: null, rules: [], matched: [], severity: null, decision: null, exit: null, durationMs: null, via,
     anchor: null,
   };
-}
-
-/** Decision recorded straight away for a verdict, or null for `confirm` (the hook asks first). */
-export function immediateDecision(v: Verdict): Decision | null {
-  if (v.verdict === 'block') return 'blocked';
-  if (v.verdict === 'confirm') return null;
-  return v.disabled ? 'disabled' : v.dryRun ? 'dry-run' : 'allowed';
 }
 
 /** The command (or wrapped statement) event: what ran or was refused, and why. */
