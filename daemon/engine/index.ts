@@ -12,6 +12,7 @@ import type { Verdict } from '../contract/verdict.js';
 
 export { detectProduction } from './production/index.js';
 export { redact } from './redact/index.js';
+export { DryRunFirst } from './verdict/dry-run-first.js';
 export type { Verdict, MatchResult, Production } from '../contract/verdict.js';
 export type { Analysis, HitReport } from './verdict/evaluate.js';
 
