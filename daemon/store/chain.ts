@@ -66,7 +66,6 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const clean = (s: string | null): boolean => s === null || !ANY_SURROGATE.test(s);
 
 type TextKey = (typeof TEXT_KEYS)[number];
-type ListKey = (typeof LIST_KEYS)[number];
 const textOf = (e: AuditEvent, k: TextKey): string | null => e[k] ?? null;
 
 /** No lone surrogate in any text or list field (loops, not callbacks: this runs per event). */

@@ -35,7 +35,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
 const RANK = new Map(LAYERS.flatMap((row, i) => row.map((layer) => [layer, i] as const)));
 
 /** The layer of a source file (relative to the repository root). */
-export function layerOf(file: string): string {
+function layerOf(file: string): string {
   const [top, area, sub] = file.split('/');
   if (top === 'cli') return 'cli';
   if (area === 'paths.ts') return 'paths';
@@ -54,7 +54,7 @@ function sources(dir: string): string[] {
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g;
 
 /** file -> the source files it imports. */
-export function importGraph(files: readonly string[]): Map<string, string[]> {
+function importGraph(files: readonly string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of files) {
     const text = readFileSync(join(root, file), 'utf8');
@@ -70,7 +70,7 @@ export function importGraph(files: readonly string[]): Map<string, string[]> {
 }
 
 /** The strongly connected components with more than one file (Tarjan), each as a cycle's files. */
-export function cycles(graph: Map<string, string[]>): string[][] {
+function cycles(graph: Map<string, string[]>): string[][] {
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();
@@ -105,7 +105,7 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 /** `from -> to` for every import of a layer above, or of a sibling layer. */
-export function upwardImports(graph: Map<string, string[]>): string[] {
+function upwardImports(graph: Map<string, string[]>): string[] {
   const out: string[] = [];
   for (const [from, targets] of graph) {
     const a = layerOf(from);
