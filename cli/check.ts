@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import { DIALECTS, type Dialect } from '../daemon/contract/enums.js';
 import { EXIT } from '../daemon/contract/exit-codes.js';

@@ -1,3 +1,4 @@
+import type { Via } from '../contract/enums.js';
 import type { AuditEvent, Decision } from '../contract/events.js';
 import { immediateDecision, type Verdict } from '../contract/verdict.js';
 
@@ -7,7 +8,6 @@ import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionReque
 // Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
 // unix socket (0600 in a 0700 dir) or read the TCP token.
 
-type Via = AuditEvent['via'];
 const daemonUid = process.getuid?.() ?? null;
 
 /** Every field in one literal (a stable object shape; spreads made this the hot path's slowest step). */

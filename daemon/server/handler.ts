@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
+import type { Via } from '../contract/enums.js';
 import { DryRunFirst, type Engine } from '../engine/index.js';
 import type { Verdict } from '../contract/verdict.js';
 import type { AuditEvent } from '../contract/events.js';
@@ -38,7 +39,6 @@ export interface HandlerDeps {
   onError: (err: unknown, where: string) => void;
 }
 
-export type Via = AuditEvent['via'];
 
 export class RequestError extends Error {}
 

@@ -92,7 +92,7 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     scheduled = false;
     const batch = pending;
     pending = [];
-    if (!batch.length || !targets || !targets.db.open) return;
+    if (!batch.length || !targets?.db.open) return;
     try {
       enqueueBatch(targets, renderBatch(batch, redact, log), Date.now());
     } catch (err) {

@@ -20,7 +20,7 @@ export function readCached<T>(file: string, parse: (text: string) => T | null): 
   } catch {
     return null;
   }
-  if (!st || !st.isFile() || st.size > MAX_BYTES) return null;
+  if (!st?.isFile() || st.size > MAX_BYTES) return null;
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value as T | null;
   let value: T | null = null;
