@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import type { Transport } from '../daemon/contract/enums.js';
 import { HealthReplySchema, PROTOCOL_VERSION, type HealthReply } from '../daemon/contract/protocol.js';
 import type { Paths } from '../daemon/paths.js';
 
@@ -10,7 +11,7 @@ export class DaemonUnreachable extends Error {}
 
 export interface RequestOptions {
   /** `unix` (default, no token) or `tcp` (reads the port and token files unless given). */
-  transport?: 'unix' | 'tcp';
+  transport?: Transport;
   timeoutMs?: number;
   /** TCP only: override the token sent (tests send none or a wrong one with `null`/a string). */
   token?: string | null;

@@ -44,3 +44,11 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 /** The session events a hook sends. */
 export const SESSION_EVENTS = ['start', 'end', 'disabled'] as const;
 export type SessionEventName = (typeof SESSION_EVENTS)[number];
+
+/** How a request reaches the daemon: the unix socket (no token) or loopback TCP (with the token). */
+export const TRANSPORTS = ['unix', 'tcp'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** Where the daemon's warm-up is (daemon.warmupLines; the health reply shows it). */
+export const WARMUP_STATES = ['off', 'running', 'done', 'failed'] as const;
+export type WarmupState = (typeof WARMUP_STATES)[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WARMUP_STATES } from './enums.js';
 import { DecisionSchema, DialectSchema, OriginKindSchema, SessionEventSchema, ViaSchema } from './schemas.js';
 import { VerdictSchema } from './verdict.js';
 
@@ -159,7 +160,7 @@ export const HealthReplySchema = z.looseObject({
   config: z.looseObject({ file: z.string() }),
   writer: z.looseObject({ rows: z.number(), failed: z.number(), lastError: z.object({ message: z.string(), at: z.number() }).nullable() }),
   spool: z.record(z.string(), z.unknown()),
-  warmup: z.enum(['off', 'running', 'done', 'failed']),
+  warmup: z.enum(WARMUP_STATES),
 });
 export type HealthReply = z.infer<typeof HealthReplySchema>;
 /** What the daemon fills in of a health reply. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import type { WarmupState } from '../contract/enums.js';
 import type { Paths } from '../paths.js';
 import type { LineEvaluator } from '../server/handler.js';
 import { warmUp } from '../server/warmup.js';
@@ -14,7 +15,6 @@ import { errText, type Logger } from './log.js';
 /** Spool ingestion and the socket watch run at this period. */
 const TICK_MS = 1_000;
 
-export type WarmupState = 'off' | 'running' | 'done' | 'failed';
 
 /** Starts the warm-up off the start path (the listeners serve while it runs); returns its state. */
 export function startWarmup(

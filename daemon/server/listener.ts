@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Transport } from '../contract/enums.js';
 import { INTERNAL_ERROR_LINE } from '../contract/protocol.js';
 
 // Newline-delimited request/reply over one stream socket. Transport concerns only: a capped line
@@ -8,7 +9,7 @@ import { INTERNAL_ERROR_LINE } from '../contract/protocol.js';
 const CLOSE_GRACE_MS = 250;
 const DONE = { r: null }; // a slot whose reply went out (drops the reply for the GC)
 
-export type Transport = 'unix' | 'tcp';
+export type { Transport };
 
 export interface LineReply {
   /** One JSON line, without the newline. */
