@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import type { HttpOutcome } from '../daemon/sinks/index.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter } from './output/color.js';
 
 // `prodguard alert test [TARGET] [--json]`: sends one test message to a configured alert target

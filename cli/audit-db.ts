@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import type { AuditStore } from '../daemon/store/index.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { parseWhen } from './output/time.js';
 
 // What the audit commands (log, stats, verify, prune) share: opening the database straight from

@@ -1,11 +1,12 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
-import { EXIT } from './exit-codes.js';
+import { DIALECTS, type Dialect } from '../daemon/contract/enums.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
 import { printable as p_, terminalSafeJson } from './output/text.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
-import type { Verdict } from '../daemon/engine/verdict/schema.js';
-import { dryRunText } from '../daemon/server/message.js';
+import type { Verdict } from '../daemon/contract/verdict.js';
+import { dryRunText } from '../daemon/engine/verdict/message.js';
 import type { Config } from '../daemon/config/schema.js';
 
 // `prodguard check [--json] [--env NAME] -- <command line>`: the engine's verdict for one line in
@@ -14,7 +15,7 @@ import type { Config } from '../daemon/config/schema.js';
 export interface LineOptions {
   env?: string;
   cwd?: string;
-  statement?: 'sql' | 'redis' | 'mongo';
+  statement?: Dialect;
 }
 
 /** Options shared by `check` and `explain`. */
@@ -28,7 +29,7 @@ export function lineOptions(cmd: Command): Command {
     .argument('[line...]', 'the command line, after our options (words are joined with spaces; `--` before it is optional)')
     .option('--env <name>', 'simulate PRODGUARD_ENV=<name> (e.g. production) instead of the real environment')
     .option('--cwd <dir>', 'working directory the line runs in (default: the current one)')
-    .addOption(new Option('--statement <dialect>', 'treat the line as a statement typed inside a database client').choices(['sql', 'redis', 'mongo']));
+    .addOption(new Option('--statement <dialect>', 'treat the line as a statement typed inside a database client').choices(DIALECTS));
 }
 
 /** Config and engine for one CLI run; a bad config is a ConfigError (exit 7, one line). */

@@ -25,12 +25,15 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   prompt: () => import('./prompt.js'),
 };
 
+/** Commands that describe the whole CLI (completions, the man page): every command is loaded for them. */
+const WHOLE_TREE = new Set(['completions', 'man']);
+
 /** The modules to load for this argv: the named command's alone, or all of them (help, typos). */
 export async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
   const name = argv.find((a) => !a.startsWith('-'));
   // `prodguard --version` prints main.ts's version string: no command needs loading.
   if (name === undefined && argv.length > 0 && argv.every((a) => a === '--version' || a === '-V')) return [];
-  const load = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const load = name !== undefined && Object.hasOwn(COMMANDS, name) && !WHOLE_TREE.has(name) ? COMMANDS[name] : undefined;
   if (load) return [await load()];
   return allCommandModules();
 }

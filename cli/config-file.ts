@@ -6,7 +6,7 @@ import { ConfigError, defaultConfig, parseConfig } from '../daemon/config/load.j
 import { ConfigSchema } from '../daemon/config/schema.js';
 import { createEngine } from '../daemon/engine/index.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { askLine } from './output/ask.js';
 
 // `prodguard config init` and `config edit`: the config file written and changed the way a user

@@ -22,7 +22,7 @@ export function register(program: Command): void {
         return;
       }
       if (action === 'init' || action === 'edit') {
-        const [{ initConfig, editConfig }, { packageVersion }] = await Promise.all([import('./config-file.js'), import('../daemon/server/version.js')]);
+        const [{ initConfig, editConfig }, { packageVersion }] = await Promise.all([import('./config-file.js'), import('../daemon/contract/version.js')]);
         if (action === 'edit') return editConfig(file, { version: packageVersion() });
         initConfig(file, { force: opts.force, version: packageVersion() });
         process.stdout.write(opts.json ? `${JSON.stringify({ file, written: true })}\n` : `wrote ${file}: every setting at its default, with what it means; check it with \`prodguard config check\`\n`);

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
-import { requestDaemon, readPort } from '../daemon/server/client.js';
+import type { HealthReply } from '../daemon/contract/protocol.js';
+import { readPort, requestHealth } from './daemon-client.js';
 import { isDaemonAlive, readPid } from '../daemon/server/runfiles.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 
 // `prodguard daemon run|start|stop|status|reload|disable|enable`. `run` is the process itself (foreground, logs to the
 // log file and stderr); `start` spawns it detached and waits until it answers; `stop` sends
@@ -19,16 +20,15 @@ const STOP_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function health(paths: Paths, timeoutMs = 1_000): Promise<Record<string, unknown> | null> {
+async function health(paths: Paths, timeoutMs = 1_000): Promise<HealthReply | null> {
   try {
-    const reply = await requestDaemon(paths, { op: 'health' }, { timeoutMs });
-    return reply.ok === true ? reply : null;
+    return await requestHealth(paths, timeoutMs);
   } catch {
     return null;
   }
 }
 
-function where(paths: Paths, h: Record<string, unknown>): string {
+function where(paths: Paths, h: HealthReply): string {
   return `pid ${String(h.pid)}, socket ${paths.socket}, tcp 127.0.0.1:${String(h.tcpPort)}`;
 }
 

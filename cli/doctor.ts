@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../daemon/config/schema.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import type { TargetStatus } from '../daemon/sinks/index.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter } from './output/color.js';
 
 // `prodguard doctor [--json]`: one screen saying whether the hook is active in this shell, the
@@ -47,7 +47,7 @@ function hookCheck(env: NodeJS.ProcessEnv): Check {
 }
 
 async function daemonCheck(paths: Paths): Promise<Check> {
-  const { requestDaemon } = await import('../daemon/server/client.js');
+  const { requestDaemon } = await import('./daemon-client.js');
   try {
     const reply = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 2_000 });
     if (reply.ok !== true) throw new Error(`answered ${JSON.stringify(reply).slice(0, 200)}`);

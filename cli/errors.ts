@@ -1,4 +1,4 @@
-import { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from '../daemon/contract/exit-codes.js';
 
 /** A mistake the user can fix: printed as one line, no stack trace. */
 export class UserError extends Error {

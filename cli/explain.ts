@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { colorEnabled, painter } from './output/color.js';
 import { printable as p_, terminalSafeJson } from './output/text.js';
-import { dryRunText } from '../daemon/server/message.js';
+import { dryRunText } from '../daemon/engine/verdict/message.js';
 import { engineForCli, engineInput, exitCodeFor, lineOptions, productionLine, type LineOptions } from './check.js';
 
 // `prodguard explain -- <line>`: how the engine read the line (the simple commands after

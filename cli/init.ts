@@ -7,14 +7,15 @@ import { productionVariables, type Config } from '../daemon/config/schema.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 
 // `prodguard init bash|zsh` prints the hook for `eval "$(prodguard init bash)"`: a generated
 // header (settings from the config and paths, and the production test compiled to one shell
 // `case`), then shell-hooks/common.sh and the shell's own file. Everything the hook needs per
 // prompt is decided here once, so the hook itself never forks outside production.
 
-export type HookShell = 'bash' | 'zsh';
+export type { HookShell } from '../daemon/contract/enums.js';
+import type { HookShell } from '../daemon/contract/enums.js';
 
 /** Variables forwarded to the daemon besides the configured ones: the other production signals. */
 const EXTRA_ENV = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'KUBECONFIG', 'TF_WORKSPACE'];

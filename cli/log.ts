@@ -1,7 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Severity } from '../daemon/engine/rules/schema.js';
-import { DECISIONS, SEVERITIES as SEVERITY_ORDER } from '../daemon/store/levels.js';
-import type { Decision } from '../daemon/store/record.js';
+import { DECISIONS, SEVERITIES as SEVERITY_ORDER, type Decision, type Severity } from '../daemon/contract/enums.js';
 import type { AuditStore } from '../daemon/store/sqlite.js';
 import { DEFAULT_LIMIT } from '../daemon/store/query.js';
 import type { LogFilter, LogRow } from '../daemon/store/types.js';

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
+import { packageVersion } from '../daemon/contract/version.js';
 import { reportError } from './errors.js';
 import { commandsFor } from './commands.js';
 
@@ -16,7 +17,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const program = new Command('prodguard')
   .description('Guard production shells: check destructive commands, keep a tamper-evident audit trail, alert the team.')
-  .version('0.1.0')
+  .version(packageVersion())
   .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
   .exitOverride();
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
 import { whenArg, withAudit, writeJson } from './audit-db.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { askLine } from './output/ask.js';
 import { progress } from './output/progress.js';
 import { formatTime } from './output/time.js';

@@ -2,19 +2,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, type Option } from 'commander';
-import { allCommandModules } from './commands.js';
+import { HOOK_SHELLS } from '../daemon/contract/enums.js';
 import { UserError } from './errors.js';
 
 // `prodguard completions bash|zsh` and `prodguard man`: both generated from the command tree
-// itself (every command registered on a fresh program, then read back), so neither can drift
-// from what the CLI accepts. The man page's exit-code and environment tables are docs/cli.md's.
+// itself (main.ts registers every command for these two, see commands.ts WHOLE_TREE, and they
+// read it back from the root program), so neither can drift from what the CLI accepts. The man
+// page's exit-code and environment tables are docs/cli.md's.
 
-/** The whole CLI as commander sees it. */
-export async function commandTree(): Promise<Command> {
-  const program = new Command('prodguard').description('Guard production shells: check destructive commands, keep a tamper-evident audit trail, alert the team.');
-  program.enablePositionalOptions();
-  for (const m of await allCommandModules()) m.register(program);
-  return program;
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
 }
 
 interface Node {
@@ -132,15 +131,15 @@ export function register(program: Command): void {
   program
     .command('completions')
     .description('Print the shell completion script: eval "$(prodguard completions bash)" (or zsh)')
-    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
-    .action(async (shell: string) => {
-      process.stdout.write(completionScript(shell, await commandTree()));
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(HOOK_SHELLS))
+    .action((shell: string, _opts: unknown, cmd: Command) => {
+      process.stdout.write(completionScript(shell, rootOf(cmd)));
     });
   program
     .command('man')
     .description('Print the manual page (roff), generated from the commands\' own help: prodguard man | man -l -')
-    .action(async () => {
-      const { packageVersion } = await import('../daemon/server/version.js');
-      process.stdout.write(manPage(await commandTree(), packageVersion(), new Date().toISOString().slice(0, 10)));
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { packageVersion } = await import('../daemon/contract/version.js');
+      process.stdout.write(manPage(rootOf(cmd), packageVersion(), new Date().toISOString().slice(0, 10)));
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolvePaths } from '../daemon/paths.js';
+import type { Action } from '../daemon/contract/enums.js';
 import type { Rule } from '../daemon/engine/rules/schema.js';
 import { UserError } from './errors.js';
 import { colorEnabled, painter } from './output/color.js';
@@ -11,7 +12,7 @@ interface ListedRule extends Rule {
   source: 'catalog' | 'custom' | 'engine';
   enabled: boolean;
   /** What the policy does with a match in production. */
-  effect: 'allow' | 'confirm' | 'block';
+  effect: Action;
 }
 
 async function allRules(): Promise<ListedRule[]> {

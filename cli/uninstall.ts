@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { askLine } from './output/ask.js';
 
 // `prodguard uninstall [--rc] [--purge]`: takes prodguard out of this user's shells and services.

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { VerifyResult } from '../daemon/store/index.js';
 import { withAudit, writeJson } from './audit-db.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../daemon/contract/exit-codes.js';
 import { colorEnabled, painter } from './output/color.js';
 import { progress } from './output/progress.js';
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a built prodguard: the OS packages the tests drive for real
-# (zsh, rsyslog, sqlite3, PostgreSQL), then the npm dependencies (better-sqlite3 and node-pty
-# compile from source, about 80 s), then the TypeScript build.
+# (zsh, rsyslog, sqlite3, PostgreSQL) and shellcheck for `npm run lint`, then the npm
+# dependencies (better-sqlite3 and node-pty compile from source, about 80 s), then the
+# TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ command -v sqlite3 >/dev/null || missing+=(sqlite3)
 command -v psql >/dev/null || missing+=(postgresql-client)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v g++ >/dev/null || missing+=(g++ make python3)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -7,7 +7,8 @@ import { cloneState, closer, initialState, isIdle, scanLine, scanScript, type Sc
 // that Enter (statements sent to the server, shell commands, scripts read), the way that client
 // buffers input. It also knows the keys that make the client drop what it buffered.
 
-export type Dialect = 'sql' | 'redis' | 'mongo';
+export type { Dialect } from '../../daemon/contract/enums.js';
+import type { Dialect } from '../../daemon/contract/enums.js';
 
 /** What gets evaluated: a statement (with its dialect) or a shell command run by the client. */
 export interface Unit {

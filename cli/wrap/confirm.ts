@@ -2,7 +2,7 @@
 // reads keys the wrapper hands it (stdin is in raw mode and owned by the proxy), echoes them, and
 // resolves with the typed phrase, or null on Ctrl-C / Ctrl-D / Esc.
 
-import { DRY_RUN_HINT } from '../../daemon/server/message.js';
+import { DRY_RUN_HINT } from '../../daemon/engine/verdict/message.js';
 
 export interface PromptIO {
   write(s: string): void;

@@ -3,11 +3,11 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { productionVariables, type Config } from '../../daemon/config/schema.js';
 import type { Engine } from '../../daemon/engine/index.js';
-import type { Verdict } from '../../daemon/engine/verdict/schema.js';
+import { immediateDecision, type Verdict } from '../../daemon/contract/verdict.js';
 import type { Paths } from '../../daemon/paths.js';
-import { requestDaemon } from '../../daemon/server/client.js';
-import { verdictMessage } from '../../daemon/server/message.js';
-import { CheckReplySchema, PROTOCOL_VERSION, type DecisionRequest, type Origin } from '../../daemon/server/protocol.js';
+import { requestDaemon } from '../daemon-client.js';
+import { verdictMessage } from '../../daemon/engine/verdict/message.js';
+import { CheckReplySchema, PROTOCOL_VERSION, type DecisionRequest, type Origin } from '../../daemon/contract/protocol.js';
 import type { Unit } from './assemblers.js';
 
 // Evaluates what the wrapped client is about to act on, and records it. Through the daemon when
@@ -118,7 +118,8 @@ export class WrapEvaluator {
     const v = (await this.localEngine()).evaluate(request.statement ? { line: request.line, env: request.env, cwd: request.cwd, statement: request.statement } : { line: request.line, env: request.env, cwd: request.cwd });
     const ev: Evaluation = { verdict: v.verdict, phrase: v.confirm ?? '', message: verdictMessage(v), via: 'spool', request, detail: v };
     // allow and block are decided now; confirm waits for the user's answer (record()).
-    if (v.verdict !== 'confirm') this.spool({ v: PROTOCOL_VERSION, ...request, decision: v.verdict === 'block' ? 'blocked' : v.disabled ? 'disabled' : v.dryRun ? 'dry-run' : 'allowed', via: 'spool' });
+    const decision = immediateDecision(v);
+    if (decision !== null) this.spool({ v: PROTOCOL_VERSION, ...request, decision, via: 'spool' });
     return ev;
   }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { EXIT } from '../contract/exit-codes.js';
 import { ConfigSchema, type Config } from './schema.js';
 import type { Paths } from '../paths.js';
 import { compileRule } from '../engine/rules/compile.js';
@@ -9,11 +10,8 @@ import { closest, knownKeys } from './suggest.js';
 // Reads and validates the one config file. Every failure becomes a ConfigError whose message is
 // ONE line naming the file, the field and what was expected: users see it as is, never a stack.
 
-/** Exit code of an invalid config (EXIT.CONFIG in cli/exit-codes.ts; daemon code never imports cli). */
-const EXIT_CONFIG = 7;
-
 export class ConfigError extends Error {
-  readonly exitCode = EXIT_CONFIG;
+  readonly exitCode = EXIT.CONFIG;
   constructor(
     readonly file: string,
     readonly field: string,

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { RuleSchema, SeveritySchema } from '../engine/rules/schema.js';
+import type { Severity } from '../contract/enums.js';
+import { ActionSchema as Action, SeveritySchema } from '../contract/schemas.js';
+import { RuleSchema } from '../engine/rules/schema.js';
 
 // The one configuration format: JSON at $PRODGUARD_HOME/config.json (or
 // $XDG_CONFIG_HOME/prodguard/config.json). Every field is optional; defaults live here so that
 // docs/configuration.md can be generated from this file.
-
-const Action = z.enum(['allow', 'confirm', 'block']);
 
 /** The variables that always count (in this order) unless `production.onlyVariables` replaces them. */
 export const DEFAULT_PRODUCTION_VARIABLES: readonly string[] = [
@@ -87,6 +87,8 @@ export const PolicySchema = z
       .prefault({}),
   })
   .strict();
+// One action per severity: this fails to compile when SEVERITIES gains a level without a key here.
+PolicySchema.shape satisfies Record<Severity, unknown>;
 
 /**
  * `local`: what `logger` sends to /dev/log (`<PRI>TIMESTAMP TAG[PID]: MSG`, no host name), the

@@ -4,7 +4,7 @@ import type { ParsedLine, Statement } from './parse/types.js';
 import { flavorOf, splitStatements } from './sql/split.js';
 import type { Rule } from './rules/schema.js';
 import { createEvaluator, type Analysis, type EvaluatorOptions } from './verdict/evaluate.js';
-import type { Verdict } from './verdict/schema.js';
+import type { Verdict } from '../contract/verdict.js';
 
 // The engine: one command line (or one statement typed inside a database client) and the
 // environment it runs in -> a verdict. createEngine does all config-dependent work once; the
@@ -12,7 +12,8 @@ import type { Verdict } from './verdict/schema.js';
 
 export { detectProduction } from './production/index.js';
 export { redact } from './redact/index.js';
-export type { Verdict, MatchResult, Production } from './verdict/schema.js';
+export { DryRunFirst } from './verdict/dry-run-first.js';
+export type { Verdict, MatchResult, Production } from '../contract/verdict.js';
 export type { Analysis, HitReport } from './verdict/evaluate.js';
 
 export interface EngineInput {

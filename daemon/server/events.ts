@@ -1,12 +1,14 @@
 import { userInfo } from 'node:os';
-import type { AuditEvent, Decision } from '../store/record.js';
-import type { Verdict } from '../engine/verdict/schema.js';
-import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from './protocol.js';
+import type { Via } from '../contract/enums.js';
+import type { AuditEvent, Decision } from '../contract/events.js';
+import { immediateDecision, type Verdict } from '../contract/verdict.js';
+
+export { immediateDecision };
+import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from '../contract/protocol.js';
 
 // Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
 // unix socket (0600 in a 0700 dir) or read the TCP token.
 
-type Via = AuditEvent['via'];
 const daemonUid = process.getuid?.() ?? null;
 /** The uid's own name: every row of this daemon is this account's, whatever $USER a hook saw. */
 const daemonUser = ((): string | null => {
@@ -30,13 +32,6 @@ function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: numbe
     env: null, signal: null, command: null, rules: [], matched: [], severity: null, decision: null, exit: null, durationMs: null, via,
     anchor: null,
   };
-}
-
-/** Decision recorded straight away for a verdict, or null for `confirm` (the hook asks first). */
-export function immediateDecision(v: Verdict): Decision | null {
-  if (v.verdict === 'block') return 'blocked';
-  if (v.verdict === 'confirm') return null;
-  return v.disabled ? 'disabled' : v.dryRun ? 'dry-run' : 'allowed';
 }
 
 /** The command (or wrapped statement) event: what ran or was refused, and why. */

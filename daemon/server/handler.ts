@@ -1,38 +1,48 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import type { Verdict } from '../engine/verdict/schema.js';
-import type { AuditEvent } from '../store/record.js';
-import { DryRunFirst } from './dry-run-first.js';
+import type { Via } from '../contract/enums.js';
+import { DryRunFirst, type Engine } from '../engine/index.js';
+import type { Verdict } from '../contract/verdict.js';
+import type { AuditEvent } from '../contract/events.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
-import { verdictMessage } from './message.js';
-import { PROTOCOL_VERSION, RequestSchema, SCHEMA_BY_OP, SHORT_OK, type CheckRequest, type Request } from './protocol.js';
+import { verdictMessage } from '../engine/verdict/message.js';
+import {
+  PROTOCOL_VERSION,
+  RequestSchema,
+  SCHEMA_BY_OP,
+  SHORT_OK,
+  checkReplyLine,
+  errorLine,
+  recordedLine,
+  type CheckRequest,
+  type HealthBody,
+  type Request,
+} from '../contract/protocol.js';
 import type { Writer } from './writer.js';
 
 // One request line -> one reply line. Authentication (TCP token), JSON and schema validation
 // happen here, before anything is evaluated or recorded; every refusal is one JSON line.
 
-export interface Evaluator {
-  evaluate(input: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict;
-}
+/** What the handler needs of the engine (the engine itself, or a test's stand-in). */
+export type LineEvaluator = Pick<Engine, 'evaluate'>;
 
 export interface HandlerDeps {
-  engine: () => Evaluator;
+  engine: () => LineEvaluator;
   /** The config in effect (policy.dryRunFirst is applied here: it needs per-session memory). */
   config: () => Config;
   writer: Writer;
   token: string;
-  health: () => Record<string, unknown>;
+  health: () => HealthBody;
   /** A refused request (reason only, never its content: it may hold secrets). */
   onRefused: (reason: string, transport: Transport | 'spool') => void;
   onError: (err: unknown, where: string) => void;
 }
 
-export type Via = AuditEvent['via'];
 
 export class RequestError extends Error {}
 
-export const errorLine = (error: string): string => JSON.stringify({ v: PROTOCOL_VERSION, ok: false, error });
+export { errorLine };
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -88,9 +98,6 @@ export function createHandler(deps: HandlerDeps): Handler {
   const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
 
-  // The same text JSON.stringify({ v, ok, recorded, seq }) gives (seq is an integer or null), without the object.
-  const recordedLine = (stored: { seq: number } | null): string =>
-    stored === null ? `{"v":${PROTOCOL_VERSION},"ok":true,"recorded":false,"seq":null}` : `{"v":${PROTOCOL_VERSION},"ok":true,"recorded":true,"seq":${stored.seq}}`;
   const recorded = (e: AuditEvent): Promise<string> => deps.writer.record(e).then(recordedLine);
 
   async function apply(req: Request, via?: Via): Promise<string> {
@@ -105,15 +112,7 @@ export function createHandler(deps: HandlerDeps): Handler {
         // Committed before the reply: an acknowledged line survives kill -9.
         if (decision) await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
         // Fixed field order: the hooks read the first fields with one regex each.
-        return JSON.stringify({
-          v: PROTOCOL_VERSION,
-          ok: true,
-          verdict: v.verdict,
-          phrase: v.confirm ?? '',
-          dryRun: v.dryRun,
-          message: verdictMessage(v),
-          detail: v,
-        });
+        return checkReplyLine(v, verdictMessage(v));
       }
       case 'decision': {
         const v = evaluate(req);

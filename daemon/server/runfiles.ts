@@ -3,13 +3,14 @@ import {
   chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+import { EXIT } from '../contract/exit-codes.js';
 
 // The daemon's files in the run directory: a private directory, the per-user TCP token, the port
 // file and the pid file that makes the daemon a single instance.
 
-/** The daemon cannot start for a reason the user fixes (printed as one line; EXIT.DAEMON_DOWN). */
+/** The daemon cannot start for a reason the user fixes (printed as one line). */
 export class StartError extends Error {
-  readonly exitCode = 6;
+  readonly exitCode = EXIT.DAEMON_DOWN;
 }
 
 export class RunDirError extends StartError {}

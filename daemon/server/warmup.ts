@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Server } from 'node:net';
 import type { Config } from '../config/schema.js';
+import type { HookShell } from '../contract/enums.js';
+import { PROTOCOL_VERSION } from '../contract/protocol.js';
 import { openStore } from '../store/index.js';
 import { closeListener, listenLoopback, listenUnix } from './bind.js';
-import { createHandler, errorLine, type Evaluator } from './handler.js';
+import { createHandler, errorLine, type LineEvaluator } from './handler.js';
 import { createLineServer, type Transport } from './listener.js';
 import { rmQuiet } from './runfiles.js';
 import { createWriter } from './writer.js';
@@ -28,7 +30,7 @@ const LINES = [
 ];
 
 export interface WarmupDeps {
-  engine: () => Evaluator;
+  engine: () => LineEvaluator;
   config: () => Config;
   /** Where the unix socket of the warm-up goes (a 0700 directory of the daemon's). */
   socketPath: string;
@@ -74,13 +76,13 @@ export async function warmUp(deps: WarmupDeps, lines: number, signal?: AbortSign
     await listenLoopback(tcp, 0);
     await listenUnix(deps.socketPath, unix);
     const port = (tcp.address() as { port: number }).port;
-    const origin = (shell: 'bash' | 'zsh') => ({ session: `warmup-${shell}`, shell, pid: process.pid, tty: '', user: 'warmup', host: 'warmup' });
+    const origin = (shell: HookShell) => ({ session: `warmup-${shell}`, shell, pid: process.pid, tty: '', user: 'warmup', host: 'warmup' });
     for (let i = 1; i <= lines && !signal?.aborted; i++) {
       const bash = i % 2 === 0;
       const o = origin(bash ? 'bash' : 'zsh');
       const auth = bash ? { token } : {};
-      const finish = { v: 1, op: 'finish', origin: o, cmd: i - 1, exit: 0, durationMs: 1.5, ts: Date.now(), ack: 'short', ...auth };
-      const check = { v: 1, op: 'check', origin: o, cmd: i, line: LINES[i % LINES.length], cwd: '/srv/app', env: { ENV: 'production' }, ts: Date.now(), ...auth };
+      const finish = { v: PROTOCOL_VERSION, op: 'finish', origin: o, cmd: i - 1, exit: 0, durationMs: 1.5, ts: Date.now(), ack: 'short', ...auth };
+      const check = { v: PROTOCOL_VERSION, op: 'check', origin: o, cmd: i, line: LINES[i % LINES.length], cwd: '/srv/app', env: { ENV: 'production' }, ts: Date.now(), ...auth };
       await exchange(bash ? { host: '127.0.0.1', port } : { path: deps.socketPath }, `${JSON.stringify(finish)}\n${JSON.stringify(check)}\n`, 2);
     }
   } finally {

@@ -1,14 +1,9 @@
-import type { AuditEvent, StoredEvent } from '../store/record.js';
+import type { AuditEvent, ChainHead, PublishedHead, StoredEvent } from '../contract/events.js';
 
 // Groups the events that arrive in the same turn of the event loop into one store transaction
 // (one fsync-free WAL commit instead of one per event), resolves each caller only once its
 // event is committed (so a reply never acknowledges a row that kill -9 could lose), then hands
 // the stored rows to the sinks and publishes the chain head every N rows or M minutes.
-
-export interface ChainHead {
-  seq: number;
-  hash: string;
-}
 
 export interface WriterStore {
   /** The events actually stored (duplicates left out), in input order. */
@@ -19,7 +14,7 @@ export interface WriterStore {
 export interface WriterSinks {
   publish(event: StoredEvent): void;
   /** `ts`: when the head was read (the witness's timestamp). */
-  publishHead(head: ChainHead & { ts: number }): void;
+  publishHead(head: PublishedHead): void;
 }
 
 export interface WriterOptions {

@@ -2,16 +2,16 @@ import { hostname as osHostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type pino from 'pino';
 import type { Config } from '../config/schema.js';
-import type { StoredEvent } from '../store/record.js';
-import { AlertSink, type AlertTuning } from './alerts/sink.js';
-import { alertEventOf, bareItem, itemOf, wants, type AlertItem } from './alerts/items.js';
+import type { StoredEvent, PublishedHead } from '../contract/events.js';
+import type { AlertSink } from './alerts/sink.js';
+import { bareItem } from './alerts/items.js';
 import type { Backoff } from './backoff.js';
+import { enqueueBatch, renderBatch, type Pending } from './batch.js';
 import { sinkRedactor } from './guard.js';
-import { openOutbox, type Db } from './outbox.js';
 import type { TargetStatus } from './status.js';
-import { daemonEntry, eventEntry, headEntry, verifyFailedEntry, type ChainHead } from './syslog/entries.js';
-import { facilityCode, type SyslogEntry } from './syslog/format.js';
-import { SyslogSink, syslogKeys } from './syslog/sink.js';
+import { daemonEntry, headEntry, verifyFailedEntry } from './syslog/entries.js';
+import type { SyslogSink } from './syslog/sink.js';
+import { openTargets, usableSyslogTargets, type TargetOptions, type Targets } from './targets.js';
 
 // The sinks: every stored audit row, chain head and daemon start/stop goes to each syslog target;
 // the rows a team asked for go to its Slack / webhook targets. `publish*` only append to an
@@ -19,14 +19,13 @@ import { SyslogSink, syslogKeys } from './syslog/sink.js';
 // and per-target loops deliver from there. Nothing here can block or throw into the hook path.
 
 export type { TargetStatus } from './status.js';
-export type { ChainHead } from './syslog/entries.js';
 export { probeTargets } from './probe.js';
 export { sendTestAlert } from './alerts/send.js';
 export type { HttpOutcome } from './alerts/http.js';
 
 export interface Sinks {
   publish(e: StoredEvent): void;
-  publishHead(head: ChainHead): void;
+  publishHead(head: PublishedHead): void;
   publishDaemon(event: 'start' | 'stop', detail?: string): void;
   verifyFailed(detail: string): void;
   status(): Promise<TargetStatus[]>;
@@ -51,53 +50,25 @@ const CLOSE_GRACE_MS = 2_000;
  */
 const owners = new Map<string, Sinks>();
 
-type Pending =
-  | { t: 'event'; e: StoredEvent }
-  | { t: 'syslog'; entry: SyslogEntry; alert?: { key: string; item: AlertItem } };
-
 export function createSinks(config: Config, opts: SinksOptions): Sinks {
   const hostname = opts.hostname ?? osHostname();
   const log = opts.logger.child({ component: 'sinks' });
-  const tuning: AlertTuning = {
-    backoff: opts.tuning?.alertBackoff ?? { baseMs: 2_000, maxMs: 10 * 60_000 },
-    minuteMs: opts.tuning?.minuteMs ?? 60_000,
-  };
-  const syslogBackoff = opts.tuning?.syslogBackoff ?? { baseMs: 500, maxMs: 30_000 };
-  // A target with an unknown facility is left out (logged; doctor shows it): a syslog typo must
-  // not stop the daemon that guards the shells.
-  const usable = config.syslog.targets.map((t) => {
-    try {
-      facilityCode(t.facility);
-      return true;
-    } catch (err) {
-      log.error({ err: (err as Error).message, target: t.type }, 'syslog target left out: fix its facility in the config');
-      return false;
-    }
-  });
-
+  const usable = usableSyslogTargets(config, log);
   // No target at all (the default config): a stored row has nowhere to go, so publishing it costs
   // nothing (no rendering, no outbox transaction). Targets only change through a new createSinks.
   const anyTarget = usable.some(Boolean) || config.alerts.targets.length > 0;
+  const redact = sinkRedactor(config);
   let pending: Pending[] = [];
   let scheduled = false;
   let closed = false;
-  const redact = sinkRedactor(config);
-  let syslog: SyslogSink[] = [];
-  let alerts: AlertSink[] = [];
-  let db: Db | null = null;
+  let targets: Targets | null = null;
+  const all = (): Array<SyslogSink | AlertSink> => (targets ? [...targets.syslog, ...targets.alerts] : []);
 
   const ownerKey = resolvePath(opts.dataDir);
   const previous = owners.get(ownerKey);
   const ready = (async () => {
     if (previous) await previous.close();
-    db = await openOutbox(opts.dataDir);
-    const keys = syslogKeys(config.syslog.targets);
-    syslog = config.syslog.targets.flatMap((t, i) =>
-      usable[i] ? [new SyslogSink(keys[i]!, t, db!, { hostname, logger: opts.logger, backoff: syslogBackoff, writeTimeoutMs: opts.tuning?.syslogWriteTimeoutMs })] : [],
-    );
-    alerts = config.alerts.targets.map((t) => new AlertSink(t, db!, { logger: opts.logger }, tuning));
-    // Resume what a previous run left in the outbox.
-    for (const s of [...syslog, ...alerts]) s.kick();
+    targets = await openTargets(config, opts.dataDir, usable, targetOptions(hostname, opts));
   })();
   ready.catch((err: Error) => log.error({ err: err.message }, 'sinks could not start; audit rows stay in the audit database only'));
 
@@ -121,37 +92,15 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     scheduled = false;
     const batch = pending;
     pending = [];
-    if (!batch.length || !db || !db.open) return;
-    const now = Date.now();
-    // Rendered before the transaction: one malformed row is skipped (and logged), not the batch.
-    const entries: SyslogEntry[] = [];
-    const alerted: Array<{ key: string; item: AlertItem }> = [];
-    for (const p of batch) {
-      try {
-        if (p.t === 'syslog') {
-          entries.push(p.entry);
-          if (p.alert) alerted.push(p.alert);
-          continue;
-        }
-        entries.push(eventEntry(p.e, redact));
-        const event = alertEventOf(p.e);
-        if (event) alerted.push({ key: `seq:${p.e.seq}:${p.e.hash.slice(0, 16)}`, item: itemOf(p.e, event, redact) });
-      } catch (err) {
-        log.error({ err: (err as Error).message, seq: p.t === 'event' ? p.e?.seq : undefined }, 'sinks: skipped a malformed row');
-      }
-    }
+    if (!batch.length || !targets?.db.open) return;
     try {
-      db.transaction(() => {
-        for (const { key, item } of alerted) for (const a of alerts) if (wants(a.target, item)) a.enqueue(key, item, now);
-        for (const s of syslog) s.enqueue(entries, now);
-      })();
+      enqueueBatch(targets, renderBatch(batch, redact, log), Date.now());
     } catch (err) {
       log.error({ err: (err as Error).message, lost: batch.length }, 'could not write to the sinks outbox; these rows stay in the audit database only');
       return;
     }
-    for (const s of [...syslog, ...alerts]) s.kick();
+    for (const s of all()) s.kick();
   }
-
 
   const safe = (fn: () => void) => {
     try {
@@ -164,38 +113,19 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
   let closing: Promise<void> | null = null;
   const sinks: Sinks = {
     publish: (e) => safe(() => push({ t: 'event', e })),
-    publishHead: (head) =>
-      safe(() =>
-        push({
-          t: 'syslog',
-          entry: headEntry(head),
-          alert: {
-            key: `head:${head.seq}:${head.hash.slice(0, 16)}`,
-            item: bareItem('chain-head', hostname, `audit chain head seq ${head.seq} hash ${head.hash}`, head.ts, { seq: head.seq, hash: head.hash }),
-          },
-        }),
-      ),
+    publishHead: (head) => safe(() => push(headPending(head, hostname))),
     publishDaemon: (event, detail = '') => safe(() => push({ t: 'syslog', entry: daemonEntry(event, redact(detail), Date.now()) })),
-    verifyFailed: (detail) =>
-      safe(() => {
-        const ts = Date.now();
-        const text = redact(detail);
-        push({
-          t: 'syslog',
-          entry: verifyFailedEntry(text, ts),
-          alert: { key: `verify-failed:${ts}`, item: bareItem('verify-failed', hostname, text, ts, { severity: 'critical' }) },
-        });
-      }),
+    verifyFailed: (detail) => safe(() => push(verifyFailedPending(redact(detail), hostname, Date.now()))),
     async status() {
       await ready.catch(() => undefined);
-      if (!db?.open) return [];
-      return [...syslog.map((s) => s.status()), ...alerts.map((a) => a.status())];
+      if (!targets?.db.open) return [];
+      return [...targets.syslog.map((s) => s.status()), ...targets.alerts.map((a) => a.status())];
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       await ready.catch(() => undefined);
       while (Date.now() < deadline) {
-        if (!pending.length && !scheduled && db?.open && [...syslog, ...alerts].every((s) => s.idle)) return;
+        if (!pending.length && !scheduled && targets?.db.open && all().every((s) => s.idle)) return;
         await new Promise((r) => setTimeout(r, 10));
       }
     },
@@ -216,9 +146,43 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     writeBatch();
     closed = true;
     const deadline = Date.now() + CLOSE_GRACE_MS;
-    while (Date.now() < deadline && ![...syslog, ...alerts].every((s) => s.settled)) await new Promise((r) => setTimeout(r, 10));
-    for (const s of syslog) s.close();
-    await Promise.all([...syslog.map((s) => s.stopped()), ...alerts.map((a) => a.close())]);
-    db?.close();
+    while (Date.now() < deadline && !all().every((s) => s.settled)) await new Promise((r) => setTimeout(r, 10));
+    for (const s of targets?.syslog ?? []) s.close();
+    await Promise.all([...(targets?.syslog ?? []).map((s) => s.stopped()), ...(targets?.alerts ?? []).map((a) => a.close())]);
+    targets?.db.close();
   }
+}
+
+function targetOptions(hostname: string, opts: SinksOptions): TargetOptions {
+  return {
+    hostname,
+    logger: opts.logger,
+    syslogBackoff: opts.tuning?.syslogBackoff ?? { baseMs: 500, maxMs: 30_000 },
+    syslogWriteTimeoutMs: opts.tuning?.syslogWriteTimeoutMs,
+    alertTuning: {
+      backoff: opts.tuning?.alertBackoff ?? { baseMs: 2_000, maxMs: 10 * 60_000 },
+      minuteMs: opts.tuning?.minuteMs ?? 60_000,
+    },
+  };
+}
+
+/** The chain head as a syslog entry and a `chain-head` alert. */
+function headPending(head: PublishedHead, hostname: string): Pending {
+  return {
+    t: 'syslog',
+    entry: headEntry(head),
+    alert: {
+      key: `head:${head.seq}:${head.hash.slice(0, 16)}`,
+      item: bareItem('chain-head', hostname, `audit chain head seq ${head.seq} hash ${head.hash}`, head.ts, { seq: head.seq, hash: head.hash }),
+    },
+  };
+}
+
+/** A failed verification (text already redacted) as a syslog entry and a critical alert. */
+function verifyFailedPending(text: string, hostname: string, ts: number): Pending {
+  return {
+    t: 'syslog',
+    entry: verifyFailedEntry(text, ts),
+    alert: { key: `verify-failed:${ts}`, item: bareItem('verify-failed', hostname, text, ts, { severity: 'critical' }) },
+  };
 }

@@ -1,7 +1,7 @@
 import { createReadStream, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Request } from '../server/protocol.js';
+import type { Request } from '../contract/protocol.js';
 
 // Spool ingestion. While the daemon is unreachable, hooks append protocol requests (one JSON per
 // line) to <spoolDir>/<session>.ndjson. Each file is renamed to *.ingesting before it is read, so

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
-import type { AuditEvent } from './record.js';
+import { CANONICAL_KEYS, EVENT_FIELDS, TEXT_KEYS, LIST_KEYS } from '../contract/event-fields.js';
+import type { AuditEvent } from '../contract/events.js';
 
 // The hash chain, written so an auditor can recompute it without prodguard:
 //
@@ -7,10 +8,12 @@ import type { AuditEvent } from './record.js';
 //
 // where prevHash is the previous row's hash (64 lowercase hex digits; GENESIS, 64 zeros, for the
 // first row ever written) and canonical(row) is the JSON text, with no whitespace, of one object
-// holding exactly these keys in exactly this order:
+// holding exactly the keys of EVENT_FIELDS (contract/event-fields.ts) in exactly that order:
 //
 //   kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env, signal, command,
 //   rules, matched, severity, decision, exit, durationMs, via, anchor
+//
+// (spelled out here for auditors; test/contract/single-source.test.ts holds it equal to the table)
 //
 // A field that is absent is written as null (`anchor` is {"seq":N,"hash":"..."} on checkpoint
 // rows and null everywhere else). Numbers and strings are formatted as ECMAScript JSON.stringify
@@ -26,21 +29,22 @@ import type { AuditEvent } from './record.js';
 
 export const GENESIS = '0'.repeat(64);
 
-/** Key order of the canonical form; changing it breaks every existing chain. */
-export const CANONICAL_KEYS = [
-  'kind', 'ts', 'session', 'cmd', 'user', 'uid', 'host', 'tty', 'shell', 'pid', 'cwd', 'env', 'signal',
-  'command', 'rules', 'matched', 'severity', 'decision', 'exit', 'durationMs', 'via', 'anchor',
-] as const satisfies readonly (keyof AuditEvent)[];
+export { CANONICAL_KEYS };
 
-export function canonical(e: AuditEvent): string {
-  // A literal in CANONICAL_KEYS order (JSON.stringify keeps insertion order); faster than a loop.
-  const a = e.anchor;
-  return JSON.stringify({
-    kind: e.kind, ts: e.ts, session: e.session, cmd: e.cmd ?? null, user: e.user, uid: e.uid ?? null, host: e.host, tty: e.tty,
-    shell: e.shell, pid: e.pid ?? null, cwd: e.cwd, env: e.env ?? null, signal: e.signal ?? null, command: e.command ?? null,
-    rules: e.rules, matched: e.matched, severity: e.severity ?? null, decision: e.decision ?? null, exit: e.exit ?? null,
-    durationMs: e.durationMs ?? null, via: e.via, anchor: a ? { seq: a.seq, hash: a.hash } : null,
+/**
+ * canonical(e), compiled once from EVENT_FIELDS into one object literal in table order
+ * (JSON.stringify keeps insertion order): as fast as a hand-written literal, and no second copy
+ * of the field list to drift from the table.
+ */
+export const canonical: (e: AuditEvent) => string = compileCanonical();
+
+function compileCanonical(): (e: AuditEvent) => string {
+  const members = EVENT_FIELDS.map((field) => {
+    const at = `e[${JSON.stringify(field.key)}]`;
+    if (field.type === 'anchor') return `${JSON.stringify(field.key)}: ${at} ? { seq: ${at}.seq, hash: ${at}.hash } : null`;
+    return `${JSON.stringify(field.key)}: ${at}${field.nullable ? ' ?? null' : ''}`;
   });
+  return new Function('e', `return JSON.stringify({ ${members.join(', ')} });`) as (e: AuditEvent) => string;
 }
 
 /** SHA-256 hex of a string: crypto.hash (one call, no Hash object; Node >= 20.12), else createHash. */
@@ -61,30 +65,25 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const clean = (s: string | null): boolean => s === null || !ANY_SURROGATE.test(s);
 
+type TextKey = (typeof TEXT_KEYS)[number];
+const textOf = (e: AuditEvent, k: TextKey): string | null => e[k] ?? null;
+
+/** No lone surrogate in any text or list field (loops, not callbacks: this runs per event). */
+function isWellFormed(e: AuditEvent): boolean {
+  for (const k of TEXT_KEYS) if (!clean(textOf(e, k))) return false;
+  for (const k of LIST_KEYS) for (const s of e[k]) if (ANY_SURROGATE.test(s)) return false;
+  return true;
+}
+
 export function wellFormed(e: AuditEvent): AuditEvent {
   // The common case (no surrogate anywhere, anchor present): the event itself, no copy.
-  if (
-    e.anchor !== undefined &&
-    clean(e.session) && clean(e.user) && clean(e.host) && clean(e.tty) && clean(e.shell) && clean(e.cwd) &&
-    clean(e.env) && clean(e.signal) && clean(e.command) && e.rules.every(clean) && e.matched.every(clean)
-  ) {
-    return e;
-  }
+  if (e.anchor !== undefined && isWellFormed(e)) return e;
   const fix = (s: string) => (ANY_SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s);
-  const fixN = (s: string | null) => (s === null ? null : fix(s));
-  return {
-    ...e,
-    session: fix(e.session),
-    user: fix(e.user),
-    host: fix(e.host),
-    tty: fix(e.tty),
-    shell: fix(e.shell),
-    cwd: fix(e.cwd),
-    env: fixN(e.env),
-    signal: fixN(e.signal),
-    command: fixN(e.command),
-    rules: e.rules.map(fix),
-    matched: e.matched.map(fix),
-    anchor: e.anchor ?? null,
-  };
+  const out: Record<string, unknown> = { ...e, anchor: e.anchor ?? null };
+  for (const k of TEXT_KEYS) {
+    const v = textOf(e, k);
+    out[k] = v === null ? null : fix(v);
+  }
+  for (const k of LIST_KEYS) out[k] = e[k].map(fix);
+  return out as AuditEvent;
 }

@@ -1,7 +1,7 @@
 import { openStoreWith, StoreError, type AuditStore, type OpenOptions } from './sqlite.js';
-import { AuditEventSchema, type AuditEvent } from './record.js';
+import { AuditEventSchema, type AuditEvent } from '../contract/events.js';
 
-export type { AuditEvent, StoredEvent } from './record.js';
+export type { AuditEvent, StoredEvent } from '../contract/events.js';
 export { BACKSTOP_CHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.js';
 export type * from './types.js';
 export { StoreError, type AuditStore, type OpenOptions, type StoreErrorCode } from './sqlite.js';

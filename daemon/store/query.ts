@@ -1,4 +1,5 @@
-import { SEVERITIES as SEVERITY_ORDER } from './levels.js';
+import { SEVERITIES as SEVERITY_ORDER } from '../contract/enums.js';
+import { ANCHOR_COLUMNS, EVENT_COLUMNS } from '../contract/event-fields.js';
 import type { LogFilter } from './types.js';
 
 // LogFilter -> one SQL statement with bound parameters. User text never reaches the SQL text;
@@ -7,9 +8,10 @@ import type { LogFilter } from './types.js';
 export const DEFAULT_LIMIT = 50;
 
 /** Columns of a log row: the decided event `e` with its `result` event `r` joined in. */
+const JOINED = ['exit', 'duration_ms'];
+const OWN = EVENT_COLUMNS.filter((c) => !JOINED.includes(c) && !(ANCHOR_COLUMNS as readonly string[]).includes(c)).map((c) => `e.${c}`);
 const LOG_SELECT = `
-SELECT e.seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd,
-       e.env, e.signal, e.command, e.rules, e.matched, e.severity, e.decision, e.via,
+SELECT e.seq, ${OWN.join(', ')},
        r.ts AS end_ts, coalesce(r.exit, e.exit) AS exit, coalesce(r.duration_ms, e.duration_ms) AS duration_ms
 FROM events e
 LEFT JOIN events r ON r.session = e.session AND r.cmd = e.cmd AND r.kind = 'result' AND e.kind IN ('command', 'statement')`;

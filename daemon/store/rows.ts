@@ -1,81 +1,56 @@
-import type { AuditEvent } from './record.js';
+import { ANCHOR_COLUMNS, EVENT_COLUMNS, EVENT_FIELDS, type EventFieldSpec } from '../contract/event-fields.js';
+import type { AuditEvent } from '../contract/events.js';
 import type { LogRow } from './types.js';
 
-// Conversions between events and SQLite rows, in one place so the hash that verify recomputes
-// reads exactly the fields append wrote.
+// Conversions between events and SQLite rows, compiled from the one field table
+// (contract/event-fields.ts), so the hash that verify recomputes reads exactly the fields
+// append wrote.
 
-export interface EventRow {
-  seq: number;
-  kind: AuditEvent['kind'];
-  ts: number;
-  session: string;
-  cmd: number | null;
-  user: string;
-  uid: number | null;
-  host: string;
-  tty: string;
-  shell: string;
-  pid: number | null;
-  cwd: string;
-  env: string | null;
-  signal: string | null;
-  command: string | null;
-  rules: string;
-  matched: string;
-  severity: AuditEvent['severity'];
-  decision: AuditEvent['decision'];
-  exit: number | null;
-  duration_ms: number | null;
-  via: AuditEvent['via'];
-  anchor_seq: number | null;
-  anchor_hash: string | null;
-  prev_hash: string;
-  hash: string;
-}
+/** A column's value as stored: lists as JSON text, the rest as the event holds it. */
+type ColumnValue<F extends EventFieldSpec> = F['type'] extends 'list' ? string : AuditEvent[F['key']];
 
-export const INSERT_SQL = `INSERT INTO events (seq, kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env,
-  signal, command, rules, matched, severity, decision, exit, duration_ms, via, anchor_seq, anchor_hash, prev_hash, hash)
-VALUES (${Array(26).fill('?').join(', ')})
+type ColumnField = Exclude<EventFieldSpec, { type: 'anchor' }>;
+export type EventRow = {
+  [C in ColumnField['column']]: ColumnValue<Extract<ColumnField, { column: C }>>;
+} & { seq: number; anchor_seq: number | null; anchor_hash: string | null; prev_hash: string; hash: string };
+
+/** All stored columns of one row, in insert order. */
+const INSERT_COLUMNS = ['seq', ...EVENT_COLUMNS, 'prev_hash', 'hash'];
+
+export const INSERT_SQL = `INSERT INTO events (${INSERT_COLUMNS.join(', ')})
+VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})
 ON CONFLICT DO NOTHING`;
 
 /** JSON text of a string list ('[]' for the common empty one, without a stringify). */
 const jsonList = (xs: string[]): string => (xs.length === 0 ? '[]' : JSON.stringify(xs));
 
-/** INSERT_SQL's parameters, in its column order (positional binding: the hot path). */
-export function insertParams(e: AuditEvent, seq: number, prevHash: string, hash: string): unknown[] {
-  return [
-    seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd, e.env, e.signal, e.command,
-    jsonList(e.rules), jsonList(e.matched), e.severity, e.decision, e.exit, e.durationMs, e.via,
-    e.anchor?.seq ?? null, e.anchor?.hash ?? null, prevHash, hash,
-  ];
-}
+// The two converters are compiled from the table into straight-line code (one array literal,
+// one object literal): insertParams is on the hot path and rowToEvent on verify's, and a loop
+// over the table per row measured slower than the literal it replaces.
+const key = (k: string): string => JSON.stringify(k);
 
-export function rowToEvent(r: EventRow): AuditEvent {
-  return {
-    kind: r.kind,
-    ts: r.ts,
-    session: r.session,
-    cmd: r.cmd,
-    user: r.user,
-    uid: r.uid,
-    host: r.host,
-    tty: r.tty,
-    shell: r.shell,
-    pid: r.pid,
-    cwd: r.cwd,
-    env: r.env,
-    signal: r.signal,
-    command: r.command,
-    rules: JSON.parse(r.rules) as string[],
-    matched: JSON.parse(r.matched) as string[],
-    severity: r.severity,
-    decision: r.decision,
-    exit: r.exit,
-    durationMs: r.duration_ms,
-    via: r.via,
-    anchor: r.anchor_seq === null || r.anchor_hash === null ? null : { seq: r.anchor_seq, hash: r.anchor_hash },
-  };
-}
+/** INSERT_SQL's parameters, in its column order (positional binding: the hot path). */
+export const insertParams: (e: AuditEvent, seq: number, prevHash: string, hash: string) => unknown[] = new Function(
+  'jsonList',
+  `return (e, seq, prevHash, hash) => [seq, ${EVENT_FIELDS.map((f) => {
+    const at = `e[${key(f.key)}]`;
+    if (f.type === 'list') return `jsonList(${at})`;
+    if (f.type === 'anchor') return `${at}?.seq ?? null, ${at}?.hash ?? null`;
+    return at;
+  }).join(', ')}, prevHash, hash];`,
+)(jsonList);
+
+export const rowToEvent: (r: EventRow) => AuditEvent = new Function(
+  `return (r) => ({ ${EVENT_FIELDS.map((f) => {
+    const at = `r[${key(f.column)}]`;
+    if (f.type === 'list') return `${key(f.key)}: JSON.parse(${at})`;
+    if (f.type === 'anchor') {
+      const [s, h] = ANCHOR_COLUMNS.map((c) => `r[${key(c)}]`);
+      return `${key(f.key)}: ${s} === null || ${h} === null ? null : { seq: ${s}, hash: ${h} }`;
+    }
+    return `${key(f.key)}: ${at}`;
+  }).join(', ')} });`,
+)();
 
 /** A row of the log query (see query.ts LOG_SELECT). */
 export type LogQueryRow = Omit<EventRow, 'anchor_seq' | 'anchor_hash' | 'prev_hash' | 'hash'> & { end_ts: number | null };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { SEV_RANK_SQL } from '../contract/enums.js';
 
 // The audit database schema, as an ordered list of migrations. PRAGMA user_version holds how many
 // have run; opening read-write runs the missing ones in one transaction. Never edit a released
@@ -33,7 +34,7 @@ CREATE TABLE events (
   prev_hash   TEXT    NOT NULL,
   hash        TEXT    NOT NULL,
   sev_rank    INTEGER GENERATED ALWAYS AS (
-    CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4 END
+    ${SEV_RANK_SQL}
   ) VIRTUAL
 );
 

@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GENESIS, chainHash, wellFormed } from './chain.js';
 import { DECIDED, buildLogCount, buildLogQuery, buildWindow } from './query.js';
-import { SEVERITIES as SEVERITY_ORDER } from './levels.js';
-import type { AuditEvent, StoredEvent } from './record.js';
+import { SEVERITIES as SEVERITY_ORDER } from '../contract/enums.js';
+import type { AuditEvent, ChainHead, StoredEvent } from '../contract/events.js';
 import { INSERT_SQL, insertParams, toLogRow, type LogQueryRow } from './rows.js';
 import { SCHEMA_VERSION, migrate, schemaVersion } from './schema.js';
 import type { Count, LogFilter, LogRow, PrunePlan, PruneResult, Stats, StatsFilter, VerifyResult } from './types.js';
@@ -55,7 +55,7 @@ export interface AuditStore {
    * (server/events.ts): the zod re-parse is skipped (~1/3 of the JS cost of an append).
    */
   appendTrusted(es: AuditEvent[]): StoredEvent[];
-  head(): { seq: number; hash: string } | null;
+  head(): ChainHead | null;
   verify(opts?: VerifyOptions): VerifyResult;
   query(filter: LogFilter): LogRow[];
   /** How many rows `filter` matches in all (its limit aside). */
@@ -131,7 +131,7 @@ class SqliteStore implements AuditStore {
   private readonly insert: Database.Statement;
   private readonly insertFts: Database.Statement;
   private readonly insertRule: Database.Statement;
-  private readonly headStmt: Database.Statement<[], { seq: number; hash: string }>;
+  private readonly headStmt: Database.Statement<[], ChainHead>;
   /** Built once: db.transaction() per append cost ~10 us. */
   private readonly appendTx: Database.Transaction<(events: AuditEvent[]) => StoredEvent[]>;
   private readonly cache = new Map<string, Database.Statement>();
@@ -190,7 +190,7 @@ class SqliteStore implements AuditStore {
   }
 
   /** Appends after `start` (the head, or for prune the head before rows were deleted). Inside a transaction. */
-  private chain(events: AuditEvent[], start: { seq: number; hash: string } | null): StoredEvent[] {
+  private chain(events: AuditEvent[], start: ChainHead | null): StoredEvent[] {
     let seq = start?.seq ?? 0;
     let prev = start?.hash ?? GENESIS;
     const out: StoredEvent[] = [];
@@ -207,7 +207,7 @@ class SqliteStore implements AuditStore {
     return out;
   }
 
-  head(): { seq: number; hash: string } | null {
+  head(): ChainHead | null {
     return this.run(() => this.headStmt.get() ?? null);
   }
 
@@ -331,7 +331,7 @@ function storedEvent(e: AuditEvent, seq: number, prevHash: string, hash: string)
   };
 }
 
-function checkpointEvent(before: Date, deleted: number, last: { seq: number; hash: string }): AuditEvent {
+function checkpointEvent(before: Date, deleted: number, last: ChainHead): AuditEvent {
   let user = 'unknown';
   try {
     user = userInfo().username;

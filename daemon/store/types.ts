@@ -1,5 +1,5 @@
-import type { Severity } from '../engine/rules/schema.js';
-import type { AuditEvent, Decision } from './record.js';
+import type { Decision, Severity } from '../contract/enums.js';
+import type { AuditEvent, ChainHead } from '../contract/events.js';
 
 /** What `prodguard log` asks for. Every field is optional; they combine with AND. */
 export interface LogFilter {
@@ -46,9 +46,9 @@ export interface VerifyResult {
   rows: number;
   firstSeq: number | null;
   lastSeq: number | null;
-  head: { seq: number; hash: string } | null;
+  head: ChainHead | null;
   /** Where the walk started when older rows were pruned: the checkpoint's anchor. */
-  anchor: { seq: number; hash: string } | null;
+  anchor: ChainHead | null;
   problem: { seq: number; kind: BreakKind; message: string } | null;
 }
 
@@ -86,6 +86,6 @@ export interface PrunePlan {
 export interface PruneResult {
   deleted: number;
   /** Last pruned row, recorded in the checkpoint; null when nothing was old enough. */
-  anchor: { seq: number; hash: string } | null;
+  anchor: ChainHead | null;
   checkpointSeq: number | null;
 }

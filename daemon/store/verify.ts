@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ChainHead } from '../contract/events.js';
 import { GENESIS, chainHash } from './chain.js';
 import { rowToEvent, type EventRow } from './rows.js';
 import type { BreakKind, VerifyResult } from './types.js';
@@ -14,7 +15,7 @@ import type { BreakKind, VerifyResult } from './types.js';
 //   truncated the newest rows are gone: only visible against a head published earlier
 
 export interface VerifyOptions {
-  expectHead?: { seq: number; hash: string } | undefined;
+  expectHead?: ChainHead | undefined;
   /** Called with the rows checked so far, every PROGRESS_ROWS rows. */
   onProgress?: ((rowsDone: number) => void) | undefined;
 }
@@ -29,7 +30,7 @@ export function verifyChain(db: Database.Database, opts: VerifyOptions = {}): Ve
   const hashAt = db.prepare('SELECT seq FROM events WHERE hash = ? LIMIT 1').pluck() as Database.Statement<[string], number>;
   const anchorFor = db.prepare(
     "SELECT anchor_seq AS seq, anchor_hash AS hash FROM events WHERE kind = 'checkpoint' AND anchor_seq = ? AND anchor_hash = ? LIMIT 1",
-  ) as Database.Statement<[number, string], { seq: number; hash: string }>;
+  ) as Database.Statement<[number, string], ChainHead>;
 
   const result: VerifyResult = { ok: true, rows: 0, firstSeq: null, lastSeq: null, head: null, anchor: null, problem: null };
   const fail = (seq: number, kind: BreakKind, message: string): VerifyResult => {

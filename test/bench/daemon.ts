@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPLY_PREFIX } from '../../daemon/contract/protocol.js';
 import { defaultConfig } from '../../daemon/config/load.js';
 import { createEngine } from '../../daemon/engine/index.js';
-import { readPort, readToken } from '../../daemon/server/client.js';
+import { readPort, readToken } from '../../cli/daemon-client.js';
 import { createHandler } from '../../daemon/server/handler.js';
 import { createWriter } from '../../daemon/server/writer.js';
 import { openStore } from '../../daemon/store/index.js';
@@ -31,7 +32,7 @@ function pipeline(open: () => Socket, requests: string[]): Promise<number> {
       buf += d;
       let nl: number;
       while ((nl = buf.indexOf('\n')) !== -1) {
-        if (!buf.startsWith('{"v":1,"ok":true')) failed++;
+        if (!buf.startsWith(REPLY_PREFIX.ok)) failed++;
         buf = buf.slice(nl + 1);
         if (++replies === requests.length) {
           s.end();

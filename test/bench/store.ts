@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openStore, type AuditStore, type LogFilter } from '../../daemon/store/index.js';
 import { buildLogQuery } from '../../daemon/store/query.js';
-import type { AuditEvent } from '../../daemon/store/record.js';
+import type { AuditEvent } from '../../daemon/contract/events.js';
 import { fmt, msSince, summarize, type BenchFigure, type BenchSection } from './report.js';
 
 // Audit store benchmark: ingest through appendMany (zod check + SHA-256 chain + FTS and rule

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../daemon/paths.js';
-import { requestDaemon } from '../../daemon/server/client.js';
+import { requestDaemon } from '../../cli/daemon-client.js';
 import { cliMain, homeEnv, spawnDaemon, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { BLOCK_ALL, CONFIRM_ALL, DESTRUCTIVE, check } from './requests.js';
 

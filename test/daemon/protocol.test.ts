@@ -3,8 +3,8 @@ import { chmodSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPort, readToken } from '../../daemon/server/client.js';
-import { SHORT_OK } from '../../daemon/server/protocol.js';
+import { readPort, readToken } from '../../cli/daemon-client.js';
+import { SHORT_OK } from '../../daemon/contract/protocol.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { CONFIRM_ALL, DESTRUCTIVE, check, decision, finish, session } from './requests.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEvent, StoredEvent } from '../../daemon/store/record.js';
+import type { AuditEvent, StoredEvent } from '../../daemon/contract/events.js';
 import { createWriter, type WriterStore } from '../../daemon/server/writer.js';
 
 // The batching writer against a store double that behaves like the real one (idempotent on

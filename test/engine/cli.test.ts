@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VerdictSchema, MatchResultSchema } from '../../daemon/engine/verdict/schema.js';
+import { VerdictSchema, MatchResultSchema } from '../../daemon/contract/verdict.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { loadCatalog } from '../../daemon/engine/rules/catalog/index.js';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, csvLine } from '../../cli/output/csv.js';
 import { printable } from '../../cli/output/text.js';
 import { createEngine } from '../../daemon/engine/index.js';
-import { verdictMessage } from '../../daemon/server/message.js';
+import { verdictMessage } from '../../daemon/engine/verdict/message.js';
 import { check, decision, finish, session } from '../daemon/requests.js';
 import { cliMain, homeEnv, startDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { poll } from '../helpers/rsyslog.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../daemon/engine/index.js';
-import { VerdictSchema } from '../../daemon/engine/verdict/schema.js';
-import { verdictMessage } from '../../daemon/server/message.js';
+import { VerdictSchema } from '../../daemon/contract/verdict.js';
+import { verdictMessage } from '../../daemon/engine/verdict/message.js';
 import { PROD, config, rule } from './helpers.js';
 
 // The engine end to end with the real parser: unwrapping reaches the rules, statements typed in a

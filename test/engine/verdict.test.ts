@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEvaluator, type EvaluatorOptions } from '../../daemon/engine/verdict/evaluate.js';
-import { VerdictSchema } from '../../daemon/engine/verdict/schema.js';
+import { VerdictSchema } from '../../daemon/contract/verdict.js';
 import type { ParsedLine } from '../../daemon/engine/parse/types.js';
 import { PROD, cmd, config, line, rule, withStatements } from './helpers.js';
 

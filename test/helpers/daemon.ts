@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePaths, type Paths } from '../../daemon/paths.js';
-import { requestDaemon, sendLine, type RequestOptions } from '../../daemon/server/client.js';
+import { requestDaemon, sendLine, type RequestOptions } from '../../cli/daemon-client.js';
 
 // Start and stop a real daemon (`node dist/cli/main.js daemon run`) on a temporary
 // PRODGUARD_HOME, for every area's tests. The build is vitest's globalSetup (./build.ts).

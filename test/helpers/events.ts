@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEvent } from '../../daemon/store/record.js';
+import type { AuditEvent } from '../../daemon/contract/events.js';
 
 // Shared by the store and sinks tests: a temp directory per test and an audit event with sane
 // defaults (alice in a production bash shell on web1), which each test overrides.

@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { requestDaemon } from '../../daemon/server/client.js';
+import { requestDaemon } from '../../cli/daemon-client.js';
 import { resolvePaths } from '../../daemon/paths.js';
 import { queryDb, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import type { ShellSession } from '../helpers/pty.js';

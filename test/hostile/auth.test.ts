@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPort, readToken } from '../../daemon/server/client.js';
+import { readPort, readToken } from '../../cli/daemon-client.js';
 import { check } from '../daemon/requests.js';
 import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRequest, RequestError } from '../../daemon/server/handler.js';
-import { RequestSchema } from '../../daemon/server/protocol.js';
+import { RequestSchema } from '../../daemon/contract/protocol.js';
 import { check, decision, finish, session } from '../daemon/requests.js';
 import { FUZZ_TIMEOUT_MS, boundedHeap } from './budget.js';
 

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ConfigSchema, type Config } from '../../daemon/config/schema.js';
 import type { Sinks, TargetStatus } from '../../daemon/sinks/index.js';
-import type { StoredEvent } from '../../daemon/store/record.js';
+import type { StoredEvent } from '../../daemon/contract/events.js';
 import { auditEvent, tempDir as makeTempDir } from '../helpers/events.js';
 
 // Shared by the sinks tests: stored rows as the store hands them over, a config, a temp data dir

@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../../daemon/store/record.js';
+import type { AuditEvent } from '../../daemon/contract/events.js';
 import { auditEvent, T0, tempDir as makeTempDir } from '../helpers/events.js';
 
 // Shared helpers of the store tests: a temp directory per test and events with sane defaults.

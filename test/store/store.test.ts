@@ -150,12 +150,29 @@ describe('the file', () => {
   });
 });
 
-describe('store value lists (levels.ts, zod-free for `prodguard log`)', () => {
-  test('match the engine severity order and the decision schema', async () => {
-    const { SEVERITIES, DECISIONS } = await import('../../daemon/store/levels.js');
-    const { SEVERITY_ORDER } = await import('../../daemon/engine/rules/schema.js');
-    const { DecisionSchema } = await import('../../daemon/store/record.js');
-    expect([...SEVERITIES]).toEqual([...SEVERITY_ORDER]);
-    expect([...DECISIONS]).toEqual([...DecisionSchema.options]);
+describe('the contract value lists, as the store applies them', () => {
+  test('each decision is stored and found by its own --decision filter; a value outside the list is refused', async () => {
+    const { DECISIONS } = await import('../../daemon/contract/enums.js');
+    const { store } = fresh();
+    DECISIONS.forEach((decision, i) => store.append(ev({ cmd: i + 1, decision })));
+    for (const decision of DECISIONS) expect(store.query({ decision: [decision] }).map((r) => r.decision)).toEqual([decision]);
+    expect(() => store.append(ev({ cmd: 99, decision: 'maybe' as never }))).toThrow(expect.objectContaining({ code: 'invalid' }));
+  });
+
+  test('sev_rank orders the severities as the list does, so --severity means "at least"', async () => {
+    const { SEVERITIES } = await import('../../daemon/contract/enums.js');
+    const { store, file } = fresh();
+    SEVERITIES.forEach((severity, i) => store.append(ev({ cmd: i + 1, severity, decision: 'confirmed' })));
+    SEVERITIES.forEach((severity, i) => {
+      expect(store.query({ severity, reverse: true }).map((r) => r.severity)).toEqual(SEVERITIES.slice(i));
+    });
+    const db = new Database(file, { readonly: true });
+    try {
+      const ranks = db.prepare('SELECT severity, sev_rank FROM events ORDER BY seq').all() as { severity: string; sev_rank: number }[];
+      expect(ranks).toEqual(SEVERITIES.map((severity, i) => ({ severity, sev_rank: i + 1 })));
+    } finally {
+      db.close();
+    }
+    expect(() => store.append(ev({ cmd: 99, severity: 'extreme' as never }))).toThrow(expect.objectContaining({ code: 'invalid' }));
   });
 });

@@ -1,3 +1,5 @@
+import type { Dialect } from '../../contract/enums.js';
+
 // What the shell parser hands to the rule matcher. Plain data, no behaviour.
 
 /** One simple command the line would execute, after unwrapping sudo/env/bash -c/ssh/... */
@@ -27,7 +29,7 @@ export interface Redirect {
 
 /** A statement handed to a database client: SQL, a redis command, or mongosh JavaScript. */
 export interface Statement {
-  dialect: 'sql' | 'redis' | 'mongo';
+  dialect: Dialect;
   /** Statement text, comments stripped, whitespace collapsed, no trailing `;`. */
   text: string;
   /** The client that receives it (`psql`, `mysql`, `sqlite3`, `redis-cli`, `mongosh`). */

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 
 // Small files read on every evaluation (kubeconfig, .terraform/environment): parsed once and
 // re-read only when their mtime or size changes, so a context switch is seen on the next line.
@@ -14,13 +14,13 @@ const MAX_ENTRIES = 256;
 const MAX_BYTES = 4 * 1024 * 1024;
 
 export function readCached<T>(file: string, parse: (text: string) => T | null): T | null {
-  let st;
+  let st: Stats | undefined;
   try {
     st = statSync(file, { throwIfNoEntry: false });
   } catch {
     return null;
   }
-  if (!st || !st.isFile() || st.size > MAX_BYTES) return null;
+  if (!st?.isFile() || st.size > MAX_BYTES) return null;
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value as T | null;
   let value: T | null = null;

@@ -1,7 +1,7 @@
 import { hostname as osHostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { productionVariables, type Config } from '../../config/schema.js';
-import type { Production } from '../verdict/schema.js';
+import type { Production } from '../../contract/verdict.js';
 import { readCached } from './file-cache.js';
 
 // Is this shell production, and which signal says so? Order: PRODGUARD_ENV (any value decides,

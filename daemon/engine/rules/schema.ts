@@ -1,11 +1,8 @@
 import { z } from 'zod';
+import { ActionSchema, DialectSchema, SeveritySchema } from '../../contract/schemas.js';
 
 // The rule catalog is data: one JSON file per domain under ./catalog, validated by these schemas
 // at load. Config files add custom rules with the same shape.
-
-export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
-export type Severity = z.infer<typeof SeveritySchema>;
-export const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 
 /**
  * A flag alternation such as "-r|-R|--recursive". Short single-letter flags also match inside a
@@ -46,7 +43,7 @@ export const MatchSchema = z
     /** Regex over a database statement (Statement.text); makes this a statement rule. */
     statement: RegexSource.optional(),
     /** Restricts a statement rule to dialects. */
-    dialect: z.array(z.enum(['sql', 'redis', 'mongo'])).optional(),
+    dialect: z.array(DialectSchema).optional(),
     /** Regex over the environment variable names referenced in the arguments (`$DB_PASSWORD`, `${X}`). */
     envRef: RegexSource.optional(),
     /**
@@ -92,7 +89,7 @@ export const RuleSchema = z
     /** A safer alternative or the dry-run equivalent, for the user. */
     alternative: z.string().min(1),
     /** Overrides the policy's action for this rule. */
-    action: z.enum(['allow', 'confirm', 'block']).optional(),
+    action: ActionSchema.optional(),
   })
   .strict();
 export type Rule = z.infer<typeof RuleSchema>;

@@ -3,7 +3,8 @@
 // quotes, and psql's `;`-suppressing nesting. Used by scanSql (whole texts, for the rule
 // matcher) and by `prodguard wrap` (which feeds a client's input a line at a time).
 
-import type { SqlFlavor } from './scan-sql.js';
+/** Which client's lexical rules apply. `generic` is standard SQL (PostgreSQL-like). */
+export type SqlFlavor = 'postgres' | 'mysql' | 'sqlite' | 'generic';
 
 export const WS = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
 const DOLLAR_TAG = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;

@@ -4,10 +4,9 @@
 // dropped, whitespace collapsed, literals kept byte for byte. One pass, linear time.
 
 import { StatementBuilder } from './builder.js';
-import { blockComment, dollarTagAt, lineCommentAt, lineEnd, nestsComments, opensQuote, PsqlNesting, quoteEnd, WS } from './lex.js';
+import { blockComment, dollarTagAt, lineCommentAt, lineEnd, nestsComments, opensQuote, PsqlNesting, quoteEnd, WS, type SqlFlavor } from './lex.js';
 
-/** Which client's lexical rules apply. `generic` is standard SQL (PostgreSQL-like). */
-export type SqlFlavor = 'postgres' | 'mysql' | 'sqlite' | 'generic';
+export type { SqlFlavor } from './lex.js';
 
 export interface SqlScan {
   /** Complete statements, normalized, without their delimiter. */

@@ -8,7 +8,8 @@ import { scanSql, type SqlFlavor } from './scan-sql.js';
 export { scanSql, type SqlFlavor, type SqlScan } from './scan-sql.js';
 export { scanJs, type JsScan } from './scan-js.js';
 
-export type Dialect = 'sql' | 'redis' | 'mongo';
+export type { Dialect } from '../../contract/enums.js';
+import type { Dialect } from '../../contract/enums.js';
 
 /** Collapses whitespace outside "..." and '...' (redis-cli's quoting); quotes kept as typed. */
 function collapseQuoted(line: string): string {

@@ -1,16 +1,15 @@
 import { basename, resolve } from 'node:path';
 import type { Config, AllowEntry } from '../../config/schema.js';
+import { ACTIONS, severityRank, type Action, type Severity } from '../../contract/enums.js';
 import { printable } from '../redact/printable.js';
-import { SEVERITY_ORDER, type Rule, type RuleTarget, type Severity } from '../rules/schema.js';
+import type { Rule, RuleTarget } from '../rules/schema.js';
 
 // Pieces of the verdict: severity and action ordering, the confirmation phrase, allowlist entries.
 
-export type Action = 'allow' | 'confirm' | 'block';
-const ACTION_ORDER: readonly Action[] = ['allow', 'confirm', 'block'];
+export { severityRank, type Action };
 
-export const severityRank = (s: Severity): number => SEVERITY_ORDER.indexOf(s);
 export const maxSeverity = (a: Severity | null, b: Severity): Severity => (a === null || severityRank(b) > severityRank(a) ? b : a);
-export const maxAction = (a: Action, b: Action): Action => (ACTION_ORDER.indexOf(b) > ACTION_ORDER.indexOf(a) ? b : a);
+export const maxAction = (a: Action, b: Action): Action => (ACTIONS.indexOf(b) > ACTIONS.indexOf(a) ? b : a);
 
 export function actionFor(rule: Rule, policy: Config['policy']): Action {
   return rule.action ?? policy[rule.severity];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { Action } from '../../contract/enums.js';
 import type { Config } from '../../config/schema.js';
 import { DATABASE_CLIENTS } from '../parse/clients.js';
 import type { SimpleCommand } from '../parse/types.js';
@@ -116,7 +117,7 @@ export interface DryRunInfo {
 
 export interface DryRunPolicy {
   /** A dry run for this hit: the tool's own form, or an honoured prefix when the action is not block. */
-  isDryRun(cmd: SimpleCommand, action: 'allow' | 'confirm' | 'block'): boolean;
+  isDryRun(cmd: SimpleCommand, action: Action): boolean;
   info(cmd: SimpleCommand): DryRunInfo;
 }
 

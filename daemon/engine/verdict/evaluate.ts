@@ -9,7 +9,7 @@ import { createProductionDetector, shortHostname } from '../production/index.js'
 import { createRedactor } from '../redact/index.js';
 import { actionFor, compileAllowlist, maxAction, maxSeverity, phraseFor, severityRank, type Action } from './decide.js';
 import { createDryRunPolicy, type DryRunInfo } from './dryrun.js';
-import type { MatchResult, Verdict } from './schema.js';
+import type { MatchResult, Verdict } from '../../contract/verdict.js';
 
 // From a parsed line to a verdict. Everything that depends only on the config (rule index,
 // policy, allowlist, redaction and production regexes) is built once in createEvaluator; the

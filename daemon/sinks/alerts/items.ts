@@ -1,6 +1,6 @@
-import { SEVERITY_ORDER, type Severity } from '../../engine/rules/schema.js';
+import { severityRank, type Severity } from '../../contract/enums.js';
 import type { AlertTarget } from '../../config/schema.js';
-import type { Decision, StoredEvent } from '../../store/record.js';
+import type { Decision, StoredEvent } from '../../contract/events.js';
 import type { z } from 'zod';
 import type { AlertEventSchema } from '../../config/schema.js';
 
@@ -94,5 +94,5 @@ export function wants(t: AlertTarget, item: AlertItem): boolean {
   const criticalDryRun = item.event === 'dry-run' && item.severity === 'critical' && REAL_RUN_EVENTS.some((e) => t.events.includes(e));
   if (!t.events.includes(item.event) && !criticalDryRun) return false;
   if (item.severity === null) return true;
-  return SEVERITY_ORDER.indexOf(item.severity) >= SEVERITY_ORDER.indexOf(t.minSeverity);
+  return severityRank(item.severity) >= severityRank(t.minSeverity);
 }

@@ -1,14 +1,8 @@
-import type { StoredEvent } from '../../store/record.js';
+import type { PublishedHead, StoredEvent } from '../../contract/events.js';
 import { SEVERITY, type SyslogEntry, type SyslogSeverity } from './format.js';
 
 // What each thing prodguard publishes looks like as a syslog entry. The text has already been
 // through the redaction guard (see ../index.ts).
-
-export interface ChainHead {
-  seq: number;
-  hash: string;
-  ts: number;
-}
 
 /** A blocked or confirmed-critical command is `warning`; a cancelled one `notice`; the rest info. */
 export function severityOf(e: StoredEvent): SyslogSeverity {
@@ -61,7 +55,7 @@ function describe(e: StoredEvent): string {
   }
 }
 
-export function headEntry(head: ChainHead): SyslogEntry {
+export function headEntry(head: PublishedHead): SyslogEntry {
   return {
     ts: head.ts,
     severity: SEVERITY.info,

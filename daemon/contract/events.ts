@@ -1,17 +1,15 @@
 import { z } from 'zod';
-import { SeveritySchema } from '../engine/rules/schema.js';
-import { DECISIONS } from './levels.js';
+import { DecisionSchema, EventKindSchema, SeveritySchema, ViaSchema } from './schemas.js';
 
 // One audit event as the store appends it and the sinks publish it. The audit table is
 // append-only and hash-chained, so a command's start and its result are two events joined by
 // (session, cmd): `command` when it is decided, `result` when it finished. `prodguard log` shows
-// them as one row.
+// them as one row. The field order, columns and hash form are in ./event-fields.ts.
 
-export const DecisionSchema = z.enum(DECISIONS);
-export type Decision = z.infer<typeof DecisionSchema>;
+export type { Decision } from './enums.js';
 
 export const AuditEventSchema = z.object({
-  kind: z.enum(['command', 'result', 'session-start', 'session-end', 'disabled', 'checkpoint', 'statement']),
+  kind: EventKindSchema,
   /** Event time, ms since epoch (the client's when it came from a hook). */
   ts: z.number(),
   session: z.string(),
@@ -36,7 +34,7 @@ export const AuditEventSchema = z.object({
   decision: DecisionSchema.nullable(),
   exit: z.number().int().nullable(),
   durationMs: z.number().nullable(),
-  via: z.enum(['live', 'spool']),
+  via: ViaSchema,
   /**
    * Checkpoint events only (written by `prodguard prune`): seq and hash of the last pruned row,
    * so `verify` can start the chain at the first row that is left.
@@ -47,3 +45,12 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 /** An event as stored: sequence number and chain hash added. */
 export type StoredEvent = AuditEvent & { seq: number; prevHash: string; hash: string };
+
+/** A position in the hash chain: the head the witnesses publish, or a checkpoint's anchor. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** A chain head as published to syslog and the alert targets: with when it was read. */
+export type PublishedHead = ChainHead & { ts: number };

@@ -1,17 +1,21 @@
-import type { Config } from '../config/schema.js';
-import { SEVERITY_ORDER } from '../engine/rules/schema.js';
-import type { Verdict } from '../engine/verdict/schema.js';
+import type { Config } from '../../config/schema.js';
+import { severityRank } from '../../contract/enums.js';
+import type { Verdict } from '../../contract/verdict.js';
+import { parseLine } from '../parse/index.js';
 
 // Policy "dry run first" (policy.dryRunFirst): a line at or above minSeverity is only offered for
 // confirmation when its dry run ran in the same session within the last N minutes; until then it
-// is refused with a message saying which dry run to run. The engine is stateless, so the daemon
-// keeps the per-session memory (in memory: after a daemon restart the dry run is asked again).
+// is refused with a message saying which dry run to run. A verdict policy over the engine's
+// verdicts; it needs per-session memory, which the daemon's handler holds (one DryRunFirst; in
+// memory: after a daemon restart the dry run is asked again).
 //
-// "Its dry run": a dry-run line (DRY_RUN=1 ..., terraform plan, --dry-run, rsync -n) of the same
-// program, and when both name targets (path, database, namespace...) at least one in common.
+// "Its dry run": a dry-run line (DRY_RUN=1 ..., terraform plan, --dry-run, rsync -n) running one
+// of the programs the line's matches ran, as the parser names them (after unwrapping sudo, env,
+// bash -c, `cd x &&` ...), and when both name targets (path, database, namespace...) at least one
+// in common.
 
 interface Seen {
-  program: string;
+  programs: string[];
   targets: string[];
   at: number;
 }
@@ -19,12 +23,18 @@ interface Seen {
 const MAX_PER_SESSION = 64;
 const MAX_SESSIONS = 4096;
 
-/** The program a line runs: its first word after VAR=value prefixes and sudo/env/command. */
-export function programOf(line: string): string {
-  const words = line.trim().split(/\s+/);
-  let i = 0;
-  while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || ['sudo', 'env', 'command', 'exec', 'nohup', 'time'].includes(words[i]!))) i++;
-  return (words[i] ?? '').replace(/^\\/, '').replace(/^.*\//, '');
+/** The programs a line runs (the parser's command names; dynamic names are unknown). */
+export function programsOf(line: string): string[] {
+  return parseLine(line).commands.filter((c) => !c.dynamicName).map((c) => c.name);
+}
+
+/** The programs of the commands the verdict's matches are about. */
+function matchedPrograms(line: string, v: Verdict): string[] {
+  const matched = new Set(v.matches.map((m) => m.command));
+  const commands = parseLine(line).commands.filter((c) => !c.dynamicName);
+  const named = commands.filter((c) => matched.has(c.source)).map((c) => c.name);
+  // A match on the whole line (a statement, a fork bomb) names no command: all of them count.
+  return named.length > 0 ? named : commands.map((c) => c.name);
 }
 
 const targetsOf = (v: Verdict): string[] => v.matches.map((m) => m.target).filter((t): t is string => !!t);
@@ -40,7 +50,7 @@ export class DryRunFirst {
       if (this.seen.size >= MAX_SESSIONS) this.seen.delete(this.seen.keys().next().value!);
       this.seen.set(session, (list = []));
     }
-    list.push({ program: programOf(line), targets: targetsOf(v), at: now });
+    list.push({ programs: programsOf(line), targets: targetsOf(v), at: now });
     if (list.length > MAX_PER_SESSION) list.shift();
   }
 
@@ -48,12 +58,12 @@ export class DryRunFirst {
   apply(config: Config, session: string, line: string, v: Verdict, now = Date.now()): Verdict {
     const p = config.policy.dryRunFirst;
     if (!p.enabled || v.verdict !== 'confirm' || v.dryRun || v.severity === null) return v;
-    if (SEVERITY_ORDER.indexOf(v.severity) < SEVERITY_ORDER.indexOf(p.minSeverity)) return v;
-    const program = programOf(line);
+    if (severityRank(v.severity) < severityRank(p.minSeverity)) return v;
+    const programs = matchedPrograms(line, v);
     const targets = targetsOf(v);
     const since = now - p.minutes * 60_000;
     const done = (this.seen.get(session) ?? []).some(
-      (s) => s.at >= since && s.program === program && (s.targets.length === 0 || targets.length === 0 || s.targets.some((t) => targets.includes(t))),
+      (s) => s.at >= since && s.programs.some((name) => programs.includes(name)) && (s.targets.length === 0 || targets.length === 0 || s.targets.some((t) => targets.includes(t))),
     );
     if (done) return v;
     const alternative = v.matches.find((m) => m.alternative)?.alternative;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-// The package version, read once from package.json (two levels up from dist/daemon/server, one
-// more from the sources when vitest runs the TypeScript directly).
+// The package version, read once from package.json (three levels up from dist/daemon/contract,
+// two from the sources when vitest runs the TypeScript directly): the one place it is written.
 
 let cached: string | null = null;
 

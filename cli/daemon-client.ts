@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { Paths } from '../paths.js';
+import type { Transport } from '../daemon/contract/enums.js';
+import { HealthReplySchema, PROTOCOL_VERSION, type HealthReply } from '../daemon/contract/protocol.js';
+import type { Paths } from '../daemon/paths.js';
 
 // A minimal client of the daemon protocol for the CLI (`daemon status`, `wrap`, `doctor`) and the
 // tests: one connection, one request line, one reply line, bounded by a timeout.
@@ -9,7 +11,7 @@ export class DaemonUnreachable extends Error {}
 
 export interface RequestOptions {
   /** `unix` (default, no token) or `tcp` (reads the port and token files unless given). */
-  transport?: 'unix' | 'tcp';
+  transport?: Transport;
   timeoutMs?: number;
   /** TCP only: override the token sent (tests send none or a wrong one with `null`/a string). */
   token?: string | null;
@@ -51,14 +53,20 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
   });
 }
 
-/** Sends one request object and parses the reply. Adds `v: 1` and, over TCP, the token. */
+/** Sends one request object and parses the reply. Adds the protocol version and, over TCP, the token. */
 export async function requestDaemon(paths: Paths, req: Record<string, unknown>, opts: RequestOptions = {}): Promise<Record<string, unknown>> {
-  const body: Record<string, unknown> = { v: 1, ...req };
+  const body: Record<string, unknown> = { v: PROTOCOL_VERSION, ...req };
   if (opts.transport === 'tcp' && !('token' in req)) {
     const token = opts.token === undefined ? readToken(paths) : opts.token;
     if (token !== null) body.token = token;
   }
   return JSON.parse(await sendLine(paths, JSON.stringify(body), opts)) as Record<string, unknown>;
+}
+
+/** The daemon's health reply, or null when it does not answer (or answers something else). */
+export async function requestHealth(paths: Paths, timeoutMs: number): Promise<HealthReply | null> {
+  const parsed = HealthReplySchema.safeParse(await requestDaemon(paths, { op: 'health' }, { timeoutMs }));
+  return parsed.success ? parsed.data : null;
 }
 
 export function readPort(paths: Paths): number {

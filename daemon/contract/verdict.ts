@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SeveritySchema } from '../rules/schema.js';
+import type { Decision } from './enums.js';
+import { ActionSchema, SeveritySchema } from './schemas.js';
 
 // The engine's answer for one line. This is also the shape of `prodguard check --json`.
 
@@ -40,7 +41,7 @@ export const ProductionSchema = z.object({
 export type Production = z.infer<typeof ProductionSchema>;
 
 export const VerdictSchema = z.object({
-  verdict: z.enum(['allow', 'confirm', 'block']),
+  verdict: ActionSchema,
   /** Highest severity matched, null when nothing matched. */
   severity: SeveritySchema.nullable(),
   production: ProductionSchema,
@@ -59,3 +60,10 @@ export const VerdictSchema = z.object({
   problems: z.array(z.string()),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** Decision recorded straight away for a verdict, or null for `confirm` (the hook asks first). */
+export function immediateDecision(v: Verdict): Decision | null {
+  if (v.verdict === 'block') return 'blocked';
+  if (v.verdict === 'confirm') return null;
+  return v.disabled ? 'disabled' : v.dryRun ? 'dry-run' : 'allowed';
+}

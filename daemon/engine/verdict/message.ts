@@ -1,5 +1,5 @@
-import { printable } from '../engine/redact/printable.js';
-import type { MatchResult, Verdict } from '../engine/verdict/schema.js';
+import type { MatchResult, Verdict } from '../../contract/verdict.js';
+import { printable } from '../redact/printable.js';
 
 // The ready-to-print text a hook shows for `confirm` and `block`: what matched, why, what to do
 // instead and the matched program's own dry run. Plain text (no colour codes): the hook decides how
