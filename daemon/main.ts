@@ -14,8 +14,10 @@ import { createHandler, errorLine, parseRequest, type Evaluator } from './server
 import { closeListener, listenLoopback, listenUnix } from './server/bind.js';
 import { createLineServer, type Transport } from './server/listener.js';
 import {
-  StartError, acquirePidLock, ensurePrivateDir, loadOrCreateToken, rmQuiet, writePrivateFile,
+  StartError, acquirePidLock, ensurePrivateDir, rmQuiet, writeFreshSecret, writePrivateFile,
 } from './server/runfiles.js';
+import { loopbackPeerUid } from './server/peer.js';
+import { helloLine } from './server/protocol.js';
 import { packageVersion } from './server/version.js';
 import { warmUp } from './server/warmup.js';
 import { createWriter } from './server/writer.js';
@@ -62,8 +64,9 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const startedAt = Date.now();
   const hostname = osHostname();
   process.umask(0o077);
+  // Each refused with a one-line fix when another user owns it or can write to it (docs/security.md).
   if (paths.home) ensurePrivateDir(paths.home);
-  mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(paths.dataDir);
   ensurePrivateDir(paths.runDir);
   ensurePrivateDir(paths.spoolDir);
 
@@ -87,7 +90,10 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   try {
     let config = loadConfig(paths);
     let configState = { loadedAt: Date.now(), reloads: 0, lastError: null as string | null };
-    const token = loadOrCreateToken(paths.tokenFile);
+    // Both new at every start: a token or proof seen before a crash is worthless after it.
+    const token = writeFreshSecret(paths.tokenFile);
+    const hello = helloLine(writeFreshSecret(paths.proofFile));
+    const myUid = process.getuid?.() ?? -1;
     const store = openStore(paths.dbFile, { autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
     cleanups.push(() => store.close());
     // Checkpoints (and their fsyncs) in a worker thread, not inside a command's commit; the sinks'
@@ -109,6 +115,8 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 
     let tcpPort = 0;
     let connections = 0;
+    let refusedPeers = 0;
+    let refusedLoggedAt = 0;
     // 'running' from the start when it is on: it begins once the listeners are up.
     let warmup: 'off' | 'running' | 'done' | 'failed' = config.daemon.warmupLines > 0 ? 'running' : 'off';
     const openSockets = new WeakMap<Server, Set<Socket>>();
@@ -133,6 +141,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         socket: paths.socket,
         tcpPort,
         connections,
+        refusedPeers,
         config: { file: paths.configFile, ...configState },
         writer: writer.stats(),
         spool: ingester.totals(),
@@ -151,6 +160,22 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         oversized: () => errorLine(`request too large: over ${config.daemon.maxRequestBytes} bytes`),
         maxConnections: MAX_CONNECTIONS,
         idleTimeoutMs: IDLE_TIMEOUT_MS,
+        // TCP: the proof goes to this uid's processes only; anyone else is closed without a word.
+        // (The unix socket is 0600 in a 0700 dir: only this uid, or root, can connect at all.)
+        ...(transport === 'tcp'
+          ? {
+              greet: (s: Socket) => {
+                const peer = loopbackPeerUid(s);
+                if (peer === myUid) return hello;
+                // Counted in health; logged once a minute at most (a flood must not fill the disk).
+                if (refusedPeers++ % 1000 === 0 || Date.now() - refusedLoggedAt > 60_000) {
+                  refusedLoggedAt = Date.now();
+                  log.warn({ transport, peerUid: peer, refusedPeers }, 'connection refused: not this user');
+                }
+                return null;
+              },
+            }
+          : {}),
       });
       const open = new Set<Socket>();
       openSockets.set(server, open);

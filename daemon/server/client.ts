@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Paths } from '../paths.js';
+import { helloLine } from './protocol.js';
 
 // A minimal client of the daemon protocol for the CLI (`daemon status`, `wrap`, `doctor`) and the
 // tests: one connection, one request line, one reply line, bounded by a timeout.
@@ -27,6 +28,16 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
     }
     let buf = '';
     let settled = false;
+    // Over TCP the daemon speaks first (its proof): nothing is sent before it has been checked.
+    let expectHello: string | null = null;
+    if (opts.transport === 'tcp') {
+      try {
+        expectHello = helloLine(readFileSync(paths.proofFile, 'utf8').trim());
+      } catch {
+        socket.destroy();
+        return reject(new DaemonUnreachable(`no proof file at ${paths.proofFile}`));
+      }
+    }
     const done = (err: Error | null, reply?: string): void => {
       if (settled) return;
       settled = true;
@@ -37,17 +48,27 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
     };
     const timer = setTimeout(() => done(new DaemonUnreachable(`no reply within ${timeoutMs} ms`)), timeoutMs);
     socket.setEncoding('utf8');
-    socket.on('connect', () => {
+    const send = (): void => {
       socket.write(line);
       socket.write('\n');
+    };
+    socket.on('connect', () => {
+      if (expectHello === null) send();
     });
     socket.on('data', (d: string) => {
       buf += d;
-      const nl = buf.indexOf('\n');
+      let nl = buf.indexOf('\n');
+      if (expectHello !== null && nl !== -1) {
+        if (buf.slice(0, nl) !== expectHello) return done(new DaemonUnreachable('the listener on the TCP port could not prove it is the daemon'));
+        expectHello = null;
+        buf = buf.slice(nl + 1);
+        send();
+        nl = buf.indexOf('\n');
+      }
       if (nl !== -1) done(null, buf.slice(0, nl));
     });
     socket.on('error', (err: NodeJS.ErrnoException) => done(new DaemonUnreachable(`${err.code ?? err.message} on ${opts.transport === 'tcp' ? 'TCP' : paths.socket}`)));
-    socket.on('close', () => done(buf ? null : new DaemonUnreachable('connection closed without a reply'), buf));
+    socket.on('close', () => done(buf && expectHello === null ? null : new DaemonUnreachable('connection closed without a reply'), buf));
   });
 }
 

@@ -77,6 +77,20 @@ export function parseRequest(line: string, needToken: string | null): Request {
   return parsed.data as Request;
 }
 
+/** The reply to a check (the daemon's, and the hook's local fallback's: daemon/guard.ts). */
+export function checkReplyLine(v: Verdict): string {
+  // Fixed field order: the hooks read the first fields with one regex each.
+  return JSON.stringify({
+    v: PROTOCOL_VERSION,
+    ok: true,
+    verdict: v.verdict,
+    phrase: v.confirm ?? '',
+    dryRun: v.dryRun,
+    message: verdictMessage(v),
+    detail: v,
+  });
+}
+
 export interface Handler {
   handleLine(line: string, transport: Transport): Promise<LineReply>;
   /** Applies a validated request as if it came live (the spool uses this with via 'spool'). */
@@ -104,16 +118,7 @@ export function createHandler(deps: HandlerDeps): Handler {
         const decision = immediateDecision(v);
         // Committed before the reply: an acknowledged line survives kill -9.
         if (decision) await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
-        // Fixed field order: the hooks read the first fields with one regex each.
-        return JSON.stringify({
-          v: PROTOCOL_VERSION,
-          ok: true,
-          verdict: v.verdict,
-          phrase: v.confirm ?? '',
-          dryRun: v.dryRun,
-          message: verdictMessage(v),
-          detail: v,
-        });
+        return checkReplyLine(v);
       }
       case 'decision': {
         const v = evaluate(req);

@@ -26,6 +26,11 @@ export interface ListenerOptions {
   oversized: () => string;
   maxConnections: number;
   idleTimeoutMs: number;
+  /**
+   * The line said first on a new connection, before reading anything; null refuses the peer
+   * (closed without a word). Over TCP: the daemon's proof, to this uid only (server/peer.ts).
+   */
+  greet?: (socket: Socket) => string | null;
 }
 
 export function createLineServer(opts: ListenerOptions): Server {
@@ -35,6 +40,15 @@ export function createLineServer(opts: ListenerOptions): Server {
 }
 
 function serve(socket: Socket, opts: ListenerOptions): void {
+  if (opts.greet) {
+    const hello = opts.greet(socket);
+    if (hello === null) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay?.(true);
+    socket.write(`${hello}\n`);
+  }
   socket.setNoDelay?.(true);
   socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy()); // a peer that vanished; nothing to tell anyone

@@ -83,6 +83,14 @@ export const FinishRequestSchema = z.object({
   ack: z.literal('short').optional(),
 });
 
+/**
+ * The daemon's first line on every TCP connection, sent only once the peer is known to be this
+ * uid: the proof from the run directory (new at each start). A hook sends nothing (no token, no
+ * command text) before it has read exactly this line; a listener that cannot say it is not the
+ * daemon. Fixed length: the bash hook reads it with one read(2).
+ */
+export const helloLine = (proof: string): string => `{"v":${PROTOCOL_VERSION},"hello":"${proof}"}`;
+
 /** The reply to a finish sent with `ack: "short"` once it is committed (or was already). */
 export const SHORT_OK = `{"v":${PROTOCOL_VERSION},"ok":true}`;
 
