@@ -99,6 +99,7 @@ export function renderHook(o: HookOptions): string {
     `__pg_sock=${shq(o.paths.socket)}`,
     `__pg_portfile=${shq(o.paths.portFile)}`,
     `__pg_tokenfile=${shq(o.paths.tokenFile)}`,
+    `__pg_knockfile=${shq(o.paths.knockFile)}`,
     `__pg_prooffile=${shq(o.paths.proofFile)}`,
     `__pg_spooldir=${shq(o.paths.spoolDir)}`,
     `__pg_bin=${shq(bin)}`,

@@ -10,14 +10,13 @@ import { BACKSTOP_CHECKPOINT_PAGES, openStore, startCheckpointer } from './store
 import { createSinks } from './sinks/index.js';
 import { outboxFile } from './sinks/outbox.js';
 import { resolvePaths, type Paths } from './paths.js';
-import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
+import { createHandler, errorLine, parseRequest, tokenMatches, type Evaluator } from './server/handler.js';
 import { closeListener, listenLoopback, listenUnix } from './server/bind.js';
 import { createLineServer, type Transport } from './server/listener.js';
 import {
   StartError, acquirePidLock, ensurePrivateDir, rmQuiet, writeFreshSecret, writePrivateFile,
 } from './server/runfiles.js';
-import { loopbackPeerUid } from './server/peer.js';
-import { helloLine } from './server/protocol.js';
+import { helloLine, knockLine } from './server/protocol.js';
 import { packageVersion } from './server/version.js';
 import { warmUp } from './server/warmup.js';
 import { createWriter } from './server/writer.js';
@@ -90,10 +89,10 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   try {
     let config = loadConfig(paths);
     let configState = { loadedAt: Date.now(), reloads: 0, lastError: null as string | null };
-    // Both new at every start: a token or proof seen before a crash is worthless after it.
+    // All new at every start: a token, knock or proof seen before a crash is worthless after it.
     const token = writeFreshSecret(paths.tokenFile);
+    const knock = knockLine(writeFreshSecret(paths.knockFile));
     const hello = helloLine(writeFreshSecret(paths.proofFile));
-    const myUid = process.getuid?.() ?? -1;
     const store = openStore(paths.dbFile, { autoCheckpointPages: BACKSTOP_CHECKPOINT_PAGES });
     cleanups.push(() => store.close());
     // Checkpoints (and their fsyncs) in a worker thread, not inside a command's commit; the sinks'
@@ -160,17 +159,17 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         oversized: () => errorLine(`request too large: over ${config.daemon.maxRequestBytes} bytes`),
         maxConnections: MAX_CONNECTIONS,
         idleTimeoutMs: IDLE_TIMEOUT_MS,
-        // TCP: the proof goes to this uid's processes only; anyone else is closed without a word.
-        // (The unix socket is 0600 in a 0700 dir: only this uid, or root, can connect at all.)
+        // TCP: the knock, then the proof, before any request (protocol.ts knockLine). Anyone
+        // else is closed without a word (the unix socket is 0600 in a 0700 dir: no handshake).
         ...(transport === 'tcp'
           ? {
-              greet: (s: Socket) => {
-                const peer = loopbackPeerUid(s);
-                if (peer === myUid) return hello;
-                // Counted in health; logged once a minute at most (a flood must not fill the disk).
-                if (refusedPeers++ % 1000 === 0 || Date.now() - refusedLoggedAt > 60_000) {
+              handshake: (first: string) => {
+                if (tokenMatches(knock, first)) return hello;
+                // Counted in health; logged at most once a minute (a flood must not fill the disk).
+                refusedPeers++;
+                if (Date.now() - refusedLoggedAt > 60_000) {
                   refusedLoggedAt = Date.now();
-                  log.warn({ transport, peerUid: peer, refusedPeers }, 'connection refused: not this user');
+                  log.warn({ transport, refusedPeers }, 'connection refused: no valid knock');
                 }
                 return null;
               },

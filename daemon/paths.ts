@@ -16,7 +16,9 @@ export interface Paths {
   portFile: string;
   /** The per-user secret bash sends with every TCP request, 0600; new at every daemon start. */
   tokenFile: string;
-  /** What the daemon says first on every TCP connection of this uid (the hook compares it), 0600; new at every start. */
+  /** What a TCP client says first (protocol.ts knockLine), 0600; new at every start. */
+  knockFile: string;
+  /** What the daemon answers to the knock (the hook compares it before sending anything else), 0600; new at every start. */
   proofFile: string;
   pidFile: string;
   /** Hooks append here (NDJSON, one file per shell) while the daemon is unreachable. */
@@ -37,6 +39,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
       socket: join(runDir, 'daemon.sock'),
       portFile: join(runDir, 'tcp.port'),
       tokenFile: join(runDir, 'token'),
+      knockFile: join(runDir, 'knock'),
       proofFile: join(runDir, 'proof'),
       pidFile: join(runDir, 'daemon.pid'),
       spoolDir: join(home, 'spool'),
@@ -57,6 +60,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     socket: join(runDir, 'daemon.sock'),
     portFile: join(runDir, 'tcp.port'),
     tokenFile: join(runDir, 'token'),
+    knockFile: join(runDir, 'knock'),
     proofFile: join(runDir, 'proof'),
     pidFile: join(runDir, 'daemon.pid'),
     spoolDir: join(dataDir, 'spool'),

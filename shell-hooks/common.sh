@@ -163,8 +163,8 @@ __pg_ok='{"v":1,"ok":true'
 # The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
 __pg_short_ok='{"v":1,"ok":true}'$'\n'
 __pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
-# The daemon's first line on a TCP connection around its proof (protocol.ts helloLine).
-__pg_hello_head='{"v":1,"hello":"' __pg_hello_tail='"}'$'\n'
+# The TCP handshake lines around the knock and the proof (protocol.ts knockLine, helloLine).
+__pg_knock_head='{"v":1,"knock":"' __pg_hello_head='{"v":1,"hello":"' __pg_hello_tail='"}'$'\n'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
 __pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
 

@@ -35,7 +35,7 @@ __pg_n=0            # incremented by PS0 once per line read
 __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
-__pg_port= __pg_token= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
+__pg_port= __pg_token= __pg_knock= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
 __pg_fd= __pg_why=   # the connection __pg_open made; why the daemon was not used (said once)
 __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
 __pg_line= __pg_later= __pg_d= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
@@ -53,25 +53,31 @@ __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
 # the next request reuses), never one kept open across lines, and PIPE ignored around every write
 # (an fd held to a dead daemon gets bash killed by SIGPIPE: design notes).
 __pg_conn_read() {
-  __pg_port= __pg_token= __pg_hello=
+  __pg_port= __pg_token= __pg_knock= __pg_hello=
   [[ -z $__pg_untrusted && -O $__pg_rundir ]] || return 1
   IFS= read -r __pg_port <"$__pg_portfile" 2>/dev/null
   IFS= read -r __pg_token <"$__pg_tokenfile" 2>/dev/null
+  IFS= read -r __pg_knock <"$__pg_knockfile" 2>/dev/null
   IFS= read -r __pg_hello <"$__pg_prooffile" 2>/dev/null
-  [[ -n $__pg_port && $__pg_port != *[!0-9]* && -n $__pg_token && -n $__pg_hello && $__pg_hello != *[!0-9a-f]* ]] || return 1
+  [[ -n $__pg_port && $__pg_port != *[!0-9]* && -n $__pg_token && -n $__pg_knock && -n $__pg_hello && $__pg_hello != *[!0-9a-f]* ]] || return 1
+  __pg_knock=$__pg_knock_head$__pg_knock$__pg_hello_tail
   __pg_hello=$__pg_hello_head$__pg_hello$__pg_hello_tail
 }
 
-# A new connection into __pg_fd, once the listener has said the proof (protocol.ts helloLine):
-# the token and the command text go only to the daemon of this user (it tells the proof to
-# peers of its own uid only). The whole hello is read under the timeout (a listener that sends
-# part of it and stalls must not hold the shell); anything else closes the connection unused.
+# A new connection into __pg_fd, once the listener has answered the knock with the proof
+# (protocol.ts knockLine): the token and the command text go only to the daemon of this user.
+# An impostor on the port (bound after a crash) learns a knock that opens nothing and cannot
+# answer. The whole proof is read under the timeout (a listener that sends part of it and
+# stalls must not hold the shell); anything else closes the connection unused.
 __pg_open() {
   local h=
   exec {__pg_fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || return 1
+  trap '' PIPE
+  printf '%s' "$__pg_knock" >&"$__pg_fd"
   if IFS= read -r -t "$__pg_timeout" -N ${#__pg_hello} -u "$__pg_fd" h && [[ $h == "$__pg_hello" ]]; then return 0; fi
+  trap - PIPE
   exec {__pg_fd}>&-
-  __pg_why="the listener on 127.0.0.1:$__pg_port could not prove it is the prodguard daemon (nothing was sent to it)"
+  __pg_why="the listener on 127.0.0.1:$__pg_port could not prove it is the prodguard daemon; nothing of this line was sent to it"
   return 1
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Paths } from '../paths.js';
-import { helloLine } from './protocol.js';
+import { helloLine, knockLine } from './protocol.js';
 
 // A minimal client of the daemon protocol for the CLI (`daemon status`, `wrap`, `doctor`) and the
 // tests: one connection, one request line, one reply line, bounded by a timeout.
@@ -28,14 +28,16 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
     }
     let buf = '';
     let settled = false;
-    // Over TCP the daemon speaks first (its proof): nothing is sent before it has been checked.
+    // Over TCP the knock first; nothing else is sent before the daemon's proof has been checked.
     let expectHello: string | null = null;
+    let knock = '';
     if (opts.transport === 'tcp') {
       try {
+        knock = knockLine(readFileSync(paths.knockFile, 'utf8').trim());
         expectHello = helloLine(readFileSync(paths.proofFile, 'utf8').trim());
       } catch {
         socket.destroy();
-        return reject(new DaemonUnreachable(`no proof file at ${paths.proofFile}`));
+        return reject(new DaemonUnreachable(`no knock or proof file in ${paths.runDir}`));
       }
     }
     const done = (err: Error | null, reply?: string): void => {
@@ -54,6 +56,7 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
     };
     socket.on('connect', () => {
       if (expectHello === null) send();
+      else socket.write(`${knock}\n`);
     });
     socket.on('data', (d: string) => {
       buf += d;

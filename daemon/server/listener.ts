@@ -27,10 +27,10 @@ export interface ListenerOptions {
   maxConnections: number;
   idleTimeoutMs: number;
   /**
-   * The line said first on a new connection, before reading anything; null refuses the peer
-   * (closed without a word). Over TCP: the daemon's proof, to this uid only (server/peer.ts).
+   * The answer to the first line of a connection (a handshake, not a request); null refuses the
+   * peer, closed without a word. Over TCP: knock -> proof (protocol.ts knockLine).
    */
-  greet?: (socket: Socket) => string | null;
+  handshake?: (firstLine: string) => string | null;
 }
 
 export function createLineServer(opts: ListenerOptions): Server {
@@ -40,15 +40,6 @@ export function createLineServer(opts: ListenerOptions): Server {
 }
 
 function serve(socket: Socket, opts: ListenerOptions): void {
-  if (opts.greet) {
-    const hello = opts.greet(socket);
-    if (hello === null) {
-      socket.destroy();
-      return;
-    }
-    socket.setNoDelay?.(true);
-    socket.write(`${hello}\n`);
-  }
   socket.setNoDelay?.(true);
   socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
   socket.on('error', () => socket.destroy()); // a peer that vanished; nothing to tell anyone
@@ -132,7 +123,19 @@ function serve(socket: Socket, opts: ListenerOptions): void {
       },
     );
   };
+  let shaken = !opts.handshake;
   const submit = (line: string): void => {
+    if (!shaken) {
+      const hello = opts.handshake!(line);
+      if (hello === null) {
+        stopped = closed = true;
+        socket.destroy();
+        return;
+      }
+      shaken = true;
+      socket.write(`${hello}\n`);
+      return;
+    }
     let answer: LineReply | Promise<LineReply>;
     try {
       answer = opts.handle(line, opts.transport);

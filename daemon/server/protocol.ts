@@ -84,11 +84,14 @@ export const FinishRequestSchema = z.object({
 });
 
 /**
- * The daemon's first line on every TCP connection, sent only once the peer is known to be this
- * uid: the proof from the run directory (new at each start). A hook sends nothing (no token, no
- * command text) before it has read exactly this line; a listener that cannot say it is not the
- * daemon. Fixed length: the bash hook reads it with one read(2).
+ * The TCP handshake, before any request. The client's first line is the knock (from the run
+ * directory, new at each start); the daemon answers it with the proof (idem) and closes the
+ * connection without a word on anything else. A hook sends nothing else (no token, no command
+ * text) before it has read exactly the proof: a listener on the port that is not the daemon (an
+ * impostor that bound it after a crash) learns only a stale knock, which opens nothing, and
+ * cannot answer. Fixed lengths: the bash hook reads the proof line with one read.
  */
+export const knockLine = (knock: string): string => `{"v":${PROTOCOL_VERSION},"knock":"${knock}"}`;
 export const helloLine = (proof: string): string => `{"v":${PROTOCOL_VERSION},"hello":"${proof}"}`;
 
 /** The reply to a finish sent with `ack: "short"` once it is committed (or was already). */
