@@ -93,23 +93,21 @@ __pg_spool() {
 __pg_untrusted=
 __pg_dirs_check() {
   local d bad
+  # POSIX find: the start points with a group- or world-write bit (-prune: not their contents).
+  bad=$'\n'$(command find ${__pg_home:+"$__pg_home"} "$__pg_rundir" "$__pg_spooldir" -prune \( -perm -020 -o -perm -002 \) -print 2>/dev/null)$'\n'
   for d in "$__pg_home" "$__pg_rundir" "$__pg_spooldir"; do
     [[ -n $d ]] || continue
     if [[ -L $d ]]; then
       __pg_untrusted="$d is a symlink, which prodguard does not follow: remove it (rm $d) or point PRODGUARD_HOME at the real directory"
     elif [[ -e $d && ! -O $d ]]; then
       __pg_untrusted="$d is not owned by you: remove it, or chown $EUID $d if it is yours"
+    elif [[ $bad == *$'\n'"$d"$'\n'* ]]; then
+      __pg_untrusted="$d is writable by group or others: chmod 700 $d"
     fi
     [[ -n $__pg_untrusted ]] && break
   done
-  if [[ -z $__pg_untrusted ]]; then
-    # POSIX find: the start points with a group- or world-write bit (-prune: not their contents).
-    bad=$(command find ${__pg_home:+"$__pg_home"} "$__pg_rundir" "$__pg_spooldir" -prune \( -perm -020 -o -perm -002 \) -print 2>/dev/null)
-    bad=${bad%%$'\n'*}
-    [[ -n $bad ]] && __pg_untrusted="$bad is writable by group or others: chmod 700 $bad"
-  fi
   [[ -n $__pg_untrusted ]] || return 0
-  __pg_linefile=
+  __pg_linefile=/dev/null
   __pg_say "prodguard: refusing to use $__pg_untrusted; until then lines are checked locally and not recorded"
 }
 
@@ -123,7 +121,7 @@ __pg_paths_ok() {
   else
     __pg_untrusted="$__pg_spooldir is no longer a directory of yours: remove it and check who can write to its parent"
   fi
-  __pg_linefile=
+  __pg_linefile=/dev/null
   __pg_say "prodguard: refusing to use $__pg_untrusted; until then lines are checked locally and not recorded"
   return 1
 }

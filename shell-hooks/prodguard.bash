@@ -475,8 +475,8 @@ __pg_pc_install() {
 __pg_pc_install
 declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
 
-[[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 __pg_dirs_check
+[[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
 # A shell that exits in production ends its session.
 __pg_on_exit() {

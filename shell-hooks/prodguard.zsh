@@ -272,7 +272,7 @@ __pg_enter() {
   __pg_prod=1
   __pg_widgets_on
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
-  [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
+  [[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
   __pg_session_event start
 }
@@ -368,8 +368,8 @@ ${functions[$g]#$'\t'emulate -L zsh$'\n'}
 }
 
 add-zsh-hook zshexit __pg_zshexit
-[[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 __pg_dirs_check
+[[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 # First, so that $? is the line's status. (Declared first: under the user's `setopt nounset` an
 # rc file that never set it would make the expansion an error and leave the hook half loaded.)
 typeset -ga precmd_functions
