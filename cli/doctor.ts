@@ -54,13 +54,17 @@ async function daemonCheck(paths: Paths): Promise<Check> {
     const up = typeof reply.uptimeMs === 'number' ? `, up ${Math.round(reply.uptimeMs / 1000)} s` : '';
     // A disk full or a lock held elsewhere only shows in the writer's last error: the daemon
     // answers, but what it cannot store goes to the hooks' spool until the cause is fixed.
-    const writer = reply.writer as { lastError?: { message: string; at: number } | null } | undefined;
+    const writer = reply.writer as { lastError?: { message: string; at: number } | null; held?: number; lost?: number } | undefined;
     const recent = writer?.lastError && Date.now() - writer.lastError.at < 10 * 60_000 ? writer.lastError : null;
-    if (recent) {
+    // Records the database refused, kept in the daemon's memory and retried, and those dropped.
+    const loss = writer?.held || writer?.lost ? `; ${writer.held ?? 0} records held in memory, ${writer.lost ?? 0} lost` : '';
+    if (recent || writer?.lost) {
       return {
         name: 'daemon',
         ok: false,
-        detail: `answers, but could not store a record ${Math.round((Date.now() - recent.at) / 1000)} s ago: ${recent.message}`,
+        detail: recent
+          ? `answers, but could not store a record ${Math.round((Date.now() - recent.at) / 1000)} s ago: ${recent.message}${loss}`
+          : `answers, but lost records while the database refused writes${loss}`,
         advice: 'free disk space under the data dir or stop the process locking audit.db (`fuser audit.db`); the hooks spool meanwhile',
         data: reply,
       };

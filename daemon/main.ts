@@ -20,6 +20,7 @@ import { helloLine, knockLine } from './server/protocol.js';
 import { packageVersion } from './server/version.js';
 import { warmUp } from './server/warmup.js';
 import { createWriter } from './server/writer.js';
+import { openLogFile, type LogFile } from './server/log-file.js';
 import { createSpoolIngester } from './spool/ingest.js';
 
 // The composition root: config -> engine, store -> writer -> sinks, then the listeners. Data
@@ -69,7 +70,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   ensurePrivateDir(paths.runDir);
   ensurePrivateDir(paths.spoolDir);
 
-  const log = createLogger(paths.logFile, opts.logToStderr ?? false);
+  const { log, logFile } = createLogger(paths.logFile, opts.logToStderr ?? false);
   const lock = acquirePidLock(paths.pidFile);
   if (!lock.ok) throw new AlreadyRunning(lock.pid);
 
@@ -83,7 +84,8 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       }
     }
     cleanups.length = 0;
-    log.flush();
+    logFile.flushSync();
+    logFile.close();
   };
 
   try {
@@ -143,6 +145,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
         refusedPeers,
         config: { file: paths.configFile, ...configState },
         writer: writer.stats(),
+        log: logFile.stats(),
         spool: ingester.totals(),
         warmup,
       }),
@@ -319,10 +322,12 @@ function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function createLogger(file: string, toStderr: boolean): Logger {
+/** The daemon's pino logger; its file never blocks or retries on the main loop (server/log-file.ts). */
+function createLogger(file: string, toStderr: boolean): { log: Logger; logFile: LogFile } {
   closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
-  const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: file, sync: false }) }];
+  const logFile = openLogFile(file);
+  const streams: pino.StreamEntry[] = [{ stream: logFile }];
   if (toStderr) streams.push({ stream: process.stderr });
-  return pino({ base: { pid: process.pid }, level: process.env.PRODGUARD_LOG_LEVEL ?? 'info' }, pino.multistream(streams));
+  return { log: pino({ base: { pid: process.pid }, level: process.env.PRODGUARD_LOG_LEVEL ?? 'info' }, pino.multistream(streams)), logFile };
 }

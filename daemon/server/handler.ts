@@ -116,8 +116,15 @@ export function createHandler(deps: HandlerDeps): Handler {
         dryRunFirst.note(req.origin.session, req.line, raw);
         const v = dryRunFirst.apply(deps.config(), req.origin.session, req.line, raw);
         const decision = immediateDecision(v);
-        // Committed before the reply: an acknowledged line survives kill -9.
-        if (decision) await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
+        // Committed before the reply: an acknowledged line survives kill -9. A database that
+        // refuses writes (disk full, lock) degrades the record, never the verdict: the writer
+        // keeps the event in memory and retries it; the failure is counted in health.
+        if (decision) {
+          await deps.writer.record(commandEvent(req, v, decision, via ?? 'live')).catch((err: unknown) => {
+            if (via === 'spool') throw err; // a spool line stays in its file until it is stored
+            deps.onError(err, 'check record');
+          });
+        }
         return checkReplyLine(v);
       }
       case 'decision': {
