@@ -84,6 +84,12 @@ __pg_spool() {
   return $rc
 }
 
+# A check the daemon answered but could not store (disk full, lock): a copy of the request in the
+# spool, which survives a daemon killed before its retry; said when the spool refuses too.
+__pg_spool_copy() {
+  __pg_spool "$1" || __pg_say "prodguard: this line's record is held only in the daemon's memory: the database and the spool ($__pg_spooldir) refuse writes (disk full?)"
+}
+
 # Load time (one fork): PRODGUARD_HOME, the run dir and the spool dir must be real directories of
 # ours that no one else can write to; otherwise another user could serve a fake daemon from them
 # or plant a symlink where the hook writes. A problem is said once, with its fix, and the hook
@@ -161,6 +167,8 @@ __pg_ok='{"v":1,"ok":true'
 # The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
 __pg_short_ok='{"v":1,"ok":true}'$'\n'
 __pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
+# In a check reply after the message: the daemon could not store the line's record (protocol.ts).
+__pg_unrecorded='","unrecorded":true,'
 # The TCP handshake lines around the knock and the proof (protocol.ts knockLine, helloLine).
 __pg_knock_head='{"v":1,"knock":"' __pg_hello_head='{"v":1,"hello":"' __pg_hello_tail='"}'$'\n'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..

@@ -145,6 +145,8 @@ __pg_send_daemon() {
         if [[ $__pg_reply != "$__pg_allow_head" ]]; then
           IFS= read -r -t "$__pg_timeout" -u "$fd" rest
           __pg_reply+=$rest
+          # The daemon could not store the record (disk full): a copy in the spool as well.
+          [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
         fi
       fi
       exec {fd}>&-

@@ -23,7 +23,7 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
     __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
-    __pg_dirs_check __pg_paths_ok __pg_guard_local; do
+    __pg_dirs_check __pg_paths_ok __pg_guard_local __pg_spool_copy; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -97,7 +97,12 @@ __pg_send() {
   __pg_reply=$buf
   # The finish, unless acknowledged: spooled (stored once however often it arrives).
   [[ -z $fin || $fin == ok ]] || __pg_fallback "$__pg_dreq"
-  [[ $__pg_reply == "$__pg_ok"* ]] && { __pg_degraded=; return 0 }
+  if [[ $__pg_reply == "$__pg_ok"* ]]; then
+    # The daemon could not store the record (disk full): a copy in the spool as well.
+    [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
+    __pg_degraded=
+    return 0
+  fi
   # That connection was closed by the daemon (not a timeout: st 4): once more on a new one.
   [[ -n $fin && $st != 4 && -z $__pg_reply ]] && { __pg_send "$@"; return }
   (( st == 4 )) && __pg_why="the daemon did not answer within $__pg_timeout s"

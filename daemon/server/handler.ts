@@ -78,7 +78,7 @@ export function parseRequest(line: string, needToken: string | null): Request {
 }
 
 /** The reply to a check (the daemon's, and the hook's local fallback's: daemon/guard.ts). */
-export function checkReplyLine(v: Verdict): string {
+export function checkReplyLine(v: Verdict, unrecorded = false): string {
   // Fixed field order: the hooks read the first fields with one regex each.
   return JSON.stringify({
     v: PROTOCOL_VERSION,
@@ -86,7 +86,9 @@ export function checkReplyLine(v: Verdict): string {
     verdict: v.verdict,
     phrase: v.confirm ?? '',
     dryRun: v.dryRun,
-    message: verdictMessage(v),
+    // Never empty when unrecorded: the bash hook stops reading at the exact head of a plain allow.
+    message: verdictMessage(v) || (unrecorded ? 'prodguard: the daemon could not store this record; it retries from memory and the hook spools it' : ''),
+    ...(unrecorded ? { unrecorded: true } : {}),
     detail: v,
   });
 }
@@ -119,13 +121,15 @@ export function createHandler(deps: HandlerDeps): Handler {
         // Committed before the reply: an acknowledged line survives kill -9. A database that
         // refuses writes (disk full, lock) degrades the record, never the verdict: the writer
         // keeps the event in memory and retries it; the failure is counted in health.
+        let unrecorded = false;
         if (decision) {
           await deps.writer.record(commandEvent(req, v, decision, via ?? 'live')).catch((err: unknown) => {
             if (via === 'spool') throw err; // a spool line stays in its file until it is stored
             deps.onError(err, 'check record');
+            unrecorded = true; // the hook spools the request too (a copy that survives kill -9)
           });
         }
-        return checkReplyLine(v);
+        return checkReplyLine(v, unrecorded);
       }
       case 'decision': {
         const v = evaluate(req);

@@ -146,6 +146,11 @@ export const CheckReplySchema = z.object({
   dryRun: z.boolean(),
   /** Human text for the terminal: what matched, why, the safer alternative. */
   message: z.string(),
+  /**
+   * Set when the daemon could not store the line's record (disk full, lock): the verdict holds,
+   * the daemon retries the record from memory, and the hook spools the request as well.
+   */
+  unrecorded: z.literal(true).optional(),
   detail: VerdictSchema,
 });
 export type CheckReply = z.infer<typeof CheckReplySchema>;
