@@ -159,6 +159,43 @@ describe.runIf(isRoot)('a second local user against root\'s hook and daemon', ()
     expect(again.stderr).toMatch(new RegExp(`${home}/run belongs to uid \\d+, not to you`));
   });
 
+  it('zsh: refuses a home another user can write to, and a socket in a run dir that is not its own', async () => {
+    const home = tempHome('pg-wwz-');
+    chmodSync(home, 0o777);
+    const sh = await guardedShell('zsh', { home, env: PROD });
+    shells.push(sh);
+    expect(sh.text()).toMatch(new RegExp(`prodguard: refusing to use ${home} is writable by group or others: chmod 700 ${home}`));
+    const dir = victim(victims.dir, 'wwz-target');
+    writeFileSync(join(dir, 'data'), 'keep');
+    await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(join(dir, 'data'))).toBe(true);
+    expect(existsSync(join(home, 'spool'))).toBe(false);
+
+    // A private home whose run/ the attacker made (before the home was locked down), with a
+    // socket of its own: the zsh hook never connects to it.
+    const home2 = tempHome('pg-runz-');
+    chmodSync(home2, 0o777);
+    expect(asAttacker('mkdir', ['-m', '700', join(home2, 'run')]).status).toBe(0);
+    const sock = join(home2, 'run', 'daemon.sock');
+    const listener = spawnAsAttacker(attackScript(scripts, 'unix-impostor.mjs', `
+import net from 'node:net';
+net.createServer((s) => { s.on('data', (d) => process.stdout.write(JSON.stringify({ got: d.toString() }) + '\\n')); s.on('error', () => {}); })
+  .listen(process.argv[2], () => process.stdout.write('{"listening":1}\\n'));
+`), [sock]);
+    procs.push(listener);
+    const seen = collect(listener);
+    await waitFor(() => seen.text().includes('listening'), 'the attacker socket');
+    chmodSync(home2, 0o700);
+    const sh2 = await guardedShell('zsh', { home: home2, env: PROD });
+    shells.push(sh2);
+    expect(sh2.text()).toMatch(/refusing to use .*\/run is not owned by you/);
+    await expectQuestion(sh2, `rm -rf ${dir}\r`);
+    await answer(sh2, 'no');
+    expect(existsSync(join(dir, 'data'))).toBe(true);
+    expect(seen.text()).not.toContain('"got"');
+  });
+
   it('never writes through a symlink at the line file, nor into a spool another user owns', async () => {
     // A spool pre-made by the attacker, holding a symlink at every .line.<pid> it can guess.
     const home = tempHome('pg-spool-');
