@@ -30,7 +30,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
     checks.push({ name: 'config', ok: false, detail: (err as Error).message, advice: `fix the file, then run \`prodguard config check\`` });
   }
   const [daemon, database, targets] = await Promise.all([daemonCheck(paths), databaseCheck(paths), config ? targetChecks(config, paths) : []]);
-  checks.push(daemon, database, ...targets);
+  checks.push(await directoriesCheck(paths), daemon, database, ...targets);
   return checks;
 }
 
@@ -44,6 +44,15 @@ function hookCheck(env: NodeJS.ProcessEnv): Check {
     detail: hook ? `PRODGUARD_HOOK=${hook} is not bash or zsh` : 'not active in this shell (PRODGUARD_HOOK is not set)',
     advice: `add  eval "$(prodguard init ${shell})"  to ~/.${shell}rc and open a new shell`,
   };
+}
+
+/** The directories hooks and daemon refuse when others own or can write them (docs/security.md). */
+async function directoriesCheck(paths: Paths): Promise<Check> {
+  const { privateDirProblem } = await import('../daemon/server/runfiles.js');
+  const dirs = [...new Set([paths.home ?? paths.dataDir, paths.runDir, paths.spoolDir])];
+  const problem = dirs.map((d) => privateDirProblem(d)).find((p) => p !== null);
+  if (problem) return { name: 'directories', ok: false, detail: problem.replace(/: [^:]*$/, ''), advice: problem.replace(/^.*: /, '') };
+  return { name: 'directories', ok: true, detail: `${dirs.join(', ')}: yours, not writable by others` };
 }
 
 async function daemonCheck(paths: Paths): Promise<Check> {

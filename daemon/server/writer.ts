@@ -63,6 +63,8 @@ export interface WriterStats {
 export const MAX_HELD = 10_000;
 /** How often the held events are retried (a timer: nothing on the request path waits on it). */
 const RETRY_HELD_MS = 2_000;
+/** Transactions of held events per retry run (MAX_BATCH each): ~10,000 events drain in a few runs. */
+const RETRY_BATCHES_PER_RUN = 16;
 
 /**
  * Failures of the database as a whole (lock held elsewhere, disk full, read-only, I/O): every
@@ -170,22 +172,28 @@ export function createWriter(opts: WriterOptions): Writer {
     }
   };
 
-  // One retry of the held events a period, off the request path; still refused: kept.
+  // The held events are retried a period, in transactions of MAX_BATCH (a disk with a little
+  // room again takes a few small ones, never one huge one), a bounded number per run so the
+  // main loop is not held; the first refusal ends the run.
   const retryHeld = (): void => {
-    if (held.length === 0) return;
-    const events = held;
-    held = [];
-    try {
-      alignStored(events, opts.store.appendMany(events)).forEach(landed);
-      if (rowsSinceHead >= opts.headEvery().rows) publishHead();
-    } catch (err) {
-      held = events.concat(held);
-      if (held.length > MAX_HELD) {
-        lost += held.length - MAX_HELD;
-        held = held.slice(held.length - MAX_HELD);
+    for (let i = 0; i < RETRY_BATCHES_PER_RUN && held.length > 0; i++) {
+      const events = held.slice(0, MAX_BATCH);
+      try {
+        const stored = alignStored(events, opts.store.appendMany(events));
+        held = held.slice(events.length);
+        stored.forEach(landed);
+      } catch (err) {
+        lastError = { message: err instanceof Error ? err.message : String(err), at: Date.now() };
+        break;
       }
-      lastError = { message: err instanceof Error ? err.message : String(err), at: Date.now() };
     }
+    if (rowsSinceHead >= opts.headEvery().rows) publishHead();
+  };
+  /** One run at stop; true when it made progress. */
+  const retryOnce = (): boolean => {
+    const before = held.length;
+    retryHeld();
+    return held.length < before;
   };
   const retryTimer = setInterval(retryHeld, RETRY_HELD_MS);
   retryTimer.unref();
@@ -214,7 +222,9 @@ export function createWriter(opts: WriterOptions): Writer {
     stats: () => ({ rows, duplicates, batches, failed, lastError, held: held.length, lost }),
     close() {
       flush();
-      retryHeld();
+      while (held.length > 0 && retryOnce()) {
+        /* drained in batches at stop */
+      }
       if (rowsSinceHead > 0) publishHead();
       clearInterval(timer);
       clearInterval(retryTimer);
