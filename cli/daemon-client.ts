@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Transport } from '../daemon/contract/enums.js';
-import { HealthReplySchema, PROTOCOL_VERSION, type HealthReply } from '../daemon/contract/protocol.js';
+import { HealthReplySchema, PROTOCOL_VERSION, helloLine, knockLine, type HealthReply } from '../daemon/contract/protocol.js';
 import type { Paths } from '../daemon/paths.js';
 
 // A minimal client of the daemon protocol for the CLI (`daemon status`, `wrap`, `doctor`) and the
@@ -29,6 +29,18 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
     }
     let buf = '';
     let settled = false;
+    // Over TCP the knock first; nothing else is sent before the daemon's proof has been checked.
+    let expectHello: string | null = null;
+    let knock = '';
+    if (opts.transport === 'tcp') {
+      try {
+        knock = knockLine(readFileSync(paths.knockFile, 'utf8').trim());
+        expectHello = helloLine(readFileSync(paths.proofFile, 'utf8').trim());
+      } catch {
+        socket.destroy();
+        return reject(new DaemonUnreachable(`no knock or proof file in ${paths.runDir}`));
+      }
+    }
     const done = (err: Error | null, reply?: string): void => {
       if (settled) return;
       settled = true;
@@ -39,17 +51,28 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
     };
     const timer = setTimeout(() => done(new DaemonUnreachable(`no reply within ${timeoutMs} ms`)), timeoutMs);
     socket.setEncoding('utf8');
-    socket.on('connect', () => {
+    const send = (): void => {
       socket.write(line);
       socket.write('\n');
+    };
+    socket.on('connect', () => {
+      if (expectHello === null) send();
+      else socket.write(`${knock}\n`);
     });
     socket.on('data', (d: string) => {
       buf += d;
-      const nl = buf.indexOf('\n');
+      let nl = buf.indexOf('\n');
+      if (expectHello !== null && nl !== -1) {
+        if (buf.slice(0, nl) !== expectHello) return done(new DaemonUnreachable('the listener on the TCP port could not prove it is the daemon'));
+        expectHello = null;
+        buf = buf.slice(nl + 1);
+        send();
+        nl = buf.indexOf('\n');
+      }
       if (nl !== -1) done(null, buf.slice(0, nl));
     });
     socket.on('error', (err: NodeJS.ErrnoException) => done(new DaemonUnreachable(`${err.code ?? err.message} on ${opts.transport === 'tcp' ? 'TCP' : paths.socket}`)));
-    socket.on('close', () => done(buf ? null : new DaemonUnreachable('connection closed without a reply'), buf));
+    socket.on('close', () => done(buf && expectHello === null ? null : new DaemonUnreachable('connection closed without a reply'), buf));
   });
 }
 

@@ -30,7 +30,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
     checks.push({ name: 'config', ok: false, detail: (err as Error).message, advice: `fix the file, then run \`prodguard config check\`` });
   }
   const [daemon, database, targets] = await Promise.all([daemonCheck(paths), databaseCheck(paths), config ? targetChecks(config, paths) : []]);
-  checks.push(daemon, database, ...targets);
+  checks.push(await directoriesCheck(paths), daemon, database, ...targets);
   return checks;
 }
 
@@ -46,6 +46,15 @@ function hookCheck(env: NodeJS.ProcessEnv): Check {
   };
 }
 
+/** The directories hooks and daemon refuse when others own or can write them (docs/security.md). */
+async function directoriesCheck(paths: Paths): Promise<Check> {
+  const { privateDirProblem } = await import('../daemon/server/runfiles.js');
+  const dirs = [...new Set([paths.home ?? paths.dataDir, paths.runDir, paths.spoolDir])];
+  const problem = dirs.map((d) => privateDirProblem(d)).find((p) => p !== null);
+  if (problem) return { name: 'directories', ok: false, detail: problem.replace(/: [^:]*$/, ''), advice: problem.replace(/^.*: /, '') };
+  return { name: 'directories', ok: true, detail: `${dirs.join(', ')}: yours, not writable by others` };
+}
+
 async function daemonCheck(paths: Paths): Promise<Check> {
   const { requestDaemon } = await import('./daemon-client.js');
   try {
@@ -54,13 +63,17 @@ async function daemonCheck(paths: Paths): Promise<Check> {
     const up = typeof reply.uptimeMs === 'number' ? `, up ${Math.round(reply.uptimeMs / 1000)} s` : '';
     // A disk full or a lock held elsewhere only shows in the writer's last error: the daemon
     // answers, but what it cannot store goes to the hooks' spool until the cause is fixed.
-    const writer = reply.writer as { lastError?: { message: string; at: number } | null } | undefined;
+    const writer = reply.writer as { lastError?: { message: string; at: number } | null; held?: number; lost?: number } | undefined;
     const recent = writer?.lastError && Date.now() - writer.lastError.at < 10 * 60_000 ? writer.lastError : null;
-    if (recent) {
+    // Records the database refused, kept in the daemon's memory and retried, and those dropped.
+    const loss = writer?.held || writer?.lost ? `; ${writer.held ?? 0} records held in memory, ${writer.lost ?? 0} lost` : '';
+    if (recent || writer?.lost) {
       return {
         name: 'daemon',
         ok: false,
-        detail: `answers, but could not store a record ${Math.round((Date.now() - recent.at) / 1000)} s ago: ${recent.message}`,
+        detail: recent
+          ? `answers, but could not store a record ${Math.round((Date.now() - recent.at) / 1000)} s ago: ${recent.message}${loss}`
+          : `answers, but lost records while the database refused writes${loss}`,
         advice: 'free disk space under the data dir or stop the process locking audit.db (`fuser audit.db`); the hooks spool meanwhile',
         data: reply,
       };

@@ -100,9 +100,13 @@ export function renderHook(o: HookOptions): string {
     `__pg_sock=${shq(o.paths.socket)}`,
     `__pg_portfile=${shq(o.paths.portFile)}`,
     `__pg_tokenfile=${shq(o.paths.tokenFile)}`,
+    `__pg_knockfile=${shq(o.paths.knockFile)}`,
+    `__pg_prooffile=${shq(o.paths.proofFile)}`,
     `__pg_spooldir=${shq(o.paths.spoolDir)}`,
     `__pg_bin=${shq(bin)}`,
     `__pg_node=${shq(node)}`,
+    // The engine without the daemon, for the hook's fallback (daemon/guard.ts).
+    `__pg_guard=${shq(join(root, 'dist', 'daemon', 'guard.js'))}`,
     `__pg_timeout=${timeoutS}`,
     `__pg_marker=${o.config.prompt.marker ? 1 : 0}`,
     `__pg_wrap=${o.config.wrap.shellFunctions ? 1 : 0}`,

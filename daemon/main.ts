@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { ConfigError } from './config/load.js';
-import type { HealthBody } from './contract/protocol.js';
+import { helloLine, knockLine, type HealthBody } from './contract/protocol.js';
 import { packageVersion } from './contract/version.js';
 import type { WarmupState } from './contract/enums.js';
 import { installSignals, startTicks, startWarmup } from './main/background.js';
@@ -11,7 +11,7 @@ import { createLogger, errText, type Logger } from './main/log.js';
 import { DaemonState } from './main/state.js';
 import { resolvePaths, type Paths } from './paths.js';
 import { createHandler, parseRequest, type Handler } from './server/handler.js';
-import { acquirePidLock, ensurePrivateDir, loadOrCreateToken } from './server/runfiles.js';
+import { acquirePidLock, ensurePrivateDir, writeFreshSecret } from './server/runfiles.js';
 import { createWriter, type Writer } from './server/writer.js';
 import { outboxFile } from './sinks/outbox.js';
 import { createSpoolIngester } from './spool/ingest.js';
@@ -50,15 +50,18 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const startedAt = Date.now();
   const hostname = osHostname();
   preparePrivateDirs(paths);
-  const log = createLogger(paths.logFile, opts.logToStderr ?? false);
+  const { log, logFile } = createLogger(paths.logFile, opts.logToStderr ?? false);
   const lock = acquirePidLock(paths.pidFile);
   if (!lock.ok) throw new AlreadyRunning(lock.pid);
-  const cleanups = new Cleanups(log);
+  const cleanups = new Cleanups(log, logFile);
   cleanups.add(lock.release);
 
   try {
     const state = new DaemonState(paths, hostname, log);
-    const token = loadOrCreateToken(paths.tokenFile);
+    // All new at every start: a token, knock or proof seen before a crash is worthless after it.
+    const token = writeFreshSecret(paths.tokenFile);
+    const knock = knockLine(writeFreshSecret(paths.knockFile));
+    const hello = helloLine(writeFreshSecret(paths.proofFile));
     const store = openAuditStore(paths, log, cleanups);
     await state.openSinks();
     cleanups.add(() => state.closeSinks());
@@ -74,9 +77,11 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       socket: paths.socket,
       tcpPort: listeners.tcpPort,
       connections: listeners.openConnections,
+      refusedPeers: listeners.refusedPeers,
       config: { file: paths.configFile, ...state.configState },
       writer: writer.stats(),
       spool: ingester.totals(),
+      log: logFile.stats(),
       warmup: warmup(),
     });
     const ingester = createSpoolIngester({
@@ -96,7 +101,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       onError: (err, where) => log.error({ err: errText(err), where }, 'request failed'),
     });
 
-    const listeners = new Listeners({ paths, handler, maxRequestBytes: () => state.config.daemon.maxRequestBytes, log });
+    const listeners = new Listeners({ paths, handler, maxRequestBytes: () => state.config.daemon.maxRequestBytes, log, knock, hello });
     await listeners.listen(state.config.daemon.tcpPort, cleanups);
     await state.sinks.publishDaemon('start');
     cleanups.add(() => state.sinks.publishDaemon('stop'));
@@ -120,8 +125,9 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 /** The home, data, run and spool directories, private (0700) and owned by the user. */
 function preparePrivateDirs(paths: Paths): void {
   process.umask(0o077);
+  // Each refused with a one-line fix when another user owns it or can write to it (docs/security.md).
   if (paths.home) ensurePrivateDir(paths.home);
-  mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(paths.dataDir);
   ensurePrivateDir(paths.runDir);
   ensurePrivateDir(paths.spoolDir);
 }

@@ -14,8 +14,12 @@ export interface Paths {
   socket: string;
   /** "<port>\n" of the loopback TCP listener, 0600. */
   portFile: string;
-  /** The per-user secret bash sends with every TCP request, 0600. */
+  /** The per-user secret bash sends with every TCP request, 0600; new at every daemon start. */
   tokenFile: string;
+  /** What a TCP client says first (protocol.ts knockLine), 0600; new at every start. */
+  knockFile: string;
+  /** What the daemon answers to the knock (the hook compares it before sending anything else), 0600; new at every start. */
+  proofFile: string;
   pidFile: string;
   /** Hooks append here (NDJSON, one file per shell) while the daemon is unreachable. */
   spoolDir: string;
@@ -35,6 +39,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
       socket: join(runDir, 'daemon.sock'),
       portFile: join(runDir, 'tcp.port'),
       tokenFile: join(runDir, 'token'),
+      knockFile: join(runDir, 'knock'),
+      proofFile: join(runDir, 'proof'),
       pidFile: join(runDir, 'daemon.pid'),
       spoolDir: join(home, 'spool'),
       logFile: join(home, 'daemon.log'),
@@ -54,6 +60,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): Paths {
     socket: join(runDir, 'daemon.sock'),
     portFile: join(runDir, 'tcp.port'),
     tokenFile: join(runDir, 'token'),
+    knockFile: join(runDir, 'knock'),
+    proofFile: join(runDir, 'proof'),
     pidFile: join(runDir, 'daemon.pid'),
     spoolDir: join(dataDir, 'spool'),
     logFile: join(dataDir, 'daemon.log'),

@@ -67,12 +67,15 @@ __pg_unjson() {
 }
 
 # Appends one protocol request to this shell's spool file for the daemon to ingest later.
-# The directory is 0700 and the file 0600 whatever the user's umask.
+# The directory is 0700 and the file 0600 whatever the user's umask; neither is used when it is
+# not ours or is a symlink (__pg_paths_ok).
 __pg_spool() {
   local req=${1%\}},\"via\":\"spool\"}
-  if [[ ! -d $__pg_spooldir ]]; then
+  if [[ ! -d $__pg_spooldir && ! -L $__pg_spooldir && -z $__pg_untrusted ]]; then
     (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null || return 1
   fi
+  __pg_paths_ok || return 1
+  [[ -L $__pg_spooldir/$__pg_session.ndjson ]] && return 1
   local um=$__pg_umask
   builtin umask 077
   printf '%s\n' "$req" >>"$__pg_spooldir/$__pg_session.ndjson" 2>/dev/null
@@ -81,9 +84,82 @@ __pg_spool() {
   return $rc
 }
 
-# The local check used only while the daemon is unreachable: fails closed on anything that looks
-# destructive (the daemon's engine is the real judge; this is a coarse word list).
-__pg_local_re='(^|[[:space:];&|(){}`$/"'\''=])(rm|rmdir|unlink|dd|mkfs|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|clean[[:space:]]+-[[:alnum:]]*f|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|deleteone)([[:space:];&|(){}`"'\''.]|$)'
+# A check the daemon answered but could not store (disk full, lock): a copy of the request in the
+# spool, which survives a daemon killed before its retry; said when the spool refuses too.
+__pg_spool_copy() {
+  __pg_spool "$1" || __pg_say "prodguard: this line's record is held only in the daemon's memory: the database and the spool ($__pg_spooldir) refuse writes (disk full?)"
+}
+
+# Load time (one fork): PRODGUARD_HOME, the run dir and the spool dir must be real directories of
+# ours that no one else can write to; otherwise another user could serve a fake daemon from them
+# or plant a symlink where the hook writes. A problem is said once, with its fix, and the hook
+# then never uses those directories (lines are still checked, by the local engine, unrecorded).
+# Per line only the cheap tests are made (__pg_paths_ok: a stat each, no fork): once a directory
+# is ours and 0700-like, only we (or root) can change its mode.
+__pg_untrusted=
+__pg_dirs_check() {
+  local d bad
+  # POSIX find: the start points with a group- or world-write bit (-prune: not their contents).
+  bad=$'\n'$(command find ${__pg_home:+"$__pg_home"} "$__pg_rundir" "$__pg_spooldir" -prune \( -perm -020 -o -perm -002 \) -print 2>/dev/null)$'\n'
+  for d in "$__pg_home" "$__pg_rundir" "$__pg_spooldir"; do
+    [[ -n $d ]] || continue
+    if [[ -L $d ]]; then
+      __pg_untrusted="$d is a symlink, which prodguard does not follow: remove it (rm $d) or point PRODGUARD_HOME at the real directory"
+    elif [[ -e $d && ! -O $d ]]; then
+      __pg_untrusted="$d is not owned by you: remove it, or chown $EUID $d if it is yours"
+    elif [[ $bad == *$'\n'"$d"$'\n'* ]]; then
+      __pg_untrusted="$d is writable by group or others: chmod 700 $d"
+    fi
+    [[ -n $__pg_untrusted ]] && break
+  done
+  [[ -n $__pg_untrusted ]] || return 0
+  __pg_linefile=/dev/null
+  __pg_say "prodguard: refusing to use $__pg_untrusted; until then lines are checked locally and not recorded"
+}
+
+# Per line: the spool is still our directory (not swapped, not a symlink) and nothing was planted
+# at our line file; else the directories are refused as at load.
+__pg_paths_ok() {
+  [[ -z $__pg_untrusted ]] || return 1
+  [[ ( ! -e $__pg_spooldir || -O $__pg_spooldir ) && ! -L $__pg_spooldir && ! -L $__pg_linefile ]] && return 0
+  if [[ -L $__pg_linefile ]]; then
+    __pg_untrusted="$__pg_linefile is a symlink someone else made: remove it (rm $__pg_linefile) and check who can write to $__pg_spooldir"
+  else
+    __pg_untrusted="$__pg_spooldir is no longer a directory of yours: remove it and check who can write to its parent"
+  fi
+  __pg_linefile=/dev/null
+  __pg_say "prodguard: refusing to use $__pg_untrusted; until then lines are checked locally and not recorded"
+  return 1
+}
+
+# The daemon did not take check request $1 (unreachable, could not prove itself, wedged, or it
+# said no): the full engine decides in a node process of our own (prodguard's guard entry, a few
+# hundred ms), its reply in __pg_reply exactly as the daemon's would be, and the request goes to
+# the spool for the record. Said once per outage on the terminal. Fails when node cannot run: the
+# word list (__pg_local_match) is the last resort.
+__pg_degraded=
+__pg_guard_local() {
+  local out err=$__pg_reply
+  [[ -f $__pg_guard ]] || return 1
+  out=$(PRODGUARD_HOME=$__pg_home PRODGUARD_GUARD_UNTRUSTED=${__pg_untrusted:+1} "$__pg_node" "$__pg_guard" "$1" 2>/dev/null </dev/null) || return 1
+  [[ $out == "$__pg_ok"* ]] || return 1
+  __pg_reply=$out
+  if [[ -z $__pg_degraded ]]; then
+    __pg_degraded=1
+    if [[ -z $__pg_why && $err == *'"error":"'* ]]; then __pg_unjson "${err#*\"error\":\"}"; __pg_why="the daemon could not take the line (${__pg_ujs%%\"*})"; fi
+    __pg_say "prodguard: ${__pg_why:-the daemon is unreachable}; lines are checked locally by the full engine${__pg_untrusted:+ (not recorded)}${__pg_untrusted:- and spooled} until it is back."
+  fi
+  [[ -n $__pg_untrusted ]] && return 0
+  __pg_spool "$1" || __pg_say "prodguard: could not record this line: the daemon did not take it and the spool ($__pg_spooldir) is not writable (disk full?)"
+  return 0
+}
+
+# The local check used only while the daemon is unreachable AND node cannot run the engine: fails
+# closed on anything that looks destructive (a coarse word list; the engine is the real judge).
+__pg_local_re='(^|[[:space:];&|(){}`$/"'\''=\\.])(rm|rmdir|unlink|dd|mkfs|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|deleteone|rmtree|rmdirs|removedirs)([[:space:];&|(){}`"'\''.]|$)'
+# Options and redirections: find -delete, rsync --delete*, git clean -f (any flag cluster with f),
+# a truncating redirection onto a database file.
+__pg_local_re2='(^|[[:space:]])(-delete|--delete[[:alnum:]-]*|--remove-source-files)([[:space:];&|)]|$)|clean([[:space:]]+-[[:alnum:]]+)*[[:space:]]+-[[:alnum:]]*f|(^|[^>0-9&])>[[:space:]]*[^[:space:];&|]*\.(db|sqlite|sqlite3)([[:space:];&|)]|$)'
 
 # Reply prefixes: every success starts with __pg_ok; a plain allow is exactly __pg_allow_head
 # followed by ,"detail":... (the hooks stop reading there).
@@ -91,6 +167,10 @@ __pg_ok='{"v":1,"ok":true'
 # The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
 __pg_short_ok='{"v":1,"ok":true}'$'\n'
 __pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
+# In a check reply after the message: the daemon could not store the line's record (protocol.ts).
+__pg_unrecorded='","unrecorded":true,'
+# The TCP handshake lines around the knock and the proof (protocol.ts knockLine, helloLine).
+__pg_knock_head='{"v":1,"knock":"' __pg_hello_head='{"v":1,"hello":"' __pg_hello_tail='"}'$'\n'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
 __pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
 
@@ -109,10 +189,13 @@ __pg_record() {
   __pg_send "$1" || __pg_fallback "$1"
 }
 
-# Request $1 the daemon did not take: into the spool, or said on the terminal.
+# Request $1 the daemon did not take: into the spool, or said on the terminal (once while the
+# directories are refused: that was said with its fix).
 __pg_fallback() {
   __pg_start_daemon
-  __pg_spool "$1" || __pg_say "prodguard: could not record this line: the daemon did not take it and the spool ($__pg_spooldir) is not writable (disk full?)"
+  __pg_spool "$1" && return 0
+  [[ -n $__pg_untrusted ]] && return 1
+  __pg_say "prodguard: could not record this line: the daemon did not take it and the spool ($__pg_spooldir) is not writable (disk full?)"
 }
 
 # At most once per 10 s, in the background; PRODGUARD_NO_AUTOSTART=1 when a service manager owns it.
@@ -120,7 +203,7 @@ __pg_start_daemon() {
   [[ -n ${PRODGUARD_NO_AUTOSTART-} ]] && return
   (( EPOCHSECONDS - __pg_start_tried < 10 )) && return
   __pg_start_tried=$EPOCHSECONDS
-  [[ -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
+  [[ -z $__pg_untrusted && -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
 }
 
 # Common head of check/decision requests for the line in __pg_line with a new cmd number. The

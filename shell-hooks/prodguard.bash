@@ -35,7 +35,8 @@ __pg_n=0            # incremented by PS0 once per line read
 __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
-__pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
+__pg_port= __pg_token= __pg_knock= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
+__pg_fd= __pg_why=   # the connection __pg_open made; why the daemon was not used (said once)
 __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
 __pg_line= __pg_later= __pg_d= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
@@ -52,14 +53,42 @@ __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
 # the next request reuses), never one kept open across lines, and PIPE ignored around every write
 # (an fd held to a dead daemon gets bash killed by SIGPIPE: design notes).
 __pg_conn_read() {
-  __pg_port= __pg_token=
+  __pg_port= __pg_token= __pg_knock= __pg_hello=
+  [[ -z $__pg_untrusted && -O $__pg_rundir ]] || return 1
   IFS= read -r __pg_port <"$__pg_portfile" 2>/dev/null
   IFS= read -r __pg_token <"$__pg_tokenfile" 2>/dev/null
-  [[ -n $__pg_port && $__pg_port != *[!0-9]* && -n $__pg_token ]]
+  IFS= read -r __pg_knock <"$__pg_knockfile" 2>/dev/null
+  IFS= read -r __pg_hello <"$__pg_prooffile" 2>/dev/null
+  [[ -n $__pg_port && $__pg_port != *[!0-9]* && -n $__pg_token && -n $__pg_knock && -n $__pg_hello && $__pg_hello != *[!0-9a-f]* ]] || return 1
+  __pg_knock=$__pg_knock_head$__pg_knock$__pg_hello_tail
+  __pg_hello=$__pg_hello_head$__pg_hello$__pg_hello_tail
+}
+
+# A new connection into __pg_fd, once the listener has answered the knock with the proof
+# (protocol.ts knockLine): the token and the command text go only to the daemon of this user.
+# An impostor on the port (bound after a crash) learns a knock that opens nothing and cannot
+# answer. The whole proof is read under the timeout (a listener that sends part of it and
+# stalls must not hold the shell); anything else closes the connection unused.
+__pg_open() {
+  local h=
+  exec {__pg_fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || return 1
+  trap '' PIPE
+  printf '%s' "$__pg_knock" >&"$__pg_fd"
+  if IFS= read -r -t "$__pg_timeout" -N ${#__pg_hello} -u "$__pg_fd" h && [[ $h == "$__pg_hello" ]]; then return 0; fi
+  trap - PIPE
+  exec {__pg_fd}>&-
+  __pg_why="the listener on 127.0.0.1:$__pg_port could not prove it is the prodguard daemon; nothing of this line was sent to it"
+  return 1
 }
 
 # Sends request $1, reply in __pg_reply (with $2 = check: the reply's head fields, see
-# __pg_re_check). Fails when the daemon cannot be reached or says no.
+# __pg_re_check). When the daemon cannot be reached, cannot prove itself or says no, a check is
+# decided by the full engine locally (__pg_guard_local); anything else fails (and is spooled).
+__pg_send() {
+  if __pg_send_daemon "$@"; then __pg_degraded=; return 0; fi
+  [[ ${2-} == check ]] && __pg_guard_local "$1"
+}
+
 # - The first try goes on the connection of the finish left open (__pg_send_later), after it: the
 #   daemon answers in order, and the finish's reply, asked for in its short form, is exactly
 #   __pg_short_ok, read by its length. One connection a line instead of two. When the daemon closed
@@ -67,20 +96,21 @@ __pg_conn_read() {
 #   is spooled and the request goes on a new connection (a timeout is final).
 # - Only the first byte of a reply is waited for with a timeout: under `read -t` bash makes two
 #   sigprocmask calls per character it reads (~0.3 ms for a reply head here), and the daemon
-#   writes each reply with one write(2), so once its first byte is in, the line is (an impostor on
-#   the port that stalls mid-line holds the shell until Ctrl-C; see docs/security.md). `read -N`
-#   with a count reads the bytes with one read(2); a plain `read` costs three syscalls per byte.
+#   writes each reply with one write(2), so once its first byte is in, the line is (the listener
+#   proved it is the daemon first: __pg_open). `read -N` with a count reads the bytes with one
+#   read(2); a plain `read` costs three syscalls per byte.
 # - One stderr redirection for the whole function: each `2>/dev/null` costs ~10 syscalls.
-__pg_send() {
+__pg_send_daemon() {
   local fd try rest= fin
-  __pg_reply=
+  __pg_reply= __pg_why=
   for try in 1 2; do
     fin=
     if [[ $try == 1 && -n $__pg_dfd ]]; then
       fd=$__pg_dfd fin=1 __pg_dfd=
     else
       if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
-      exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || continue
+      __pg_open || continue
+      fd=$__pg_fd
     fi
     trap '' PIPE
     printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd"
@@ -101,6 +131,7 @@ __pg_send() {
       if (( $? > 128 )); then
         exec {fd}>&-
         trap - PIPE
+        __pg_why="the daemon did not answer within ${__pg_timeout} s"
         return 1
       fi
     }
@@ -114,6 +145,8 @@ __pg_send() {
         if [[ $__pg_reply != "$__pg_allow_head" ]]; then
           IFS= read -r -t "$__pg_timeout" -u "$fd" rest
           __pg_reply+=$rest
+          # The daemon could not store the record (disk full): a copy in the spool as well.
+          [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
         fi
       fi
       exec {fd}>&-
@@ -133,18 +166,18 @@ __pg_send() {
 
 # Sends request __pg_later (a finish) and leaves its reply unread: nothing in it changes what the shell
 # does next, and waiting for the daemon's commit before the prompt was half the hook's cost. The
-# next request goes on this connection after it (__pg_send), else __pg_collect reads it.
+# next request goes on this connection after it (__pg_send), else __pg_collect reads it. Also
+# checks, once a line, that nobody swapped the spool or planted a symlink at our line file.
 __pg_send_later() {
-  local fd
+  __pg_paths_ok
   [[ -n $__pg_dfd ]] && __pg_collect
   if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
-  # A refused connection: the daemon may have restarted on another port.
-  exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port" ||
-    { __pg_conn_read && exec {fd}<>"/dev/tcp/127.0.0.1/$__pg_port"; } || return 1
+  # Refused or not proven: the daemon may have restarted on another port with another proof.
+  __pg_open || { __pg_conn_read && __pg_open; } || return 1
   trap '' PIPE
-  printf '%s\n' "${__pg_later%\}},\"token\":\"$__pg_token\"}" >&"$fd"
+  printf '%s\n' "${__pg_later%\}},\"token\":\"$__pg_token\"}" >&"$__pg_fd"
   trap - PIPE
-  __pg_dfd=$fd __pg_dreq=$__pg_later
+  __pg_dfd=$__pg_fd __pg_dreq=$__pg_later
 } 2>/dev/null
 
 # 0 when the reply on fd $1 starts with __pg_ok (the first byte waited for, as in __pg_send).
@@ -182,8 +215,9 @@ __pg_parse_reply() {
 
 __pg_local_match() {
   local lower=${1,,}
-  [[ $lower =~ $__pg_local_re ]] || return 1
-  __pg_word=${BASH_REMATCH[2]}
+  if [[ $lower =~ $__pg_local_re ]]; then __pg_word=${BASH_REMATCH[2]}; return 0; fi
+  [[ $lower =~ $__pg_local_re2 ]] || return 1
+  __pg_word=${BASH_REMATCH[0]}
 }
 
 __pg_say() {
@@ -210,6 +244,7 @@ __pg_ask() {
 # written out in __pg_newline, untraced.)
 __pg_capture() {
   __pg_out=
+  [[ -L $__pg_linefile ]] && return 1 # never followed (docs/security.md)
   { "$@"; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null || return 1
   IFS= read -r -d '' __pg_out <"$__pg_linefile"
   return 0
@@ -224,7 +259,7 @@ __pg_capture() {
 # is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
   local h= p
-  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && [[ -d $__pg_spooldir ]] &&
+  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && [[ -d $__pg_spooldir && ! -L $__pg_linefile ]] &&
     { HISTTIMEFORMAT= builtin history 1; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null &&
     IFS= read -r -d '' h <"$__pg_linefile"; then
     [[ -n $h ]] && printf '%*s' $((${#h} * 4)) '' 1<>"$__pg_linefile"
@@ -442,7 +477,8 @@ __pg_pc_install() {
 __pg_pc_install
 declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
 
-[[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
+__pg_dirs_check
+[[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
 # A shell that exits in production ends its session.
 __pg_on_exit() {

@@ -22,7 +22,8 @@ autoload -Uz add-zsh-hook read-from-minibuffer
 () {
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
-    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event; do
+    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
+    __pg_dirs_check __pg_paths_ok __pg_guard_local __pg_spool_copy; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -53,6 +54,7 @@ __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
 typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
 typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_dfd= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
+typeset -g __pg_why= __pg_untrusted= __pg_degraded=  # transport: why the daemon was not used; refused dirs; degraded mode said
 
 # --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
 # costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the
@@ -65,16 +67,17 @@ typeset -ga __pg_wrap_defined=()
 __pg_send() {
   emulate -L zsh
   local fd chunk fin= buf= st=0
-  __pg_reply=
+  __pg_reply= __pg_why=
   if [[ -n $__pg_dfd ]]; then
     fd=$__pg_dfd fin=wait __pg_dfd=
-  elif zsocket "$__pg_sock" 2>/dev/null; then
+  elif __pg_sock_ok && zsocket "$__pg_sock" 2>/dev/null; then
     fd=$REPLY
   else
-    return 1
+    __pg_send_failed "$@"
+    return
   fi
   trap '' PIPE
-  syswrite -o $fd -- "$1"$'\n' || [[ -n $fin ]] || { exec {fd}>&-; return 1 }
+  syswrite -o $fd -- "$1"$'\n' || [[ -n $fin ]] || { exec {fd}>&-; __pg_send_failed "$@"; return }
   while sysread -t $__pg_timeout -s 8192 -i $fd chunk 2>/dev/null || { st=$?; false }; do
     buf+=$chunk
     if [[ $fin == wait ]]; then
@@ -94,19 +97,42 @@ __pg_send() {
   __pg_reply=$buf
   # The finish, unless acknowledged: spooled (stored once however often it arrives).
   [[ -z $fin || $fin == ok ]] || __pg_fallback "$__pg_dreq"
-  [[ $__pg_reply == "$__pg_ok"* ]] && return 0
+  if [[ $__pg_reply == "$__pg_ok"* ]]; then
+    # The daemon could not store the record (disk full): a copy in the spool as well.
+    [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
+    __pg_degraded=
+    return 0
+  fi
   # That connection was closed by the daemon (not a timeout: st 4): once more on a new one.
   [[ -n $fin && $st != 4 && -z $__pg_reply ]] && { __pg_send "$@"; return }
+  (( st == 4 )) && __pg_why="the daemon did not answer within $__pg_timeout s"
+  __pg_send_failed "$@"
+}
+
+# The unix socket is the daemon's when it sits in our run dir and is ours: only this uid (or
+# root) can create a file in a 0700 directory of ours (its mode was checked at load:
+# __pg_dirs_check). A stat each, no fork; a socket of someone else is never connected to.
+__pg_sock_ok() {
+  [[ -z $__pg_untrusted && -O $__pg_rundir && -S $__pg_sock && -O $__pg_sock ]] && return 0
+  [[ -S $__pg_sock && -z $__pg_untrusted ]] && __pg_why="$__pg_sock is not owned by you (nothing was sent to it)"
   return 1
 }
 
+# A check the daemon did not take is decided by the full engine locally (common.sh); anything
+# else fails (and is spooled by the caller).
+__pg_send_failed() {
+  [[ ${2-} == check ]] && __pg_guard_local "$1"
+}
+
 # Sends request __pg_later (a finish) and leaves its reply unread: the next request goes on this
-# connection after it (__pg_send), else __pg_collect reads it (see the bash hook).
+# connection after it (__pg_send), else __pg_collect reads it (see the bash hook). Also checks,
+# once a line, that nobody swapped the spool (__pg_paths_ok).
 __pg_send_later() {
   emulate -L zsh
+  __pg_paths_ok
   [[ -n $__pg_dfd ]] && __pg_collect
   # (No return: inlined into __pg_finish; the status is the if's.)
-  if zsocket "$__pg_sock" 2>/dev/null; then
+  if __pg_sock_ok && zsocket "$__pg_sock" 2>/dev/null; then
     trap '' PIPE
     syswrite -o $REPLY -- "$__pg_later"$'\n'
     __pg_dfd=$REPLY __pg_dreq=$__pg_later
@@ -158,8 +184,9 @@ __pg_parse_reply() {
 __pg_local_match() {
   emulate -L zsh
   local lower=${(L)1}
-  [[ $lower =~ $__pg_local_re ]] || return 1
-  __pg_word=$match[2]
+  if [[ $lower =~ $__pg_local_re ]]; then __pg_word=$match[2]; return 0; fi
+  [[ $lower =~ $__pg_local_re2 ]] || return 1
+  __pg_word=$MATCH
 }
 
 __pg_say() {
@@ -250,7 +277,7 @@ __pg_enter() {
   __pg_prod=1
   __pg_widgets_on
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
-  [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
+  [[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
   __pg_session_event start
 }
@@ -346,6 +373,8 @@ ${functions[$g]#$'\t'emulate -L zsh$'\n'}
 }
 
 add-zsh-hook zshexit __pg_zshexit
+__pg_dirs_check
+[[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 # First, so that $? is the line's status. (Declared first: under the user's `setopt nounset` an
 # rc file that never set it would make the expansion an error and leave the hook half loaded.)
 typeset -ga precmd_functions

@@ -85,6 +85,16 @@ export const FinishRequestSchema = z.object({
   ack: z.literal('short').optional(),
 });
 
+/**
+ * The TCP handshake, before any request. The client's first line is the knock (from the run
+ * directory, new at each start); the daemon answers it with the proof (idem) and closes the
+ * connection without a word on anything else. A hook sends nothing else (no token, no command
+ * text) before it has read exactly the proof: a listener on the port that is not the daemon (an
+ * impostor that bound it after a crash) learns only a stale knock, which opens nothing, and
+ * cannot answer. Fixed lengths: the bash hook reads the proof line with one read.
+ */
+export const knockLine = (knock: string): string => `{"v":${PROTOCOL_VERSION},"knock":"${knock}"}`;
+export const helloLine = (proof: string): string => `{"v":${PROTOCOL_VERSION},"hello":"${proof}"}`;
 
 export const SessionRequestSchema = z.object({
   ...Base,
@@ -135,6 +145,11 @@ export const CheckReplySchema = z.object({
   dryRun: z.boolean(),
   /** Human text for the terminal: what matched, why, the safer alternative. */
   message: z.string(),
+  /**
+   * Set when the daemon could not store the line's record (disk full, lock): the verdict holds,
+   * the daemon retries the record from memory, and the hook spools the request as well.
+   */
+  unrecorded: z.literal(true).optional(),
   detail: VerdictSchema,
 });
 export type CheckReply = z.infer<typeof CheckReplySchema>;
@@ -157,9 +172,13 @@ export const HealthReplySchema = z.looseObject({
   socket: z.string(),
   tcpPort: z.number().int(),
   connections: z.number().int(),
+  /** TCP peers closed for a missing or wrong knock. */
+  refusedPeers: z.number().int(),
   config: z.looseObject({ file: z.string() }),
   writer: z.looseObject({ rows: z.number(), failed: z.number(), lastError: z.object({ message: z.string(), at: z.number() }).nullable() }),
   spool: z.record(z.string(), z.unknown()),
+  /** The daemon's own log file: lines dropped while it could not be written (disk full). */
+  log: z.record(z.string(), z.unknown()),
   warmup: z.enum(WARMUP_STATES),
 });
 export type HealthReply = z.infer<typeof HealthReplySchema>;
@@ -196,7 +215,13 @@ export const recordedLine = (stored: { seq: number } | null): string =>
   stored === null ? `${REPLY_PREFIX.ok},"recorded":false,"seq":null}` : `${REPLY_PREFIX.ok},"recorded":true,"seq":${stored.seq}}`;
 
 /** The check reply in its fixed field order (see CheckReplySchema). */
-export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string): string {
-  const reply: CheckReply = { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message, detail };
+/** What a check reply says when its record could not be stored (never empty: see below). */
+export const UNRECORDED_MESSAGE = 'prodguard: the daemon could not store this record; it retries from memory and the hook spools it';
+
+export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string, opts: { unrecorded?: boolean } = {}): string {
+  // Never an empty message when unrecorded: the bash hook stops reading at the exact head of a plain allow.
+  const reply: CheckReply = opts.unrecorded
+    ? { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message: message || UNRECORDED_MESSAGE, unrecorded: true, detail }
+    : { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message, detail };
   return JSON.stringify(reply);
 }

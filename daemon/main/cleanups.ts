@@ -1,3 +1,4 @@
+import type { LogFile } from '../server/log-file.js';
 import { errText, type Logger } from './log.js';
 
 // What to undo at stop, in reverse order of setting up: each step runs even when an earlier one
@@ -6,7 +7,10 @@ import { errText, type Logger } from './log.js';
 export class Cleanups {
   private steps: Array<() => unknown> = [];
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly logFile: LogFile,
+  ) {}
 
   /** Undone after everything added before it. */
   add(step: () => unknown): void {
@@ -28,6 +32,7 @@ export class Cleanups {
         this.log.error({ err: errText(err) }, 'cleanup step failed');
       }
     }
-    this.log.flush();
+    this.logFile.flushSync();
+    this.logFile.close();
   }
 }

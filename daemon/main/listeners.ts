@@ -3,7 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { errorLine } from '../contract/protocol.js';
 import type { Paths } from '../paths.js';
 import { closeListener, listenLoopback, listenUnix } from '../server/bind.js';
-import type { Handler } from '../server/handler.js';
+import { tokenMatches, type Handler } from '../server/handler.js';
 import { createLineServer, type Transport } from '../server/listener.js';
 import { StartError, rmQuiet, writePrivateFile } from '../server/runfiles.js';
 import type { Cleanups } from './cleanups.js';
@@ -23,11 +23,16 @@ export interface ListenerDeps {
   handler: Handler;
   maxRequestBytes: () => number;
   log: Logger;
+  /** TCP: the knock a client must send first, and the proof line the daemon answers it with. */
+  knock: string;
+  hello: string;
 }
 
 export class Listeners {
   private connections = 0;
   private port = 0;
+  private refused = 0;
+  private refusedLoggedAt = 0;
   private readonly openSockets = new WeakMap<Server, Set<Socket>>();
   private unixServer: Server | null = null;
   private socketIno: number | null = null;
@@ -40,6 +45,10 @@ export class Listeners {
   }
   get openConnections(): number {
     return this.connections;
+  }
+  /** TCP peers closed for a missing or wrong knock (an impostor's probe, a stale hook). */
+  get refusedPeers(): number {
+    return this.refused;
   }
 
   /** Binds both listeners and writes the port file; every step is undone by `cleanups`. */
@@ -81,6 +90,17 @@ export class Listeners {
     }
   }
 
+  private handshake(first: string): string | null {
+    if (tokenMatches(this.deps.knock, first)) return this.deps.hello;
+    // Counted in health; logged at most once a minute (a flood must not fill the disk).
+    this.refused++;
+    if (Date.now() - this.refusedLoggedAt > 60_000) {
+      this.refusedLoggedAt = Date.now();
+      this.deps.log.warn({ transport: 'tcp', refusedPeers: this.refused }, 'connection refused: no valid knock');
+    }
+    return null;
+  }
+
   private closeServer(server: Server): Promise<void> {
     return closeListener(server, this.openSockets.get(server));
   }
@@ -94,6 +114,9 @@ export class Listeners {
       oversized: () => errorLine(`request too large: over ${maxRequestBytes()} bytes`),
       maxConnections: MAX_CONNECTIONS,
       idleTimeoutMs: IDLE_TIMEOUT_MS,
+      // TCP: the knock, then the proof, before any request (contract/protocol.ts knockLine).
+      // Anyone else is closed without a word (the unix socket is 0600 in a 0700 dir: no handshake).
+      ...(transport === 'tcp' ? { handshake: (first: string) => this.handshake(first) } : {}),
     });
     const open = new Set<Socket>();
     this.openSockets.set(server, open);

@@ -87,6 +87,11 @@ export function parseRequest(line: string, needToken: string | null): Request {
   return parsed.data as Request;
 }
 
+/** The reply to a check (the daemon's, and the hook's local fallback's: daemon/guard.ts). */
+export function verdictReply(v: Verdict, opts: { unrecorded?: boolean } = {}): string {
+  return checkReplyLine(v, verdictMessage(v), opts);
+}
+
 export interface Handler {
   handleLine(line: string, transport: Transport): Promise<LineReply>;
   /** Applies a validated request as if it came live (the spool uses this with via 'spool'). */
@@ -109,10 +114,18 @@ export function createHandler(deps: HandlerDeps): Handler {
         dryRunFirst.note(req.origin.session, req.line, raw);
         const v = dryRunFirst.apply(deps.config(), req.origin.session, req.line, raw);
         const decision = immediateDecision(v);
-        // Committed before the reply: an acknowledged line survives kill -9.
-        if (decision) await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
-        // Fixed field order: the hooks read the first fields with one regex each.
-        return checkReplyLine(v, verdictMessage(v));
+        // Committed before the reply: an acknowledged line survives kill -9. A database that
+        // refuses writes (disk full, lock) degrades the record, never the verdict: the writer
+        // keeps the event in memory and retries it; the failure is counted in health.
+        let unrecorded = false;
+        if (decision) {
+          await deps.writer.record(commandEvent(req, v, decision, via ?? 'live')).catch((err: unknown) => {
+            if (via === 'spool') throw err; // a spool line stays in its file until it is stored
+            deps.onError(err, 'check record');
+            unrecorded = true; // the hook spools the request too (a copy that survives kill -9)
+          });
+        }
+        return verdictReply(v, { unrecorded });
       }
       case 'decision': {
         const v = evaluate(req);

@@ -28,6 +28,11 @@ export interface ListenerOptions {
   oversized: () => string;
   maxConnections: number;
   idleTimeoutMs: number;
+  /**
+   * The answer to the first line of a connection (a handshake, not a request); null refuses the
+   * peer, closed without a word. Over TCP: knock -> proof (protocol.ts knockLine).
+   */
+  handshake?: (firstLine: string) => string | null;
 }
 
 export function createLineServer(opts: ListenerOptions): Server {
@@ -44,7 +49,18 @@ function serve(socket: Socket, opts: ListenerOptions): void {
   const order = new ReplyOrder((r) => out.write(r));
   const lines = new LineReader(opts.maxRequestBytes);
 
+  let shaken = !opts.handshake;
   const submit = (line: string): void => {
+    if (!shaken) {
+      const hello = opts.handshake!(line);
+      if (hello === null) {
+        out.refuse();
+        return;
+      }
+      shaken = true;
+      out.write({ line: hello });
+      return;
+    }
     let answer: LineReply | Promise<LineReply>;
     try {
       answer = opts.handle(line, opts.transport);
@@ -213,6 +229,12 @@ class ReplyWriter {
 
   stopReading(): void {
     this.stopped = true;
+  }
+
+  /** Drops the peer without a word (a failed handshake). */
+  refuse(): void {
+    this.closed = this.stopped = true;
+    this.socket.destroy();
   }
 
   /** Flushes what is gathered and ends the connection (the peer's input ended). */

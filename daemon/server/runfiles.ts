@@ -5,8 +5,8 @@ import {
 import { dirname } from 'node:path';
 import { EXIT } from '../contract/exit-codes.js';
 
-// The daemon's files in the run directory: a private directory, the per-user TCP token, the port
-// file and the pid file that makes the daemon a single instance.
+// The daemon's files in the run directory: a private directory, the per-start TCP token and proof,
+// the port file and the pid file that makes the daemon a single instance.
 
 /** The daemon cannot start for a reason the user fixes (printed as one line). */
 export class StartError extends Error {
@@ -18,39 +18,57 @@ export class RunDirError extends StartError {}
 const uid = (): number => process.getuid?.() ?? 0;
 
 /**
- * Creates `dir` 0700 (and missing parents 0700), fixes a wrong mode, and refuses a directory that
- * is a symlink or belongs to another uid: the socket and token must never sit where others reach.
+ * Why `dir` must not hold the daemon's files or the hooks' spool, as one line that says how to fix
+ * it; null when it is fine: a real directory (not a symlink: someone else may have made it), owned
+ * by this uid, writable by no one else (a group/world-writable one may already hold a planted file
+ * or a fake run/; refused, not silently fixed). Does not create anything.
+ */
+export function privateDirProblem(dir: string): string | null {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : `${dir} cannot be examined (${(err as NodeJS.ErrnoException).code}): check its permissions`;
+  }
+  if (st.isSymbolicLink()) return `${dir} is a symlink, which prodguard does not follow: remove it (rm ${dir}) or point PRODGUARD_HOME at the real directory`;
+  if (!st.isDirectory()) return `${dir} is not a directory: remove it and retry`;
+  if (st.uid !== uid()) return `${dir} belongs to uid ${st.uid}, not to you (uid ${uid()}): remove it, or chown ${uid()} ${dir} if it is yours`;
+  if ((st.mode & 0o022) !== 0) return `${dir} is writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 700 ${dir}`;
+  return null;
+}
+
+/**
+ * Creates `dir` 0700 (and missing parents 0700), tightens a 0755-like mode to 0700, and refuses a
+ * directory privateDirProblem() objects to: the socket, token and spool never sit where others reach.
  */
 export function ensurePrivateDir(dir: string): void {
+  const before = privateDirProblem(dir);
+  if (before) throw new RunDirError(before);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const problem = privateDirProblem(dir);
+  if (problem) throw new RunDirError(problem);
   const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new RunDirError(`${dir} is not a directory (a symlink or a file); remove it and retry`);
-  if (st.uid !== uid()) throw new RunDirError(`${dir} belongs to uid ${st.uid}, not to you (uid ${uid()}); refusing to use it`);
   if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
 }
 
 /** Writes a 0600 file atomically (temp file + rename), so readers never see half a file. */
 export function writePrivateFile(file: string, content: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600 });
+  rmQuiet(tmp);
+  // 'wx': O_CREAT|O_EXCL never follows a symlink planted at the temp name.
+  writeFileSync(tmp, content, { mode: 0o600, flag: 'wx' });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
 }
 
-/** The per-user TCP token: 32 random bytes as hex, generated once and kept across restarts. */
-export function loadOrCreateToken(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/.test(text)) {
-      if ((statSync(file).mode & 0o777) !== 0o600) chmodSync(file, 0o600);
-      return text;
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const token = randomBytes(32).toString('hex');
-  writePrivateFile(file, `${token}\n`);
-  return token;
+/**
+ * A new 32-byte secret (hex) in a 0600 file, replacing the old one: the TCP token and the daemon's
+ * proof are per start, so a token seen once (a crash, a copy) is worthless after the next start.
+ */
+export function writeFreshSecret(file: string): string {
+  const secret = randomBytes(32).toString('hex');
+  writePrivateFile(file, `${secret}\n`);
+  return secret;
 }
 
 /** Pid recorded in the pid file, or null when there is none (or it is unreadable/empty). */

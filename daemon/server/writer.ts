@@ -48,7 +48,18 @@ export interface WriterStats {
   failed: number;
   /** The last store failure, for `daemon status` / doctor: a disk full or a lock is visible there. */
   lastError: { message: string; at: number } | null;
+  /** Events the database refused as a whole (disk full, lock, read-only), kept in memory and retried. */
+  held: number;
+  /** Events dropped from that memory queue when it was full (counted loss: health and doctor say it). */
+  lost: number;
 }
+
+/** Events kept in memory while the database refuses writes; past it the oldest are dropped (counted). */
+export const MAX_HELD = 10_000;
+/** How often the held events are retried (a timer: nothing on the request path waits on it). */
+const RETRY_HELD_MS = 2_000;
+/** Transactions of held events per retry run (MAX_BATCH each): ~10,000 events drain in a few runs. */
+const RETRY_BATCHES_PER_RUN = 16;
 
 /**
  * Failures of the database as a whole (lock held elsewhere, disk full, read-only, I/O): every
@@ -68,6 +79,10 @@ const MAX_BATCH = 256;
 
 export function createWriter(opts: WriterOptions): Writer {
   let queue: Pending[] = [];
+  // A full disk (or a lock) degrades recording, never evaluation: what the database refused as a
+  // whole waits here (the callers were told: the hooks spool it too, the store keeps one copy).
+  let held: AuditEvent[] = [];
+  let lost = 0;
   let failed = 0;
   let lastError: WriterStats['lastError'] = null;
   let scheduled = false;
@@ -118,25 +133,65 @@ export function createWriter(opts: WriterOptions): Writer {
       lastError = { message: s.message, at: Date.now() };
     }
     batches++;
-    const sinks = opts.sinks();
     batch.forEach((p, i) => {
       const s = stored[i] ?? null;
-      if (s instanceof Error) return p.reject(s);
+      if (s instanceof Error) {
+        if (isDatabaseWide(s)) hold(p.event);
+        return p.reject(s);
+      }
       p.resolve(s);
-      if (s === null) {
-        duplicates++;
-        return;
-      }
-      rows++;
-      rowsSinceHead++;
-      try {
-        sinks.publish(s);
-      } catch (err) {
-        opts.onError(err, 'publish');
-      }
+      landed(s);
     });
     if (rowsSinceHead >= opts.headEvery().rows) publishHead();
   };
+
+  const landed = (s: StoredEvent | null): void => {
+    if (s === null) {
+      duplicates++;
+      return;
+    }
+    rows++;
+    rowsSinceHead++;
+    try {
+      opts.sinks().publish(s);
+    } catch (err) {
+      opts.onError(err, 'publish');
+    }
+  };
+
+  const hold = (event: AuditEvent): void => {
+    held.push(event);
+    if (held.length > MAX_HELD) {
+      held.shift();
+      lost++;
+    }
+  };
+
+  // The held events are retried a period, in transactions of MAX_BATCH (a disk with a little
+  // room again takes a few small ones, never one huge one), a bounded number per run so the
+  // main loop is not held; the first refusal ends the run.
+  const retryHeld = (): void => {
+    for (let i = 0; i < RETRY_BATCHES_PER_RUN && held.length > 0; i++) {
+      const events = held.slice(0, MAX_BATCH);
+      try {
+        const stored = alignStored(events, opts.store.appendMany(events));
+        held = held.slice(events.length);
+        stored.forEach(landed);
+      } catch (err) {
+        lastError = { message: err instanceof Error ? err.message : String(err), at: Date.now() };
+        break;
+      }
+    }
+    if (rowsSinceHead >= opts.headEvery().rows) publishHead();
+  };
+  /** One run at stop; true when it made progress. */
+  const retryOnce = (): boolean => {
+    const before = held.length;
+    retryHeld();
+    return held.length < before;
+  };
+  const retryTimer = setInterval(retryHeld, RETRY_HELD_MS);
+  retryTimer.unref();
 
   // Time-based head publication: only when rows landed since the last one.
   const timer = setInterval(() => {
@@ -159,11 +214,15 @@ export function createWriter(opts: WriterOptions): Writer {
       });
     },
     flush,
-    stats: () => ({ rows, duplicates, batches, failed, lastError }),
+    stats: () => ({ rows, duplicates, batches, failed, lastError, held: held.length, lost }),
     close() {
       flush();
+      while (held.length > 0 && retryOnce()) {
+        /* drained in batches at stop */
+      }
       if (rowsSinceHead > 0) publishHead();
       clearInterval(timer);
+      clearInterval(retryTimer);
     },
   };
 }

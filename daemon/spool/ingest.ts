@@ -1,4 +1,4 @@
-import { createReadStream, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Request } from '../contract/protocol.js';
@@ -28,8 +28,20 @@ export interface SpoolStats {
 
 const BATCH = 256;
 
+function foreignFile(file: string): string | null {
+  try {
+    const st = lstatSync(file);
+    if (st.isSymbolicLink() || !st.isFile()) return 'not a regular file: not ingested';
+    if (st.uid !== (process.getuid?.() ?? st.uid)) return `owned by uid ${st.uid}: not ingested`;
+    return null;
+  } catch {
+    return null; // gone meanwhile: the rename below says so
+  }
+}
+
 export function createSpoolIngester(deps: SpoolDeps): { ingest(): Promise<SpoolStats>; totals(): SpoolStats } {
   const totals: SpoolStats = { files: 0, lines: 0, applied: 0, invalid: 0, failed: 0 };
+  const refused = new Set<string>();
   let running: Promise<SpoolStats> | null = null;
 
   async function ingestFile(file: string, stats: SpoolStats): Promise<boolean> {
@@ -82,6 +94,14 @@ export function createSpoolIngester(deps: SpoolDeps): { ingest(): Promise<SpoolS
     const claimed = names.filter((n) => n.endsWith('.ingesting')).map((n) => join(deps.spoolDir, n));
     for (const n of names.filter((n) => n.endsWith('.ndjson'))) {
       const from = join(deps.spoolDir, n);
+      // Only regular files of this uid: a symlink or a file someone else put there is never read
+      // (the dir is 0700 and checked at start; this is the second lock). Left in place, logged.
+      const problem = foreignFile(from);
+      if (problem) {
+        if (!refused.has(from)) deps.onFileError(from, new Error(problem)); // once, not every tick
+        refused.add(from);
+        continue;
+      }
       const to = `${from}.${process.pid}.${Date.now()}.ingesting`;
       try {
         renameSync(from, to);

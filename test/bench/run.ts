@@ -13,6 +13,7 @@ const AREAS: Area[] = [
   { name: 'engine', load: () => import('./engine.js') },
   { name: 'daemon', load: () => import('./daemon.js') },
   { name: 'hooks', load: () => import('./hooks.js') },
+  { name: 'auth', load: () => import('./auth.js') },
   { name: 'wrap', load: () => import('./wrap.js') },
   { name: 'sinks', load: () => import('./sinks.js') },
   { name: 'store', load: () => import('./store.js') },

@@ -39,7 +39,8 @@ function layerOf(file: string): string {
   const [top, area, sub] = file.split('/');
   if (top === 'cli') return 'cli';
   if (area === 'paths.ts') return 'paths';
-  if (area === 'main.ts') return 'main';
+  // Entry points: the daemon's root, and the hooks' fallback guard (the engine in a process of the hook's).
+  if (area === 'main.ts' || area === 'guard.ts') return 'main';
   if (area === 'engine' && (sub === 'parse' || sub === 'sql' || sub === 'rules')) return 'engine-data';
   return area!;
 }

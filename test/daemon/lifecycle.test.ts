@@ -134,8 +134,10 @@ describe('daemon lifecycle', () => {
     expect(new Set(cmds).size).toBe(cmds.length);
     const stored = new Set(cmds);
     expect(acked.filter((c) => !stored.has(c))).toEqual([]);
-    // Same token after a restart (bash hooks keep working); the stale pid file was taken over.
-    expect(readFileSync(again.paths.tokenFile, 'utf8')).toBe(token);
+    // A new token after a restart (the old one, seen before the crash, is refused; the hooks
+    // re-read the run directory); the stale pid file was taken over.
+    expect(readFileSync(again.paths.tokenFile, 'utf8')).not.toBe(token);
+    expect(await again.request({ op: 'health', token: token.trim() }, { transport: 'tcp' })).toMatchObject({ ok: false, error: 'bad token' });
     expect((await again.request({ op: 'health' })).pid).toBe(again.pid);
     expect(await again.request(check('s-crash', next + 1, 'echo after'))).toMatchObject({ ok: true });
   });

@@ -93,3 +93,30 @@ describe('batching writer', () => {
     w.close();
   });
 });
+
+describe('a database that refuses writes (disk full)', () => {
+  it('holds what it refused in memory (bounded, loss counted) and stores it once writes work again', async () => {
+    const { MAX_HELD } = await import('../../daemon/server/writer.js');
+    const inner = fakeStore();
+    let full = true;
+    const store: WriterStore = {
+      appendMany: (es) => {
+        if (full) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        return inner.appendMany(es);
+      },
+      head: () => inner.head(),
+    };
+    const { w, published } = writer(store as ReturnType<typeof fakeStore>);
+    const total = MAX_HELD + 5;
+    const settled = await Promise.allSettled(Array.from({ length: total }, (_, i) => w.record(event(1000 + i)))); // (past the cmds the double refuses)
+    // Each caller is told it was not stored (the hook spools it), and the writer keeps it.
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    expect(w.stats()).toMatchObject({ held: MAX_HELD, lost: 5, lastError: { message: 'database or disk is full' } });
+    full = false;
+    w.close(); // the last retry of the held events (the timer's job while running)
+    expect(w.stats()).toMatchObject({ held: 0, lost: 5, rows: MAX_HELD });
+    // The oldest were the ones dropped; the rest are stored and published once each.
+    expect(inner.rows[0]!.cmd).toBe(1005);
+    expect(published).toHaveLength(MAX_HELD);
+  });
+});

@@ -96,7 +96,7 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(ok.code).toBe(0);
     expect(report.checks.map((c) => c.name)).toEqual([
-      'shell hook', 'config', 'daemon', 'database',
+      'shell hook', 'config', 'directories', 'daemon', 'database',
       `syslog unix:${rs.socket} (rfc5424)`, `syslog tcp://127.0.0.1:${rs.tcpPort} (rfc5424)`,
       `alert ops (slack, ${new URL(slack.url).origin})`,
     ]);
