@@ -314,7 +314,7 @@ __pg_enter() {
   [[ ${PS0-} == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
   __pg_wrap_define
-  __pg_session_event start
+  __pg_session_event start "$__pg_cause"
 }
 
 __pg_leave() {
@@ -324,7 +324,7 @@ __pg_leave() {
   [[ -n $__pg_had_functrace ]] && set -o functrace
   PS0=${PS0-}; PS0=${PS0//"$__pg_ps0_part"/}
   __pg_wrap_undefine
-  __pg_session_event end
+  __pg_session_event end "$__pg_cause"
 }
 
 __pg_wrap_defined=()
@@ -392,14 +392,13 @@ __pg_precmd_run() {
     __pg_decision cancelled
   fi
   [[ -n $__pg_ran ]] && __pg_finish
-  if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
+  __pg_prod_test
+  __pg_switches
+  if (( __pg_p && ! __pg_off )); then
     (( __pg_prod )) || __pg_entering=1
-  elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
-    (( __pg_prod )) && { __pg_leave; __pg_recheck=; }
-    if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
-      __pg_disabled_sent=1
-      __pg_session_event disabled
-    fi
+  elif (( __pg_prod )); then
+    __pg_leave
+    __pg_recheck=
   fi
   __pg_nexthc=$HISTCMD
   [[ -z $__pg_recheck$__pg_entering ]]
@@ -447,7 +446,7 @@ declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck _
 # A shell that exits in production ends its session.
 __pg_on_exit() {
   [[ -n $__pg_dfd ]] && __pg_collect
-  (( __pg_prod )) && __pg_session_event end
+  (( __pg_prod )) && __pg_session_event end exit
 }
 __pg_trap_of EXIT
 if [[ -n $__pg_trapcmd ]]; then

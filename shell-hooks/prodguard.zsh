@@ -22,7 +22,8 @@ autoload -Uz add-zsh-hook read-from-minibuffer
 () {
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
-    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event; do
+    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
+    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -50,8 +51,9 @@ __pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh
 __pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
 __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
 
-typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
-typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_dfd= __pg_dreq=
+typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0 __pg_p=0 __pg_off=0
+typeset -g __pg_v= __pg_n= __pg_out=
+typeset -g __pg_ran= __pg_pending= __pg_marked_prompt= __pg_dfd= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
 
 # --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
@@ -252,7 +254,7 @@ __pg_enter() {
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
   [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
-  __pg_session_event start
+  __pg_session_event start $__pg_cause
 }
 
 __pg_leave() {
@@ -261,7 +263,7 @@ __pg_leave() {
   precmd_functions=(${precmd_functions:#__pg_marker_apply})
   __pg_marker_apply
   __pg_wrap_undefine
-  __pg_session_event end
+  __pg_session_event end $__pg_cause
 }
 
 __pg_wrap_define() {
@@ -299,25 +301,24 @@ __pg_precmd() {
   __pg_ex=$?
   # Outside production with nothing pending: the test and out (under the user's options: the
   # test is written for any).
-  if (( ! __pg_prod )) && [[ -z $__pg_pending$__pg_ran && ${PRODGUARD_DISABLE-} != 1 ]] && ! __pg_prod_test; then
+  __pg_prod_test
+  if (( ! __pg_prod && ! __pg_p )) && [[ -z $__pg_pending$__pg_ran$__pg_disabled_sent ]]; then
+    __pg_first=0
     return $__pg_ex
   fi
   emulate -L zsh
   [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish
-  if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
+  __pg_switches
+  if (( __pg_p && ! __pg_off )); then
     if (( __pg_prod )); then
       # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
       [[ ${precmd_functions[-1]} == __pg_marker_apply ]] || precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
     else
       __pg_enter
     fi
-  elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]]; then
-    (( __pg_prod )) && __pg_leave
-    if [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]] && __pg_prod_test; then
-      __pg_disabled_sent=1
-      __pg_session_event disabled
-    fi
+  elif (( __pg_prod )); then
+    __pg_leave
   fi
   return $__pg_ex
 }
@@ -326,7 +327,7 @@ functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_co
 
 __pg_zshexit() {
   [[ -n $__pg_dfd ]] && __pg_collect
-  (( __pg_prod )) && __pg_session_event end
+  (( __pg_prod )) && __pg_session_event end exit
 }
 
 # A zsh function call is dear (~25 us here: zsh maps and unmaps memory for every call) and a line

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
 import { DryRunFirst } from './dry-run-first.js';
-import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
+import { commandEvent, guardFailureEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from './message.js';
 import { PROTOCOL_VERSION, RequestSchema, SCHEMA_BY_OP, SHORT_OK, type CheckRequest, type Request } from './protocol.js';
@@ -83,8 +83,26 @@ export interface Handler {
   apply(req: Request, via?: Via): Promise<string>;
 }
 
+/**
+ * Lines recorded `cancelled` or `blocked`, by session and cmd, so that a result arriving for one
+ * is caught (the invariant: a refused line never ran). Bounded: the oldest are forgotten first.
+ */
+class RefusedLines {
+  private readonly keys = new Map<string, string>();
+  constructor(private readonly max = 10_000) {}
+  note(session: string, cmd: number, decision: string): void {
+    if (decision !== 'cancelled' && decision !== 'blocked') return;
+    if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(`${session}\n${cmd}`, decision);
+  }
+  decisionOf(session: string, cmd: number): string | undefined {
+    return this.keys.get(`${session}\n${cmd}`);
+  }
+}
+
 export function createHandler(deps: HandlerDeps): Handler {
   const dryRunFirst = new DryRunFirst();
+  const refused = new RefusedLines();
   const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
 
@@ -103,7 +121,10 @@ export function createHandler(deps: HandlerDeps): Handler {
         const v = dryRunFirst.apply(deps.config(), req.origin.session, req.line, raw);
         const decision = immediateDecision(v);
         // Committed before the reply: an acknowledged line survives kill -9.
-        if (decision) await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
+        if (decision) {
+          refused.note(req.origin.session, req.cmd, decision);
+          await deps.writer.record(commandEvent(req, v, decision, via ?? 'live'));
+        }
         // Fixed field order: the hooks read the first fields with one regex each.
         return JSON.stringify({
           v: PROTOCOL_VERSION,
@@ -118,11 +139,15 @@ export function createHandler(deps: HandlerDeps): Handler {
       case 'decision': {
         const v = evaluate(req);
         if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
+        refused.note(req.origin.session, req.cmd, req.decision);
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
-      case 'finish':
+      case 'finish': {
+        const wasRefused = refused.decisionOf(req.origin.session, req.cmd);
+        if (wasRefused !== undefined) await deps.writer.record(guardFailureEvent(req, wasRefused, via ?? req.via));
         if (req.ack === 'short') return deps.writer.record(resultEvent(req, via ?? req.via)).then(() => SHORT_OK);
         return recorded(resultEvent(req, via ?? req.via));
+      }
       case 'session': {
         let production: Verdict['production'] | null = null;
         try {

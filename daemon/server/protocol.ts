@@ -86,11 +86,21 @@ export const FinishRequestSchema = z.object({
 /** The reply to a finish sent with `ack: "short"` once it is committed (or was already). */
 export const SHORT_OK = `{"v":${PROTOCOL_VERSION},"ok":true}`;
 
+/** Why a session event happened (the hooks send one; `tampered` carries what was found changed). */
+export const SESSION_CAUSES = ['load', 'signals', 'disable', 'enable', 'exit', 'config'] as const;
+
 export const SessionRequestSchema = z.object({
   ...Base,
   op: z.literal('session'),
   origin: OriginSchema,
-  event: z.enum(['start', 'end', 'disabled']),
+  event: z.enum(['start', 'end', 'disabled', 'enabled', 'tampered']),
+  /**
+   * The hook numbers its session events with its command counter: every leave, re-enter and off
+   * switch is its own row, and (session, cmd) still stores a replayed copy once.
+   */
+  cmd: z.number().int().nonnegative().optional(),
+  /** One of SESSION_CAUSES, or for `tampered` the list of what changed (a fixed vocabulary, no user text). */
+  cause: z.string().max(512).regex(/^[A-Za-z0-9_ ,:.=+-]*$/).default(''),
   env: EnvSchema,
   cwd: Text(4096).default(''),
   ts: z.number().nonnegative(),

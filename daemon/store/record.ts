@@ -11,7 +11,7 @@ export const DecisionSchema = z.enum(DECISIONS);
 export type Decision = z.infer<typeof DecisionSchema>;
 
 export const AuditEventSchema = z.object({
-  kind: z.enum(['command', 'result', 'session-start', 'session-end', 'disabled', 'checkpoint', 'statement']),
+  kind: z.enum(['command', 'result', 'session-start', 'session-end', 'disabled', 'enabled', 'tampered', 'checkpoint', 'statement']),
   /** Event time, ms since epoch (the client's when it came from a hook). */
   ts: z.number(),
   session: z.string(),
