@@ -30,7 +30,8 @@ __pg_linefile=$__pg_spooldir/.line.$$
 
 __pg_cmd=0          # per-shell command counter (the protocol's `cmd`)
 __pg_prod=0         # 1 while the shell is in production (guard installed)
-__pg_state=prompt   # prompt | ok | skip | each : what the DEBUG trap does with the current line
+__pg_state=prompt   # prompt | ok | skip | each | rerun : what the DEBUG trap does with the current line
+__pg_h= __pg_rerun_of= # a line read from history; the fc line whose re-run is still to be decided
 __pg_n=0            # incremented by PS0 once per line read
 __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
@@ -223,8 +224,45 @@ __pg_capture() {
 # `history` prints "%5d%c %s": the number, '*' (modified) or ' ', a space, the line. The number
 # is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
+  __pg_h=
+  (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && __pg_histline
+  if [[ -z $__pg_h ]]; then
+    __pg_state=each
+  elif __pg_decide "$__pg_h"; then
+    __pg_state=ok
+    # `fc -s`, `fc -e -` and fc's editor run history entries inside this line: the line that
+    # really runs is read again at its first command (bash puts it into history in place of the
+    # fc line) and decided then (__pg_rerun).
+    [[ $__pg_h == *fc* && $__pg_h =~ $__pg_fc_re ]] && __pg_state=rerun __pg_rerun_of=$__pg_h
+  else
+    __pg_state=skip
+  fi
+}
+__pg_fc_re='(^|[[:space:];&|(){}`])fc([[:space:];&|)]|$)'
+
+# At each top-level command of a line that called fc: fc itself runs; the first command whose
+# history line differs from the fc line is a re-run, decided as any line (the same phrase as
+# the first time). Not `__pg_state=each`: a re-run of `a && rm x` is decided whole.
+__pg_rerun() {
+  [[ $BASH_COMMAND == fc || $BASH_COMMAND == fc[[:space:]]* ]] && return 0
+  __pg_histline
+  if [[ -z $__pg_h ]]; then
+    # History unreadable: each command fc runs is checked on its own.
+    __pg_decide "$BASH_COMMAND" && return 0
+    __pg_state=skip
+    return 1
+  fi
+  [[ $__pg_h == "$__pg_rerun_of" ]] && return 0
+  __pg_state=ok
+  __pg_decide "$__pg_h" && return 0
+  __pg_state=skip
+  return 1
+}
+
+# `history 1`'s line into __pg_h ('' when it cannot be read).
+__pg_histline() {
   local h= p
-  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && [[ -d $__pg_spooldir ]] &&
+  if [[ -d $__pg_spooldir ]] &&
     { HISTTIMEFORMAT= builtin history 1; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null &&
     IFS= read -r -d '' h <"$__pg_linefile"; then
     [[ -n $h ]] && printf '%*s' $((${#h} * 4)) '' 1<>"$__pg_linefile"
@@ -238,13 +276,7 @@ __pg_newline() {
       h=
     fi
   fi
-  if [[ -z $h ]]; then
-    __pg_state=each
-  elif __pg_decide "$h"; then
-    __pg_state=ok
-  else
-    __pg_state=skip
-  fi
+  __pg_h=$h
 }
 
 __pg_debug() {
@@ -263,6 +295,7 @@ __pg_debug() {
       __pg_decide "$BASH_COMMAND" && return 0
       __pg_state=skip
       return 1 ;;
+    rerun) __pg_rerun || return 1 ;;
   esac
   return 0
 }

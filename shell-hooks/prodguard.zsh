@@ -177,6 +177,8 @@ __pg_ask() {
   __pg_pending=1
   if zle; then
     read-from-minibuffer "Type \"$1\" to run it (anything else cancels): " || REPLY=$'\x01'
+    # The minibuffer is erased when it closes: the question and the answer stay in scrollback.
+    [[ $REPLY == $'\x01' ]] || __pg_say "Type \"$1\" to run it (anything else cancels): $REPLY"
   else
     print -rn -- "Type \"$1\" to run it (anything else cancels): " >/dev/tty
     IFS= read -r REPLY </dev/tty || REPLY=$'\x01'
@@ -201,6 +203,13 @@ __pg_accept() {
     return
   fi
   [[ -n $__pg_pending ]] && __pg_close_pending
+  # The line that is checked is the line that runs: zsh expands history (`!!`, `!rm`, `!3`,
+  # `^old^new`) only after this widget, and `r` / `fc -e -` run a history entry, so both are
+  # resolved into the buffer first (the user sees, and zsh runs, the text that was judged).
+  if [[ -o banghist && ( $BUFFER == *${histchars[1]}* || $BUFFER == ${histchars[2]}* ) ]]; then
+    zle .expand-history
+  fi
+  [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]] && __pg_rerun_resolve "$BUFFER" && BUFFER=$__pg_rerun
   local line=$PREBUFFER$BUFFER
   # A blank line, or an incomplete command (zsh cannot parse it as a function body yet), goes on
   # as is: the whole input is checked at its last line.
@@ -223,6 +232,52 @@ __pg_accept() {
       zle .send-break
     fi
   fi
+}
+
+# `r [old=new ...] [first [last]]` and `fc -e - ...` (zsh: the same builtin) as the text they
+# run into __pg_rerun; 1 when the line is no such re-run (or names no entry: zsh then says so).
+# first/last: an event number, -N (N back), or the newest entry starting with a string; every
+# old=new replaces all occurrences, as zsh does.
+__pg_rerun_resolve() {
+  emulate -L zsh
+  local -a w subs nums keys
+  local a n k from to text= s
+  w=(${(z)1})
+  if [[ $w[1] == r ]]; then
+    shift w
+  elif [[ $w[1] == fc && $w[2] == -e && $w[3] == - ]]; then
+    w=(${w[4,-1]})
+  elif [[ $w[1] == fc && $w[2] == -s ]]; then
+    w=(${w[3,-1]})
+  else
+    return 1
+  fi
+  # Anything after the arguments (a separator, a second command) is not the simple re-run form.
+  for a in $w; do [[ $a == (\;|\&|\&\&|\|\||\||$'\n') ]] && return 1; done
+  while [[ ${w[1]-} == *=* ]]; do subs+=($w[1]); shift w; done
+  keys=(${(Onk)history})
+  (( $#keys )) || return 1
+  for a in "${w[1]--1}" "${w[2]-${w[1]--1}}"; do
+    a=${(Q)a}
+    n=
+    if [[ $a == -<-> ]]; then
+      n=${keys[${a#-}]-}
+    elif [[ $a == <-> ]]; then
+      n=$a
+    else
+      for k in $keys; do [[ ${history[$k]} == "$a"* ]] && { n=$k; break; }; done
+    fi
+    [[ -n $n && -n ${history[$n]-} ]] || return 1
+    nums+=($n)
+  done
+  from=$nums[1] to=$nums[2]
+  (( from > to )) && { k=$from from=$to to=$k; }
+  for k in {$from..$to}; do [[ -n ${history[$k]-} ]] && text+=${text:+$'\n'}${history[$k]}; done
+  for s in $subs; do
+    s=${(Q)s}
+    text=${text//${s%%=*}/${s#*=}}
+  done
+  __pg_rerun=$text
 }
 
 # The wrappers are in place only while in production (outside, Enter costs nothing extra). The
@@ -252,6 +307,9 @@ __pg_enter() {
   __pg_prod=1
   __pg_widgets_on
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
+  # This prompt's precmd list was taken before the line above: the marker of the very first
+  # production prompt is put on here.
+  __pg_marker_apply
   [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
   __pg_session_event start $__pg_cause

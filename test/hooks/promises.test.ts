@@ -1,0 +1,133 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import type { ShellSession } from '../helpers/pty.js';
+import { answer, expectQuestion, guardedShell, PROMPT, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
+
+// The guard's word is the truth (issue 13), end to end in real interactive bash and zsh under a
+// pty against a real daemon: history re-runs of a cancelled line ask again with the same phrase,
+// every off switch and every leave / re-enter of production is its own row, production seen
+// from a kube context or a terraform workspace alone. Each destructive line aims at a victim
+// directory that must survive.
+
+const SHELLS = ['bash', 'zsh'] as const;
+const prod = { ENV: 'production' };
+
+/** The re-run forms of each shell, typed after `rm -rf DIR` was cancelled. */
+const RERUNS: Record<(typeof SHELLS)[number], string[]> = {
+  bash: ['!!', '!rm', '!#N', '^-rf^-fr', 'fc -s', 'fc -s rm', 'fc -s -1', 'fc -e -', 'true && fc -s rm'],
+  zsh: ['!!', '!rm', '!#N', '^-rf^-fr', 'r', 'r rm', 'r -1', 'fc -e -', 'fc -s rm'],
+};
+
+describe.each(SHELLS)('%s hook keeps its word', (shell) => {
+  let d: TestDaemon;
+  let tmp: ReturnType<typeof scratch>;
+  const open: ShellSession[] = [];
+  const q = (sql: string, ...p: unknown[]): EventRow[] => d.rows<EventRow>(sql, ...p);
+  const start = async (opts: Partial<Parameters<typeof guardedShell>[1]> = {}): Promise<ShellSession> => {
+    const sh = await guardedShell(shell, { home: d.home, ...opts });
+    open.push(sh);
+    return sh;
+  };
+
+  beforeAll(async () => {
+    d = await startDaemon();
+    tmp = scratch();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await d?.dispose();
+    tmp?.dispose();
+  });
+
+  it('a re-run of a cancelled line (history expansion, fc, r) asks again with the same phrase', async () => {
+    const sh = await start({ env: prod });
+    const dir = victim(tmp.dir, `${shell}-rerun`);
+    const line = `rm -rf ${dir}`;
+    const phrase = await expectQuestion(sh, `${line}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir)).toBe(true);
+    for (const form of RERUNS[shell]) {
+      let keys = form;
+      if (form === '!#N') {
+        // `!n`: the number of the cancelled line, read from the shell's own history.
+        const out = await runLine(sh, 'echo "NUM=$((HISTCMD - 1))"');
+        keys = `!${/NUM=(\d+)/.exec(out)![1]}`;
+      }
+      const asked = await expectQuestion(sh, `${keys}\r`);
+      expect(asked, form).toBe(phrase);
+      await answer(sh, 'no');
+      expect(existsSync(dir), form).toBe(true);
+    }
+    expect(await runLine(sh, 'echo rerun-done')).toContain('rerun-done');
+    const rows = await waitRows(q, sh.pid, (r) => r.filter((x) => x.decision === 'cancelled').length >= RERUNS[shell].length + 1, 'every re-run cancelled');
+    // Nothing that removed the directory was recorded as allowed, and no cancelled line has a result.
+    expect(rows.filter((r) => r.kind === 'command' && r.decision === 'allowed' && (r.command ?? '').includes(dir))).toEqual([]);
+    const cancelled = new Set(rows.filter((r) => r.decision === 'cancelled').map((r) => r.cmd));
+    expect(rows.filter((r) => r.kind === 'result' && cancelled.has(r.cmd))).toEqual([]);
+    expect(rows.some((r) => r.kind === 'tampered')).toBe(false);
+  });
+
+  it('every off switch and every leave / re-enter of production is its own row, with its cause', async () => {
+    const sh = await start({ env: prod });
+    await runLine(sh, 'export PRODGUARD_DISABLE=true');
+    await runLine(sh, 'unset PRODGUARD_DISABLE');
+    await runLine(sh, 'export PRODGUARD_DISABLE=On');
+    await runLine(sh, 'unset PRODGUARD_DISABLE');
+    await runLine(sh, 'unset ENV');
+    await runLine(sh, 'export ENV=production');
+    await runLine(sh, 'unset ENV');
+    await runLine(sh, 'export ENV=prod');
+    const rows = await waitRows(q, sh.pid, (r) => r.filter((x) => x.kind === 'session-start').length >= 5, 'five session starts');
+    const events = rows.filter((r) => r.kind !== 'command' && r.kind !== 'result').map((r) => `${r.kind}:${r.command ?? ''}`);
+    expect(events).toEqual([
+      'session-start:load',
+      'disabled:disable', 'session-end:disable',
+      'enabled:enable', 'session-start:enable',
+      'disabled:disable', 'session-end:disable',
+      'enabled:enable', 'session-start:enable',
+      'session-end:signals', 'session-start:signals',
+      'session-end:signals', 'session-start:signals',
+    ]);
+  });
+
+  it('a kube context file alone makes the shell production: the marker shows and rm -rf asks; switching the context leaves', async () => {
+    const home = join(tmp.dir, `${shell}-kubehome`);
+    mkdirSync(join(home, '.kube'), { recursive: true });
+    const kube = join(home, '.kube', 'config');
+    writeFileSync(kube, 'apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\n');
+    const sh = await start({ env: { HOME: home } });
+    expect(sh.text()).toContain('[PRODUCTION]');
+    const dir = victim(tmp.dir, `${shell}-kube`);
+    await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir)).toBe(true);
+    writeFileSync(kube, 'apiVersion: v1\nkind: Config\ncurrent-context: staging\n');
+    await runLine(sh, 'true');
+    const since = sh.mark();
+    sh.line(`rm -rf ${dir}`);
+    await sh.waitFor(PROMPT, { since });
+    expect(existsSync(dir)).toBe(false);
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'session-end'), 'the session end');
+    expect(rows.find((r) => r.kind === 'command' && r.decision === 'cancelled')).toBeDefined();
+  });
+
+  it('TF_WORKSPACE=prod alone makes the shell production', async () => {
+    const sh = await start({ env: { TF_WORKSPACE: 'prod' } });
+    expect(sh.text()).toContain('[PRODUCTION]');
+    const dir = victim(tmp.dir, `${shell}-tf`);
+    await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir)).toBe(true);
+  });
+
+  it('PRODGUARD_DISABLE=true (and other spellings) turn the guard off, and each is recorded', async () => {
+    const sh = await start({ env: { ...prod, PRODGUARD_DISABLE: 'true' } });
+    expect(sh.text()).not.toContain('[PRODUCTION]');
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'disabled'), 'the disabled row');
+    expect(rows.filter((r) => r.kind === 'disabled')).toHaveLength(1);
+  });
+});
