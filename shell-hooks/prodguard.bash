@@ -283,10 +283,13 @@ __pg_debug() {
   # The prompt begins: whatever the last line was, prompt commands run.
   # (__pg_trapok: our trap is the one in place at the top level; __pg_precmd reads it.)
   if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1; return 0; fi
-  [[ $__pg_state == skip ]] && return 1
+  # Without extdebug the trap's status is ignored and a refused command would run anyway: it
+  # goes back on here, before the status counts (bash reads the option after the trap).
+  if [[ $__pg_state == skip ]]; then shopt -q extdebug || __pg_extdebug_restore; return 1; fi
   (( ${#FUNCNAME[@]} > 1 )) && return 0
   if (( __pg_n != __pg_seen )); then
     __pg_seen=$__pg_n
+    shopt -q extdebug || __pg_extdebug_restore
     __pg_newline
   fi
   case $__pg_state in
@@ -401,6 +404,7 @@ __pg_precmd() {
 __pg_precmd_traced() {
   [[ -z $__pg_recheck ]] || __pg_trap_recheck
   [[ -z $__pg_entering ]] || __pg_enter_traced
+  [[ -z $__pg_tamper ]] || __pg_tamper_report
 }
 # Entering production: the DEBUG trap in place now is the one chained (a tool loaded after this
 # hook, bash-preexec for one, has set its own since load); read here, where the call chain is
@@ -413,11 +417,72 @@ __pg_enter_traced() {
 }
 __pg_trap_recheck() {
   __pg_trap_of DEBUG
-  [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
+  [[ $__pg_trapcmd == "$__pg_trapstr" ]] && return 0
+  # Removed (`trap - DEBUG`) or replaced: ours goes back in front (a replacement chained behind).
+  if [[ -z $__pg_trapcmd ]]; then __pg_tamper+=,debug-trap-removed; else __pg_tamper+=,debug-trap-replaced; fi
+  __pg_trap_install "$__pg_trapcmd"
+}
+
+# --- self re-assertion (before every production line): extdebug, the DEBUG trap (above) and the
+# hook's own functions, compared with their text at load. What changed is restored, recorded
+# as a `tampered` event (alerted at critical severity) and said on the terminal.
+__pg_extdebug_restore() {
+  shopt -s extdebug
+  [[ -n $__pg_had_functrace ]] || set +o functrace
+  __pg_tamper+=,extdebug
+}
+
+# The hook functions whose text is held: the decision path, the prompt work, the transport.
+__pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __pg_linereq __pg_json __pg_json_line
+  __pg_parse_reply __pg_ask __pg_say __pg_decision __pg_record __pg_fallback __pg_local_match __pg_mark_ran
+  __pg_send __pg_send_later __pg_read_ok __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
+  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
+  __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
+  __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
+  __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap)
+declare -A __pg_fn_saved=()
+
+# One `declare -f` of them all compared with the text at load (~30 us); a function at a time
+# only when something differs.
+__pg_selfcheck() {
+  local f
+  __pg_capture declare -f "${__pg_guard_fns[@]}"
+  [[ $__pg_out == "$__pg_fn_text" ]] && return 0
+  for f in "${__pg_guard_fns[@]}"; do
+    __pg_capture declare -f "$f"
+    [[ $__pg_out == "${__pg_fn_saved[$f]}" ]] && continue
+    eval "${__pg_fn_saved[$f]}"
+    __pg_tamper+=,function:$f
+  done
+  declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture __pg_tamper_report
+}
+
+# A user's `trap '...' EXIT` set after load replaced ours: the session end would be lost. Ours is
+# put back in front of theirs (which still runs); not tampering, so not reported.
+__pg_exit_trap() {
+  __pg_trap_of EXIT
+  [[ $__pg_trapcmd == *__pg_on_exit* ]] && return 0
+  if [[ -n $__pg_trapcmd ]]; then
+    trap -- "__pg_on_exit; $__pg_trapcmd" EXIT
+  else
+    trap -- '__pg_on_exit' EXIT
+  fi
+}
+
+__pg_tamper_report() {
+  local what=${__pg_tamper#,}
+  __pg_tamper=
+  __pg_say "prodguard: the guard was changed in this shell ($what): restored; this is recorded and alerted."
+  __pg_session_event tampered "$what"
 }
 __pg_precmd_run() {
   __pg_ex=$1 __pg_recheck=
-  (( __pg_prod )) && [[ -z $__pg_trapok ]] && __pg_recheck=1
+  if (( __pg_prod )); then
+    __pg_selfcheck
+    __pg_exit_trap
+    shopt -q extdebug || __pg_extdebug_restore
+    [[ -z $__pg_trapok ]] && __pg_recheck=1
+  fi
   __pg_trapok=
   if [[ -n $__pg_pending ]]; then
     __pg_pending=
@@ -434,6 +499,8 @@ __pg_precmd_run() {
     __pg_recheck=
   fi
   __pg_nexthc=$HISTCMD
+  # A change found with nothing traced to do: reported here.
+  [[ -z $__pg_tamper || -n $__pg_recheck$__pg_entering ]] || __pg_tamper_report
   [[ -z $__pg_recheck$__pg_entering ]]
 }
 
@@ -472,7 +539,7 @@ __pg_pc_install() {
 }
 
 __pg_pc_install
-declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
+declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture __pg_tamper_report
 
 [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
 
@@ -487,3 +554,13 @@ if [[ -n $__pg_trapcmd ]]; then
 else
   trap '__pg_on_exit' EXIT
 fi
+
+# The text of the guard functions as loaded (the reference of __pg_selfcheck).
+__pg_tamper=
+for __pg_f in "${__pg_guard_fns[@]}"; do
+  __pg_capture declare -f "$__pg_f"
+  __pg_fn_saved[$__pg_f]=$__pg_out
+done
+unset __pg_f
+__pg_capture declare -f "${__pg_guard_fns[@]}"
+__pg_fn_text=$__pg_out

@@ -206,10 +206,11 @@ __pg_accept() {
   # The line that is checked is the line that runs: zsh expands history (`!!`, `!rm`, `!3`,
   # `^old^new`) only after this widget, and `r` / `fc -e -` run a history entry, so both are
   # resolved into the buffer first (the user sees, and zsh runs, the text that was judged).
-  if [[ -o banghist && ( $BUFFER == *${histchars[1]}* || $BUFFER == ${histchars[2]}* ) ]]; then
-    zle .expand-history
+  # (Tested under the user's options: ${x:0:1} is the first character with KSH_ARRAYS too.)
+  if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]] ||
+    [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]]; then
+    __pg_resolve_buffer
   fi
-  [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]] && __pg_rerun_resolve "$BUFFER" && BUFFER=$__pg_rerun
   local line=$PREBUFFER$BUFFER
   # A blank line, or an incomplete command (zsh cannot parse it as a function body yet), goes on
   # as is: the whole input is checked at its last line.
@@ -220,6 +221,7 @@ __pg_accept() {
   fi
   unfunction __pg_parse_probe
   if __pg_decide "$line"; then
+    __pg_passed=1
     zle $orig -- "$@"
   else
     # Refused: into history, out of the buffer. An empty line is accepted (a clean new prompt,
@@ -231,6 +233,16 @@ __pg_accept() {
     else
       zle .send-break
     fi
+  fi
+}
+
+__pg_resolve_buffer() {
+  emulate -L zsh
+  if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]]; then
+    zle .expand-history
+  fi
+  if [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]] && __pg_rerun_resolve "$BUFFER"; then
+    BUFFER=$__pg_rerun
   fi
 }
 
@@ -302,10 +314,65 @@ __pg_widgets_off() {
   done
 }
 
+# --- self re-assertion (before every production line): the accept widgets, the keys Enter and
+# Ctrl-J bound to accept-line (`bindkey '^M' .accept-line` skips any wrapper), the hook's own
+# functions compared with their text at load, and after the fact any line that ran without
+# passing __pg_accept (a custom widget calling .accept-line). What changed is restored,
+# recorded as a `tampered` event (alerted at critical severity) and said on the terminal.
+typeset -g __pg_tamper= __pg_passed= __pg_keyfile=$__pg_spooldir/.keys.$$
+typeset -gA __pg_fn_saved=()
+typeset -ga __pg_guard_fns=()
+
+__pg_keys_on() {
+  local m
+  for m in main emacs viins; do bindkey -M $m '^M' accept-line '^J' accept-line 2>/dev/null; done
+}
+
+# The key bindings of Enter and Ctrl-J in the main keymap into __pg_out, without a fork: the
+# text through our key file, written in place with a NUL after it (as the bash hook's capture).
+__pg_keys_read() {
+  __pg_out=
+  # (One key per call: `bindkey KEY1 KEY2` would bind KEY1 to a widget named KEY2.)
+  { bindkey -M main '^M'; bindkey -M main '^J'; print -n '\0' } 1<>$__pg_keyfile 2>/dev/null || return 1
+  __pg_slurp $__pg_keyfile
+  __pg_out=${__pg_out%%$'\0'*}
+}
+
+# A line ran without our widget deciding it: found after the fact, and said so.
+__pg_preexec() {
+  [[ -n $__pg_passed ]] || __pg_tamper+=,unguarded-line
+  __pg_passed=
+}
+
+__pg_selfcheck() {
+  emulate -L zsh
+  local f w
+  for f in $__pg_guard_fns; do
+    [[ ${functions[$f]-} == "${__pg_fn_saved[$f]-}" || -z ${__pg_fn_saved[$f]-} ]] && continue
+    functions[$f]=${__pg_fn_saved[$f]}
+    __pg_tamper+=,function:$f
+  done
+  for w in $__pg_accept_widgets; do
+    [[ ${widgets[$w]-} == user:__pg_accept ]] || { __pg_tamper+=,widget:$w; __pg_widgets_on; }
+  done
+  if __pg_keys_read && [[ $__pg_out != $'"^M" accept-line\n"^J" accept-line\n' ]]; then
+    __pg_tamper+=,key-binding
+    __pg_keys_on
+  fi
+  [[ ${preexec_functions[(I)__pg_preexec]} != 0 ]] || { __pg_tamper+=,preexec; preexec_functions+=(__pg_preexec); }
+  [[ -z $__pg_tamper ]] && return
+  local what=${__pg_tamper#,}
+  __pg_tamper=
+  __pg_say "prodguard: the guard was changed in this shell ($what): restored; this is recorded and alerted."
+  __pg_session_event tampered $what
+}
+
 # --- entering and leaving production
 __pg_enter() {
   __pg_prod=1
   __pg_widgets_on
+  __pg_keys_on
+  preexec_functions=(${preexec_functions:#__pg_preexec} __pg_preexec)
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
   # This prompt's precmd list was taken before the line above: the marker of the very first
   # production prompt is put on here.
@@ -318,6 +385,7 @@ __pg_enter() {
 __pg_leave() {
   __pg_prod=0
   __pg_widgets_off
+  preexec_functions=(${preexec_functions:#__pg_preexec})
   precmd_functions=(${precmd_functions:#__pg_marker_apply})
   __pg_marker_apply
   __pg_wrap_undefine
@@ -365,6 +433,7 @@ __pg_precmd() {
     return $__pg_ex
   fi
   emulate -L zsh
+  (( __pg_prod )) && __pg_selfcheck
   [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish
   __pg_switches
@@ -409,3 +478,12 @@ add-zsh-hook zshexit __pg_zshexit
 # rc file that never set it would make the expansion an error and leave the hook half loaded.)
 typeset -ga precmd_functions
 precmd_functions=(__pg_precmd ${precmd_functions[@]:#__pg_precmd})  # [@]: under KSH_ARRAYS a bare name is element 0 (unset: a nounset error)
+
+# The text of the guard functions as loaded, after the inlining above (the reference of
+# __pg_selfcheck): every __pg_ function but the parse probe.
+__pg_guard_fns=(${(k)functions[(I)__pg_*]:#__pg_parse_probe})
+() {
+  emulate -L zsh
+  local f
+  for f in $__pg_guard_fns; do __pg_fn_saved[$f]=${functions[$f]}; done
+}

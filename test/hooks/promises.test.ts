@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import type { ShellSession } from '../helpers/pty.js';
-import { answer, expectQuestion, guardedShell, PROMPT, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
+import { answer, expectQuestion, guardedShell, PROMPT, QUESTION, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
 
 // The guard's word is the truth (issue 13), end to end in real interactive bash and zsh under a
 // pty against a real daemon: history re-runs of a cancelled line ask again with the same phrase,
@@ -129,5 +130,86 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
     expect(sh.text()).not.toContain('[PRODUCTION]');
     const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'disabled'), 'the disabled row');
     expect(rows.filter((r) => r.kind === 'disabled')).toHaveLength(1);
+  });
+});
+
+/** Tampering lines, each followed by a destructive line that must still be held. */
+const TAMPERS: Record<(typeof SHELLS)[number], Array<{ line: string; cause: RegExp | null }>> = {
+  bash: [
+    { line: 'shopt -u extdebug', cause: /extdebug/ },
+    { line: 'trap - DEBUG', cause: /debug-trap-removed/ },
+    { line: "trap 'true' DEBUG", cause: /debug-trap-replaced/ },
+    { line: '__pg_decide() { return 0; }', cause: /function:__pg_decide/ },
+    { line: '__pg_debug() { return 0; }', cause: /function:__pg_debug/ },
+    // functrace is not what the guard stands on (extdebug is): nothing changed, nothing to report.
+    { line: 'set +T', cause: null },
+  ],
+  zsh: [
+    { line: "bindkey '^M' .accept-line", cause: /key-binding/ },
+    { line: 'zle -A .accept-line accept-line', cause: /widget:accept-line/ },
+    { line: 'my-enter() { zle .accept-line }; zle -N my-enter; bindkey "^M" my-enter', cause: /key-binding/ },
+    { line: 'my-accept() { zle .accept-line }; zle -N accept-line my-accept', cause: /widget:accept-line/ },
+    { line: '__pg_decide() { return 0 }', cause: /function:__pg_decide/ },
+    { line: 'zle -N accept-and-hold my-accept', cause: /widget:accept-and-hold/ },
+  ],
+};
+
+describe.each(SHELLS)('%s hook re-asserts itself', (shell) => {
+  let d: TestDaemon;
+  let slack: FakeSlack;
+  let tmp: ReturnType<typeof scratch>;
+  const open: ShellSession[] = [];
+  const q = (sql: string, ...p: unknown[]): EventRow[] => d.rows<EventRow>(sql, ...p);
+
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    d = await startDaemon({ config: { alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, events: ['tampered'], perMinute: 1000 }] } } });
+    tmp = scratch();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await d?.dispose();
+    await slack?.close();
+    tmp?.dispose();
+  });
+
+  it.each(TAMPERS[shell].map((t) => [t.line, t] as const))('after `%s` the next destructive line is still held, and the change is recorded and alerted', async (_l, t) => {
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    open.push(sh);
+    const dir = victim(tmp.dir, `${shell}-tamper-${TAMPERS[shell].indexOf(t)}`);
+    // The tampering line itself may be questioned by the engine: answered with its phrase.
+    const since = sh.mark();
+    sh.line(t.line);
+    const first = await Promise.race([
+      sh.waitFor(QUESTION, { since }).then((m) => m[1]!),
+      sh.waitFor(new RegExp(`${PROMPT.source}`), { since: since + t.line.length }).then(() => null),
+    ]);
+    if (first !== null) await answer(sh, first);
+    await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir)).toBe(true);
+    if (t.cause === null) {
+      expect(sh.text()).not.toContain('the guard was changed');
+      return;
+    }
+    expect(sh.text()).toMatch(/prodguard: the guard was changed in this shell \(.*\): restored; this is recorded and alerted\./);
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'tampered'), 'the tampered row');
+    const tampered = rows.filter((r) => r.kind === 'tampered');
+    expect(tampered.map((r) => r.command).join(' '), t.line).toMatch(t.cause);
+    // The alert names this shell's session (host-PID-...).
+    await slack.waitFor((reqs) => reqs.some((r) => r.body.includes(`-${sh.pid}-`)), 15_000);
+  });
+
+  it('a user EXIT trap set after load does not lose the session end', async () => {
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    open.push(sh);
+    await runLine(sh, "trap 'echo bye-trap' EXIT");
+    await runLine(sh, 'true');
+    sh.line('exit');
+    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'session-end'), 'the session end');
+    expect(rows.filter((r) => r.kind === 'session-end').map((r) => r.command)).toEqual(['exit']);
+    await sh.waitFor(/bye-trap/);
   });
 });
