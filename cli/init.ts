@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, defaultConfig, loadConfig } from '../daemon/config/load.js';
+import { hookGeneration } from '../daemon/config/generation.js';
 import type { Config } from '../daemon/config/schema.js';
 import { DISABLE_TRUTHY, SIGNAL_VARS } from '../daemon/contract/signals.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
@@ -131,6 +132,8 @@ export interface HookOptions {
   bin?: string;
   node?: string;
   hostname?: string;
+  /** Only the generated settings and production test, for a hook already loaded (`init --reload`). */
+  reload?: boolean;
 }
 
 /** The full hook text for `eval`. */
@@ -153,6 +156,7 @@ export function renderHook(o: HookOptions): string {
     `__pg_bin=${shq(bin)}`,
     `__pg_node=${shq(node)}`,
     `__pg_timeout=${timeoutS}`,
+    `__pg_gen=${hookGeneration(o.config)}`,
     `__pg_marker=${o.config.prompt.marker ? 1 : 0}`,
     `__pg_wrap=${o.config.wrap.shellFunctions ? 1 : 0}`,
     `__pg_envnames=(${envNames.join(' ')})`,
@@ -161,6 +165,8 @@ export function renderHook(o: HookOptions): string {
     `__pg_envsig_code=${shq(`"${envNames.map((n) => `\${${n}+\${#${n}}}:\${${n}-}`).join('')}"`)}`,
     prodTest(o.shell, o.config, hostIsProd),
   ].join('\n');
+  // --reload: the settings alone, for a loaded hook that learnt that the config changed.
+  if (o.reload === true) return `${header}\n__pg_rebuild\n`;
   const read = (f: string): string => readFileSync(join(root, 'shell-hooks', f), 'utf8');
   return `${header}\n${read('common.sh')}\n${read(`prodguard.${o.shell}`)}`;
 }
@@ -170,7 +176,8 @@ export function register(program: Command): void {
     .command('init')
     .description('print the shell hook; add `eval "$(prodguard init bash)"` (or zsh) to your rc file')
     .argument('<shell>', 'bash or zsh')
-    .action((shell: string) => {
+    .option('--reload', 'print only the settings part, which a loaded hook applies when the config changed')
+    .action((shell: string, opts: { reload?: boolean }) => {
       if (shell !== 'bash' && shell !== 'zsh') throw new UserError(`unknown shell "${shell}": use \`prodguard init bash\` or \`prodguard init zsh\``);
       const paths = resolvePaths();
       let config: Config;
@@ -183,6 +190,6 @@ export function register(program: Command): void {
         process.exitCode = EXIT.CONFIG;
         config = defaultConfig();
       }
-      process.stdout.write(renderHook({ shell, config, paths }));
+      process.stdout.write(renderHook({ shell, config, paths, reload: opts.reload === true }));
     });
 }

@@ -90,9 +90,12 @@ __pg_local_re='(^|[[:space:];&|(){}`$/"'\''=])(rm|rmdir|unlink|dd|mkfs|shred|tru
 __pg_ok='{"v":1,"ok":true'
 # The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
 __pg_short_ok='{"v":1,"ok":true}'$'\n'
-__pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
+# (The head runs into `,"detail":`: a plain allow that also carries the daemon's config
+# generation, `,"gen":`, is told apart without reading further.)
+__pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":"","detail":'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
-__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
+# (and the daemon's config generation when it differs from this hook's __pg_gen: group 8)
+__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"(,"gen":"([0-9a-f]+)")?'
 
 # --- the file signals of the production test (daemon/engine/production/index.ts, mirrored): the
 # kube context and the terraform workspace. A file is re-read only when it changed: each read
@@ -222,7 +225,7 @@ __pg_linereq() {
     __pg_cwd_js=$__pg_js __pg_cwd_of=$PWD
   fi
   __pg_json_line
-  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms,\"gen\":\"$__pg_gen\"}"
 }
 
 # __pg_json of __pg_line (zsh has its own, to inline).
@@ -248,6 +251,8 @@ __pg_decide() {
   __pg_line=$1
   __pg_linereq
   if __pg_send "$__pg_req" check && __pg_parse_reply; then
+    # The config changed since this hook was generated: it regenerates itself at the next prompt.
+    [[ -z $__pg_r_gen ]] || __pg_reload_due=$__pg_r_gen
     if [[ $__pg_r_verdict == allow ]]; then __pg_mark_ran; return 0; fi
     local verdict=$__pg_r_verdict phrase=$__pg_r_phrase dry=$__pg_r_dry msg=$__pg_r_msg
     case $verdict in
@@ -314,6 +319,22 @@ __pg_collect() {
   exec {__pg_dfd}>&-
   __pg_dfd=
   (( ok == 0 )) || __pg_fallback "$__pg_dreq"
+}
+
+# --- config changes reach open shells: a check reply carries the daemon's config generation when
+# it differs from this hook's (__pg_gen); at the next prompt the hook regenerates its settings
+# and production test from `prodguard init SHELL --reload` (a fork, once per change: in
+# production only, never on the per-line path), then keeps going with the same session. A
+# generation it already reloaded for is not tried again (an invalid config.json would otherwise
+# make every line reload).
+__pg_reload_due= __pg_reload_tried=
+__pg_reload() {
+  local code
+  __pg_reload_tried=$__pg_reload_due __pg_reload_due=
+  [[ -f $__pg_bin ]] || return 0
+  code=$("$__pg_node" "$__pg_bin" init "$1" --reload 2>/dev/null) && [[ $code == *__pg_rebuild* ]] || return 0
+  eval "$code"
+  __pg_say "prodguard: the configuration changed: this shell's guard was regenerated from it."
 }
 
 # The off switch, from the production test's __pg_p (signals say production) and __pg_off

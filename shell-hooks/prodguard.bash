@@ -157,28 +157,32 @@ __pg_read_ok() {
 
 # The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
 # joins them; the loop costs ~0.07 ms a line).
-eval "__pg_envjson() {
-  local sig=$__pg_envsig_code n s=
-  [[ \$sig == \"\$__pg_envsig\" ]] && return 0
-  __pg_envsig=\$sig
-  for n in \"\${__pg_envnames[@]}\"; do
-    [[ -n \${!n-} ]] || continue
-    __pg_json \"\${!n}\"
-    s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
-  done
-  __pg_env=\"{\$s}\"
-}"
-__pg_envsig=$'\x01'
+__pg_define_envjson() {
+  eval "__pg_envjson() {
+    local sig=$__pg_envsig_code n s=
+    [[ \$sig == \"\$__pg_envsig\" ]] && return 0
+    __pg_envsig=\$sig
+    for n in \"\${__pg_envnames[@]}\"; do
+      [[ -n \${!n-} ]] || continue
+      __pg_json \"\${!n}\"
+      s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
+    done
+    __pg_env=\"{\$s}\"
+  }"
+  __pg_envsig=$'\x01'
+}
+__pg_define_envjson
 
 # Reply fields into __pg_r_*: one regex, nothing evaluated (the common plain allow without one:
 # bash compiles the regex at every match, ~0.25 ms).
 __pg_parse_reply() {
   if [[ $__pg_reply == "$__pg_allow_head" ]]; then
-    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
+    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg= __pg_r_gen=
     return 0
   fi
   [[ $__pg_reply =~ $__pg_re_check ]] || return 1
   __pg_r_verdict=${BASH_REMATCH[1]} __pg_r_phrase=${BASH_REMATCH[2]} __pg_r_dry=${BASH_REMATCH[4]} __pg_r_msg=${BASH_REMATCH[5]}
+  __pg_r_gen=${BASH_REMATCH[8]}
 }
 
 __pg_local_match() {
@@ -479,6 +483,7 @@ __pg_precmd_run() {
   __pg_ex=$1 __pg_recheck=
   if (( __pg_prod )); then
     __pg_selfcheck
+    [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload bash
     __pg_exit_trap
     shopt -q extdebug || __pg_extdebug_restore
     [[ -z $__pg_trapok ]] && __pg_recheck=1
@@ -555,12 +560,20 @@ else
   trap '__pg_on_exit' EXIT
 fi
 
-# The text of the guard functions as loaded (the reference of __pg_selfcheck).
+# The text of the guard functions as loaded (the reference of __pg_selfcheck); taken again when
+# the config changed (__pg_rebuild, after `prodguard init bash --reload`).
+__pg_snapshot() {
+  local f
+  for f in "${__pg_guard_fns[@]}"; do
+    __pg_capture declare -f "$f"
+    __pg_fn_saved[$f]=$__pg_out
+  done
+  __pg_capture declare -f "${__pg_guard_fns[@]}"
+  __pg_fn_text=$__pg_out
+}
+__pg_rebuild() {
+  __pg_define_envjson
+  __pg_snapshot
+}
 __pg_tamper=
-for __pg_f in "${__pg_guard_fns[@]}"; do
-  __pg_capture declare -f "$__pg_f"
-  __pg_fn_saved[$__pg_f]=$__pg_out
-done
-unset __pg_f
-__pg_capture declare -f "${__pg_guard_fns[@]}"
-__pg_fn_text=$__pg_out
+__pg_snapshot

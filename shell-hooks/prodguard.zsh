@@ -23,7 +23,7 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
     __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
-    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches; do
+    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -45,7 +45,7 @@ typeset -g __pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
 __pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
 typeset -g __pg_umask=$(builtin umask)
 typeset -g __pg_origin __pg_js __pg_ujs __pg_env __pg_req __pg_reply __pg_word __pg_ms __pg_us __pg_t0
-typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_line __pg_later __pg_d
+typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_r_gen __pg_line __pg_later __pg_d
 typeset -gi __pg_ex=0
 __pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh\",\"pid\":$$,\"tty\":\"$__pg_js\""
 __pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
@@ -130,18 +130,22 @@ __pg_read_ok() {
 # The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
 # joins them). zsh blocks SIGCHLD around every statement it runs (three sigprocmask calls, ~5 us
 # here), and the loop is ~40 statements. Inlined into its callers (see the end of this file).
-eval "__pg_envjson() {
-  local sig=$__pg_envsig_code n s=
-  if [[ \$sig != \"\$__pg_envsig\" ]]; then
-    __pg_envsig=\$sig
-    for n in \$__pg_envnames; do
-      [[ -n \${(P)n-} ]] || continue
-      __pg_json \"\${(P)n}\"
-      s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
-    done
-    __pg_env=\"{\$s}\"
-  fi
-}"
+__pg_define_envjson() {
+  eval "__pg_envjson() {
+    local sig=$__pg_envsig_code n s=
+    if [[ \$sig != \"\$__pg_envsig\" ]]; then
+      __pg_envsig=\$sig
+      for n in \$__pg_envnames; do
+        [[ -n \${(P)n-} ]] || continue
+        __pg_json \"\${(P)n}\"
+        s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
+      done
+      __pg_env=\"{\$s}\"
+    fi
+  }"
+  __pg_envsig=$'\x01'
+}
+__pg_define_envjson
 typeset -g __pg_envsig=$'\x01'
 
 # (No return: inlined into __pg_decide, see the end of this file.)
@@ -149,9 +153,9 @@ __pg_parse_reply() {
   emulate -L zsh
   # The common plain allow without the regex (zsh compiles it at every match).
   if [[ $__pg_reply == "$__pg_allow_head"* ]]; then
-    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
+    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg= __pg_r_gen=
   elif [[ $__pg_reply =~ $__pg_re_check ]]; then
-    __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5]
+    __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5] __pg_r_gen=$match[8]
   else
     false
   fi
@@ -434,6 +438,7 @@ __pg_precmd() {
   fi
   emulate -L zsh
   (( __pg_prod )) && __pg_selfcheck
+  [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload zsh
   [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish
   __pg_switches
@@ -449,9 +454,6 @@ __pg_precmd() {
   fi
   return $__pg_ex
 }
-functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_code
-(( __pg_p )); }"}
-
 __pg_zshexit() {
   [[ -n $__pg_dfd ]] && __pg_collect
   (( __pg_prod )) && __pg_session_event end exit
@@ -459,10 +461,20 @@ __pg_zshexit() {
 
 # A zsh function call is dear (~25 us here: zsh maps and unmaps memory for every call) and a line
 # made ~25 of them: the small helpers of the decision path are inlined into their callers (pairs
-# of helper and caller, in order; none of these helpers reads positional parameters or returns).
-() {
+# of helper and caller, in order; none of these helpers reads positional parameters or returns),
+# the production test into __pg_precmd. Built at load and again when the config changed
+# (__pg_rebuild, after `prodguard init zsh --reload`), from the callers' text before inlining.
+typeset -gA __pg_pristine=()
+__pg_build() {
   emulate -L zsh
   local g f
+  if (( ! $#__pg_pristine )); then
+    for f in __pg_linereq __pg_mark_ran __pg_finish __pg_session_event __pg_decide __pg_precmd; do __pg_pristine[$f]=${functions[$f]}; done
+  else
+    for f in ${(k)__pg_pristine}; do functions[$f]=${__pg_pristine[$f]}; done
+  fi
+  functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_code
+(( __pg_p )); }"}
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
       __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_json_line __pg_linereq __pg_linereq __pg_decide \
       __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
@@ -471,6 +483,17 @@ __pg_zshexit() {
 ${functions[$g]#$'\t'emulate -L zsh$'\n'}
 }"}
   done
+  # The text of the guard functions as built (the reference of __pg_selfcheck): every __pg_
+  # function but the parse probe.
+  __pg_guard_fns=(${(k)functions[(I)__pg_*]:#__pg_parse_probe})
+  __pg_fn_saved=()
+  for f in $__pg_guard_fns; do __pg_fn_saved[$f]=${functions[$f]}; done
+}
+
+# After `prodguard init zsh --reload` set the new settings and production test.
+__pg_rebuild() {
+  __pg_define_envjson
+  __pg_build
 }
 
 add-zsh-hook zshexit __pg_zshexit
@@ -479,11 +502,4 @@ add-zsh-hook zshexit __pg_zshexit
 typeset -ga precmd_functions
 precmd_functions=(__pg_precmd ${precmd_functions[@]:#__pg_precmd})  # [@]: under KSH_ARRAYS a bare name is element 0 (unset: a nounset error)
 
-# The text of the guard functions as loaded, after the inlining above (the reference of
-# __pg_selfcheck): every __pg_ function but the parse probe.
-__pg_guard_fns=(${(k)functions[(I)__pg_*]:#__pg_parse_probe})
-() {
-  emulate -L zsh
-  local f
-  for f in $__pg_guard_fns; do __pg_fn_saved[$f]=${functions[$f]}; done
-}
+__pg_build

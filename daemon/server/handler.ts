@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { hookGeneration } from '../config/generation.js';
 import type { Config } from '../config/schema.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
@@ -133,6 +134,8 @@ export function createHandler(deps: HandlerDeps): Handler {
           phrase: v.confirm ?? '',
           dryRun: v.dryRun,
           message: verdictMessage(v),
+          // (undefined is left out by JSON.stringify: the common reply keeps its fixed head.)
+          gen: req.gen !== undefined && req.gen !== hookGeneration(deps.config()) ? hookGeneration(deps.config()) : undefined,
           detail: v,
         });
       }

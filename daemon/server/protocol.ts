@@ -47,6 +47,8 @@ export const CheckRequestSchema = z.object({
   env: EnvSchema,
   /** Client's clock when the line was entered, ms since epoch. */
   ts: z.number().nonnegative(),
+  /** The config generation the hook was generated from (config/generation.ts). */
+  gen: z.string().max(64).optional(),
 });
 
 /** The user's answer to a `confirm`, or a line the hook decided alone (daemon was down). */
@@ -145,6 +147,8 @@ export const CheckReplySchema = z.object({
   dryRun: z.boolean(),
   /** Human text for the terminal: what matched, why, the safer alternative. */
   message: z.string(),
+  /** The daemon's config generation, only when the request's `gen` differs: the hook regenerates itself. */
+  gen: z.string().optional(),
   detail: VerdictSchema,
 });
 export type CheckReply = z.infer<typeof CheckReplySchema>;

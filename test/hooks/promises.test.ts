@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import type { ShellSession } from '../helpers/pty.js';
 import { answer, expectQuestion, guardedShell, PROMPT, QUESTION, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
@@ -211,5 +211,47 @@ describe.each(SHELLS)('%s hook re-asserts itself', (shell) => {
     const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'session-end'), 'the session end');
     expect(rows.filter((r) => r.kind === 'session-end').map((r) => r.command)).toEqual(['exit']);
     await sh.waitFor(/bye-trap/);
+  });
+});
+
+describe.each(SHELLS)('%s hook follows config changes', (shell) => {
+  let d: TestDaemon;
+  let tmp: ReturnType<typeof scratch>;
+  const open: ShellSession[] = [];
+
+  beforeAll(async () => {
+    d = await startDaemon();
+    tmp = scratch();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await d?.dispose();
+    tmp?.dispose();
+  });
+
+  it('an open production shell regenerates its production test when the daemon config changed', async () => {
+    // PRODGUARD_NO_AUTOSTART only stops the hook from starting a daemon; the CLI is there.
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    open.push(sh);
+    const reloads = Number(((await d.request({ op: 'health' })).config as { reloads: number }).reloads);
+    d.writeConfig({ production: { variables: ['ENV', 'DEPLOY_TIER'] } });
+    await d.kill('SIGHUP');
+    await waitFor(async () => Number(((await d.request({ op: 'health' })).config as { reloads: number }).reloads) > reloads, 'the daemon reload');
+    // The first line after the change learns it from its reply; the prompt after it regenerates.
+    const out = await runLine(sh, 'echo after-change');
+    await sh.waitFor(/the configuration changed: this shell's guard was regenerated from it\./, { timeoutMs: 20_000 });
+    expect(out).toContain('after-change');
+    await runLine(sh, 'export DEPLOY_TIER=prod');
+    await runLine(sh, 'unset ENV');
+    const dir = victim(tmp.dir, `${shell}-reload`);
+    await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    expect(existsSync(dir)).toBe(true);
+    // Regenerated once: a line more does not regenerate again, and the guard was not flagged.
+    const since = sh.mark();
+    await runLine(sh, 'echo once');
+    expect(sh.text().slice(since)).not.toMatch(/configuration changed|the guard was changed/);
   });
 });
