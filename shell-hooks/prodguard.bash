@@ -354,7 +354,7 @@ __pg_enter() {
   [[ ${PS0-} == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
   __pg_wrap_define
-  __pg_session_event start "$__pg_cause"
+  __pg_session_event start "${__pg_cause:-signals}"
 }
 
 __pg_leave() {
@@ -364,7 +364,7 @@ __pg_leave() {
   [[ -n $__pg_had_functrace ]] && set -o functrace
   PS0=${PS0-}; PS0=${PS0//"$__pg_ps0_part"/}
   __pg_wrap_undefine
-  __pg_session_event end "$__pg_cause"
+  __pg_session_event end "${__pg_cause:-signals}"
 }
 
 __pg_wrap_defined=()
@@ -418,6 +418,7 @@ __pg_enter_traced() {
   __pg_trap_of DEBUG
   __pg_orig_debug=$__pg_trapcmd
   __pg_enter
+  __pg_cause=
 }
 __pg_trap_recheck() {
   __pg_trap_of DEBUG
@@ -440,16 +441,20 @@ __pg_extdebug_restore() {
 __pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __pg_linereq __pg_json __pg_json_line
   __pg_parse_reply __pg_ask __pg_say __pg_decision __pg_record __pg_fallback __pg_local_match __pg_mark_ran
   __pg_send __pg_send_later __pg_read_ok __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
-  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
+  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_suspect_line __pg_session_event __pg_finish __pg_now
   __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
   __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
   __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap)
 declare -A __pg_fn_saved=()
 
-# One `declare -f` of them all compared with the text at load (~30 us); a function at a time
-# only when something differs.
+# One `declare -f` of them all compared with the text at load; a function at a time only when
+# something differs. After a line that could have changed them (__pg_suspect_line) and at every
+# 64th prompt: the text of ~50 functions costs about 1 ms to produce.
 __pg_selfcheck() {
   local f
+  (( ++__pg_checks % 64 )) && [[ -z $__pg_suspect ]] && return 0
+  __pg_suspect=
+  __pg_exit_trap
   __pg_capture declare -f "${__pg_guard_fns[@]}"
   [[ $__pg_out == "$__pg_fn_text" ]] && return 0
   for f in "${__pg_guard_fns[@]}"; do
@@ -484,7 +489,6 @@ __pg_precmd_run() {
   if (( __pg_prod )); then
     __pg_selfcheck
     [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload bash
-    __pg_exit_trap
     shopt -q extdebug || __pg_extdebug_restore
     [[ -z $__pg_trapok ]] && __pg_recheck=1
   fi
@@ -496,13 +500,15 @@ __pg_precmd_run() {
   fi
   [[ -n $__pg_ran ]] && __pg_finish
   __pg_prod_test
-  __pg_switches
+  (( __pg_off )) || [[ -n $__pg_disabled_sent ]] && __pg_switches
   if (( __pg_p && ! __pg_off )); then
     (( __pg_prod )) || __pg_entering=1
   elif (( __pg_prod )); then
     __pg_leave
     __pg_recheck=
   fi
+  # (Entering is done traced, after this: it clears the cause itself.)
+  [[ -n $__pg_entering ]] || __pg_cause=
   __pg_nexthc=$HISTCMD
   # A change found with nothing traced to do: reported here.
   [[ -z $__pg_tamper || -n $__pg_recheck$__pg_entering ]] || __pg_tamper_report

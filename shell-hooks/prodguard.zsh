@@ -23,7 +23,7 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
     __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
-    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload; do
+    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload __pg_suspect_line; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -351,13 +351,18 @@ __pg_preexec() {
 __pg_selfcheck() {
   emulate -L zsh
   local f w
+  # The widgets every prompt (four lookups); the functions' text and the key bindings after a
+  # line that could have changed them (__pg_suspect_line) and at every 64th prompt: producing
+  # the text of ~90 functions costs milliseconds.
+  for w in $__pg_accept_widgets; do
+    [[ ${widgets[$w]-} == user:__pg_accept ]] || { __pg_tamper+=,widget:$w; __pg_widgets_on; }
+  done
+  (( ++__pg_checks % 64 )) && [[ -z $__pg_suspect$__pg_tamper ]] && return
+  __pg_suspect=
   for f in $__pg_guard_fns; do
     [[ ${functions[$f]-} == "${__pg_fn_saved[$f]-}" || -z ${__pg_fn_saved[$f]-} ]] && continue
     functions[$f]=${__pg_fn_saved[$f]}
     __pg_tamper+=,function:$f
-  done
-  for w in $__pg_accept_widgets; do
-    [[ ${widgets[$w]-} == user:__pg_accept ]] || { __pg_tamper+=,widget:$w; __pg_widgets_on; }
   done
   if __pg_keys_read && [[ $__pg_out != $'"^M" accept-line\n"^J" accept-line\n' ]]; then
     __pg_tamper+=,key-binding
@@ -383,7 +388,7 @@ __pg_enter() {
   __pg_marker_apply
   [[ -d $__pg_spooldir ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
-  __pg_session_event start $__pg_cause
+  __pg_session_event start ${__pg_cause:-signals}
 }
 
 __pg_leave() {
@@ -393,7 +398,7 @@ __pg_leave() {
   precmd_functions=(${precmd_functions:#__pg_marker_apply})
   __pg_marker_apply
   __pg_wrap_undefine
-  __pg_session_event end $__pg_cause
+  __pg_session_event end ${__pg_cause:-signals}
 }
 
 __pg_wrap_define() {
@@ -433,7 +438,7 @@ __pg_precmd() {
   # test is written for any).
   __pg_prod_test
   if (( ! __pg_prod && ! __pg_p )) && [[ -z $__pg_pending$__pg_ran$__pg_disabled_sent ]]; then
-    __pg_first=0
+    __pg_cause=
     return $__pg_ex
   fi
   emulate -L zsh
@@ -441,7 +446,7 @@ __pg_precmd() {
   [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload zsh
   [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish
-  __pg_switches
+  (( __pg_off )) || [[ -n $__pg_disabled_sent ]] && __pg_switches
   if (( __pg_p && ! __pg_off )); then
     if (( __pg_prod )); then
       # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
@@ -452,6 +457,7 @@ __pg_precmd() {
   elif (( __pg_prod )); then
     __pg_leave
   fi
+  __pg_cause=
   return $__pg_ex
 }
 __pg_zshexit() {
@@ -477,7 +483,7 @@ __pg_build() {
 (( __pg_p )); }"}
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
       __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_json_line __pg_linereq __pg_linereq __pg_decide \
-      __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
+      __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_suspect_line __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
     # (without its `emulate -L zsh`: the caller has one)
     functions[$f]=${functions[$f]//$g/"{
 ${functions[$g]#$'\t'emulate -L zsh$'\n'}
