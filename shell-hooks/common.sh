@@ -153,7 +153,7 @@ __pg_kube_refresh() {
   __pg_kube_seen=$seen __pg_kube_ctx=
   { printf x 1<>"$__pg_kube_ref"; } 2>/dev/null
   for f in "${__pg_kube_files[@]}"; do
-    [[ -f $f ]] && __pg_slurp "$f" || continue
+    if [[ ! -f $f ]] || ! __pg_slurp "$f"; then continue; fi
     __pg_out=$'\n'$__pg_out
     [[ $__pg_out == *$'\n'current-context:* ]] || continue
     v=${__pg_out#*$'\n'current-context:}
@@ -360,7 +360,7 @@ __pg_switches() {
 __pg_suspect=1 __pg_checks=0
 __pg_suspect_line() {
   case $__pg_line in
-    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*functions*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
+    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
   esac
 }
 

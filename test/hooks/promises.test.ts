@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import type { ShellSession } from '../helpers/pty.js';
+import { spawnWrap } from '../wrap/harness.js';
 import { answer, expectQuestion, guardedShell, PROMPT, QUESTION, runLine, scratch, victim, waitRows, type EventRow } from './harness.js';
 
 // The guard's word is the truth (issue 13), end to end in real interactive bash and zsh under a
@@ -253,5 +254,28 @@ describe.each(SHELLS)('%s hook follows config changes', (shell) => {
     const since = sh.mark();
     await runLine(sh, 'echo once');
     expect(sh.text().slice(since)).not.toMatch(/configuration changed|the guard was changed/);
+  });
+});
+
+describe('prodguard wrap and PRODGUARD_DISABLE', () => {
+  it.each(['true', 'YES', ' on '])('PRODGUARD_DISABLE=%j: the client runs unguarded, says so, and a disabled row is recorded', async (value) => {
+    const d = await startDaemon();
+    const tmp = scratch();
+    try {
+      const db = join(tmp.dir, 'w.db');
+      const wrap = await spawnWrap(['sqlite3', db], { home: d.home, env: { PRODGUARD_DISABLE: value } });
+      await wrap.waitFor(/PRODGUARD_DISABLE is set: sqlite3 runs unguarded in production \(recorded\)/);
+      await wrap.waitFor(/sqlite> $/);
+      wrap.line('.quit');
+      await wrap.close();
+      const rows = await waitFor(() => {
+        const r = d.rows<{ kind: string; shell: string }>("SELECT kind, shell FROM events WHERE kind = 'disabled'");
+        return r.length ? r : null;
+      }, 'the disabled row');
+      expect(rows).toEqual([{ kind: 'disabled', shell: 'wrap' }]);
+    } finally {
+      await d.dispose();
+      tmp.dispose();
+    }
   });
 });
