@@ -229,6 +229,13 @@ __pg_capture() {
 # is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
   __pg_h=
+  # A later line of a multi-line input: decided with its first line.
+  [[ -n $__pg_inblock ]] && return 0
+  if [[ -n $__pg_block ]]; then
+    __pg_inblock=$__pg_block __pg_block=
+    if __pg_decide "$__pg_inblock"; then __pg_state=ok; else __pg_state=skip; __pg_block_dropped; fi
+    return 0
+  fi
   (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && __pg_histline
   if [[ -z $__pg_h ]]; then
     __pg_state=each
@@ -241,6 +248,15 @@ __pg_newline() {
   else
     __pg_state=skip
   fi
+}
+# What a refused multi-line input did: nothing ran, each of its lines was dropped.
+__pg_block_dropped() {
+  local l n=0 list=
+  while IFS= read -r l; do
+    [[ -n ${l//[[:space:]]/} ]] || continue
+    (( ++n )); list+=$'\n'"  $l"
+  done <<<"$__pg_inblock"
+  __pg_say "prodguard: none of the $n lines of that input ran; dropped:$list"
 }
 __pg_fc_re='(^|[[:space:];&|(){}`])fc([[:space:];&|)]|$)'
 
@@ -286,7 +302,7 @@ __pg_histline() {
 __pg_debug() {
   # The prompt begins: whatever the last line was, prompt commands run.
   # (__pg_trapok: our trap is the one in place at the top level; __pg_precmd reads it.)
-  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1; return 0; fi
+  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1 __pg_inblock= __pg_block=; return 0; fi
   # Without extdebug the trap's status is ignored and a refused command would run anyway: it
   # goes back on here, before the status counts (bash reads the option after the trap).
   if [[ $__pg_state == skip ]]; then shopt -q extdebug || __pg_extdebug_restore; return 1; fi
@@ -338,7 +354,7 @@ __pg_trap_install() {
 }; }"
   else
     # (__pg_postcmd needs nothing of __pg_debug: the prompt began at __pg_precmd.)
-    __pg_trapstr='[[ -n ${FUNCNAME-} || $BASH_COMMAND == __pg_postcmd ]] || __pg_debug'
+    __pg_trapstr='[[ -n ${FUNCNAME-} || $BASH_COMMAND == __pg_postcmd || $BASH_COMMAND == __pg_rl_accept ]] || __pg_debug'
   fi
   trap -- "$__pg_trapstr" DEBUG
 }
@@ -354,6 +370,7 @@ __pg_enter() {
   [[ ${PS0-} == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
   __pg_wrap_define
+  __pg_keys_on
   __pg_session_event start "${__pg_cause:-signals}"
 }
 
@@ -363,9 +380,48 @@ __pg_leave() {
   [[ -n $__pg_had_extdebug ]] || shopt -u extdebug
   [[ -n $__pg_had_functrace ]] && set -o functrace
   PS0=${PS0-}; PS0=${PS0//"$__pg_ps0_part"/}
+  __pg_keys_off
   __pg_wrap_undefine
   __pg_session_event end "${__pg_cause:-signals}"
 }
+
+# --- multi-line input is one decision. bash reads a pasted block (bracketed paste puts it into
+# the line buffer whole) or typed-ahead lines and runs them one line at a time, with no prompt in
+# between: the DEBUG trap of line 1 cannot see lines 2 and 3. So in production Enter and Ctrl-J
+# first run __pg_rl_accept (a readline macro: `bind -x` function, then accept-line), which sees
+# the whole buffer and takes in the lines typed ahead (unread on the terminal), and keeps a
+# buffer of more than one line in __pg_block: the first line's DEBUG trap decides the block as
+# a whole, the other lines of it follow that decision (a refusal runs none of them and says
+# which were dropped). One line and nothing typed ahead (the common case) costs one test.
+__pg_block= __pg_inblock=
+__pg_rl_accept() {
+  local more= c
+  # Typed ahead: bytes already on the terminal (readline has it raw: \r ends a line).
+  if read -t 0; then
+    while IFS= read -r -s -t 0.02 -n 1 -d '' c; do more+=$c; done
+    more=${more//$'\r'/$'\n'}
+    more=${more%$'\n'}
+    READLINE_LINE+=$'\n'$more
+  fi
+  [[ $READLINE_LINE == *$'\n'* ]] && __pg_block=$READLINE_LINE
+  return 0
+}
+__pg_keys_on() {
+  local m
+  for m in emacs vi-insert; do
+    bind -m "$m" -x '"\C-x\C-g\C-p": __pg_rl_accept'
+    bind -m "$m" '"\C-x\C-g\C-a": accept-line'
+    bind -m "$m" '"\C-m": "\C-x\C-g\C-p\C-x\C-g\C-a"'
+    bind -m "$m" '"\C-j": "\C-x\C-g\C-p\C-x\C-g\C-a"'
+  done
+} 2>/dev/null
+__pg_keys_off() {
+  local m
+  for m in emacs vi-insert; do
+    bind -m "$m" '"\C-m": accept-line'
+    bind -m "$m" '"\C-j": accept-line'
+  done
+} 2>/dev/null
 
 __pg_wrap_defined=()
 __pg_wrap_define() {
@@ -444,7 +500,7 @@ __pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __p
   __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_suspect_line __pg_session_event __pg_finish __pg_now
   __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
   __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
-  __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap)
+  __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
 declare -A __pg_fn_saved=()
 
 # One `declare -f` of them all compared with the text at load; a function at a time only when

@@ -207,6 +207,9 @@ __pg_accept() {
     return
   fi
   [[ -n $__pg_pending ]] && __pg_close_pending
+  # Lines typed ahead (already on the terminal, unread): one input with this one, judged whole
+  # (nothing of it runs before), as a bracketed paste is.
+  (( PENDING )) && __pg_take_typeahead
   # The line that is checked is the line that runs: zsh expands history (`!!`, `!rm`, `!3`,
   # `^old^new`) only after this widget, and `r` / `fc -e -` run a history entry, so both are
   # resolved into the buffer first (the user sees, and zsh runs, the text that was judged).
@@ -231,6 +234,7 @@ __pg_accept() {
     # Refused: into history, out of the buffer. An empty line is accepted (a clean new prompt,
     # typeahead kept); with continuation lines pending, send-break drops them too.
     print -rs -- "$line"
+    [[ $line == *$'\n'* ]] && __pg_block_dropped "$line"
     BUFFER=
     if [[ -z $PREBUFFER ]]; then
       zle .accept-line
@@ -238,6 +242,22 @@ __pg_accept() {
       zle .send-break
     fi
   fi
+}
+
+__pg_take_typeahead() {
+  emulate -L zsh
+  local keys
+  read -rk $PENDING keys || return 0
+  keys=${keys//$'\r'/$'\n'}
+  BUFFER+=$'\n'${keys%%$'\n'#}
+}
+
+# What a refused multi-line input did: nothing ran, each of its lines was dropped.
+__pg_block_dropped() {
+  emulate -L zsh
+  local l list= n=0
+  for l in "${(@f)1}"; do [[ -n ${l//[[:space:]]/} ]] || continue; (( ++n )); list+=$'\n'"  $l"; done
+  (( n > 1 )) && __pg_say "prodguard: none of the $n lines of that input ran; dropped:$list"
 }
 
 __pg_resolve_buffer() {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
@@ -277,5 +277,60 @@ describe('prodguard wrap and PRODGUARD_DISABLE', () => {
       await d.dispose();
       tmp.dispose();
     }
+  });
+});
+
+describe.each(SHELLS)('%s hook: multi-line input is one decision', (shell) => {
+  let d: TestDaemon;
+  let tmp: ReturnType<typeof scratch>;
+  const open: ShellSession[] = [];
+  beforeAll(async () => {
+    d = await startDaemon();
+    tmp = scratch();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    await d?.dispose();
+    tmp?.dispose();
+  });
+
+  // Typed ahead in one write (what a terminal without bracketed paste delivers), and pasted with
+  // bracketed-paste markers then Enter.
+  it.each([
+    ['typed ahead', (b: string) => b.replace(/\n/g, '\r')],
+    ['bracketed paste', (b: string) => `\x1b[200~${b.replace(/\n/g, '\r')}\x1b[201~\r`],
+  ] as const)('%s: a three-line block with a destructive middle line runs nothing until answered; a cancel drops it all', async (_how, keys) => {
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    open.push(sh);
+    const dir = victim(tmp.dir, `${shell}-paste-${_how.replace(' ', '-')}`);
+    const first = join(tmp.dir, `${shell}-${_how.replace(' ', '-')}-first`);
+    const third = join(tmp.dir, `${shell}-${_how.replace(' ', '-')}-third`);
+    const block = `touch ${first}\nrm -rf ${dir}\ntouch ${third}\n`;
+    await expectQuestion(sh, keys(block));
+    // Asked before anything of the block ran.
+    expect(existsSync(first)).toBe(false);
+    const out = await answer(sh, 'no');
+    await sh.waitFor(/none of the 3 lines of that input ran; dropped:/);
+    expect(existsSync(dir)).toBe(true);
+    expect(existsSync(first)).toBe(false);
+    expect(existsSync(third)).toBe(false);
+    expect(out).not.toMatch(/No such file/);
+  });
+
+  it('a benign block typed ahead runs every line once, in order; a confirmed one runs whole', async () => {
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    open.push(sh);
+    const log = join(tmp.dir, `${shell}-order.log`);
+    sh.write(`echo one >>${log}\recho two >>${log}\recho three >>${log}\r`);
+    await waitFor(() => (existsSync(log) && readFileSync(log, 'utf8') === 'one\ntwo\nthree\n' ? true : null), 'the three lines in order');
+    await runLine(sh, 'echo settled');
+    const dir = victim(tmp.dir, `${shell}-paste-confirmed`);
+    const after = join(tmp.dir, `${shell}-after-confirmed`);
+    const phrase = await expectQuestion(sh, `rm -rf ${dir}\rtouch ${after}\r`);
+    await answer(sh, phrase);
+    await waitFor(() => (existsSync(after) && !existsSync(dir) ? true : null), 'both lines of the confirmed block ran');
+    expect(readFileSync(log, 'utf8')).toBe('one\ntwo\nthree\n');
   });
 });
