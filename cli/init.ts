@@ -100,12 +100,14 @@ function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string
     '      done ;;',
     '  esac',
     `  [[ -n \${AWS_PROFILE-}\${AWS_DEFAULT_PROFILE-} ]] && { [[ ${lower('AWS_PROFILE')} =~ $__pg_aws_re ]] || [[ ${lower('AWS_DEFAULT_PROFILE')} =~ $__pg_aws_re ]]; } && __pg_p=1`,
+    // (The refresh functions are called only when a file is there or was: a call costs more than
+    // the stat calls of the common case, no kube config and no workspace file.)
     `  if (( ! __pg_p )); then`,
-    `    __pg_kube_refresh`,
+    `    [[ $__pg_kube_seen == 0 && $__pg_kube_key == "\${KUBECONFIG-}"$'\\x1f'"\${HOME-}" && ! -e $__pg_kube_files ]] || __pg_kube_refresh`,
     `    [[ -n $__pg_kube_ctx ]] && [[ ${lower('__pg_kube_ctx')} =~ $__pg_kube_re ]] && __pg_p=1`,
     `  fi`,
     `  if (( ! __pg_p )); then`,
-    `    if [[ -n \${TF_WORKSPACE-} ]]; then __pg_v=$TF_WORKSPACE; else __pg_tf_refresh; __pg_v=$__pg_tf_ws; fi`,
+    `    if [[ -n \${TF_WORKSPACE-} ]]; then __pg_v=$TF_WORKSPACE; else [[ -z $__pg_tf_of && ! -f $PWD/.terraform/environment ]] || __pg_tf_refresh; __pg_v=$__pg_tf_ws; fi`,
     `    [[ -n $__pg_v ]] && [[ ${lower('__pg_v')} =~ $__pg_tf_re ]] && __pg_p=1`,
     `  fi`,
     'fi',

@@ -249,7 +249,9 @@ __pg_mark_ran() {
 # Decides line $1: 0 runs it, 1 refuses it. Records what happened.
 __pg_decide() {
   __pg_line=$1
-  __pg_suspect_line
+  case $__pg_line in
+    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
+  esac
   __pg_linereq
   if __pg_send "$__pg_req" check && __pg_parse_reply; then
     # The config changed since this hook was generated: it regenerates itself at the next prompt.
@@ -353,16 +355,11 @@ __pg_switches() {
   fi
 }
 
-# Whether line __pg_line could change the guard itself (name a hook function, source or eval
-# text, set traps, options, key bindings or widgets): the self-check of the next prompt reads
-# the hook's function text only then (and at every 64th prompt), since reading it costs more
-# than the rest of a line (~1 ms). One `case`, a few microseconds.
+# __pg_suspect: set by __pg_decide when its line could change the guard itself (names a hook
+# function, sources or evals text, sets traps, options, key bindings or widgets): the self-check
+# of the next prompt reads the hook's function text only then (and at every 64th prompt), since
+# reading it costs more than the rest of a line (~1 ms).
 __pg_suspect=1 __pg_checks=0
-__pg_suspect_line() {
-  case $__pg_line in
-    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
-  esac
-}
 
 # Session event $1 (start, end, disabled, enabled, tampered) caused by $2 (protocol.ts
 # SESSION_CAUSES; for tampered: what was found changed). Each carries its own cmd number: every

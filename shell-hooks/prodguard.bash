@@ -497,14 +497,14 @@ __pg_extdebug_restore() {
 __pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __pg_linereq __pg_json __pg_json_line
   __pg_parse_reply __pg_ask __pg_say __pg_decision __pg_record __pg_fallback __pg_local_match __pg_mark_ran
   __pg_send __pg_send_later __pg_read_ok __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
-  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_suspect_line __pg_session_event __pg_finish __pg_now
+  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
   __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
   __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
   __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
 declare -A __pg_fn_saved=()
 
 # One `declare -f` of them all compared with the text at load; a function at a time only when
-# something differs. After a line that could have changed them (__pg_suspect_line) and at every
+# something differs. After a line that could have changed them (__pg_suspect, set in __pg_decide) and at every
 # 64th prompt: the text of ~50 functions costs about 1 ms to produce.
 __pg_selfcheck() {
   local f

@@ -23,7 +23,7 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
     __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
-    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload __pg_suspect_line; do
+    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -372,7 +372,7 @@ __pg_selfcheck() {
   emulate -L zsh
   local f w
   # The widgets every prompt (four lookups); the functions' text and the key bindings after a
-  # line that could have changed them (__pg_suspect_line) and at every 64th prompt: producing
+  # line that could have changed them (__pg_suspect, set in __pg_decide) and at every 64th prompt: producing
   # the text of ~90 functions costs milliseconds.
   for w in $__pg_accept_widgets; do
     [[ ${widgets[$w]-} == user:__pg_accept ]] || { __pg_tamper+=,widget:$w; __pg_widgets_on; }
@@ -503,7 +503,7 @@ __pg_build() {
 (( __pg_p )); }"}
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
       __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_json_line __pg_linereq __pg_linereq __pg_decide \
-      __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_suspect_line __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
+      __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
     # (without its `emulate -L zsh`: the caller has one)
     functions[$f]=${functions[$f]//$g/"{
 ${functions[$g]#$'\t'emulate -L zsh$'\n'}

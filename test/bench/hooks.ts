@@ -49,9 +49,14 @@ async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string,
   const pty = spawn(shell, args, { name: 'xterm-256color', cols: 200, rows: 50, cwd: dir, env: e });
   let buf = '';
   let waiter: (() => void) | null = null;
+  // After a line, the prompt that counts follows the line's newline: a prompt redrawn in place
+  // before it (readline redisplays the line after a `bind -x` function, as the bash hook's Enter
+  // binding runs one in production) is not the next prompt.
+  let afterNewline = false;
+  const ready = (): boolean => (afterNewline ? /\n[^\n]*PGB> /.test(buf) : buf.includes(PROMPT));
   pty.onData((d) => {
     buf += d;
-    if (waiter && buf.includes(PROMPT)) {
+    if (waiter && ready()) {
       const w = waiter;
       waiter = null;
       buf = '';
@@ -65,7 +70,7 @@ async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string,
         clearTimeout(t);
         resolve();
       };
-      if (buf.includes(PROMPT)) {
+      if (ready()) {
         waiter = null;
         buf = '';
         clearTimeout(t);
@@ -73,6 +78,7 @@ async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string,
       }
     });
   await next();
+  afterNewline = true;
   return { pty, dir, next };
 }
 
