@@ -330,9 +330,13 @@ __pg_collect() {
 # production only, never on the per-line path), then keeps going with the same session. A
 # generation it already reloaded for is not tried again (an invalid config.json would otherwise
 # make every line reload).
-__pg_reload_due= __pg_reload_tried=
+# At most one regeneration per 30 s: a process answering in the daemon's place could name a new
+# generation in every reply (docs/security.md).
+__pg_reload_due= __pg_reload_tried= __pg_reload_at=0
 __pg_reload() {
   local code
+  (( EPOCHSECONDS - __pg_reload_at < 30 )) && return 0
+  __pg_reload_at=$EPOCHSECONDS
   __pg_reload_tried=$__pg_reload_due __pg_reload_due=
   [[ -f $__pg_bin ]] || return 0
   code=$("$__pg_node" "$__pg_bin" init "$1" --reload 2>/dev/null) && [[ $code == *__pg_rebuild* ]] || return 0
