@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, defaultConfig, loadConfig } from '../daemon/config/load.js';
+import { hookGeneration } from '../daemon/config/generation.js';
 import { productionVariables, type Config } from '../daemon/config/schema.js';
+import { DISABLE_TRUTHY, SIGNAL_VARS } from '../daemon/contract/signals.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
 import { UserError } from './errors.js';
@@ -17,8 +19,6 @@ import { EXIT } from '../daemon/contract/exit-codes.js';
 export type { HookShell } from '../daemon/contract/enums.js';
 import type { HookShell } from '../daemon/contract/enums.js';
 
-/** Variables forwarded to the daemon besides the configured ones: the other production signals. */
-const EXTRA_ENV = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'KUBECONFIG', 'TF_WORKSPACE'];
 /** Separator of the joined variable values in the production test (a control char no value holds). */
 const SEP = '${__pg_sep}';
 
@@ -42,35 +42,88 @@ function asEre(re: string): string | null {
   return /^[A-Za-z0-9_()|^$.[\]\-+*?{},:/ ]*$/.test(re) ? re.toLowerCase() : null;
 }
 
+type PatternKey = 'awsProfile' | 'kubeContext' | 'terraformWorkspace';
+
 /**
- * The once-per-prompt production test: a block that sets __pg_p to 1 in production (the engine's
- * rules: PRODGUARD_ENV decides alone when set; else any configured variable with a production
- * value, an AWS profile matching the pattern, or the host name, which is tested here once).
- * `__pg_prod_test` runs it; zsh inlines it into its precmd (a zsh function call costs two mmap
- * syscalls).
+ * A production pattern as a POSIX ERE for `[[ =~ ]]`, lowercased (the engine's are
+ * case-insensitive). One the shells cannot test (escapes, lookarounds) falls back to the default
+ * with a warning: an empty `eval` or a dropped signal would leave a production shell unguarded.
+ */
+function ereOf(config: Config, key: PatternKey): string {
+  const ere = asEre(config.production[key]);
+  if (ere !== null) return ere;
+  process.stderr.write(`prodguard: production.${key} uses regex syntax the shell hooks cannot test: write it as a plain POSIX ERE (the hook uses the default until then)\n`);
+  return asEre(defaultConfig().production[key]) ?? '';
+}
+
+/** Trims white space off both ends of variable $1 in place (as the engine's String.trim()). */
+const trimCode = (v: string): string => `${v}=\${${v}#"\${${v}%%[![:space:]]*}"}; ${v}=\${${v}%"\${${v}##*[![:space:]]}"}`;
+
+/**
+ * The once-per-prompt production test, the engine's (daemon/engine/production/index.ts) in shell:
+ * a block that sets __pg_p to 1 when the signals say production and __pg_off to 1 when
+ * PRODGUARD_DISABLE holds one of its truthy spellings. PRODGUARD_ENV decides alone when set; else
+ * any configured variable with a production value, an AWS profile, the kube context or the
+ * terraform workspace matching its pattern, or the host name (tested here once). Values are
+ * compared lowercased and trimmed as the engine does; the trimming loop runs only when a value
+ * holds white space. The kube context and the workspace come from __pg_kube_refresh and
+ * __pg_tf_refresh (common.sh), which re-read a file only when it changed. `__pg_prod_test` runs
+ * it; zsh inlines it into its precmd (a zsh function call costs two mmap syscalls).
  */
 function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string {
   const lower = (v: string): string => (shell === 'bash' ? `\${${v},,}` : `\${(L)${v}-}`);
-  const values = config.production.values.map((v) => shq(v.toLowerCase()));
+  const deref = (n: string): string => (shell === 'bash' ? `\${!${n}-}` : `\${(P)${n}-}`);
+  // (A pattern no value matches stands in for an empty list: `case` needs one.)
+  const none = "$'\\x01'";
+  const values = config.production.values.map((v) => shq(v.trim().toLowerCase())).join('|') || none;
   const joined = SEP + productionVariables(config).map((v) => `${lower(v)}${SEP}`).join('');
-  const anyOf = values.map((v) => `*"${SEP}"${v}"${SEP}"*`).join('|');
-  const aws = asEre(config.production.awsProfile);
+  const anyOf = config.production.values.map((v) => `*"${SEP}"${shq(v.trim().toLowerCase())}"${SEP}"*`).join('|') || none;
+  const aws = ereOf(config, 'awsProfile');
+  const kube = ereOf(config, 'kubeContext');
+  const tf = ereOf(config, 'terraformWorkspace');
+  const off = DISABLE_TRUTHY.map(shq).join('|');
   const block = [
-    `__pg_p=${hostIsProd ? 1 : 0}`,
+    `__pg_p=${hostIsProd ? 1 : 0} __pg_off=0`,
+    `if [[ -n \${PRODGUARD_DISABLE-} ]]; then`,
+    `  __pg_v=${lower('PRODGUARD_DISABLE')}; [[ $__pg_v == *[[:space:]]* ]] && { ${trimCode('__pg_v')}; }`,
+    `  case $__pg_v in ${off}) __pg_off=1 ;; esac`,
+    'fi',
     `if [[ -n \${PRODGUARD_ENV-} ]]; then`,
-    `  __pg_p=0; case ${lower('PRODGUARD_ENV')} in ${values.join('|')}) __pg_p=1 ;; esac`,
+    `  __pg_v=${lower('PRODGUARD_ENV')}; ${trimCode('__pg_v')}`,
+    `  __pg_p=0; case $__pg_v in ${values}) __pg_p=1 ;; esac`,
     'else',
-    `  case "${joined}" in ${anyOf}) __pg_p=1 ;; esac`,
-    ...(aws ? [`  [[ -n \${AWS_PROFILE-}\${AWS_DEFAULT_PROFILE-} ]] && { [[ ${lower('AWS_PROFILE')} =~ \$__pg_aws_re ]] || [[ ${lower('AWS_DEFAULT_PROFILE')} =~ \$__pg_aws_re ]]; } && __pg_p=1`] : []),
+    `  case "${joined}" in`,
+    `    ${anyOf}) __pg_p=1 ;;`,
+    `    *[[:space:]]*)`,
+    `      for __pg_n in ${productionVariables(config).join(' ')}; do`,
+    `        __pg_v=${deref('__pg_n')}; ${trimCode('__pg_v')}; __pg_v=${lower('__pg_v')}`,
+    `        case $__pg_v in ${values}) __pg_p=1 ;; esac`,
+    '      done ;;',
+    '  esac',
+    `  [[ -n \${AWS_PROFILE-}\${AWS_DEFAULT_PROFILE-} ]] && { [[ ${lower('AWS_PROFILE')} =~ $__pg_aws_re ]] || [[ ${lower('AWS_DEFAULT_PROFILE')} =~ $__pg_aws_re ]]; } && __pg_p=1`,
+    // (The refresh functions are called only when a file is there or was: a call costs more than
+    // the stat calls of the common case, no kube config and no workspace file.)
+    `  if (( ! __pg_p )); then`,
+    `    [[ $__pg_kube_seen == 0 && $__pg_kube_key == "\${KUBECONFIG-}"$'\\x1f'"\${HOME-}" && ! -e $__pg_kube_files ]] || __pg_kube_refresh`,
+    `    [[ -n $__pg_kube_ctx ]] && [[ ${lower('__pg_kube_ctx')} =~ $__pg_kube_re ]] && __pg_p=1`,
+    `  fi`,
+    `  if (( ! __pg_p )); then`,
+    `    if [[ -n \${TF_WORKSPACE-} ]]; then __pg_v=$TF_WORKSPACE; else [[ -z $__pg_tf_of && ! -f $PWD/.terraform/environment ]] || __pg_tf_refresh; __pg_v=$__pg_tf_ws; fi`,
+    `    [[ -n $__pg_v ]] && [[ ${lower('__pg_v')} =~ $__pg_tf_re ]] && __pg_p=1`,
+    `  fi`,
     'fi',
   ].join('\n');
   return [
     `__pg_sep=$'\\x1f'`,
-    ...(aws ? [`__pg_aws_re=${shq(aws)}`] : []),
+    `__pg_aws_re=${shq(aws)}`,
+    `__pg_kube_re=${shq(kube)}`,
+    `__pg_tf_re=${shq(tf)}`,
     `__pg_prod_code=${shq(block)}`,
     // bash: `${VAR,,}` of an unset variable is an error under `set -u`, so the function turns it
     // off for itself (`local -`); zsh inlines the code into a function under `emulate -L zsh`.
-    shell === 'bash' ? 'eval "__pg_prod_test() {\nlocal -; set +u\n$__pg_prod_code\n(( __pg_p ))\n}"' : 'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p ))\n}"',
+    shell === 'bash'
+      ? 'eval "__pg_prod_test() {\nlocal -; set +u\n$__pg_prod_code\n(( __pg_p && ! __pg_off ))\n}"'
+      : 'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p && ! __pg_off ))\n}"',
   ].join('\n');
 }
 
@@ -82,6 +135,8 @@ export interface HookOptions {
   bin?: string;
   node?: string;
   hostname?: string;
+  /** Only the generated settings and production test, for a hook already loaded (`init --reload`). */
+  reload?: boolean;
 }
 
 /** The full hook text for `eval`. */
@@ -91,7 +146,7 @@ export function renderHook(o: HookOptions): string {
   const node = o.node ?? process.execPath;
   const host = o.hostname ?? shortHostname();
   const hostIsProd = o.config.production.hostname ? new RegExp(o.config.production.hostname, 'i').test(host) : false;
-  const envNames = [...new Set([...EXTRA_ENV, ...productionVariables(o.config)])];
+  const envNames = [...new Set([...SIGNAL_VARS, ...productionVariables(o.config)])];
   const timeoutS = (o.config.daemon.hookTimeoutMs / 1000).toFixed(3);
   const header = [
     `# prodguard ${o.shell} hook, generated by \`prodguard init ${o.shell}\`. Load with: eval "$(prodguard init ${o.shell})"`,
@@ -108,6 +163,7 @@ export function renderHook(o: HookOptions): string {
     // The engine without the daemon, for the hook's fallback (daemon/guard.ts).
     `__pg_guard=${shq(join(root, 'dist', 'daemon', 'guard.js'))}`,
     `__pg_timeout=${timeoutS}`,
+    `__pg_gen=${hookGeneration(o.config)}`,
     `__pg_marker=${o.config.prompt.marker ? 1 : 0}`,
     `__pg_wrap=${o.config.wrap.shellFunctions ? 1 : 0}`,
     `__pg_envnames=(${envNames.join(' ')})`,
@@ -116,6 +172,8 @@ export function renderHook(o: HookOptions): string {
     `__pg_envsig_code=${shq(`"${envNames.map((n) => `\${${n}+\${#${n}}}:\${${n}-}`).join('')}"`)}`,
     prodTest(o.shell, o.config, hostIsProd),
   ].join('\n');
+  // --reload: the settings alone, for a loaded hook that learnt that the config changed.
+  if (o.reload === true) return `${header}\n__pg_rebuild\n`;
   const read = (f: string): string => readFileSync(join(root, 'shell-hooks', f), 'utf8');
   return `${header}\n${read('common.sh')}\n${read(`prodguard.${o.shell}`)}`;
 }
@@ -125,7 +183,8 @@ export function register(program: Command): void {
     .command('init')
     .description('print the shell hook; add `eval "$(prodguard init bash)"` (or zsh) to your rc file')
     .argument('<shell>', 'bash or zsh')
-    .action((shell: string) => {
+    .option('--reload', 'print only the settings part, which a loaded hook applies when the config changed')
+    .action((shell: string, opts: { reload?: boolean }) => {
       if (shell !== 'bash' && shell !== 'zsh') throw new UserError(`unknown shell "${shell}": use \`prodguard init bash\` or \`prodguard init zsh\``);
       const paths = resolvePaths();
       let config: Config;
@@ -138,6 +197,6 @@ export function register(program: Command): void {
         process.exitCode = EXIT.CONFIG;
         config = defaultConfig();
       }
-      process.stdout.write(renderHook({ shell, config, paths }));
+      process.stdout.write(renderHook({ shell, config, paths, reload: opts.reload === true }));
     });
 }

@@ -166,13 +166,102 @@ __pg_local_re2='(^|[[:space:]])(-delete|--delete[[:alnum:]-]*|--remove-source-fi
 __pg_ok='{"v":1,"ok":true'
 # The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
 __pg_short_ok='{"v":1,"ok":true}'$'\n'
-__pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""'
+# (The head runs into `,"detail":`: a plain allow that also carries the daemon's config
+# generation, `,"gen":`, is told apart without reading further.)
+__pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":"","detail":'
 # In a check reply after the message: the daemon could not store the line's record (protocol.ts).
 __pg_unrecorded='","unrecorded":true,'
 # The TCP handshake lines around the knock and the proof (protocol.ts knockLine, helloLine).
 __pg_knock_head='{"v":1,"knock":"' __pg_hello_head='{"v":1,"hello":"' __pg_hello_tail='"}'$'\n'
 # The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
-__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"'
+# (and the daemon's config generation when it differs from this hook's __pg_gen: group 8)
+__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"(,"gen":"([0-9a-f]+)")?'
+
+# --- the file signals of the production test (daemon/engine/production/index.ts, mirrored): the
+# kube context and the terraform workspace. A file is re-read only when it changed: each read
+# first touches a reference file of ours (one byte written in place), and a signal file not older
+# than it (`-nt` compares modification times) has changed since. Outside a change this costs one
+# or two stat calls per prompt, no fork. (A file replaced by an older copy, `cp -p`, keeps its old
+# mtime and is missed until the next change: docs/known-limits.md.)
+__pg_kube_key=$'\x01' __pg_kube_ctx= __pg_kube_seen= __pg_tf_of= __pg_tf_ws=
+__pg_kube_files=()
+__pg_kube_ref=$__pg_spooldir/.kube.$$ __pg_tf_ref=$__pg_spooldir/.tf.$$
+
+# The text of file $1 into __pg_out (no fork; zsh's `read` costs a syscall per byte: sysread).
+if [[ -n ${ZSH_VERSION-} ]]; then
+  __pg_slurp() {
+    local fd chunk
+    __pg_out=
+    { exec {fd}<"$1"; } 2>/dev/null || return 1
+    while sysread -s 65536 -i "$fd" chunk 2>/dev/null; do __pg_out+=$chunk; done
+    exec {fd}<&-
+  }
+else
+  __pg_slurp() {
+    __pg_out=
+    IFS= read -r -d '' __pg_out <"$1" 2>/dev/null
+    [[ -n $__pg_out ]]
+  }
+fi
+
+# kubectl's current context into __pg_kube_ctx: the first KUBECONFIG file that sets one, else
+# $HOME/.kube/config (the engine's kubeContext and parseCurrentContext, step for step).
+__pg_kube_refresh() {
+  local key=${KUBECONFIG-}$'\x1f'${HOME-} f seen= changed= rest v
+  if [[ $key != "$__pg_kube_key" ]]; then
+    __pg_kube_key=$key changed=1
+    __pg_kube_files=()
+    if [[ -n ${KUBECONFIG-} ]]; then
+      rest=$KUBECONFIG:
+      while [[ -n $rest ]]; do
+        f=${rest%%:*} rest=${rest#*:}
+        [[ -n $f ]] && __pg_kube_files+=("$f")
+      done
+    else
+      __pg_kube_files=("${HOME-}/.kube/config")
+    fi
+  fi
+  for f in "${__pg_kube_files[@]}"; do
+    if [[ -f $f ]]; then
+      seen+=1
+      [[ $__pg_kube_ref -nt $f ]] || changed=1
+    else
+      seen+=0
+    fi
+  done
+  [[ -z $changed && $seen == "$__pg_kube_seen" ]] && return 0
+  __pg_kube_seen=$seen __pg_kube_ctx=
+  { printf x 1<>"$__pg_kube_ref"; } 2>/dev/null
+  for f in "${__pg_kube_files[@]}"; do
+    if [[ ! -f $f ]] || ! __pg_slurp "$f"; then continue; fi
+    __pg_out=$'\n'$__pg_out
+    [[ $__pg_out == *$'\n'current-context:* ]] || continue
+    v=${__pg_out#*$'\n'current-context:}
+    v=${v%%$'\n'*}
+    v=${v#"${v%%[!$' \t']*}"}
+    v=${v%"${v##*[!$' \t']}"}
+    # ^(["'])(.*)\1$ -> the inside, then a trailing [ \t]+#... comment off, as the engine does.
+    if [[ ${#v} -ge 2 && ( $v == \"*\" || $v == \'*\' ) ]]; then v=${v:1:${#v}-2}; fi
+    v=${v%%$'\r'*}
+    [[ $v == *[$' \t']\#* ]] && { v=${v%%[$' \t']\#*}; }
+    [[ -n $v && $v != '""' ]] || continue
+    __pg_kube_ctx=$v
+    return 0
+  done
+}
+
+# The terraform workspace of $PWD (.terraform/environment, trimmed) into __pg_tf_ws; the hook's
+# production test reads TF_WORKSPACE itself first, as terraform does.
+__pg_tf_refresh() {
+  local f=$PWD/.terraform/environment
+  if [[ ! -f $f ]]; then __pg_tf_of= __pg_tf_ws=; return 0; fi
+  [[ $PWD == "$__pg_tf_of" && $__pg_tf_ref -nt $f ]] && return 0
+  __pg_tf_of=$PWD __pg_tf_ws=
+  { printf x 1<>"$__pg_tf_ref"; } 2>/dev/null
+  __pg_slurp "$f" || return 0
+  __pg_tf_ws=${__pg_out#"${__pg_out%%[![:space:]]*}"}
+  __pg_tf_ws=${__pg_tf_ws%"${__pg_tf_ws##*[![:space:]]}"}
+}
 
 # Milliseconds since the epoch into __pg_ms, microseconds into __pg_us (EPOCHREALTIME, no fork;
 # bash gives six decimals, zsh nine or more: the first 16 digits are microseconds until 2286).
@@ -219,7 +308,7 @@ __pg_linereq() {
     __pg_cwd_js=$__pg_js __pg_cwd_of=$PWD
   fi
   __pg_json_line
-  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms}"
+  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms,\"gen\":\"$__pg_gen\"}"
 }
 
 # __pg_json of __pg_line (zsh has its own, to inline).
@@ -243,8 +332,13 @@ __pg_mark_ran() {
 # Decides line $1: 0 runs it, 1 refuses it. Records what happened.
 __pg_decide() {
   __pg_line=$1
+  case $__pg_line in
+    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
+  esac
   __pg_linereq
   if __pg_send "$__pg_req" check && __pg_parse_reply; then
+    # The config changed since this hook was generated: it regenerates itself at the next prompt.
+    [[ -z $__pg_r_gen ]] || __pg_reload_due=$__pg_r_gen
     if [[ $__pg_r_verdict == allow ]]; then __pg_mark_ran; return 0; fi
     local verdict=$__pg_r_verdict phrase=$__pg_r_phrase dry=$__pg_r_dry msg=$__pg_r_msg
     case $verdict in
@@ -313,10 +407,55 @@ __pg_collect() {
   (( ok == 0 )) || __pg_fallback "$__pg_dreq"
 }
 
+# --- config changes reach open shells: a check reply carries the daemon's config generation when
+# it differs from this hook's (__pg_gen); at the next prompt the hook regenerates its settings
+# and production test from `prodguard init SHELL --reload` (a fork, once per change: in
+# production only, never on the per-line path), then keeps going with the same session. A
+# generation it already reloaded for is not tried again (an invalid config.json would otherwise
+# make every line reload).
+# At most one regeneration per 30 s: a process answering in the daemon's place could name a new
+# generation in every reply (docs/security.md).
+__pg_reload_due= __pg_reload_tried= __pg_reload_at=0
+__pg_reload() {
+  local code
+  (( EPOCHSECONDS - __pg_reload_at < 30 )) && return 0
+  __pg_reload_at=$EPOCHSECONDS
+  __pg_reload_tried=$__pg_reload_due __pg_reload_due=
+  [[ -f $__pg_bin ]] || return 0
+  code=$("$__pg_node" "$__pg_bin" init "$1" --reload 2>/dev/null) && [[ $code == *__pg_rebuild* ]] || return 0
+  eval "$code"
+  __pg_say "prodguard: the configuration changed: this shell's guard was regenerated from it."
+}
+
+# The off switch, from the production test's __pg_p (signals say production) and __pg_off
+# (PRODGUARD_DISABLE truthy): each turn off and each turn back on in production is an event, and
+# __pg_cause says why the shell enters or leaves at this prompt (`signals` unless set here; the
+# prompt work clears it). Called only while the switch is on or was (no arguments: zsh inlines it).
+__pg_disabled_sent= __pg_cause=load
+__pg_switches() {
+  if (( __pg_p && __pg_off )); then
+    __pg_cause=disable
+    [[ -n $__pg_disabled_sent ]] || { __pg_disabled_sent=1; __pg_session_event disabled disable; }
+  elif [[ -n $__pg_disabled_sent ]]; then
+    __pg_disabled_sent=
+    if (( __pg_p )); then __pg_cause=enable; __pg_session_event enabled enable; fi
+  fi
+}
+
+# __pg_suspect: set by __pg_decide when its line could change the guard itself (names a hook
+# function, sources or evals text, sets traps, options, key bindings or widgets): the self-check
+# of the next prompt reads the hook's function text only then (and at every 64th prompt), since
+# reading it costs more than the rest of a line (~1 ms).
+__pg_suspect=1 __pg_checks=0
+
+# Session event $1 (start, end, disabled, enabled, tampered) caused by $2 (protocol.ts
+# SESSION_CAUSES; for tampered: what was found changed). Each carries its own cmd number: every
+# leave, re-enter, off and on switch is its own row, and a spooled copy is still stored once.
 __pg_session_event() {
+  (( ++__pg_cmd ))
   __pg_now
   __pg_envjson
   __pg_json "$PWD"
-  __pg_record "{\"v\":1,\"op\":\"session\",\"origin\":$__pg_origin,\"event\":\"$1\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
+  __pg_record "{\"v\":1,\"op\":\"session\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"event\":\"$1\",\"cause\":\"$2\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
 }
 

@@ -30,7 +30,8 @@ __pg_linefile=$__pg_spooldir/.line.$$
 
 __pg_cmd=0          # per-shell command counter (the protocol's `cmd`)
 __pg_prod=0         # 1 while the shell is in production (guard installed)
-__pg_state=prompt   # prompt | ok | skip | each : what the DEBUG trap does with the current line
+__pg_state=prompt   # prompt | ok | skip | each | rerun : what the DEBUG trap does with the current line
+__pg_h= __pg_rerun_of= # a line read from history; the fc line whose re-run is still to be decided
 __pg_n=0            # incremented by PS0 once per line read
 __pg_seen=0         # the value of __pg_n the current line was decided at
 __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if history keeps it
@@ -189,28 +190,32 @@ __pg_read_ok() {
 
 # The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
 # joins them; the loop costs ~0.07 ms a line).
-eval "__pg_envjson() {
-  local sig=$__pg_envsig_code n s=
-  [[ \$sig == \"\$__pg_envsig\" ]] && return 0
-  __pg_envsig=\$sig
-  for n in \"\${__pg_envnames[@]}\"; do
-    [[ -n \${!n-} ]] || continue
-    __pg_json \"\${!n}\"
-    s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
-  done
-  __pg_env=\"{\$s}\"
-}"
-__pg_envsig=$'\x01'
+__pg_define_envjson() {
+  eval "__pg_envjson() {
+    local sig=$__pg_envsig_code n s=
+    [[ \$sig == \"\$__pg_envsig\" ]] && return 0
+    __pg_envsig=\$sig
+    for n in \"\${__pg_envnames[@]}\"; do
+      [[ -n \${!n-} ]] || continue
+      __pg_json \"\${!n}\"
+      s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
+    done
+    __pg_env=\"{\$s}\"
+  }"
+  __pg_envsig=$'\x01'
+}
+__pg_define_envjson
 
 # Reply fields into __pg_r_*: one regex, nothing evaluated (the common plain allow without one:
 # bash compiles the regex at every match, ~0.25 ms).
 __pg_parse_reply() {
   if [[ $__pg_reply == "$__pg_allow_head" ]]; then
-    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
+    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg= __pg_r_gen=
     return 0
   fi
   [[ $__pg_reply =~ $__pg_re_check ]] || return 1
   __pg_r_verdict=${BASH_REMATCH[1]} __pg_r_phrase=${BASH_REMATCH[2]} __pg_r_dry=${BASH_REMATCH[4]} __pg_r_msg=${BASH_REMATCH[5]}
+  __pg_r_gen=${BASH_REMATCH[8]}
 }
 
 __pg_local_match() {
@@ -258,8 +263,61 @@ __pg_capture() {
 # `history` prints "%5d%c %s": the number, '*' (modified) or ' ', a space, the line. The number
 # is HISTCMD's, so the prefix is matched as a string (a regex is compiled at every match in bash).
 __pg_newline() {
+  __pg_h=
+  # A later line of a multi-line input: decided with its first line.
+  [[ -n $__pg_inblock ]] && return 0
+  if [[ -n $__pg_block ]]; then
+    __pg_inblock=$__pg_block __pg_block=
+    if __pg_decide "$__pg_inblock"; then __pg_state=ok; else __pg_state=skip; __pg_block_dropped; fi
+    return 0
+  fi
+  (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && __pg_histline
+  if [[ -z $__pg_h ]]; then
+    __pg_state=each
+  elif __pg_decide "$__pg_h"; then
+    __pg_state=ok
+    # `fc -s`, `fc -e -` and fc's editor run history entries inside this line: the line that
+    # really runs is read again at its first command (bash puts it into history in place of the
+    # fc line) and decided then (__pg_rerun).
+    [[ $__pg_h == *fc* && $__pg_h =~ $__pg_fc_re ]] && __pg_state=rerun __pg_rerun_of=$__pg_h
+  else
+    __pg_state=skip
+  fi
+}
+# What a refused multi-line input did: nothing ran, each of its lines was dropped.
+__pg_block_dropped() {
+  local l n=0 list=
+  while IFS= read -r l; do
+    [[ -n ${l//[[:space:]]/} ]] || continue
+    (( ++n )); list+=$'\n'"  $l"
+  done <<<"$__pg_inblock"
+  __pg_say "prodguard: none of the $n lines of that input ran; dropped:$list"
+}
+__pg_fc_re='(^|[[:space:];&|(){}`])fc([[:space:];&|)]|$)'
+
+# At each top-level command of a line that called fc: fc itself runs; the first command whose
+# history line differs from the fc line is a re-run, decided as any line (the same phrase as
+# the first time). Not `__pg_state=each`: a re-run of `a && rm x` is decided whole.
+__pg_rerun() {
+  [[ $BASH_COMMAND == fc || $BASH_COMMAND == fc[[:space:]]* ]] && return 0
+  __pg_histline
+  if [[ -z $__pg_h ]]; then
+    # History unreadable: each command fc runs is checked on its own.
+    __pg_decide "$BASH_COMMAND" && return 0
+    __pg_state=skip
+    return 1
+  fi
+  [[ $__pg_h == "$__pg_rerun_of" ]] && return 0
+  __pg_state=ok
+  __pg_decide "$__pg_h" && return 0
+  __pg_state=skip
+  return 1
+}
+
+# `history 1`'s line into __pg_h ('' when it cannot be read).
+__pg_histline() {
   local h= p
-  if (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && [[ -d $__pg_spooldir && ! -L $__pg_linefile ]] &&
+  if [[ -d $__pg_spooldir && ! -L $__pg_linefile ]] &&
     { HISTTIMEFORMAT= builtin history 1; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null &&
     IFS= read -r -d '' h <"$__pg_linefile"; then
     [[ -n $h ]] && printf '%*s' $((${#h} * 4)) '' 1<>"$__pg_linefile"
@@ -273,23 +331,20 @@ __pg_newline() {
       h=
     fi
   fi
-  if [[ -z $h ]]; then
-    __pg_state=each
-  elif __pg_decide "$h"; then
-    __pg_state=ok
-  else
-    __pg_state=skip
-  fi
+  __pg_h=$h
 }
 
 __pg_debug() {
   # The prompt begins: whatever the last line was, prompt commands run.
   # (__pg_trapok: our trap is the one in place at the top level; __pg_precmd reads it.)
-  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1; return 0; fi
-  [[ $__pg_state == skip ]] && return 1
+  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1 __pg_inblock= __pg_block=; return 0; fi
+  # Without extdebug the trap's status is ignored and a refused command would run anyway: it
+  # goes back on here, before the status counts (bash reads the option after the trap).
+  if [[ $__pg_state == skip ]]; then shopt -q extdebug || __pg_extdebug_restore; return 1; fi
   (( ${#FUNCNAME[@]} > 1 )) && return 0
   if (( __pg_n != __pg_seen )); then
     __pg_seen=$__pg_n
+    shopt -q extdebug || __pg_extdebug_restore
     __pg_newline
   fi
   case $__pg_state in
@@ -298,6 +353,7 @@ __pg_debug() {
       __pg_decide "$BASH_COMMAND" && return 0
       __pg_state=skip
       return 1 ;;
+    rerun) __pg_rerun || return 1 ;;
   esac
   return 0
 }
@@ -333,7 +389,7 @@ __pg_trap_install() {
 }; }"
   else
     # (__pg_postcmd needs nothing of __pg_debug: the prompt began at __pg_precmd.)
-    __pg_trapstr='[[ -n ${FUNCNAME-} || $BASH_COMMAND == __pg_postcmd ]] || __pg_debug'
+    __pg_trapstr='[[ -n ${FUNCNAME-} || $BASH_COMMAND == __pg_postcmd || $BASH_COMMAND == __pg_rl_accept ]] || __pg_debug'
   fi
   trap -- "$__pg_trapstr" DEBUG
 }
@@ -349,7 +405,8 @@ __pg_enter() {
   [[ ${PS0-} == *"$__pg_ps0_part"* ]] || PS0+=$__pg_ps0_part
   __pg_seen=$__pg_n
   __pg_wrap_define
-  __pg_session_event start
+  __pg_keys_on
+  __pg_session_event start "${__pg_cause:-signals}"
 }
 
 __pg_leave() {
@@ -358,9 +415,48 @@ __pg_leave() {
   [[ -n $__pg_had_extdebug ]] || shopt -u extdebug
   [[ -n $__pg_had_functrace ]] && set -o functrace
   PS0=${PS0-}; PS0=${PS0//"$__pg_ps0_part"/}
+  __pg_keys_off
   __pg_wrap_undefine
-  __pg_session_event end
+  __pg_session_event end "${__pg_cause:-signals}"
 }
+
+# --- multi-line input is one decision. bash reads a pasted block (bracketed paste puts it into
+# the line buffer whole) or typed-ahead lines and runs them one line at a time, with no prompt in
+# between: the DEBUG trap of line 1 cannot see lines 2 and 3. So in production Enter and Ctrl-J
+# first run __pg_rl_accept (a readline macro: `bind -x` function, then accept-line), which sees
+# the whole buffer and takes in the lines typed ahead (unread on the terminal), and keeps a
+# buffer of more than one line in __pg_block: the first line's DEBUG trap decides the block as
+# a whole, the other lines of it follow that decision (a refusal runs none of them and says
+# which were dropped). One line and nothing typed ahead (the common case) costs one test.
+__pg_block= __pg_inblock=
+__pg_rl_accept() {
+  local more= c
+  # Typed ahead: bytes already on the terminal (readline has it raw: \r ends a line).
+  if read -t 0; then
+    while IFS= read -r -s -t 0.02 -n 1 -d '' c; do more+=$c; done
+    more=${more//$'\r'/$'\n'}
+    more=${more%$'\n'}
+    READLINE_LINE+=$'\n'$more
+  fi
+  [[ $READLINE_LINE == *$'\n'* ]] && __pg_block=$READLINE_LINE
+  return 0
+}
+__pg_keys_on() {
+  local m
+  for m in emacs vi-insert; do
+    bind -m "$m" -x '"\C-x\C-g\C-p": __pg_rl_accept'
+    bind -m "$m" '"\C-x\C-g\C-a": accept-line'
+    bind -m "$m" '"\C-m": "\C-x\C-g\C-p\C-x\C-g\C-a"'
+    bind -m "$m" '"\C-j": "\C-x\C-g\C-p\C-x\C-g\C-a"'
+  done
+} 2>/dev/null
+__pg_keys_off() {
+  local m
+  for m in emacs vi-insert; do
+    bind -m "$m" '"\C-m": accept-line'
+    bind -m "$m" '"\C-j": accept-line'
+  done
+} 2>/dev/null
 
 __pg_wrap_defined=()
 __pg_wrap_define() {
@@ -403,6 +499,7 @@ __pg_precmd() {
 __pg_precmd_traced() {
   [[ -z $__pg_recheck ]] || __pg_trap_recheck
   [[ -z $__pg_entering ]] || __pg_enter_traced
+  [[ -z $__pg_tamper ]] || __pg_tamper_report
 }
 # Entering production: the DEBUG trap in place now is the one chained (a tool loaded after this
 # hook, bash-preexec for one, has set its own since load); read here, where the call chain is
@@ -412,14 +509,80 @@ __pg_enter_traced() {
   __pg_trap_of DEBUG
   __pg_orig_debug=$__pg_trapcmd
   __pg_enter
+  __pg_cause=
 }
 __pg_trap_recheck() {
   __pg_trap_of DEBUG
-  [[ $__pg_trapcmd == "$__pg_trapstr" ]] || __pg_trap_install "$__pg_trapcmd"
+  [[ $__pg_trapcmd == "$__pg_trapstr" ]] && return 0
+  # Removed (`trap - DEBUG`) or replaced: ours goes back in front (a replacement chained behind).
+  if [[ -z $__pg_trapcmd ]]; then __pg_tamper+=,debug-trap-removed; else __pg_tamper+=,debug-trap-replaced; fi
+  __pg_trap_install "$__pg_trapcmd"
+}
+
+# --- self re-assertion (before every production line): extdebug, the DEBUG trap (above) and the
+# hook's own functions, compared with their text at load. What changed is restored, recorded
+# as a `tampered` event (alerted at critical severity) and said on the terminal.
+__pg_extdebug_restore() {
+  shopt -s extdebug
+  [[ -n $__pg_had_functrace ]] || set +o functrace
+  __pg_tamper+=,extdebug
+}
+
+# The hook functions whose text is held: the decision path, the prompt work, the transport.
+__pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __pg_linereq __pg_json __pg_json_line
+  __pg_parse_reply __pg_ask __pg_say __pg_decision __pg_record __pg_fallback __pg_local_match __pg_mark_ran
+  __pg_send __pg_send_later __pg_read_ok __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
+  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
+  __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
+  __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
+  __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
+declare -A __pg_fn_saved=()
+
+# One `declare -f` of them all compared with the text at load; a function at a time only when
+# something differs. After a line that could have changed them (__pg_suspect, set in __pg_decide) and at every
+# 64th prompt: the text of ~50 functions costs about 1 ms to produce.
+__pg_selfcheck() {
+  local f
+  __pg_suspect=
+  __pg_exit_trap
+  __pg_capture declare -f "${__pg_guard_fns[@]}"
+  [[ $__pg_out == "$__pg_fn_text" ]] && return 0
+  for f in "${__pg_guard_fns[@]}"; do
+    __pg_capture declare -f "$f"
+    [[ $__pg_out == "${__pg_fn_saved[$f]}" ]] && continue
+    eval "${__pg_fn_saved[$f]}"
+    __pg_tamper+=,function:$f
+  done
+  declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture __pg_tamper_report
+}
+
+# A user's `trap '...' EXIT` set after load replaced ours: the session end would be lost. Ours is
+# put back in front of theirs (which still runs); not tampering, so not reported.
+__pg_exit_trap() {
+  __pg_trap_of EXIT
+  [[ $__pg_trapcmd == *__pg_on_exit* ]] && return 0
+  if [[ -n $__pg_trapcmd ]]; then
+    trap -- "__pg_on_exit; $__pg_trapcmd" EXIT
+  else
+    trap -- '__pg_on_exit' EXIT
+  fi
+}
+
+__pg_tamper_report() {
+  local what=${__pg_tamper#,}
+  __pg_tamper=
+  __pg_say "prodguard: the guard was changed in this shell ($what): restored; this is recorded and alerted."
+  __pg_session_event tampered "$what"
 }
 __pg_precmd_run() {
   __pg_ex=$1 __pg_recheck=
-  (( __pg_prod )) && [[ -z $__pg_trapok ]] && __pg_recheck=1
+  if (( __pg_prod )); then
+    # (The gate of __pg_selfcheck here: a function call less per line.)
+    if (( ++__pg_checks % 64 == 0 )) || [[ -n $__pg_suspect ]]; then __pg_selfcheck; fi
+    [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload bash
+    shopt -q extdebug || __pg_extdebug_restore
+    [[ -z $__pg_trapok ]] && __pg_recheck=1
+  fi
   __pg_trapok=
   if [[ -n $__pg_pending ]]; then
     __pg_pending=
@@ -427,16 +590,19 @@ __pg_precmd_run() {
     __pg_decision cancelled
   fi
   [[ -n $__pg_ran ]] && __pg_finish
-  if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
+  __pg_prod_test
+  (( __pg_off )) || [[ -n $__pg_disabled_sent ]] && __pg_switches
+  if (( __pg_p && ! __pg_off )); then
     (( __pg_prod )) || __pg_entering=1
-  elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]]; then
-    (( __pg_prod )) && { __pg_leave; __pg_recheck=; }
-    if [[ ${PRODGUARD_DISABLE-} == 1 && -z ${__pg_disabled_sent-} ]] && __pg_prod_test; then
-      __pg_disabled_sent=1
-      __pg_session_event disabled
-    fi
+  elif (( __pg_prod )); then
+    __pg_leave
+    __pg_recheck=
   fi
+  # (Entering is done traced, after this: it clears the cause itself.)
+  [[ -n $__pg_entering ]] || __pg_cause=
   __pg_nexthc=$HISTCMD
+  # A change found with nothing traced to do: reported here.
+  [[ -z $__pg_tamper || -n $__pg_recheck$__pg_entering ]] || __pg_tamper_report
   [[ -z $__pg_recheck$__pg_entering ]]
 }
 
@@ -475,7 +641,7 @@ __pg_pc_install() {
 }
 
 __pg_pc_install
-declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture
+declare -ft __pg_precmd __pg_precmd_traced __pg_enter_traced __pg_trap_recheck __pg_trap_of __pg_capture __pg_tamper_report
 
 __pg_dirs_check
 [[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
@@ -483,7 +649,7 @@ __pg_dirs_check
 # A shell that exits in production ends its session.
 __pg_on_exit() {
   [[ -n $__pg_dfd ]] && __pg_collect
-  (( __pg_prod )) && __pg_session_event end
+  (( __pg_prod )) && __pg_session_event end exit
 }
 __pg_trap_of EXIT
 if [[ -n $__pg_trapcmd ]]; then
@@ -491,3 +657,21 @@ if [[ -n $__pg_trapcmd ]]; then
 else
   trap '__pg_on_exit' EXIT
 fi
+
+# The text of the guard functions as loaded (the reference of __pg_selfcheck); taken again when
+# the config changed (__pg_rebuild, after `prodguard init bash --reload`).
+__pg_snapshot() {
+  local f
+  for f in "${__pg_guard_fns[@]}"; do
+    __pg_capture declare -f "$f"
+    __pg_fn_saved[$f]=$__pg_out
+  done
+  __pg_capture declare -f "${__pg_guard_fns[@]}"
+  __pg_fn_text=$__pg_out
+}
+__pg_rebuild() {
+  __pg_define_envjson
+  __pg_snapshot
+}
+__pg_tamper=
+__pg_snapshot

@@ -23,7 +23,8 @@ autoload -Uz add-zsh-hook read-from-minibuffer
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
     __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
-    __pg_dirs_check __pg_paths_ok __pg_guard_local __pg_spool_copy; do
+    __pg_dirs_check __pg_paths_ok __pg_guard_local __pg_spool_copy \
+    __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
   done
 }
@@ -45,14 +46,15 @@ typeset -g __pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
 __pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
 typeset -g __pg_umask=$(builtin umask)
 typeset -g __pg_origin __pg_js __pg_ujs __pg_env __pg_req __pg_reply __pg_word __pg_ms __pg_us __pg_t0
-typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_line __pg_later __pg_d
+typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_r_gen __pg_line __pg_later __pg_d
 typeset -gi __pg_ex=0
 __pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh\",\"pid\":$$,\"tty\":\"$__pg_js\""
 __pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
 __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
 
-typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0
-typeset -g __pg_ran= __pg_pending= __pg_disabled_sent= __pg_marked_prompt= __pg_dfd= __pg_dreq=
+typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0 __pg_p=0 __pg_off=0
+typeset -g __pg_v= __pg_n= __pg_out=
+typeset -g __pg_ran= __pg_pending= __pg_marked_prompt= __pg_dfd= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
 typeset -g __pg_why= __pg_untrusted= __pg_degraded=  # transport: why the daemon was not used; refused dirs; degraded mode said
 
@@ -154,18 +156,22 @@ __pg_read_ok() {
 # The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
 # joins them). zsh blocks SIGCHLD around every statement it runs (three sigprocmask calls, ~5 us
 # here), and the loop is ~40 statements. Inlined into its callers (see the end of this file).
-eval "__pg_envjson() {
-  local sig=$__pg_envsig_code n s=
-  if [[ \$sig != \"\$__pg_envsig\" ]]; then
-    __pg_envsig=\$sig
-    for n in \$__pg_envnames; do
-      [[ -n \${(P)n-} ]] || continue
-      __pg_json \"\${(P)n}\"
-      s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
-    done
-    __pg_env=\"{\$s}\"
-  fi
-}"
+__pg_define_envjson() {
+  eval "__pg_envjson() {
+    local sig=$__pg_envsig_code n s=
+    if [[ \$sig != \"\$__pg_envsig\" ]]; then
+      __pg_envsig=\$sig
+      for n in \$__pg_envnames; do
+        [[ -n \${(P)n-} ]] || continue
+        __pg_json \"\${(P)n}\"
+        s+=\${s:+,}\"\\\"\$n\\\":\\\"\$__pg_js\\\"\"
+      done
+      __pg_env=\"{\$s}\"
+    fi
+  }"
+  __pg_envsig=$'\x01'
+}
+__pg_define_envjson
 typeset -g __pg_envsig=$'\x01'
 
 # (No return: inlined into __pg_decide, see the end of this file.)
@@ -173,9 +179,9 @@ __pg_parse_reply() {
   emulate -L zsh
   # The common plain allow without the regex (zsh compiles it at every match).
   if [[ $__pg_reply == "$__pg_allow_head"* ]]; then
-    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg=
+    __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg= __pg_r_gen=
   elif [[ $__pg_reply =~ $__pg_re_check ]]; then
-    __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5]
+    __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5] __pg_r_gen=$match[8]
   else
     false
   fi
@@ -202,6 +208,8 @@ __pg_ask() {
   __pg_pending=1
   if zle; then
     read-from-minibuffer "Type \"$1\" to run it (anything else cancels): " || REPLY=$'\x01'
+    # The minibuffer is erased when it closes: the question and the answer stay in scrollback.
+    [[ $REPLY == $'\x01' ]] || __pg_say "Type \"$1\" to run it (anything else cancels): $REPLY"
   else
     print -rn -- "Type \"$1\" to run it (anything else cancels): " >/dev/tty
     IFS= read -r REPLY </dev/tty || REPLY=$'\x01'
@@ -226,6 +234,17 @@ __pg_accept() {
     return
   fi
   [[ -n $__pg_pending ]] && __pg_close_pending
+  # Lines typed ahead (already on the terminal, unread): one input with this one, judged whole
+  # (nothing of it runs before), as a bracketed paste is.
+  (( PENDING )) && __pg_take_typeahead
+  # The line that is checked is the line that runs: zsh expands history (`!!`, `!rm`, `!3`,
+  # `^old^new`) only after this widget, and `r` / `fc -e -` run a history entry, so both are
+  # resolved into the buffer first (the user sees, and zsh runs, the text that was judged).
+  # (Tested under the user's options: ${x:0:1} is the first character with KSH_ARRAYS too.)
+  if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]] ||
+    [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]]; then
+    __pg_resolve_buffer
+  fi
   local line=$PREBUFFER$BUFFER
   # A blank line, or an incomplete command (zsh cannot parse it as a function body yet), goes on
   # as is: the whole input is checked at its last line.
@@ -236,11 +255,13 @@ __pg_accept() {
   fi
   unfunction __pg_parse_probe
   if __pg_decide "$line"; then
+    __pg_passed=1
     zle $orig -- "$@"
   else
     # Refused: into history, out of the buffer. An empty line is accepted (a clean new prompt,
     # typeahead kept); with continuation lines pending, send-break drops them too.
     print -rs -- "$line"
+    [[ $line == *$'\n'* ]] && __pg_block_dropped "$line"
     BUFFER=
     if [[ -z $PREBUFFER ]]; then
       zle .accept-line
@@ -248,6 +269,78 @@ __pg_accept() {
       zle .send-break
     fi
   fi
+}
+
+__pg_take_typeahead() {
+  emulate -L zsh
+  local keys
+  read -rk $PENDING keys || return 0
+  keys=${keys//$'\r'/$'\n'}
+  BUFFER+=$'\n'${keys%%$'\n'#}
+}
+
+# What a refused multi-line input did: nothing ran, each of its lines was dropped.
+__pg_block_dropped() {
+  emulate -L zsh
+  local l list= n=0
+  for l in "${(@f)1}"; do [[ -n ${l//[[:space:]]/} ]] || continue; (( ++n )); list+=$'\n'"  $l"; done
+  (( n > 1 )) && __pg_say "prodguard: none of the $n lines of that input ran; dropped:$list"
+}
+
+__pg_resolve_buffer() {
+  emulate -L zsh
+  if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]]; then
+    zle .expand-history
+  fi
+  if [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]] && __pg_rerun_resolve "$BUFFER"; then
+    BUFFER=$__pg_rerun
+  fi
+}
+
+# `r [old=new ...] [first [last]]` and `fc -e - ...` (zsh: the same builtin) as the text they
+# run into __pg_rerun; 1 when the line is no such re-run (or names no entry: zsh then says so).
+# first/last: an event number, -N (N back), or the newest entry starting with a string; every
+# old=new replaces all occurrences, as zsh does.
+__pg_rerun_resolve() {
+  emulate -L zsh
+  local -a w subs nums keys
+  local a n k from to text= s
+  w=(${(z)1})
+  if [[ $w[1] == r ]]; then
+    shift w
+  elif [[ $w[1] == fc && $w[2] == -e && $w[3] == - ]]; then
+    w=(${w[4,-1]})
+  elif [[ $w[1] == fc && $w[2] == -s ]]; then
+    w=(${w[3,-1]})
+  else
+    return 1
+  fi
+  # Anything after the arguments (a separator, a second command) is not the simple re-run form.
+  for a in $w; do [[ $a == (\;|\&|\&\&|\|\||\||$'\n') ]] && return 1; done
+  while [[ ${w[1]-} == *=* ]]; do subs+=($w[1]); shift w; done
+  keys=(${(Onk)history})
+  (( $#keys )) || return 1
+  for a in "${w[1]--1}" "${w[2]-${w[1]--1}}"; do
+    a=${(Q)a}
+    n=
+    if [[ $a == -<-> ]]; then
+      n=${keys[${a#-}]-}
+    elif [[ $a == <-> ]]; then
+      n=$a
+    else
+      for k in $keys; do [[ ${history[$k]} == "$a"* ]] && { n=$k; break; }; done
+    fi
+    [[ -n $n && -n ${history[$n]-} ]] || return 1
+    nums+=($n)
+  done
+  from=$nums[1] to=$nums[2]
+  (( from > to )) && { k=$from from=$to to=$k; }
+  for k in {$from..$to}; do [[ -n ${history[$k]-} ]] && text+=${text:+$'\n'}${history[$k]}; done
+  for s in $subs; do
+    s=${(Q)s}
+    text=${text//${s%%=*}/${s#*=}}
+  done
+  __pg_rerun=$text
 }
 
 # The wrappers are in place only while in production (outside, Enter costs nothing extra). The
@@ -272,23 +365,87 @@ __pg_widgets_off() {
   done
 }
 
+# --- self re-assertion (before every production line): the accept widgets, the keys Enter and
+# Ctrl-J bound to accept-line (`bindkey '^M' .accept-line` skips any wrapper), the hook's own
+# functions compared with their text at load, and after the fact any line that ran without
+# passing __pg_accept (a custom widget calling .accept-line). What changed is restored,
+# recorded as a `tampered` event (alerted at critical severity) and said on the terminal.
+typeset -g __pg_tamper= __pg_passed= __pg_keyfile=$__pg_spooldir/.keys.$$
+typeset -gA __pg_fn_saved=()
+typeset -ga __pg_guard_fns=()
+
+__pg_keys_on() {
+  local m
+  for m in main emacs viins; do bindkey -M $m '^M' accept-line '^J' accept-line 2>/dev/null; done
+}
+
+# The key bindings of Enter and Ctrl-J in the main keymap into __pg_out, without a fork: the
+# text through our key file, written in place with a NUL after it (as the bash hook's capture).
+__pg_keys_read() {
+  __pg_out=
+  # (One key per call: `bindkey KEY1 KEY2` would bind KEY1 to a widget named KEY2.)
+  { bindkey -M main '^M'; bindkey -M main '^J'; print -n '\0' } 1<>$__pg_keyfile 2>/dev/null || return 1
+  __pg_slurp $__pg_keyfile
+  __pg_out=${__pg_out%%$'\0'*}
+}
+
+# A line ran without our widget deciding it: found after the fact, and said so.
+__pg_preexec() {
+  [[ -n $__pg_passed ]] || __pg_tamper+=,unguarded-line
+  __pg_passed=
+}
+
+__pg_selfcheck() {
+  emulate -L zsh
+  local f w
+  # The widgets every prompt (four lookups); the functions' text and the key bindings after a
+  # line that could have changed them (__pg_suspect, set in __pg_decide) and at every 64th prompt: producing
+  # the text of ~90 functions costs milliseconds.
+  for w in $__pg_accept_widgets; do
+    [[ ${widgets[$w]-} == user:__pg_accept ]] || { __pg_tamper+=,widget:$w; __pg_widgets_on; }
+  done
+  (( ++__pg_checks % 64 )) && [[ -z $__pg_suspect$__pg_tamper ]] && return
+  __pg_suspect=
+  for f in $__pg_guard_fns; do
+    [[ ${functions[$f]-} == "${__pg_fn_saved[$f]-}" || -z ${__pg_fn_saved[$f]-} ]] && continue
+    functions[$f]=${__pg_fn_saved[$f]}
+    __pg_tamper+=,function:$f
+  done
+  if __pg_keys_read && [[ $__pg_out != $'"^M" accept-line\n"^J" accept-line\n' ]]; then
+    __pg_tamper+=,key-binding
+    __pg_keys_on
+  fi
+  [[ ${preexec_functions[(I)__pg_preexec]} != 0 ]] || { __pg_tamper+=,preexec; preexec_functions+=(__pg_preexec); }
+  [[ -z $__pg_tamper ]] && return
+  local what=${__pg_tamper#,}
+  __pg_tamper=
+  __pg_say "prodguard: the guard was changed in this shell ($what): restored; this is recorded and alerted."
+  __pg_session_event tampered $what
+}
+
 # --- entering and leaving production
 __pg_enter() {
   __pg_prod=1
   __pg_widgets_on
+  __pg_keys_on
+  preexec_functions=(${preexec_functions:#__pg_preexec} __pg_preexec)
   precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
+  # This prompt's precmd list was taken before the line above: the marker of the very first
+  # production prompt is put on here.
+  __pg_marker_apply
   [[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
-  __pg_session_event start
+  __pg_session_event start ${__pg_cause:-signals}
 }
 
 __pg_leave() {
   __pg_prod=0
   __pg_widgets_off
+  preexec_functions=(${preexec_functions:#__pg_preexec})
   precmd_functions=(${precmd_functions:#__pg_marker_apply})
   __pg_marker_apply
   __pg_wrap_undefine
-  __pg_session_event end
+  __pg_session_event end ${__pg_cause:-signals}
 }
 
 __pg_wrap_define() {
@@ -326,42 +483,51 @@ __pg_precmd() {
   __pg_ex=$?
   # Outside production with nothing pending: the test and out (under the user's options: the
   # test is written for any).
-  if (( ! __pg_prod )) && [[ -z $__pg_pending$__pg_ran && ${PRODGUARD_DISABLE-} != 1 ]] && ! __pg_prod_test; then
+  __pg_prod_test
+  if (( ! __pg_prod && ! __pg_p )) && [[ -z $__pg_pending$__pg_ran$__pg_disabled_sent ]]; then
+    __pg_cause=
     return $__pg_ex
   fi
   emulate -L zsh
+  (( __pg_prod )) && __pg_selfcheck
+  [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload zsh
   [[ -n $__pg_pending ]] && __pg_close_pending
   [[ -n $__pg_ran ]] && __pg_finish
-  if [[ ${PRODGUARD_DISABLE-} != 1 ]] && __pg_prod_test; then
+  (( __pg_off )) || [[ -n $__pg_disabled_sent ]] && __pg_switches
+  if (( __pg_p && ! __pg_off )); then
     if (( __pg_prod )); then
       # The marker goes on last, after prompt themes that set PROMPT in their own precmd.
       [[ ${precmd_functions[-1]} == __pg_marker_apply ]] || precmd_functions=(${precmd_functions:#__pg_marker_apply} __pg_marker_apply)
     else
       __pg_enter
     fi
-  elif (( __pg_prod )) || [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]]; then
-    (( __pg_prod )) && __pg_leave
-    if [[ ${PRODGUARD_DISABLE-} == 1 && -z $__pg_disabled_sent ]] && __pg_prod_test; then
-      __pg_disabled_sent=1
-      __pg_session_event disabled
-    fi
+  elif (( __pg_prod )); then
+    __pg_leave
   fi
+  __pg_cause=
   return $__pg_ex
 }
-functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_code
-(( __pg_p )); }"}
-
 __pg_zshexit() {
   [[ -n $__pg_dfd ]] && __pg_collect
-  (( __pg_prod )) && __pg_session_event end
+  (( __pg_prod )) && __pg_session_event end exit
 }
 
 # A zsh function call is dear (~25 us here: zsh maps and unmaps memory for every call) and a line
 # made ~25 of them: the small helpers of the decision path are inlined into their callers (pairs
-# of helper and caller, in order; none of these helpers reads positional parameters or returns).
-() {
+# of helper and caller, in order; none of these helpers reads positional parameters or returns),
+# the production test into __pg_precmd. Built at load and again when the config changed
+# (__pg_rebuild, after `prodguard init zsh --reload`), from the callers' text before inlining.
+typeset -gA __pg_pristine=()
+__pg_build() {
   emulate -L zsh
   local g f
+  if (( ! $#__pg_pristine )); then
+    for f in __pg_linereq __pg_mark_ran __pg_finish __pg_session_event __pg_decide __pg_precmd; do __pg_pristine[$f]=${functions[$f]}; done
+  else
+    for f in ${(k)__pg_pristine}; do functions[$f]=${__pg_pristine[$f]}; done
+  fi
+  functions[__pg_precmd]=${functions[__pg_precmd]//__pg_prod_test/"{ $__pg_prod_code
+(( __pg_p )); }"}
   for g f in __pg_now __pg_linereq __pg_now __pg_mark_ran __pg_now __pg_finish __pg_now __pg_session_event \
       __pg_envjson __pg_linereq __pg_envjson __pg_session_event __pg_json_line __pg_linereq __pg_linereq __pg_decide \
       __pg_mark_ran __pg_decide __pg_parse_reply __pg_decide __pg_send_later __pg_finish __pg_finish __pg_precmd; do
@@ -370,6 +536,17 @@ __pg_zshexit() {
 ${functions[$g]#$'\t'emulate -L zsh$'\n'}
 }"}
   done
+  # The text of the guard functions as built (the reference of __pg_selfcheck): every __pg_
+  # function but the parse probe.
+  __pg_guard_fns=(${(k)functions[(I)__pg_*]:#__pg_parse_probe})
+  __pg_fn_saved=()
+  for f in $__pg_guard_fns; do __pg_fn_saved[$f]=${functions[$f]}; done
+}
+
+# After `prodguard init zsh --reload` set the new settings and production test.
+__pg_rebuild() {
+  __pg_define_envjson
+  __pg_build
 }
 
 add-zsh-hook zshexit __pg_zshexit
@@ -379,3 +556,5 @@ __pg_dirs_check
 # rc file that never set it would make the expansion an error and leave the hook half loaded.)
 typeset -ga precmd_functions
 precmd_functions=(__pg_precmd ${precmd_functions[@]:#__pg_precmd})  # [@]: under KSH_ARRAYS a bare name is element 0 (unset: a nounset error)
+
+__pg_build

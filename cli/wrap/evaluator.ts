@@ -2,6 +2,7 @@ import { appendFileSync, chmodSync, mkdirSync, readlinkSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { productionVariables, type Config } from '../../daemon/config/schema.js';
+import { SIGNAL_VARS } from '../../daemon/contract/signals.js';
 import type { Engine } from '../../daemon/engine/index.js';
 import { immediateDecision, type Verdict } from '../../daemon/contract/verdict.js';
 import type { Paths } from '../../daemon/paths.js';
@@ -81,7 +82,12 @@ export class WrapEvaluator {
     if (this.ownSession) await this.session('end');
   }
 
-  private async session(event: 'start' | 'end'): Promise<void> {
+  /** PRODGUARD_DISABLE in a production wrap: the client runs unguarded, and that is on record. */
+  async disabled(): Promise<void> {
+    await this.session('disabled');
+  }
+
+  private async session(event: 'start' | 'end' | 'disabled'): Promise<void> {
     const req = { op: 'session' as const, origin: this.origin, event, env: this.o.env, cwd: this.o.cwd, ts: Date.now() };
     if (!this.daemonDown) {
       try {
@@ -174,8 +180,6 @@ function ttyName(): string {
     return '';
   }
 }
-
-const SIGNAL_VARS = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'KUBECONFIG', 'TF_WORKSPACE', 'TF_DATA_DIR', 'HOME', 'DRY_RUN'];
 
 /** Only the variables production detection reads: the rest of the environment (secrets) stays here. */
 export function signalEnv(env: NodeJS.ProcessEnv, config: Config): Record<string, string> {

@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { loadConfig } from '../../daemon/config/load.js';
+import { isDisabled } from '../../daemon/contract/signals.js';
 import { detectProduction } from '../../daemon/engine/production/index.js';
 import { resolvePaths } from '../../daemon/paths.js';
 import { UserError } from '../errors.js';
@@ -24,12 +25,19 @@ export async function runWrap(client: string, args: string[]): Promise<number> {
   const config = loadConfig(paths); // a bad config is a one-line ConfigError, exit 7
   const cwd = process.cwd();
   const production = detectProduction(process.env, config, { cwd });
-  const guarded = production.active && process.env.PRODGUARD_DISABLE !== '1';
+  const disabled = isDisabled(process.env.PRODGUARD_DISABLE);
   const color = !process.env.NO_COLOR && process.stderr.isTTY === true;
 
-  if (!guarded) return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
-
+  if (!production.active) return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
   const env = signalEnv(process.env, config);
+  if (disabled) {
+    // An off switch is never silent: said here, and recorded (and alerted) as `disabled`.
+    const off = new WrapEvaluator({ paths, config, env, cwd, client, parentSession: process.env.PRODGUARD_SESSION ?? null });
+    await off.disabled();
+    process.stderr.write(`prodguard: PRODGUARD_DISABLE is set: ${client} runs unguarded in ${production.env ?? 'production'} (recorded)\r\n`);
+    return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
+  }
+
   const evaluator = new WrapEvaluator({ paths, config, env, cwd, client: assembler.client, parentSession: process.env.PRODGUARD_SESSION ?? null });
   const screen = new EchoScreen(process.stdout.columns || 80);
   const prompt = new ConfirmPrompt({ write: (s) => process.stdout.write(s), color });

@@ -121,7 +121,7 @@ export const SyslogTargetSchema = z.discriminatedUnion('type', [
 ]);
 
 export const AlertEventSchema = z.enum([
-  'confirmed', 'blocked', 'cancelled', 'dry-run', 'session-start', 'disabled', 'verify-failed', 'chain-head',
+  'confirmed', 'blocked', 'cancelled', 'dry-run', 'session-start', 'disabled', 'verify-failed', 'chain-head', 'tampered',
 ]);
 
 export const AlertTargetSchema = z
@@ -131,7 +131,7 @@ export const AlertTargetSchema = z
     url: z.string().url(),
     secret: z.string().optional().describe('Standard Webhooks secret (`whsec_` + base64) for type webhook. Never logged.'),
     minSeverity: SeveritySchema.default('high').describe('Only matches at or above this severity alert.'),
-    events: z.array(AlertEventSchema).default(['confirmed', 'blocked', 'cancelled', 'disabled', 'verify-failed']),
+    events: z.array(AlertEventSchema).default(['confirmed', 'blocked', 'cancelled', 'disabled', 'verify-failed', 'tampered']),
     perMinute: z.number().int().positive().default(6).describe('At most `perMinute` messages; a burst beyond is summarised in one message.'),
     timeoutMs: z.number().int().positive().default(5_000).describe('Per-request timeout.'),
     maxAgeMinutes: z.number().int().positive().default(24 * 60).describe('Give up on a message older than this and record that.'),

@@ -38,11 +38,11 @@ export const ORIGIN_KINDS = [...HOOK_SHELLS, 'wrap', 'cli'] as const;
 export type OriginKind = (typeof ORIGIN_KINDS)[number];
 
 /** The kinds of audit event (see ./events.ts). */
-export const EVENT_KINDS = ['command', 'result', 'session-start', 'session-end', 'disabled', 'checkpoint', 'statement'] as const;
+export const EVENT_KINDS = ['command', 'result', 'session-start', 'session-end', 'disabled', 'enabled', 'tampered', 'checkpoint', 'statement'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The session events a hook sends. */
-export const SESSION_EVENTS = ['start', 'end', 'disabled'] as const;
+export const SESSION_EVENTS = ['start', 'end', 'disabled', 'enabled', 'tampered'] as const;
 export type SessionEventName = (typeof SESSION_EVENTS)[number];
 
 /** How a request reaches the daemon: the unix socket (no token) or loopback TCP (with the token). */

@@ -49,6 +49,8 @@ export const CheckRequestSchema = z.object({
   env: EnvSchema,
   /** Client's clock when the line was entered, ms since epoch. */
   ts: z.number().nonnegative(),
+  /** The config generation the hook was generated from (config/generation.ts). */
+  gen: z.string().max(64).optional(),
 });
 
 /** The user's answer to a `confirm`, or a line the hook decided alone (daemon was down). */
@@ -96,11 +98,21 @@ export const FinishRequestSchema = z.object({
 export const knockLine = (knock: string): string => `{"v":${PROTOCOL_VERSION},"knock":"${knock}"}`;
 export const helloLine = (proof: string): string => `{"v":${PROTOCOL_VERSION},"hello":"${proof}"}`;
 
+/** Why a session event happened (the hooks send one; `tampered` carries what was found changed). */
+export const SESSION_CAUSES = ['load', 'signals', 'disable', 'enable', 'exit', 'config'] as const;
+
 export const SessionRequestSchema = z.object({
   ...Base,
   op: z.literal('session'),
   origin: OriginSchema,
   event: SessionEventSchema,
+  /**
+   * The hook numbers its session events with its command counter: every leave, re-enter and off
+   * switch is its own row, and (session, cmd) still stores a replayed copy once.
+   */
+  cmd: z.number().int().nonnegative().optional(),
+  /** One of SESSION_CAUSES, or for `tampered` the list of what changed (a fixed vocabulary, no user text). */
+  cause: z.string().max(512).regex(/^[A-Za-z0-9_ ,:.=+-]*$/).default(''),
   env: EnvSchema,
   cwd: Text(4096).default(''),
   ts: z.number().nonnegative(),
@@ -145,6 +157,8 @@ export const CheckReplySchema = z.object({
   dryRun: z.boolean(),
   /** Human text for the terminal: what matched, why, the safer alternative. */
   message: z.string(),
+  /** The daemon's config generation, only when the request's `gen` differs: the hook regenerates itself. */
+  gen: z.string().optional(),
   /**
    * Set when the daemon could not store the line's record (disk full, lock): the verdict holds,
    * the daemon retries the record from memory, and the hook spools the request as well.
@@ -218,10 +232,11 @@ export const recordedLine = (stored: { seq: number } | null): string =>
 /** What a check reply says when its record could not be stored (never empty: see below). */
 export const UNRECORDED_MESSAGE = 'prodguard: the daemon could not store this record; it retries from memory and the hook spools it';
 
-export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string, opts: { unrecorded?: boolean } = {}): string {
-  // Never an empty message when unrecorded: the bash hook stops reading at the exact head of a plain allow.
-  const reply: CheckReply = opts.unrecorded
-    ? { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message: message || UNRECORDED_MESSAGE, unrecorded: true, detail }
-    : { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message, detail };
+export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string, opts: { unrecorded?: boolean; gen?: string } = {}): string {
+  // Fixed field order: the hooks read the first fields with one regex each (gen, then unrecorded,
+  // only when set). Never an empty message when unrecorded: the bash hook stops reading at the
+  // exact head of a plain allow.
+  const head = { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message: opts.unrecorded ? message || UNRECORDED_MESSAGE : message } as const;
+  const reply: CheckReply = { ...head, ...(opts.gen !== undefined ? { gen: opts.gen } : {}), ...(opts.unrecorded ? { unrecorded: true as const } : {}), detail };
   return JSON.stringify(reply);
 }

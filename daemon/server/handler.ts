@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { hookGeneration } from '../config/generation.js';
 import type { Config } from '../config/schema.js';
 import type { Via } from '../contract/enums.js';
 import { DryRunFirst, type Engine } from '../engine/index.js';
 import type { Verdict } from '../contract/verdict.js';
 import type { AuditEvent } from '../contract/events.js';
-import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
+import { commandEvent, guardFailureEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from '../engine/verdict/message.js';
 import {
@@ -88,7 +89,7 @@ export function parseRequest(line: string, needToken: string | null): Request {
 }
 
 /** The reply to a check (the daemon's, and the hook's local fallback's: daemon/guard.ts). */
-export function verdictReply(v: Verdict, opts: { unrecorded?: boolean } = {}): string {
+export function verdictReply(v: Verdict, opts: { unrecorded?: boolean; gen?: string } = {}): string {
   return checkReplyLine(v, verdictMessage(v), opts);
 }
 
@@ -98,8 +99,26 @@ export interface Handler {
   apply(req: Request, via?: Via): Promise<string>;
 }
 
+/**
+ * Lines recorded `cancelled` or `blocked`, by session and cmd, so that a result arriving for one
+ * is caught (the invariant: a refused line never ran). Bounded: the oldest are forgotten first.
+ */
+class RefusedLines {
+  private readonly keys = new Map<string, string>();
+  constructor(private readonly max = 10_000) {}
+  note(session: string, cmd: number, decision: string): void {
+    if (decision !== 'cancelled' && decision !== 'blocked') return;
+    if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(`${session}\n${cmd}`, decision);
+  }
+  decisionOf(session: string, cmd: number): string | undefined {
+    return this.keys.get(`${session}\n${cmd}`);
+  }
+}
+
 export function createHandler(deps: HandlerDeps): Handler {
   const dryRunFirst = new DryRunFirst();
+  const refused = new RefusedLines();
   const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
 
@@ -119,22 +138,28 @@ export function createHandler(deps: HandlerDeps): Handler {
         // keeps the event in memory and retries it; the failure is counted in health.
         let unrecorded = false;
         if (decision) {
+          refused.note(req.origin.session, req.cmd, decision);
           await deps.writer.record(commandEvent(req, v, decision, via ?? 'live')).catch((err: unknown) => {
             if (via === 'spool') throw err; // a spool line stays in its file until it is stored
             deps.onError(err, 'check record');
             unrecorded = true; // the hook spools the request too (a copy that survives kill -9)
           });
         }
-        return verdictReply(v, { unrecorded });
+        const gen = hookGeneration(deps.config());
+        return verdictReply(v, { unrecorded, ...(req.gen !== undefined && req.gen !== gen ? { gen } : {}) });
       }
       case 'decision': {
         const v = evaluate(req);
         if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
+        refused.note(req.origin.session, req.cmd, req.decision);
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
-      case 'finish':
+      case 'finish': {
+        const wasRefused = refused.decisionOf(req.origin.session, req.cmd);
+        if (wasRefused !== undefined) await deps.writer.record(guardFailureEvent(req, wasRefused, via ?? req.via));
         if (req.ack === 'short') return deps.writer.record(resultEvent(req, via ?? req.via)).then(() => SHORT_OK);
         return recorded(resultEvent(req, via ?? req.via));
+      }
       case 'session': {
         let production: Verdict['production'] | null = null;
         try {

@@ -76,7 +76,14 @@ BEGIN SELECT RAISE(ABORT, 'audit rows are append-only; use prodguard prune'); EN
 -- row (store/index.ts): as triggers they made every insert ~10x slower (measured).
 `;
 
-export const MIGRATIONS: readonly string[] = [V1];
+// Session events numbered by the hook (cmd set) are kept apart by events_once: each leave and
+// re-enter of production is its own row. Unnumbered ones (older hooks, wrap) stay once per session.
+const V2 = `
+DROP INDEX events_session_once;
+CREATE UNIQUE INDEX events_session_once ON events (session, kind) WHERE kind IN ('session-start', 'session-end') AND cmd IS NULL;
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Runs the migrations the database has not seen yet. */

@@ -18,7 +18,13 @@ const LINES = Number(process.env.PRODGUARD_BENCH_HOOK_LINES ?? 1000);
 const WARMUP = 20;
 const PROMPT = 'PGB> ';
 
-type Variant = 'bare' | 'outside' | 'inside';
+type Variant = 'bare' | 'outside' | 'inside' | 'beforeOutside' | 'beforeInside';
+
+/**
+ * PRODGUARD_BENCH_HOOK_BEFORE=<dir of another prodguard build>: the hook that build prints runs in
+ * the same pass (outside and inside production), for a same-run comparison of a hook change.
+ */
+const BEFORE = process.env.PRODGUARD_BENCH_HOOK_BEFORE;
 
 interface Shell {
   pty: IPty;
@@ -43,9 +49,14 @@ async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string,
   const pty = spawn(shell, args, { name: 'xterm-256color', cols: 200, rows: 50, cwd: dir, env: e });
   let buf = '';
   let waiter: (() => void) | null = null;
+  // After a line, the prompt that counts follows the line's newline: a prompt redrawn in place
+  // before it (readline redisplays the line after a `bind -x` function, as the bash hook's Enter
+  // binding runs one in production) is not the next prompt.
+  let afterNewline = false;
+  const ready = (): boolean => (afterNewline ? /\n[^\n]*PGB> /.test(buf) : buf.includes(PROMPT));
   pty.onData((d) => {
     buf += d;
-    if (waiter && buf.includes(PROMPT)) {
+    if (waiter && ready()) {
       const w = waiter;
       waiter = null;
       buf = '';
@@ -59,7 +70,7 @@ async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string,
         clearTimeout(t);
         resolve();
       };
-      if (buf.includes(PROMPT)) {
+      if (ready()) {
         waiter = null;
         buf = '';
         clearTimeout(t);
@@ -67,6 +78,7 @@ async function spawnBenchShell(shell: HookShell, rc: string, env: Record<string,
       }
     });
   await next();
+  afterNewline = true;
   return { pty, dir, next };
 }
 
@@ -83,26 +95,36 @@ async function measure(shell: HookShell, home: string): Promise<Record<Variant, 
   const paths = (await import('../../daemon/paths.js')).resolvePaths({ PRODGUARD_HOME: home });
   const hook = renderHook({ shell, config: loadConfig(paths), paths });
   const base = { PRODGUARD_HOME: home, PRODGUARD_NO_AUTOSTART: '1' };
-  const shells: Record<Variant, Shell> = {
+  const shells: Partial<Record<Variant, Shell>> = {
     bare: await spawnBenchShell(shell, '', { ...base, ENV: 'production' }),
     outside: await spawnBenchShell(shell, hook, base),
     inside: await spawnBenchShell(shell, hook, { ...base, ENV: 'production' }),
   };
-  const samples: Record<Variant, number[]> = { bare: [], outside: [], inside: [] };
+  const variants: Variant[] = ['bare', 'outside', 'inside'];
+  if (BEFORE) {
+    const { execFileSync } = await import('node:child_process');
+    const old = execFileSync(process.execPath, [join(BEFORE, 'dist', 'cli', 'main.js'), 'init', shell], { env: { ...process.env, PRODGUARD_HOME: home }, encoding: 'utf8' });
+    shells.beforeOutside = await spawnBenchShell(shell, old, base);
+    shells.beforeInside = await spawnBenchShell(shell, old, { ...base, ENV: 'production' });
+    variants.push('beforeOutside', 'beforeInside');
+  }
+  const samples: Record<Variant, number[]> = { bare: [], outside: [], inside: [], beforeOutside: [], beforeInside: [] };
   try {
     for (let i = 0; i < WARMUP + LINES; i++) {
-      for (const v of ['bare', 'outside', 'inside'] as const) {
-        const ms = await oneLine(shells[v]);
+      for (const v of variants) {
+        const ms = await oneLine(shells[v]!);
         if (i >= WARMUP) samples[v].push(ms);
       }
     }
   } finally {
     for (const s of Object.values(shells)) {
+      if (!s) continue;
       s.pty.kill('SIGKILL');
       rmSync(s.dir, { recursive: true, force: true });
     }
   }
-  return { bare: summarize(samples.bare), outside: summarize(samples.outside), inside: summarize(samples.inside) };
+  const sum = (v: Variant): Summary => summarize(samples[v].length ? samples[v] : [0]);
+  return { bare: sum('bare'), outside: sum('outside'), inside: sum('inside'), beforeOutside: sum('beforeOutside'), beforeInside: sum('beforeInside') };
 }
 
 function figure(name: string, value: number, limit: number, target: string, baseline: string): BenchFigure {
@@ -144,6 +166,12 @@ export async function bench(): Promise<BenchSection> {
           baseline: `the pass after the warm-up: ${fmt(r.inside.p50 - r.bare.p50)} ms`,
         },
       );
+      if (BEFORE) {
+        notes.push(
+          `${shell}, same pass, the hook of ${BEFORE}: added in production p50 ${fmt(r.beforeInside.p50 - r.bare.p50)} ms, p99 ${fmt(r.beforeInside.p99 - r.bare.p99)} ms; ` +
+            `outside production p50 ${fmt(r.beforeOutside.p50 - r.bare.p50)} ms, p99 ${fmt(r.beforeOutside.p99 - r.bare.p99)} ms.`,
+        );
+      }
       notes.push(
         `${shell}: ${LINES} lines of \`:\` per variant, write-to-prompt under a pty; bare p50/p99 ${fmt(r.bare.p50)}/${fmt(r.bare.p99)} ms, ` +
           `hook outside production ${fmt(r.outside.p50)}/${fmt(r.outside.p99)} ms, in production ${fmt(r.inside.p50)}/${fmt(r.inside.p99)} ms ` +

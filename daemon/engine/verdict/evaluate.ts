@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import { isDisabled as disabledValue } from '../../contract/signals.js';
 import type { ParsedLine, SimpleCommand } from '../parse/types.js';
 import { loadCatalog } from '../rules/catalog/index.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
@@ -77,7 +78,6 @@ function dedupe(hits: Hit[]): Hit[] {
 /** Longest command text kept in a match (a 1 MB line must not be copied into every match). */
 const MAX_COMMAND_TEXT = 512;
 const clip = (s: string): string => (s.length > MAX_COMMAND_TEXT ? `${s.slice(0, MAX_COMMAND_TEXT)}...` : s);
-const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 
 export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Evaluator {
   const disabled = new Set(config.rules.disabled);
@@ -133,7 +133,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     const unique = dedupe(hits);
 
     const production = detect(input.env, { cwd: input.cwd, hostname: host });
-    const isDisabled = truthy(input.env.PRODGUARD_DISABLE);
+    const isDisabled = disabledValue(input.env.PRODGUARD_DISABLE);
     const infoCache = new Map<SimpleCommand, DryRunInfo>();
     const info = (cmd: SimpleCommand): DryRunInfo => {
       let d = infoCache.get(cmd);

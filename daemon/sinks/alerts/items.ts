@@ -42,6 +42,7 @@ export const SUMMARY_ITEMS_MAX = 20;
 export function alertEventOf(e: StoredEvent): AlertEvent | null {
   if (e.kind === 'session-start') return 'session-start';
   if (e.kind === 'disabled') return 'disabled';
+  if (e.kind === 'tampered') return 'tampered';
   if (e.kind !== 'command' && e.kind !== 'statement') return null;
   switch (e.decision) {
     case 'confirmed':

@@ -6,6 +6,7 @@ import { SEVERITY, type SyslogEntry, type SyslogSeverity } from './format.js';
 
 /** A blocked or confirmed-critical command is `warning`; a cancelled one `notice`; the rest info. */
 export function severityOf(e: StoredEvent): SyslogSeverity {
+  if (e.kind === 'tampered') return SEVERITY.crit;
   if (e.kind === 'disabled' || e.decision === 'disabled') return SEVERITY.warning;
   switch (e.decision) {
     case 'blocked':
@@ -48,6 +49,10 @@ function describe(e: StoredEvent): string {
       return `production shell closed (${e.shell} ${e.tty})`;
     case 'disabled':
       return 'guard disabled in a production shell';
+    case 'enabled':
+      return 'guard re-enabled in a production shell';
+    case 'tampered':
+      return 'the guard found itself changed';
     case 'result':
       return `command ${e.cmd ?? ''} finished with exit ${e.exit ?? '?'}`;
     default:
