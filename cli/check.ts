@@ -141,7 +141,6 @@ export function register(program: Command): void {
     )
     .action(async (words: string[], opts: LineOptions & { json?: boolean; batch?: boolean }) => {
       if (opts.batch && words.length) throw new UserError('check --batch reads the lines from stdin: give no command line after the options');
-      if (!opts.batch && !words.length) throw new UserError('check needs a command line: prodguard check -- <line> (or --batch to read JSON lines from stdin)');
       const { engine } = await engineForCli();
       if (opts.batch) {
         process.exitCode = await runBatch(engine, opts);
