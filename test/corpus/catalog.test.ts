@@ -10,7 +10,7 @@ import { RuleFileSchema, type Rule } from '../../daemon/engine/rules/schema.js';
 const DOMAINS = [
   'filesystem', 'git', 'sql', 'nosql', 'kubernetes', 'terraform', 'cloud', 'containers', 'system', 'secrets', 'paas', 'packages',
   // issue 15
-  'backup', 'storage', 'cicd', 'messaging', 'monitoring', 'search', 'flags', 'payments', 'gateway',
+  'backup', 'storage', 'cicd', 'messaging', 'monitoring', 'search', 'flags', 'payments', 'gateway', 'virtualization', 'identity', 'dns',
 ];
 
 const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json')).sort();
