@@ -1,7 +1,10 @@
+import { createInterface } from 'node:readline';
 import { type Command, Option } from 'commander';
+import { z } from 'zod';
 import { resolvePaths } from '../daemon/paths.js';
 import { DIALECTS, type Dialect } from '../daemon/contract/enums.js';
 import { EXIT } from '../daemon/contract/exit-codes.js';
+import { UserError } from './errors.js';
 import { colorEnabled, painter, type Painter } from './output/color.js';
 import { printable as p_, terminalSafeJson } from './output/text.js';
 import type { Engine, EngineInput } from '../daemon/engine/index.js';
@@ -89,16 +92,73 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
   return out.join('\n');
 }
 
+/**
+ * One input line of `check --batch`. Other keys are ignored, so a labelled corpus
+ * (`{"line", "rules", "note"}`) can be piped in as it is.
+ */
+const BatchInputSchema = z.object({ line: z.string(), dialect: z.enum(DIALECTS).optional() });
+
+function batchInput(text: string): { line: string; dialect?: LineOptions['statement'] } | { error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { error: `invalid JSON: ${(err as Error).message}` };
+  }
+  const parsed = BatchInputSchema.safeParse(raw);
+  if (!parsed.success) return { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') };
+  return parsed.data.dialect ? { line: parsed.data.line, dialect: parsed.data.dialect } : { line: parsed.data.line };
+}
+
+/**
+ * `check --batch`: one JSON object per stdin line in, one `check --json` verdict per line out, in
+ * order, in this one process (a scorer over thousands of lines, a CI job, an editor). A bad input
+ * line gets `{"error": ..., "input": N}` on its own output line, so outputs stay aligned with
+ * inputs and nothing is lost. Exit 0 when every input line was valid, 2 when one was not.
+ */
+async function runBatch(engine: Engine, opts: LineOptions): Promise<number> {
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let n = 0;
+  let bad = 0;
+  for await (const text of rl) {
+    n++;
+    const input = batchInput(text);
+    let out: unknown;
+    if ('error' in input) {
+      bad++;
+      out = { error: `prodguard: input line ${n}: ${input.error}: send {"line": "...", "dialect"?: ${DIALECTS.map((d) => `"${d}"`).join("|")}}`, input: n };
+    } else {
+      const dialect = input.dialect ?? opts.statement;
+      out = engine.evaluate(engineInput([input.line], dialect ? { ...opts, statement: dialect } : opts));
+    }
+    // Respect back-pressure: a reader slower than the engine must not make us buffer everything.
+    if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+  return bad ? EXIT.USAGE : EXIT.OK;
+}
+
 export function register(program: Command): void {
   lineOptions(
     program
       .command('check')
       .description('Print the verdict for a command line: allow (exit 0), confirm (exit 3) or block (exit 4)')
-      .option('--json', 'print one JSON object (the verdict schema) instead of text'),
+      .option('--json', 'print one JSON object (the verdict schema) instead of text')
+      .option('--batch', 'read {"line": "...", "dialect"?: ...} objects, one per stdin line, and print one --json verdict per line, in order'),
   )
-    .addHelpText('after', '\nExamples:\n  prodguard check -- rm -rf /srv/data\n  prodguard check --env production --json -- git push --force origin main\n')
-    .action(async (words: string[], opts: LineOptions & { json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  prodguard check -- rm -rf /srv/data\n  prodguard check --env production --json -- git push --force origin main\n' +
+        '  printf \'{"line":"rm -rf /srv"}\\n{"line":"DROP TABLE t","dialect":"sql"}\\n\' | prodguard check --batch --env production\n' +
+        '\n--batch exits 0 when every input line was valid and 2 when one was not (its output line holds {"error", "input"}).\n',
+    )
+    .action(async (words: string[], opts: LineOptions & { json?: boolean; batch?: boolean }) => {
+      if (opts.batch && words.length) throw new UserError('check --batch reads the lines from stdin: give no command line after the options');
+      if (!opts.batch && !words.join('').trim()) throw new UserError('check needs a command line: prodguard check -- LINE (or --batch to read JSON lines from stdin)');
       const { engine } = await engineForCli();
+      if (opts.batch) {
+        process.exitCode = await runBatch(engine, opts);
+        return;
+      }
       const verdict = engine.evaluate(engineInput(words, opts));
       process.stdout.write(opts.json ? `${terminalSafeJson(JSON.stringify(verdict))}\n` : `${renderVerdict(verdict, painter(colorEnabled()))}\n`);
       process.exitCode = exitCodeFor(verdict);

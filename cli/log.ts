@@ -4,6 +4,7 @@ import type { AuditStore } from '../daemon/store/sqlite.js';
 import { DEFAULT_LIMIT } from '../daemon/store/query.js';
 import type { LogFilter, LogRow } from '../daemon/store/types.js';
 import { timeRangeOptions, withAudit } from './audit-db.js';
+import { unknownRuleMessage } from '../daemon/engine/rules/suggest.js';
 import { UserError } from './errors.js';
 import { colorEnabled, painter, type Style } from './output/color.js';
 import { csvLine, type CsvValue } from './output/csv.js';
@@ -202,6 +203,20 @@ function follow(store: AuditStore, filter: LogFilter, write: (rows: LogRow[], fi
   });
 }
 
+/** The rule ids `--rule` may name: catalog, engine and, when the config loads, its custom rules. */
+async function ruleIdsForLog(): Promise<Set<string>> {
+  const [{ knownRuleIds }, { loadConfig }, { resolvePaths }] = await Promise.all([
+    import('../daemon/engine/rules/suggest.js'),
+    import('../daemon/config/load.js'),
+    import('../daemon/paths.js'),
+  ]);
+  try {
+    return knownRuleIds(loadConfig(resolvePaths(process.env)).rules.custom);
+  } catch {
+    return knownRuleIds(); // log works with a broken config; `prodguard config check` reports it
+  }
+}
+
 export async function runLog(o: LogOptions): Promise<void> {
   const formats = (['json', 'ndjson', 'csv'] as const).filter((f) => o[f]);
   if (formats.length > 1) throw new UserError(`choose one output format, not --${formats.join(' and --')}`);
@@ -210,7 +225,13 @@ export async function runLog(o: LogOptions): Promise<void> {
   if (o.follow && o.reverse) throw new UserError('--follow already prints oldest first; drop --reverse');
   if (o.all && o.limit !== undefined) throw new UserError('--all and --limit contradict each other: keep one');
   const filter = toFilter(o);
+  const known = o.rule === undefined ? null : await ruleIdsForLog();
   await withAudit({ readonly: true }, async (store) => {
+    // An id no rule has and no record holds is a typo: say which id was meant rather than print nothing.
+    // (An id of a rule since removed still finds its old records.)
+    if (o.rule !== undefined && known && !known.has(o.rule) && !store.query({ rule: o.rule, limit: 1 }).length) {
+      throw new UserError(unknownRuleMessage(o.rule, known));
+    }
     const write = writer(format, Boolean(o.follow));
     if (!o.follow) {
       if (format === 'table') return writeTablePage(store, filter, o, write);

@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .argument('[id]', 'rule id, for show')
     .option('--json', 'print JSON (an array for list, an object for show)')
     .option('--domain <domain>', 'only rules of this domain (list)')
-    .addHelpText('after', '\nExamples:\n  prodguard rules\n  prodguard rules list --domain git\n  prodguard rules show fs.rm-rf --json\n')
+    .addHelpText('after', '\nExamples:\n  prodguard rules\n  prodguard rules list --domain git\n  prodguard rules show filesystem.rm-recursive --json\n')
     .action(async (action: string, id: string | undefined, opts: { json?: boolean; domain?: string }) => {
       const rules = await allRules();
       const paint = painter(colorEnabled());

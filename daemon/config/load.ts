@@ -6,6 +6,7 @@ import type { Paths } from '../paths.js';
 import { compileRule } from '../engine/rules/compile.js';
 import { blankComments, describeJsonError } from './jsonc.js';
 import { closest, knownKeys } from './suggest.js';
+import { knownRuleIds, unknownRuleMessage } from '../engine/rules/suggest.js';
 
 // Reads and validates the one config file. Every failure becomes a ConfigError whose message is
 // ONE line naming the file, the field and what was expected: users see it as is, never a stack.
@@ -143,4 +144,11 @@ function checkRegexes(config: Config, file: string): void {
       throw new ConfigError(file, `rules.custom[${i}]`, (err as Error).message.replace(/^rule (\S+) in \S+: /, 'rule $1: '));
     }
   });
+  // A disabled id that names no rule disables nothing: a typo must not leave a rule on silently.
+  if (config.rules.disabled.length) {
+    const known = knownRuleIds(config.rules.custom);
+    config.rules.disabled.forEach((id, i) => {
+      if (!known.has(id)) throw new ConfigError(file, `rules.disabled[${i}]`, unknownRuleMessage(id, known));
+    });
+  }
 }

@@ -145,7 +145,7 @@ export const ConfigSchema = z
     dryRun: DryRunConfigSchema.prefault({}),
     rules: z
       .object({
-        disabled: z.array(z.string()).default([]).describe('Rule ids to switch off (see `prodguard rules list`).'),
+        disabled: z.array(z.string()).default([]).describe('Rule ids to switch off (see `prodguard rules list`); an id that names no rule is an error that names the closest one.'),
         custom: z.array(RuleSchema).default([]).describe('Extra rules, same shape as the catalog (docs/rules.md); evaluated even without a command keyword.'),
       })
       .strict()

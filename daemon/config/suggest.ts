@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { distance } from '../engine/rules/suggest.js';
 import { ConfigSchema } from './schema.js';
 
 // "did you mean" for a misspelt config key: the known keys at the same place in the schema (its
@@ -32,15 +33,4 @@ export function closest(word: string, candidates: readonly string[]): string | n
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return best;
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

@@ -41,9 +41,14 @@ export function corpusLines(dir = join(root, 'test', 'corpus')): { lines: string
       else Object.values(o).forEach(take);
     }
   };
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(txt|lines|json|jsonl|ndjson)$/.test(f)).sort() : [];
+  // The labelled lines live in test/corpus (obfuscated) and beside the catalog (<domain>.cases.jsonl).
+  const catalogDir = join(root, 'daemon', 'engine', 'rules', 'catalog');
+  const files = [
+    ...(existsSync(dir) ? readdirSync(dir).filter((f) => /\.(txt|lines|json|jsonl|ndjson)$/.test(f)).sort().map((f) => join(dir, f)) : []),
+    ...(dir === join(root, 'test', 'corpus') && existsSync(catalogDir) ? readdirSync(catalogDir).filter((f) => f.endsWith('.cases.jsonl')).sort().map((f) => join(catalogDir, f)) : []),
+  ];
   for (const f of files) {
-    const text = readFileSync(join(dir, f), 'utf8');
+    const text = readFileSync(f, 'utf8');
     try {
       if (f.endsWith('.json')) take(JSON.parse(text));
       else if (/\.(jsonl|ndjson)$/.test(f)) text.split('\n').filter((l) => l.trim()).forEach((l) => take(JSON.parse(l)));
@@ -52,10 +57,49 @@ export function corpusLines(dir = join(root, 'test', 'corpus')): { lines: string
       /* a file in a format this reader does not know: skipped */
     }
   }
-  return lines.length ? { lines, source: `test/corpus (${files.length} files)` } : { lines: SAMPLE, source: 'built-in sample (test/corpus has no lines yet)' };
+  return lines.length ? { lines, source: `test/corpus and the catalog's cases files (${files.length} files)` } : { lines: SAMPLE, source: 'built-in sample (test/corpus has no lines yet)' };
 }
 
 const median = (xs: number[]): number => summarize(xs).p50;
+
+interface PrefilterFigures {
+  commands: number;
+  /** Share of simple commands whose program name has rules in the index (the others test none but the keywordless). */
+  hitRate: number;
+  /** Rules tested per simple command, mean, out of `commandRules`. */
+  meanCandidates: number;
+  commandRules: number;
+}
+
+/**
+ * The name index's effect, measured the way match.ts uses it: rules are keyed by program name (and
+ * `prefix*` globs); rules without a name (environment references, redirections) are tested on
+ * every command, statement rules on statements only.
+ */
+function prefilterFigures(rules: Array<{ match: { command?: string[] | undefined; statement?: string | undefined } }>, commandNames: string[]): PrefilterFigures {
+  const byName = new Map<string, number>();
+  const globs: string[][] = [];
+  let keywordless = 0;
+  let commandRules = 0;
+  for (const r of rules) {
+    if (r.match.statement) continue;
+    commandRules++;
+    const names = r.match.command ?? [];
+    if (!names.length) keywordless++;
+    for (const n of names.filter((c) => !c.endsWith('*'))) byName.set(n, (byName.get(n) ?? 0) + 1);
+    const g = names.filter((c) => c.endsWith('*')).map((c) => c.slice(0, -1));
+    if (g.length) globs.push(g);
+  }
+  let hits = 0;
+  let candidates = 0;
+  for (const name of commandNames) {
+    const named = (byName.get(name) ?? 0) + globs.filter((g) => g.some((p) => name.startsWith(p))).length;
+    if (named) hits++;
+    candidates += named + keywordless;
+  }
+  const n = Math.max(1, commandNames.length);
+  return { commands: commandNames.length, hitRate: hits / n, meanCandidates: candidates / n, commandRules };
+}
 
 /** Import + createEngine in a fresh Node process: what a process-per-command tool pays each time. */
 function coldStart(env: NodeJS.ProcessEnv): { importMs: number; createMs: number; firstEvalMs: number } {
@@ -116,6 +160,7 @@ export async function bench(): Promise<BenchSection> {
     redactOnly.push(msSince(t));
   }
   const s = summarize(perLine);
+  const prefilter = prefilterFigures(engine.rules, lines.flatMap((line) => parseLine(line).commands.map((c) => c.name)));
   // Each line's best time over the rounds: its own cost with scheduler preemption filtered out
   // (the wall-clock p99 above moves with the machine's load; this one does not).
   const best = lines.map((_, i) => Math.min(...Array.from({ length: rounds }, (_, r) => perLine[r * lines.length + i]!)));
@@ -151,6 +196,15 @@ export async function bench(): Promise<BenchSection> {
     { name: 'evaluate: p99 per line', value: s.p99, unit: 'ms', target: '< 1 ms p99', met: s.p99 < 1, baseline: `parser alone p99 ${fmt(p.p99)} ms; redaction alone p99 ${fmt(rd.p99)} ms` },
     { name: 'evaluate: p99 over lines of each line\'s best round', value: b.p99, unit: 'ms', target: '< 1 ms p99', met: b.p99 < 1, baseline: `max ${fmt(b.max)} ms; best-round p50 ${fmt(b.p50)} ms` },
     { name: 'evaluate: max per line', value: s.max, unit: 'ms', target: null, met: null },
+    { name: 'rules in effect (catalog, default config, engine rules)', value: engine.rules.length, unit: 'rules', target: null, met: null },
+    {
+      name: 'prefilter: simple commands whose name has rules (hit rate)',
+      value: 100 * prefilter.hitRate,
+      unit: '%',
+      target: null,
+      met: null,
+      baseline: `${prefilter.commands} simple commands; ${fmt(prefilter.meanCandidates, 1)} of ${prefilter.commandRules} command rules tested per command on average`,
+    },
     { name: 'createEngine, cold process (after imports)', value: coldCreate, unit: 'ms', target: null, met: null, baseline: `imports ${fmt(coldImport, 1)} ms; first evaluate ${fmt(median(colds.map((c) => c.firstEvalMs)))} ms` },
     { name: 'createEngine again in a warm process (policy rebuilt per call)', value: median(rebuild), unit: 'ms', target: null, met: null, baseline: 'dcg rebuilt its policy per call: 64 ms' },
     { name: 'spawn `node dist/cli/main.js check` per command, median of 10', value: spawnMedian, unit: 'ms', target: null, met: null, baseline: `warm evaluate p50 ${fmt(s.p50)} ms` },

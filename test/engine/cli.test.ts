@@ -115,14 +115,15 @@ describe('prodguard check', () => {
     expect(json(r)).toMatchObject({ verdict: 'allow', severity: 'high', production: { active: false, env: 'staging' } });
   });
 
-  it('exits 4 for block, 0 for allow and for an empty line', () => {
+  it('exits 4 for block, 0 for allow, 2 (usage) for no line at all', () => {
     expect(run(['check', '--env', 'production', '--', 'mkfs.ext4', '/dev/sdb1']).code).toBe(0);
     expect(run(['check', '--env', 'production', '--', 'mkfs', '/dev/sdb1']).code).toBe(4);
     const ls = run(['check', '--env', 'production', '--', 'ls', '-la']);
     expect(ls.code, ls.err).toBe(0);
     const empty = run(['check', '--json', '--env', 'production', '--']);
-    expect(empty.code).toBe(0);
-    expect(json(empty)).toMatchObject({ verdict: 'allow', matches: [] });
+    expect(empty.code).toBe(2);
+    expect(empty.err).toBe('prodguard: check needs a command line: prodguard check -- LINE (or --batch to read JSON lines from stdin)\n');
+    expect(run(['check']).code).toBe(2);
   });
 
   it('finds commands the parser unwraps, and statements', () => {

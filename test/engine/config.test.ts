@@ -30,10 +30,10 @@ describe('loadConfig', () => {
   it('reads and validates the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-cfg-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ policy: { high: 'block' }, rules: { disabled: ['fs.rm-rf'] } }));
+    writeFileSync(file, JSON.stringify({ policy: { high: 'block' }, rules: { disabled: ['filesystem.rm-recursive'] } }));
     const c = loadConfig({ configFile: file });
     expect(c.policy.high).toBe('block');
-    expect(c.rules.disabled).toEqual(['fs.rm-rf']);
+    expect(c.rules.disabled).toEqual(['filesystem.rm-recursive']);
     writeFileSync(file, '{ "policy": ');
     expect(() => loadConfig({ configFile: file })).toThrow(new RegExp(`^config ${file}: invalid JSON`));
   });

@@ -3,21 +3,25 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCasesFiles } from '../corpus/cases.js';
 import { homeEnv, repoRoot, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 // Issue 14 section 3: when the daemon cannot be used, the hook's fallback is the full engine
 // (dist/daemon/guard.js, which the hook runs with the very request it would have sent). Every
 // line of the corpus, through the guard's batch mode (the same code path as one line per
-// process, without 1,950 node starts) and through a live daemon: the same verdict, phrase, dry
+// process, without thousands of node starts) and through a live daemon: the same verdict, phrase, dry
 // run flag, message and rules, line by line.
 
 const guardJs = join(repoRoot, 'dist', 'daemon', 'guard.js');
-const corpus = ['benign', 'destructive', 'obfuscated'].flatMap((name) =>
-  readFileSync(join(repoRoot, 'test', 'corpus', `${name}.jsonl`), 'utf8')
+// The shell lines of every per-domain cases file (statements typed in clients aside) and the
+// obfuscated corpus.
+const corpus = [
+  ...loadCasesFiles().flatMap((f) => f.cases.filter((c) => !c.dialect).map((c) => c.line)),
+  ...readFileSync(join(repoRoot, 'test', 'corpus', 'obfuscated.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => (JSON.parse(l) as { line: string }).line),
-);
+];
 
 /** The hook's check request for line i (same fields, production env). */
 const request = (line: string, i: number): string =>

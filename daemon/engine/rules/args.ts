@@ -38,6 +38,35 @@ VALUE_FLAGS.mariadb = VALUE_FLAGS.mysql!;
 VALUE_FLAGS.mysqldump = VALUE_FLAGS.mysql!;
 VALUE_FLAGS.fly = VALUE_FLAGS.flyctl!;
 VALUE_FLAGS.oc = VALUE_FLAGS.kubectl!;
+// Tools of the later catalog domains (backup, storage, cicd, messaging, ...): their global options
+// come before the sub-command in the tools' own documentation.
+Object.assign(VALUE_FLAGS, {
+  restic: ['-r', '--repo', '--repository-file', '-p', '--password-file', '-o', '--option', '--cache-dir', '--tag', '--host', '--path'],
+  rclone: ['--config', '--exclude', '--include', '--filter', '--filter-from', '--exclude-from', '--min-age', '--max-age', '--transfers', '--log-file', '--backup-dir'],
+  mc: ['--config-dir', '-C'],
+  s3cmd: ['-c', '--config', '--access_key', '--secret_key'],
+  vault: ['-address', '-namespace', '-ns', '-format', '-field', '-mount', '-path'],
+  op: ['--account', '--vault', '--format', '--session'],
+  doppler: ['-p', '--project', '-c', '--config', '--token', '--scope'],
+  gh: ['-R', '--repo', '--hostname', '-X', '--method', '-H', '--header', '-f', '-F', '--field', '--raw-field', '--jq', '-q', '--env', '-e', '--org', '-o'],
+  glab: ['-R', '--repo', '-X', '--method', '-H', '--header', '-f', '-F', '--field', '--raw-field', '-g', '--group'],
+  nats: ['-s', '--server', '--context', '--creds', '--user', '--password'],
+  rpk: ['-X', '--brokers', '--config', '--profile'],
+  rabbitmqctl: ['-n', '--node', '-p', '--vhost', '-t', '--timeout'],
+  stripe: ['--api-key', '--project-name', '-p', '--stripe-account'],
+  'jenkins-cli': ['-s', '-auth', '-i', '-webSocket'],
+  circleci: ['--token', '--host', '--org-id'],
+  algolia: ['-a', '--application-id', '--profile'],
+  fastly: ['-s', '--service-id', '--token', '-t', '--version'],
+  wrangler: ['-c', '--config', '-e', '--env'],
+  ldcli: ['--project', '--environment', '--access-token'],
+  flipt: ['--config', '--namespace', '-n'],
+  netlify: ['--site', '--auth', '--context'],
+  railway: ['-s', '--service', '-e', '--environment'],
+  ansible: ['-m', '--module-name', '-a', '--args', '-i', '--inventory', '-u', '--user', '-f', '--forks', '-e', '--extra-vars', '-l', '--limit'],
+  nginx: ['-c', '-g', '-p'],
+  velero: ['-n', '--namespace', '--kubeconfig', '--kubecontext'],
+});
 
 const valueFlagSets = new Map(Object.entries(VALUE_FLAGS).map(([k, v]) => [k, new Set(v)]));
 const NONE = new Set<string>();
