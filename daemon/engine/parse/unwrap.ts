@@ -333,7 +333,7 @@ function walk(
   if (DECLARES.has(cmd.name)) declare(ctx, words.slice(i + 1));
   if (cmd.name === 'find') findExec(ctx, raw, words.slice(i), cmd, depth);
   extractStatements(ctx, cmd, index, stdin);
-  scanInterpreterCommand(ctx, cmd, stdin, depth);
+  scanInterpreterCommand(ctx, cmd, raw, stdin, depth);
   return cmd;
 }
 
