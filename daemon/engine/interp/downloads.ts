@@ -13,7 +13,8 @@ export const DOWNLOADED_CODE = '(downloaded code)';
 const FETCHERS = new Set(['curl', 'wget', 'fetch', 'http', 'https', 'xh', 'xhs', 'lwp-request', 'GET', 'aria2c']);
 const SHELLS = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'source', '.']);
 /** A fetcher inside a substitution: `$(curl ...)`, `<(wget ...)`, `` `curl ...` ``. */
-const FETCH_IN_SUBST = /(?:\$\(|<\(|`)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*\/)?(?:curl|wget|fetch|xh|http|https)\s[^)`]*/;
+// (path segments cannot hold `/`, so a long word of `$($($(` cannot make this backtrack)
+const FETCH_IN_SUBST = /(?:\$\(|<\(|`)\s*(?:sudo\s+(?:-[\w=-]*\s+)*)?(?:[\w.~-]*\/){0,12}(?:curl|wget|fetch|xh|http|https)\s[^)`]*/;
 const URL_TEXT = /(?:https?|ftp):\/\/[^\s'"`)|;&]+/;
 const WRAPPER_WORDS = new Set(['sudo', 'env', 'command', 'nice', 'nohup', 'time', 'timeout', 'doas']);
 

@@ -38,6 +38,8 @@ interface Call {
 export const MAX_CODE = 65_536;
 /** Most calls translated from one piece of code. */
 const MAX_CALLS = 64;
+/** Most call sites examined in one piece of code (each reads at most MAX_ARGS_TEXT characters). */
+const MAX_ATTEMPTS = 256;
 
 const PY: Call[] = [
   { re: /\b(?:os\.)?(?:system|popen)\s*\(/g, action: 'shell' },
@@ -115,7 +117,7 @@ function words(arg: Arg | undefined): string[] {
   if (!arg) return [];
   if (arg.kind === 'list') return arg.items.map((i) => shellWord(i.text, i.literal));
   if (arg.kind === 'str') return [shellWord(arg.text, arg.literal)];
-  return arg.text === '' || /^\s*glob\s*$/.test(arg.raw) ? [] : [arg.text];
+  return arg.text === '' || /^\s*glob\s*$/.test(arg.raw) ? [] : [shellWord(arg.text, false)];
 }
 
 /** The shell line for a call, or null when its arguments say it does nothing destructive. */
@@ -188,9 +190,10 @@ const clipCall = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...
 export function scanInterpreterCode(language: Language, code: string): ShellEquivalent[] {
   const text = code.length > MAX_CODE ? code.slice(0, MAX_CODE) : code;
   const found: { at: number; eq: ShellEquivalent }[] = [];
+  let attempts = 0;
   for (const call of CALLS[language]) {
     call.re.lastIndex = 0;
-    for (let m = call.re.exec(text); m && found.length < MAX_CALLS; m = call.re.exec(text)) {
+    for (let m = call.re.exec(text); m && found.length < MAX_CALLS && attempts++ < MAX_ATTEMPTS; m = call.re.exec(text)) {
       if (m[0] === '') {
         call.re.lastIndex++;
         continue;
