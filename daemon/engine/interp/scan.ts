@@ -22,7 +22,7 @@ type Action =
   | 'rmdir' // rmdir ARG
   | 'rm-options' // fs.rm / fs.rmdir: rm -rf when the options say recursive, else rm -f / rmdir
   | 'truncate' // truncate -s 0 ARG
-  | 'write' // : > ARG (a file opened for writing is emptied first)
+  | 'write' // cat - > ARG (a file opened for writing is replaced: the redirect rules judge the target)
   | 'open' // Python/PHP open(ARG, "w"...): a write when the mode is w
   | 'move' // mv A B
   | 'path-method'; // Path(ARG).unlink() / .rmdir() / .write_text()
@@ -152,17 +152,17 @@ function translate(action: Action, args: Arg[], raw: string, after: string): str
     case 'truncate':
       return `truncate -s 0 ${words(first).join(' ')}`;
     case 'write':
-      return `: > ${words(first).join(' ')}`;
+      return `cat - > ${words(first).join(' ')}`;
     case 'open': {
       const mode = args[1];
       const m = mode?.kind === 'str' ? mode.text : /mode\s*=\s*['"]([^'"]*)['"]/.exec(raw)?.[1];
-      return m !== undefined && /^w/.test(m) ? `: > ${words(first).join(' ')}` : null;
+      return m !== undefined && /^w/.test(m) ? `cat - > ${words(first).join(' ')}` : null;
     }
     case 'path-method': {
       const m = /^\s*\.\s*(unlink|rmdir|write_text|write_bytes)\s*\(/.exec(after);
       if (!m) return null;
       const path = words(first).join(' ');
-      return m[1] === 'unlink' ? `rm ${path}` : m[1] === 'rmdir' ? `rmdir ${path}` : `: > ${path}`;
+      return m[1] === 'unlink' ? `rm ${path}` : m[1] === 'rmdir' ? `rmdir ${path}` : `cat - > ${path}`;
     }
     case 'move':
       return args.length >= 2 ? `mv ${words(first).join(' ')} ${words(args[1]).join(' ')}` : null;
