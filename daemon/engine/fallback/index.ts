@@ -1,6 +1,6 @@
 // The fallback for programs the catalog does not know: `virsh destroy web1`, `certbot delete`,
 // `mytool users remove bob`. A CLI takes its action in its first or second positional word
-// (`tool ACTION x`, `tool RESOURCE ACTION x`); when that word is a destructive verb, the line asks
+// (`tool ACTION x`, `tool RESOURCE ACTION x`, or the third after two group words); when that word is a destructive verb, the line asks
 // at the fallback rule's severity ("unknown tool, destructive-looking action"). It stays quiet for
 // programs the catalog names (their rules decide), for programs whose arguments are data (echo,
 // grep, man, which...), for help, read-only verbs and dry runs.
@@ -121,7 +121,10 @@ export function createUnknownToolCheck(compiled: readonly CompiledRule[]): Unkno
     if (!candidate) return null;
     for (const a of argv) if (a === '--') break; else if (HARMLESS_FLAGS.test(a)) return null;
     const pos = positionals(argv);
-    const at = [0, 1].find((i) => pos[i] !== undefined && isAction(pos[i]!));
+    // `tool ACTION`, `tool RESOURCE ACTION`, and `tool GROUP RESOURCE ACTION` (`ceph osd pool delete`)
+    // when the two words before it are plain lowercase words
+    const third = pos[2] !== undefined && /^[a-z][a-z-]*$/.test(pos[0]!) && /^[a-z][a-z-]*$/.test(pos[1]!);
+    const at = (third ? [0, 1, 2] : [0, 1]).find((i) => pos[i] !== undefined && isAction(pos[i]!));
     if (at === undefined) return null;
     if (pos.slice(0, 3).some((w) => READS.has(w.toLowerCase()))) return null;
     const word = pos[at]!;
@@ -129,7 +132,7 @@ export function createUnknownToolCheck(compiled: readonly CompiledRule[]): Unkno
     return {
       word,
       target: rest.at(-1) ?? null,
-      why: [`program ${name} is not in the catalog`, `${at === 0 ? 'first' : 'second'} word ${JSON.stringify(word)} is a destructive-looking action`],
+      why: [`program ${name} is not in the catalog`, `${['first', 'second', 'third'][at]} word ${JSON.stringify(word)} is a destructive-looking action`],
     };
   };
 }
