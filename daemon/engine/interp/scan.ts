@@ -61,6 +61,10 @@ const JS: Call[] = [
   { re: new RegExp(`${CP_RECEIVER}(?:spawnSync|spawn|execFileSync|execFile)\\s*\\(`, 'g'), action: 'program' },
   { re: /\bBun\.spawn(?:Sync)?\s*\(/g, action: 'shell' },
   { re: new RegExp(`${JS_RECEIVER}(rmSync|rm|rmdirSync|rmdir)\\s*\\(`, 'g'), action: 'rm-options' },
+  // destructured imports: `const { rmSync } = require('fs')`, `import { unlinkSync } from 'node:fs'`
+  { re: /(?<![.\w])(?:rmSync|rmdirSync)\s*\(/g, action: 'rm-options' },
+  { re: /(?<![.\w])unlinkSync\s*\(/g, action: 'remove' },
+  { re: /(?<![.\w])(?:writeFileSync|truncateSync)\s*\(/g, action: 'write' },
   { re: new RegExp(`${JS_RECEIVER}(?:unlinkSync|unlink)\\s*\\(`, 'g'), action: 'remove' },
   { re: new RegExp(`${JS_RECEIVER}(?:removeSync|remove|emptyDirSync|emptyDir)\\s*\\(`, 'g'), action: 'rmtree' },
   { re: new RegExp(`${JS_RECEIVER}(?:truncateSync|truncate)\\s*\\(`, 'g'), action: 'truncate' },
@@ -180,6 +184,19 @@ const CLOSE: Record<string, string> = { '(': ')', '{': '}', '[': ']', '<': '>' }
 /** awk `print ... | "cmd"` and `"cmd" | getline`: the quoted command runs in a shell. */
 const AWK_PIPES = /\|\s*"((?:[^"\\]|\\.)*)"|"((?:[^"\\]|\\.)*)"\s*\|\s*getline/g;
 
+const PY_ALIAS = /\bimport\s+(os|subprocess|shutil|pathlib)\s+as\s+([A-Za-z_]\w*)/g;
+
+/** `import shutil as sh; sh.rmtree(x)` reads as `shutil.rmtree(x)`. */
+function unaliasPython(code: string): string {
+  let out = code;
+  let n = 0;
+  for (const m of code.matchAll(PY_ALIAS)) {
+    if (++n > 8) break; // each alias is one pass over the code: a few are plenty
+    if (m[2] !== m[1]) out = out.replace(new RegExp(`(?<![.\\w])${m[2]}\\.`, 'g'), `${m[1]}.`);
+  }
+  return out;
+}
+
 const clipCall = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...` : s).replace(/\s+/g, ' ');
 
 /**
@@ -188,7 +205,8 @@ const clipCall = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...
  * for the text of a script file when a caller has read it.
  */
 export function scanInterpreterCode(language: Language, code: string): ShellEquivalent[] {
-  const text = code.length > MAX_CODE ? code.slice(0, MAX_CODE) : code;
+  let text = code.length > MAX_CODE ? code.slice(0, MAX_CODE) : code;
+  if (language === 'python') text = unaliasPython(text);
   const found: { at: number; eq: ShellEquivalent }[] = [];
   let attempts = 0;
   for (const call of CALLS[language]) {
