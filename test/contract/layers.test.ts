@@ -41,7 +41,7 @@ function layerOf(file: string): string {
   if (area === 'paths.ts') return 'paths';
   // Entry points: the daemon's root, and the hooks' fallback guard (the engine in a process of the hook's).
   if (area === 'main.ts' || area === 'guard.ts') return 'main';
-  if (area === 'engine' && (sub === 'parse' || sub === 'sql' || sub === 'rules')) return 'engine-data';
+  if (area === 'engine' && (sub === 'parse' || sub === 'sql' || sub === 'rules' || sub === 'interp')) return 'engine-data';
   return area!;
 }
 

@@ -31,7 +31,10 @@ function positives(rule: Rule): number {
 
 function negatives(rule: Rule, file: CasesFile | undefined): number {
   if (!file) return 0;
-  const named = rule.match.command ? file.cases.filter((c) => namesCommand(rule, c.line)) : file.cases;
+  // A rule matched in code under a synthetic name ("(unknown tool)", "(downloaded code)") names no
+  // command a line could hold: every line of its file that does not expect it is a negative.
+  const synthetic = rule.match.command?.every((name) => /^\(.*\)$/.test(name)) ?? false;
+  const named = rule.match.command && !synthetic ? file.cases.filter((c) => namesCommand(rule, c.line)) : file.cases;
   return named.filter((c) => !c.rules.includes(rule.id)).length;
 }
 

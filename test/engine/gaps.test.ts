@@ -89,13 +89,14 @@ describe('mv over data, inline deletes', () => {
     ['mv new.db prod.db', 'filesystem.mv-over-data-file'],
     ['mv /tmp/empty.db /var/lib/app/data.db', 'filesystem.mv-over-data-file'],
     ['mv x /var/lib/postgresql/15/main', 'filesystem.mv-data-dir'],
-    ['perl -e \'unlink "/var/lib/app/data.db"\'', 'filesystem.inline-code-delete'],
-    ['perl -MFile::Path=remove_tree -e \'remove_tree("/srv/data")\'', 'filesystem.inline-code-delete'],
-    ['node -e "require(\'fs\').rmSync(\'/srv/data\', {recursive: true})"', 'filesystem.inline-code-delete'],
-    ['node -e "fs.rmdirSync(\'/srv/data\', {recursive:true})"', 'filesystem.inline-code-delete'],
-    ['node -e "require(\'fs\').unlinkSync(\'/var/lib/app/data.db\')"', 'filesystem.inline-code-delete'],
-    ['ruby -e \'require "fileutils"; FileUtils.rm_rf("/srv/data")\'', 'filesystem.inline-code-delete'],
-    ['python3 -c "import shutil; shutil.rmtree(\'/srv/data\')"', 'filesystem.inline-code-delete'],
+    // interpreter code is translated to the shell line it amounts to (daemon/engine/interp/)
+    ['perl -e \'unlink "/var/lib/app/data.db"\'', 'filesystem.rm-database-files'],
+    ['perl -MFile::Path=remove_tree -e \'remove_tree("/srv/data")\'', 'filesystem.rm-recursive'],
+    ['node -e "require(\'fs\').rmSync(\'/srv/data\', {recursive: true})"', 'filesystem.rm-recursive'],
+    ['node -e "fs.rmdirSync(\'/srv/data\', {recursive:true})"', 'filesystem.rm-recursive'],
+    ['node -e "require(\'fs\').unlinkSync(\'/var/lib/app/data.db\')"', 'filesystem.rm-database-files'],
+    ['ruby -e \'require "fileutils"; FileUtils.rm_rf("/srv/data")\'', 'filesystem.rm-recursive'],
+    ['python3 -c "import shutil; shutil.rmtree(\'/srv/data\')"', 'filesystem.rm-recursive'],
   ])('%s -> %s', (l, id) => expect(ids(l)).toContain(id));
 
   it.each(['mv prod.db prod.db.bak', 'mv notes.txt done.txt', 'node -e "console.log(1)"', 'perl -ne "print if /unlinked/" log.txt', 'python3 -c "import os; print(os.getcwd())"'])('benign: %s', (l) => {

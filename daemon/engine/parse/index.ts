@@ -5,11 +5,13 @@
 // Known limits (a line parser cannot know what only the running shell knows):
 // - aliases and functions defined earlier in the session (`alias nuke='rm -rf'`, then `nuke /`);
 //   functions defined on the same line do count (their bodies are parsed).
-// - text that is not on the line: `curl ... | bash`, `sh script.sh`, `source <(...)` output,
-//   `psql -f drop.sql`, `mysql < drop.sql`, `base64 -d | sh`.
+// - text that is not on the line: `sh script.sh`, `source <(...)` output, `psql -f drop.sql`,
+//   `mysql < drop.sql`, `base64 -d | sh` (a download run at once, `curl ... | bash`, is recorded
+//   as a `(downloaded code)` command by interp/downloads.ts).
 // - values of variables not assigned literally earlier on the same line: `$RM -rf x` stays a
 //   dynamic name (`dynamicName: true`), and arguments keep their `$VAR` spelling.
-// - interpreters other than shells: `python -c`, `perl -e`, `ruby -e`, `node -e` strings are data.
+// - interpreter code (`python -c`, `node -e`, here-docs to python3, awk programs) is not shell:
+//   interp/ translates the calls it recognises into shell lines, parsed one level deeper.
 // - output of compound commands is not followed into pipes (`for ...; done | psql`), nor are their
 //   redirections recorded (`{ ...; } > f`); a bare `> f` is the null command `:` with that redirect.
 // - bounded work: nesting deeper than MAX_DEPTH, more than MAX_COMMANDS commands, or re-parsing

@@ -3,6 +3,7 @@
 // Wrappers that hand a string to a shell (`bash -c`, `eval`, `ssh host cmd`, `watch`, `su -c`)
 // re-parse that string as a line of its own, one level deeper.
 
+import { scanInterpreterCommand } from '../interp/index.js';
 import { commandOutput, extractStatements } from './clients.js';
 import { MAX_UNWRAP, type ParseContext, type RawCommand, type Scope, type Word } from './context.js';
 import { programName, readOptions, type OptionSpec } from './options.js';
@@ -323,7 +324,8 @@ function walk(
     name: programName(head.value),
     assignments,
     via,
-    dynamicName: !head.literal || head.glob,
+    // a lone `[` is the test builtin, not a glob (`[ -x /usr/bin/rm ] && ...`)
+    dynamicName: !head.literal || (head.glob && head.value !== '['),
     source: raw.src.slice(raw.start, raw.end),
   };
   if (raw.redirects.length > 0) cmd.redirects = raw.redirects;
@@ -331,6 +333,7 @@ function walk(
   if (DECLARES.has(cmd.name)) declare(ctx, words.slice(i + 1));
   if (cmd.name === 'find') findExec(ctx, raw, words.slice(i), cmd, depth);
   extractStatements(ctx, cmd, index, stdin);
+  scanInterpreterCommand(ctx, cmd, raw, stdin, depth);
   return cmd;
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import { isDisabled as disabledValue } from '../../contract/signals.js';
+import { createUnknownToolCheck, UNKNOWN_TOOL_RULE_ID } from '../fallback/index.js';
 import type { ParsedLine, SimpleCommand } from '../parse/types.js';
 import { loadCatalog } from '../rules/catalog/index.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
@@ -93,6 +94,9 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
   const unparsableRule = disabled.has(UNPARSABLE.id) ? null : compileRule(UNPARSABLE, 'engine');
   const forkBombRule = disabled.has(FORK_BOMB.id) ? null : compileRule(FORK_BOMB, 'engine');
   const rules = [...compiled.map((c) => c.rule), ...ENGINE_RULES.filter((r) => !disabled.has(r.id))];
+  // The unknown-tool fallback is a catalog rule (so it can be disabled or overridden) matched in code.
+  const unknownToolRule = compiled.find((c) => c.rule.id === UNKNOWN_TOOL_RULE_ID) ?? null;
+  const unknownTool = unknownToolRule ? createUnknownToolCheck(compiled) : null;
 
   // Known programs come from the catalog alone: a custom rule on `./team-script.sh` must not stop
   // the team's script from honouring DRY_RUN.
@@ -114,6 +118,12 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     }
     if (unparsableRule && parsed.problems.length && DESTRUCTIVE_LOOKING.test(input.line)) {
       hits.push({ compiled: unparsableRule, kind: 'command', index: -1, text: input.line, target: null, why: [`parse problem: ${parsed.problems[0]}`, 'the line looks destructive'] });
+    }
+    if (unknownToolRule && unknownTool) {
+      parsed.commands.forEach((cmd, i) => {
+        const u = unknownTool(cmd);
+        if (u) hits.push({ compiled: unknownToolRule, kind: 'command', index: i, text: cmd.source, target: u.target, why: u.why });
+      });
     }
     if (forkBombRule) {
       const m = FORK_BOMB_TEXT.exec(input.line);
