@@ -13,7 +13,7 @@ import type { Writer } from './writer.js';
 // happen here, before anything is evaluated or recorded; every refusal is one JSON line.
 
 export interface Evaluator {
-  evaluate(input: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict;
+  evaluate(input: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement']; defs?: CheckRequest['defs'] }): Verdict;
 }
 
 export interface HandlerDeps {
@@ -85,8 +85,8 @@ export interface Handler {
 
 export function createHandler(deps: HandlerDeps): Handler {
   const dryRunFirst = new DryRunFirst();
-  const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
-    deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
+  const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement']; defs?: CheckRequest['defs'] }): Verdict =>
+    deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd, defs: r.defs });
 
   // The same text JSON.stringify({ v, ok, recorded, seq }) gives (seq is an integer or null), without the object.
   const recordedLine = (stored: { seq: number } | null): string =>

@@ -34,6 +34,17 @@ export const StatementContextSchema = z
   .object({ dialect: z.enum(['sql', 'redis', 'mongo']), client: z.string().min(1).max(64) })
   .optional();
 
+/** A name -> definition table of the shell; bounded (the hook sends only the line's words). */
+const DefTable = z
+  .record(z.string().min(1).max(256), z.string().max(65_536))
+  .refine((t) => Object.keys(t).length <= 64, { message: 'at most 64 definitions' });
+
+/**
+ * The shell's definitions of the line's words that are aliases or functions (bash: BASH_ALIASES,
+ * `declare -f`; zsh: $aliases, $functions). The engine expands them before judging the line.
+ */
+export const ShellDefsSchema = z.object({ aliases: DefTable.optional(), functions: DefTable.optional() }).optional();
+
 /** Evaluate a line before it runs; the daemon records it unless the verdict is `confirm`. */
 export const CheckRequestSchema = z.object({
   ...Base,
@@ -45,6 +56,7 @@ export const CheckRequestSchema = z.object({
   statement: StatementContextSchema,
   cwd: Text(4096).default(''),
   env: EnvSchema,
+  defs: ShellDefsSchema,
   /** Client's clock when the line was entered, ms since epoch. */
   ts: z.number().nonnegative(),
 });
@@ -59,6 +71,7 @@ export const DecisionRequestSchema = z.object({
   statement: StatementContextSchema,
   cwd: Text(4096).default(''),
   env: EnvSchema,
+  defs: ShellDefsSchema,
   ts: z.number().nonnegative(),
   decision: z.enum(['allowed', 'confirmed', 'dry-run', 'cancelled', 'blocked', 'disabled']),
   /** `spool` when replayed from the hook's local spool. */

@@ -148,6 +148,8 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     const reports: HitReport[] = unique.map((h) => {
       const rule = h.compiled.rule;
       const cmd = h.kind === 'command' ? parsed.commands[h.index] : parsed.commands[parsed.statements[h.index]?.command ?? -1];
+      // Text from a file the line runs or feeds (reach/) names its `file:line`.
+      const origin = h.kind === 'command' ? cmd?.origin : h.kind === 'statement' ? parsed.statements[h.index]?.origin : undefined;
       const hitDry = dry(cmd);
       const allow = activeAllow.find((a) => !a.entry.rule || a.entry.rule === rule.id);
       if (allow) allowlisted ??= allow.label;
@@ -171,7 +173,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
           target,
           confirm: phrase,
           alternative: rule.alternative,
-          command: clip(redact(h.text)),
+          command: clip(redact(origin ? `${origin}: ${h.text}` : h.text)),
         },
         kind: h.kind,
         index: h.index,
@@ -198,7 +200,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
         matches: reports.map((r) => r.result),
         allowlisted,
         // Problem texts may quote the line: redacted like everything else that leaves the engine.
-        problems: parsed.problems.map((p) => clip(redact(p))),
+        problems: [...parsed.problems, ...(parsed.notes ?? [])].map((p) => clip(redact(p))),
       },
     };
   }
