@@ -16,8 +16,11 @@ import { EXIT } from './exit-codes.js';
 
 export type HookShell = 'bash' | 'zsh';
 
-/** Variables forwarded to the daemon besides the configured ones: the other production signals. */
-const EXTRA_ENV = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'KUBECONFIG', 'TF_WORKSPACE'];
+/**
+ * Variables forwarded to the daemon besides the configured ones: the other production signals,
+ * and PATH (the engine finds a PATH command that is a shell script with it: engine/reach/).
+ */
+const EXTRA_ENV = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'KUBECONFIG', 'TF_WORKSPACE', 'PATH'];
 /** Separator of the joined variable values in the production test (a control char no value holds). */
 const SEP = '${__pg_sep}';
 

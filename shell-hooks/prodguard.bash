@@ -37,6 +37,7 @@ __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if hi
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_port= __pg_token= # read from the run directory at the first request (__pg_conn_read)
 __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
+__pg_defs=          # the line's alias/function definitions for the check request (__pg_defsjson)
 __pg_line= __pg_later= __pg_d= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
@@ -213,6 +214,31 @@ __pg_capture() {
   { "$@"; printf '\0'; } 1<>"$__pg_linefile" 2>/dev/null || return 1
   IFS= read -r -d '' __pg_out <"$__pg_linefile"
   return 0
+}
+
+# The definitions of the line's words that are aliases or functions, as the check request's
+# `"defs"` member in __pg_defs ('' when none): the daemon expands them before judging the line.
+# Only the line's plain words are looked up (a hash lookup each; `declare -F` for functions),
+# and a function's text comes through the line file (__pg_capture: `declare -f` has no fork-free
+# form before bash 5.3), blanked after reading. `local -` keeps the `set -f` (no globbing of the
+# words) to this function (bash >= 4.4).
+__pg_defsjson() {
+  __pg_defs=
+  local - w n=0 al= fl= s=${__pg_line//[;|&()<>\`$'\n\t']/ }
+  set -f
+  for w in $s; do
+    (( ++n > 48 )) && break
+    [[ $w == [A-Za-z0-9_.:@%+-]* && $w != *[!A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue
+    if [[ -n ${BASH_ALIASES[$w]+x} && $al != *"\"$w\":"* ]]; then
+      __pg_json "${BASH_ALIASES[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    fi
+    if [[ $fl != *"\"$w\":"* ]] && declare -F -- "$w" >/dev/null && __pg_capture declare -f -- "$w"; then
+      printf '%*s' $((${#__pg_out} * 4)) '' 1<>"$__pg_linefile" 2>/dev/null
+      __pg_json "$__pg_out"; fl+="${fl:+,}\"$w\":\"$__pg_js\""
+    fi
+  done
+  [[ -n $al$fl ]] || return 0
+  __pg_defs=",\"defs\":{\"aliases\":{$al},\"functions\":{$fl}}"
 }
 
 # First DEBUG trap of a line: read the whole line from history when it is there, through the line

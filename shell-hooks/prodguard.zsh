@@ -39,11 +39,36 @@ __pg_json() {
   functions[__pg_json_line]=${functions[__pg_json]/"$from"/$to}
 }
 
+# The definitions of the line's words that are aliases or functions, as the check request's
+# `"defs"` member in __pg_defs ('' when none): the daemon expands them before judging the line.
+# ${(z)...} splits the line into shell words without a fork; each word is one lookup in
+# $aliases / $functions (zsh/parameter). Global aliases (-g) count too: any word may be one.
+__pg_defsjson() {
+  emulate -L zsh
+  __pg_defs=
+  local w al= fl= n=0
+  for w in ${(z)__pg_line}; do
+    (( ++n > 48 )) && break
+    [[ -n $w && $w != *[^A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue
+    if (( ${+aliases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
+      __pg_json "${aliases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    elif (( ${+galiases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
+      __pg_json "${galiases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    fi
+    if (( ${+functions[$w]} )) && [[ $fl != *"\"$w\":"* ]]; then
+      __pg_json "${functions[$w]}"; fl+="${fl:+,}\"$w\":\"$__pg_js\""
+    fi
+  done
+  [[ -n $al$fl ]] || return 0
+  __pg_defs=",\"defs\":{\"aliases\":{$al},\"functions\":{$fl}}"
+}
+
 typeset -g __pg_host=${HOST%%.*}
 typeset -g __pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
 __pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
 typeset -g __pg_umask=$(builtin umask)
 typeset -g __pg_origin __pg_js __pg_ujs __pg_env __pg_req __pg_reply __pg_word __pg_ms __pg_us __pg_t0
+typeset -g __pg_defs=
 typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_line __pg_later __pg_d
 typeset -gi __pg_ex=0
 __pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh\",\"pid\":$$,\"tty\":\"$__pg_js\""

@@ -21,7 +21,7 @@ export const OriginSchema = z.object({
 });
 
 /** Environment variables the hook forwards for production detection (names are the config's). */
-const EnvSchema = z.record(z.string().max(256), z.string().max(4096)).default({});
+const EnvSchema = z.record(z.string().max(256), z.string().max(32_768)).default({});
 
 const Base = {
   v: z.literal(PROTOCOL_VERSION),
