@@ -232,7 +232,8 @@ __pg_defsjson() {
     if [[ -n ${BASH_ALIASES[$w]+x} && $al != *"\"$w\":"* ]]; then
       __pg_json "${BASH_ALIASES[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
     fi
-    if [[ $fl != *"\"$w\":"* ]] && declare -F -- "$w" >/dev/null && __pg_capture declare -f -- "$w"; then
+    # (the wrap functions of psql & co. are the hook's own: the engine judges the client itself)
+    if [[ $fl != *"\"$w\":"* && " ${__pg_wrap_defined[*]} " != *" $w "* ]] && declare -F -- "$w" >/dev/null && __pg_capture declare -f -- "$w"; then
       printf '%*s' $((${#__pg_out} * 4)) '' 1<>"$__pg_linefile" 2>/dev/null
       __pg_json "$__pg_out"; fl+="${fl:+,}\"$w\":\"$__pg_js\""
     fi
@@ -359,7 +360,8 @@ __pg_wrap_define() {
   local c
   for c in psql mysql sqlite3 redis-cli mongosh; do
     declare -F "$c" >/dev/null && continue
-    eval "$c() { \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\"; }"
+    # The line's (session, cmd): wrap asks the daemon whether its confirmation covers the input.
+    eval "$c() { PRODGUARD_SESSION=\$__pg_session PRODGUARD_CMD=\$__pg_cmd \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\"; }"
     __pg_wrap_defined+=("$c")
   done
 }

@@ -55,7 +55,8 @@ __pg_defsjson() {
     elif (( ${+galiases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
       __pg_json "${galiases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
     fi
-    if (( ${+functions[$w]} )) && [[ $fl != *"\"$w\":"* ]]; then
+    # (the wrap functions of psql & co. are the hook's own: the engine judges the client itself)
+    if (( ${+functions[$w]} )) && [[ $fl != *"\"$w\":"* && " $__pg_wrap_defined " != *" $w "* ]]; then
       __pg_json "${functions[$w]}"; fl+="${fl:+,}\"$w\":\"$__pg_js\""
     fi
   done
@@ -294,7 +295,8 @@ __pg_wrap_define() {
   local c
   for c in psql mysql sqlite3 redis-cli mongosh; do
     (( ${+functions[$c]} )) && continue
-    functions[$c]="\"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\""
+    # The line's (session, cmd): wrap asks the daemon whether its confirmation covers the input.
+    functions[$c]="PRODGUARD_SESSION=\$__pg_session PRODGUARD_CMD=\$__pg_cmd \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\""
     __pg_wrap_defined+=($c)
   done
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
 import { DryRunFirst } from './dry-run-first.js';
+import { GrantBook } from './grants.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from './message.js';
@@ -85,6 +86,7 @@ export interface Handler {
 
 export function createHandler(deps: HandlerDeps): Handler {
   const dryRunFirst = new DryRunFirst();
+  const grants = new GrantBook();
   const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement']; defs?: CheckRequest['defs'] }): Verdict =>
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd, defs: r.defs });
 
@@ -113,11 +115,13 @@ export function createHandler(deps: HandlerDeps): Handler {
           dryRun: v.dryRun,
           message: verdictMessage(v),
           detail: v,
+          ...(req.grant ? { granted: grants.redeem(req.grant.session, req.grant.cmd, v) } : {}),
         });
       }
       case 'decision': {
         const v = evaluate(req);
         if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
+        if (req.decision === 'confirmed' && (via ?? req.via) === 'live' && (req.origin.shell === 'bash' || req.origin.shell === 'zsh')) grants.confirmed(req.origin.session, req.cmd, v);
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
       case 'finish':

@@ -57,6 +57,11 @@ export const CheckRequestSchema = z.object({
   cwd: Text(4096).default(''),
   env: EnvSchema,
   defs: ShellDefsSchema,
+  /**
+   * Sent by `prodguard wrap` run from a guarded shell line: that line's (session, cmd). The reply
+   * says `granted` when the confirmation typed for that line covers this input (server/grants.ts).
+   */
+  grant: z.object({ session: Id, cmd: z.number().int().nonnegative() }).optional(),
   /** Client's clock when the line was entered, ms since epoch. */
   ts: z.number().nonnegative(),
 });
@@ -149,6 +154,8 @@ export const CheckReplySchema = z.object({
   /** Human text for the terminal: what matched, why, the safer alternative. */
   message: z.string(),
   detail: VerdictSchema,
+  /** The check carried a `grant` and the shell prompt's confirmation covers this input (used up). */
+  granted: z.boolean().optional(),
 });
 export type CheckReply = z.infer<typeof CheckReplySchema>;
 
