@@ -73,7 +73,8 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
     out.push(`    target:  ${m.target ?? '-'}   phrase: ${m.confirm}`);
     out.push(`    instead: ${m.alternative}`);
   }
-  for (const p of v.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p}`);
+  // (files the line runs that were not read are noted as `<file>: not read: <why>`, engine/reach/)
+  for (const p of v.problems) out.push(`  ${paint('yellow', / not read: |^reach: /.test(p) ? 'note' : 'parse problem')}: ${p}`);
   return out.join('\n');
 }
 

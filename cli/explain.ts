@@ -28,6 +28,7 @@ export function register(program: Command): void {
           via: c.via,
           dynamicName: c.dynamicName,
           source: hide(c.source),
+          ...(c.origin ? { origin: c.origin } : {}),
         }));
         const statements = parsed.statements.map((st) => ({ ...st, text: hide(st.text) }));
         const matches = hits.map((h) => ({ ...h.result, kind: h.kind, index: h.index, why: h.why, action: h.action, dryRun: h.dryRun, allowlisted: h.allowlisted }));
@@ -42,7 +43,7 @@ export function register(program: Command): void {
       out.push(`${paint('bold', 'environment')} ${productionLine(verdict, paint)}`);
       out.push('', paint('bold', `simple commands (${parsed.commands.length})`));
       parsed.commands.forEach((c, i) => {
-        const via = c.via.length ? `  via ${c.via.join(' > ')}` : '';
+        const via = `${c.origin ? `  at ${c.origin}` : ''}${c.via.length ? `  via ${c.via.join(' > ')}` : ''}`;
         const flags = [c.dynamicName ? 'program computed at run time' : '', Object.keys(c.assignments).length ? `sets ${Object.keys(c.assignments).join(', ')}` : ''].filter(Boolean).join('; ');
         out.push(`  ${i + 1}. ${paint('cyan', c.name || '(none)')}  ${hide(c.source)}${paint('dim', via)}${flags ? paint('dim', `  (${flags})`) : ''}`);
       });
@@ -57,12 +58,14 @@ export function register(program: Command): void {
         const where = h.index < 0 ? 'the whole line' : `${h.kind} ${h.index + 1}`;
         const notes = [h.dryRun ? 'dry run' : '', h.allowlisted ? 'allowlisted' : ''].filter(Boolean).join(', ');
         out.push(`  ${where} -> ${paint('bold', m.rule)} (${m.severity}, policy: ${h.action}${notes ? `; ${notes}` : ''})`);
+        out.push(`    matched: ${m.command}`);
         out.push(`    reason:  ${m.reason}`);
         out.push(`    because: ${h.why.join('; ')}`);
         out.push(`    target:  ${m.target ?? '-'}   phrase: ${m.confirm}`);
         out.push(`    instead: ${m.alternative}`);
       }
       for (const p of parsed.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p}`);
+      for (const n of parsed.notes ?? []) out.push(`  ${paint('yellow', 'note')}: ${n}`);
       out.push('', `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${JSON.stringify(verdict.confirm)})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`);
       if (!verdict.production.active && hits.length) {
         const inProd = engine.evaluate({ ...input, env: { ...input.env, PRODGUARD_ENV: 'production', PRODGUARD_DISABLE: undefined } });
