@@ -2,11 +2,11 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'n
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { clientOf } from '../parse/clients.js';
 import { readOptions } from '../parse/options.js';
-import type { ParsedLine, SimpleCommand, Statement } from '../parse/types.js';
+import type { ParsedLine, SimpleCommand } from '../parse/types.js';
 import { flavorOf, splitStatements } from '../sql/split.js';
 import { interpLanguage, judgeInterpreterFile, type InterpLanguage } from './interp.js';
 import { MAKEFILE_NAMES, makeRecipes, type RecipeLine } from './make.js';
-import { LineIndex, MAX_REACH_DEPTH, ReachBudget, type ReadResult } from './read.js';
+import { cachedDerive, LineIndex, MAX_REACH_DEPTH, ReachBudget, type ReadResult } from './read.js';
 import { JUSTFILE_NAMES, justGoals, justRecipes, packageScripts, scriptLines } from './runners.js';
 
 // Reach: what a simple command will execute or feed, judged with the same rules as the line.
@@ -176,13 +176,16 @@ function functionBody(name: string, def: string): string {
 
 /** Most commands a line may gain from what it reaches (the parser's own cap is 10,000). */
 const MAX_REACHED_COMMANDS = 10_000;
+/** Most statements judged for one line: a 1 MB file of one-line INSERTs holds ~25,000. */
+const MAX_FILE_STATEMENTS = 100_000;
 
 export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void {
   const defs = input.defs;
   if (!mayReach(parsed, defs)) return;
   const budget = new ReachBudget();
-  const depthOf = new Map<SimpleCommand, number>();
-  const cwdOf = new Map<SimpleCommand, string>();
+  // By index into parsed.commands: the depth and cwd of each reached command (the line's own: 0 and the line's cwd).
+  const depthAt: number[] = [];
+  const cwdAt: string[] = [];
   const baseCwd = input.cwd ?? '';
   const pathVar = input.env.PATH ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
   const limit = parsed.commands.length + MAX_REACHED_COMMANDS;
@@ -213,28 +216,33 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
   };
 
   /** Parses shell text as run by `from`, appending its commands and statements with their origin. */
-  const addShell = (from: SimpleCommand, text: string, origin: (c: SimpleCommand) => string, via: string, cwd: string, depth: number): void => {
+  const addShell = (from: SimpleCommand, text: string | ParsedLine, origin: (c: SimpleCommand) => string, via: string, cwd: string, depth: number): void => {
     let sub: ParsedLine;
     try {
-      sub = parse(text);
+      sub = typeof text === 'string' ? parse(text) : text;
     } catch {
       return;
     }
     const offset = parsed.commands.length;
-    for (const c of sub.commands) {
+    const added: SimpleCommand[] = [];
+    for (const c0 of sub.commands) {
       if (parsed.commands.length >= limit) {
         budget.note('reach: command limit reached: the rest of the files was not judged');
-        return;
+        break;
       }
-      c.origin = origin(c);
-      c.via = [...from.via, via, ...c.via];
-      depthOf.set(c, depth);
-      cwdOf.set(c, cwd);
+      // A copy (a cached parse is shared by later lines), field by field: a spread is ~5x dearer here.
+      const c: SimpleCommand = { argv: c0.argv, name: c0.name, assignments: c0.assignments, via: from.via.length || c0.via.length ? [...from.via, via, ...c0.via] : [via], dynamicName: c0.dynamicName, source: c0.source, origin: origin(c0) };
+      if (c0.redirects) c.redirects = c0.redirects;
+      if (c0.pipedFrom) c.pipedFrom = c0.pipedFrom;
+      depthAt[parsed.commands.length] = depth;
+      cwdAt[parsed.commands.length] = cwd;
       parsed.commands.push(c);
+      added.push(c);
     }
     for (const st of sub.statements) {
-      const c = sub.commands[st.command];
-      parsed.statements.push({ ...st, command: st.command + offset, ...(c?.origin ? { origin: c.origin } : {}) });
+      const c = added[st.command];
+      if (!c) continue;
+      parsed.statements.push({ ...st, command: st.command + offset, ...(c.origin ? { origin: c.origin } : {}) });
     }
     for (const p of sub.problems.slice(0, 2)) budget.note(`${via}: ${p}`);
   };
@@ -243,8 +251,12 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const r = readFor(path, cwd);
     if (!r) return;
     const label = shown(absOf(path, cwd)!);
-    const lines = new LineIndex(r.text);
-    addShell(from, r.text, (c) => `${label}:${lines.find(c.source) || 1}`, `${how} ${label}`, cwd, depth);
+    const { sub, lineOf } = cachedDerive(r, 'shell', () => {
+      const sub = parse(r.text);
+      const lines = new LineIndex(r.text);
+      return { sub, lineOf: new Map(sub.commands.map((c) => [c, lines.find(c.source) || 1])) };
+    });
+    addShell(from, sub, (c) => `${label}:${lineOf.get(c) ?? 1}`, `${how} ${label}`, cwd, depth);
   };
 
   const addRecipes = (from: SimpleCommand, lines: RecipeLine[], label: string, via: string, cwd: string, depth: number): void => {
@@ -265,14 +277,14 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     if (!r) return;
     const label = shown(absOf(path, cwd)!);
     const dialect = found[0].dialect;
-    const lines = new LineIndex(r.text);
-    const out: Statement[] = [];
-    for (const text of splitStatements(r.text, dialect, found[0].flavor ?? flavorOf(from.name))) {
-      const first = text.slice(0, Math.max(1, text.search(/\s|$/)));
-      out.push({ dialect, text, client: from.name, command: index, origin: `${label}:${lines.find(first) || 1}` });
-      if (parsed.statements.length + out.length >= limit) break;
-    }
-    parsed.statements.push(...out);
+    const flavor = found[0].flavor ?? flavorOf(from.name);
+    const split = cachedDerive(r, `${dialect}:${flavor}`, () => {
+      const lines = new LineIndex(r.text);
+      return splitStatements(r.text, dialect, flavor).map((text) => ({ text, line: lines.find(text.slice(0, Math.max(1, text.search(/\s|$/)))) || 1 }));
+    });
+    const room = MAX_FILE_STATEMENTS - parsed.statements.length;
+    if (split.length > room) budget.note(`${label}: only its first ${Math.max(0, room)} of ${split.length} statements were judged`);
+    for (const s of split.slice(0, Math.max(0, room))) parsed.statements.push({ dialect, text: s.text, client: from.name, command: index, origin: `${label}:${s.line}` });
   };
 
   /** The nearest file named one of `names` in `dir` or above (npm and just look upwards). */
@@ -293,14 +305,10 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
   };
 
   for (let i = 0; i < parsed.commands.length; i++) {
-    if (budget.expired) {
-      budget.note('reach: time limit reached: the rest of the files was not read');
-      break;
-    }
     const cmd = parsed.commands[i]!;
-    const depth = depthOf.get(cmd) ?? 0;
+    const depth = depthAt[i] ?? 0;
     if (cmd.dynamicName || depth >= MAX_REACH_DEPTH) continue;
-    const cwd = cwdOf.get(cmd) ?? baseCwd;
+    const cwd = cwdAt[i] ?? baseCwd;
     const a0 = cmd.argv[0] ?? '';
     const next = depth + 1;
 

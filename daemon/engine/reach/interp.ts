@@ -26,6 +26,8 @@ export function judgeInterpreterFile(_language: InterpLanguage, code: string): R
 
 /** The interpreter language of a program name (`python3.11`, `node20`), or null. */
 export function interpLanguage(name: string): InterpLanguage | null {
+  const c = name.charCodeAt(0);
+  if (c !== 112 && c !== 110 && c !== 114) return null; // p, n, r: every name below starts with one
   if (/^python[0-9.]*$/.test(name)) return 'python';
   if (/^(?:node|nodejs)[0-9.]*$/.test(name)) return 'node';
   if (/^ruby[0-9.]*$/.test(name)) return 'ruby';

@@ -14,7 +14,29 @@ export const REACH_TIME_MS = 100;
 /** Total bytes read for one line, over all files. */
 export const MAX_TOTAL_BYTES = 4 << 20;
 
-export type ReadResult = { ok: true; path: string; real: string; text: string } | { ok: false; path: string; reason: string };
+export type ReadResult = { ok: true; path: string; real: string; text: string; key: string } | { ok: false; path: string; reason: string };
+
+/**
+ * What was derived from a file's text (its statements, its parse), by the file's identity and
+ * version (device, inode, size, mtime): the check, the decision that follows it and wrap's own
+ * check read the same file within a second; splitting 1 MB of SQL is the dear part.
+ */
+const MAX_CACHED = 32;
+const derived = new Map<string, unknown>();
+
+export function cachedDerive<T>(r: { key: string }, kind: string, derive: () => T): T {
+  const key = `${kind}\0${r.key}`;
+  const hit = derived.get(key);
+  if (hit !== undefined) {
+    derived.delete(key);
+    derived.set(key, hit); // most recently used last
+    return hit as T;
+  }
+  const value = derive();
+  if (derived.size >= MAX_CACHED) derived.delete(derived.keys().next().value!);
+  derived.set(key, value);
+  return value;
+}
 
 /** Shared limits of one line's reach: the clock, the byte budget, the files already read. */
 export class ReachBudget {
@@ -55,7 +77,7 @@ export class ReachBudget {
         off += n;
       }
       this.bytes += off;
-      return { ok: true, path: shown, real, text: buf.toString('utf8', 0, off) };
+      return { ok: true, path: shown, real, text: buf.toString('utf8', 0, off), key: `${real}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}` };
     } catch (err) {
       return { ok: false, path: shown, reason: reasonOf(err) };
     } finally {
