@@ -224,7 +224,8 @@ __pg_capture() {
 # words) to this function (bash >= 4.4).
 __pg_defsjson() {
   __pg_defs=
-  local - w n=0 al= fl= s=${__pg_line//[;|&()<>\`$'\n\t']/ }
+  local - w n=0 al='' fl=''
+  local s=${__pg_line//[;|&()<>\`$'\n\t']/ }
   set -f
   for w in $s; do
     (( ++n > 48 )) && break

@@ -125,6 +125,12 @@ const stdinFile = (cmd: SimpleCommand): string | null => {
   return r ? r.target : null;
 };
 
+/** The files `cat F... |` pipes into the command. */
+const catPiped = (cmd: SimpleCommand): string[] => {
+  const p = cmd.pipedFrom;
+  return p && (p[0] === 'cat' || p[0]?.endsWith('/cat')) ? p.slice(1).filter((x) => !x.startsWith('-')) : [];
+};
+
 /** Files a database client reads statements from: -f/--file, `< F`, `cat F |`, `source F`, `.read F`, mongosh's F.js. */
 function clientFiles(cmd: SimpleCommand): string[] {
   const found = clientOf(cmd);
@@ -143,8 +149,7 @@ function clientFiles(cmd: SimpleCommand): string[] {
   if (client.dialect === 'mongo') files.push(...o.operands.filter((x) => x.endsWith('.js')));
   const redirected = stdinFile(cmd);
   if (redirected) files.push(redirected);
-  const p = cmd.pipedFrom;
-  if (p && (p[0] === 'cat' || p[0]?.endsWith('/cat'))) files.push(...p.slice(1).filter((x) => !x.startsWith('-')));
+  files.push(...catPiped(cmd));
   return files;
 }
 
@@ -333,8 +338,9 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
       continue;
     }
     if (SHELLS.has(cmd.name)) {
-      const file = shellOperand(cmd) ?? stdinFile(cmd);
-      if (file) addScript(cmd, file, cwd, next, cmd.name);
+      const operand = shellOperand(cmd);
+      const files = operand !== null ? [operand] : [stdinFile(cmd), ...catPiped(cmd)].filter((f): f is string => f !== null);
+      for (const f of files) addScript(cmd, f, cwd, next, cmd.name);
       continue;
     }
     const language = interpLanguage(cmd.name);
