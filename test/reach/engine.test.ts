@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../daemon/config/load.js';
 import { createEngine, type EngineInput } from '../../daemon/engine/index.js';
 import { MAX_FILE_BYTES } from '../../daemon/engine/reach/index.js';
+import { CheckRequestSchema } from '../../daemon/server/protocol.js';
 
 // The reach of a line through the real engine on real files: every form the issue names, what
 // is not read and why, the limits (size, depth, cycles, FIFOs, symlinks), and lines that never
@@ -104,6 +105,11 @@ describe('scripts and interpreters', () => {
     }
   });
 
+  it('bash -n (a syntax check) reads nothing; ~/ is the home directory', () => {
+    expect(check('bash -n wipe.sh').verdict).toBe('allow');
+    expect(check('source ~/.pg-reach-no-such-file').problems.join()).toMatch(/^\/.*\.pg-reach-no-such-file: not read: no such file$/);
+  });
+
   it('a PATH command that is a shell script (the PATH the hook forwards); a binary on PATH is not read', () => {
     w('bin/pgreach-tool', '#!/usr/bin/env bash\nrm -rf /srv/tool\n', 0o755);
     expect(matched('pgreach-tool', { env: { ...env, PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } })).toContain('bin/pgreach-tool:2: rm -rf /srv/tool');
@@ -145,6 +151,14 @@ describe('scripts and interpreters', () => {
 });
 
 describe("the shell's own definitions", () => {
+  it('the check request takes them, bounded (64 names a table, 64 KB a definition)', () => {
+    const base = { v: 1, op: 'check', origin: { session: 's', shell: 'bash', pid: 1 }, cmd: 1, line: 'nuke x', ts: 1 };
+    expect(CheckRequestSchema.safeParse({ ...base, defs: { aliases: { nuke: 'rm -rf' } } }).success).toBe(true);
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, 'ls']));
+    expect(CheckRequestSchema.safeParse({ ...base, defs: { aliases: many } }).success).toBe(false);
+    expect(CheckRequestSchema.safeParse({ ...base, defs: { functions: { f: 'x'.repeat(65_537) } } }).success).toBe(false);
+  });
+
   it('aliases (nuke, k, tf, g) and functions (by body, with their arguments)', () => {
     expect(matched('nuke /srv/x', { defs: { aliases: { nuke: 'rm -rf' } } })).toContain('alias nuke: rm -rf /srv/x');
     expect(check('k delete ns payments', { defs: { aliases: { k: 'kubectl' } } }).confirm).toBe('payments');

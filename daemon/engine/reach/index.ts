@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { clientOf } from '../parse/clients.js';
 import { readOptions } from '../parse/options.js';
@@ -116,7 +117,8 @@ function sniff(path: string): Shebang | null {
 /** A shell script operand of `bash [opts] FILE`, or null (`bash -c`, `bash -s`, `bash` alone). */
 function shellOperand(cmd: SimpleCommand): string | null {
   const o = readOptions(cmd.argv, 1, { short: 'oO', long: ['--rcfile', '--init-file'] });
-  if (o.seen.has('-c') || o.seen.has('-s')) return null;
+  // -c: the text is on the line (the parser has it); -s: stdin; -n: read but never run (a syntax check).
+  if (o.seen.has('-c') || o.seen.has('-s') || o.seen.has('-n')) return null;
   return cmd.argv[o.next] ?? null;
 }
 
@@ -201,7 +203,8 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const r = relative(baseCwd, abs);
     return r && !r.startsWith('..') && !isAbsolute(r) ? r : abs;
   };
-  const absOf = (p: string, cwd: string): string | null => (isAbsolute(p) ? p : cwd ? join(cwd, p) : null);
+  // `~/x` as the shell expands it (the daemon runs as the shell's user, so its home is the same).
+  const absOf = (p: string, cwd: string): string | null => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : cwd ? join(cwd, p) : null);
 
   /** Reads `path` for `cmd`; a file that cannot be read is noted with why (and judged as today). */
   const readFor = (path: string, cwd: string): (ReadResult & { ok: true }) | null => {
