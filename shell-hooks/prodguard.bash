@@ -218,17 +218,24 @@ __pg_capture() {
 
 # The definitions of the line's words that are aliases or functions, as the check request's
 # `"defs"` member in __pg_defs ('' when none): the daemon expands them before judging the line.
-# Only the line's plain words are looked up (a hash lookup each; `declare -F` for functions),
-# and a function's text comes through the line file (__pg_capture: `declare -f` has no fork-free
-# form before bash 5.3), blanked after reading. `local -` keeps the `set -f` (no globbing of the
-# words) to this function (bash >= 4.4).
+# Only words in command position (the first, and after ; | & ( ) ` or a reserved word, past
+# VAR=value prefixes) are looked up: that is where the shell expands an alias or calls a function,
+# and `declare -F` costs a redirection (~8 syscalls) per word. A function's text comes through the
+# line file (__pg_capture: `declare -f` has no fork-free form before bash 5.3), blanked after
+# reading. `local -` keeps the `set -f` (no globbing of the words) to this function (bash >= 4.4).
 __pg_defsjson() {
   __pg_defs=
-  local - w n=0 al='' fl=''
-  local s=${__pg_line//[;|&()<>\`$'\n\t']/ }
+  local - w n=0 at=1 al='' fl=''
+  local s=${__pg_line//[;|&()\`$'\n']/ ; }
   set -f
   for w in $s; do
-    (( ++n > 48 )) && break
+    (( ++n > 64 )) && break
+    case $w in
+      ';' | if | then | else | elif | do | while | until | '!' | time | '{') at=1; continue ;;
+    esac
+    (( at )) || continue
+    [[ $w == [A-Za-z_]*=* ]] && continue
+    at=0
     [[ $w == [A-Za-z0-9_.:@%+-]* && $w != *[!A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue
     if [[ -n ${BASH_ALIASES[$w]+x} && $al != *"\"$w\":"* ]]; then
       __pg_json "${BASH_ALIASES[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""

@@ -41,19 +41,27 @@ __pg_json() {
 
 # The definitions of the line's words that are aliases or functions, as the check request's
 # `"defs"` member in __pg_defs ('' when none): the daemon expands them before judging the line.
-# ${(z)...} splits the line into shell words without a fork; each word is one lookup in
-# $aliases / $functions (zsh/parameter). Global aliases (-g) count too: any word may be one.
+# ${(z)...} splits the line into shell words without a fork; words in command position (the
+# first, after ; | & ( ) or a reserved word, past VAR=value) are looked up in $aliases and
+# $functions (zsh/parameter), every word in $galiases (a global alias expands anywhere).
 __pg_defsjson() {
   emulate -L zsh
   __pg_defs=
-  local w al= fl= n=0
+  local w al= fl= n=0 at=1
   for w in ${(z)__pg_line}; do
-    (( ++n > 48 )) && break
-    [[ -n $w && $w != *[^A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue
+    (( ++n > 64 )) && break
+    case $w in
+      ';' | '|' | '||' | '&' | '&&' | '|&' | '(' | ')' | '{' | '}' | $'\n' | if | then | else | elif | do | while | until | '!' | time) at=1; continue ;;
+    esac
+    if [[ $w == [A-Za-z_]*=* ]] && (( at )); then continue; fi
+    if [[ -z $w || $w == *[^A-Za-z0-9_.:@%+-]* || $w == __pg_* ]]; then at=0; continue; fi
+    if (( ${+galiases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
+      __pg_json "${galiases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    fi
+    (( at )) || continue
+    at=0
     if (( ${+aliases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
       __pg_json "${aliases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
-    elif (( ${+galiases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
-      __pg_json "${galiases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
     fi
     # (the wrap functions of psql & co. are the hook's own: the engine judges the client itself)
     if (( ${+functions[$w]} )) && [[ $fl != *"\"$w\":"* && " $__pg_wrap_defined " != *" $w "* ]]; then

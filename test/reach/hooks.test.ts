@@ -69,6 +69,7 @@ const FORMS: Form[] = [
   { name: 'sqlite3 DB ".read F"', matched: /drop\.sql:4: DROP TABLE users/, setup: (d) => { const v = sqliteVictim(d); return { line: 'sqlite3 shop.db ".read drop.sql"', alive: v.alive }; } },
   { name: 'cat F | sqlite3 DB', matched: /drop\.sql:4: DROP TABLE users/, setup: (d) => { const v = sqliteVictim(d); return { line: 'cat drop.sql | sqlite3 shop.db', alive: v.alive }; } },
   { name: 'an alias', matched: /alias nuke: rm -rf victim/, setup: (d) => { const v = dirVictim(d); return { line: 'nuke victim', alive: v.alive, before: ["alias nuke='rm -rf'"] }; } },
+  { name: 'an alias after && in a VAR=x prefixed command', matched: /alias nuke: rm -rf victim/, setup: (d) => { const v = dirVictim(d); return { line: 'true && X=1 nuke victim', alive: v.alive, rc: "alias nuke='rm -rf'" }; } },
   { name: 'a function defined on an earlier line', matched: /function wipe: rm -rf/, setup: (d) => { const v = dirVictim(d); return { line: 'wipe victim', alive: v.alive, rc: 'wipe() { echo wiping; rm -rf "$1"; }' }; } },
 ];
 
