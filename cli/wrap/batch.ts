@@ -56,7 +56,11 @@ export interface BatchOptions {
 }
 
 export async function runBatch(o: BatchOptions): Promise<number> {
-  const stdin = process.stdin.isTTY === true ? null : await readAllStdin();
+  // A terminal on stdin is left to the client when its arguments carry the input (`psql -c ...`);
+  // otherwise (`psql > out`, typed at the terminal) what is typed up to Ctrl-D is the input, judged
+  // as a whole like a pipe: no statement reaches the client unjudged.
+  // Outside production (no evaluator) the client gets the wrapper's own stdin: nothing is held back.
+  const stdin = o.evaluator === null || (process.stdin.isTTY === true && argsCarryInput(o.client, o.args)) ? null : await readAllStdin();
   if (o.evaluator) {
     const refused = await judge(o, stdin);
     if (refused !== null) return refused;

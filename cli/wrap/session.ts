@@ -28,7 +28,7 @@ export async function runWrap(client: string, args: string[]): Promise<number> {
   const guarded = production.active && process.env.PRODGUARD_DISABLE !== '1';
   const color = !process.env.NO_COLOR && process.stderr.isTTY === true;
   // Input not typed at a terminal (a pipe, a file, -c/-f, SQL as an argument): no pty at all (batch.ts).
-  const batch = process.stdin.isTTY !== true || argsCarryInput(assembler.client, args);
+  const batch = process.stdin.isTTY !== true || process.stdout.isTTY !== true || argsCarryInput(assembler.client, args);
 
   if (!guarded && batch) return runBatch({ file: executable(client, cwd), client: assembler.client, args, cwd, dialect: assembler.dialect, evaluator: null });
   if (!guarded) return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
