@@ -99,7 +99,8 @@ async function judge(o: BatchOptions, stdin: Buffer | null): Promise<number | nu
   try {
     const phrase = first.phrase;
     const shown = confirms.map((e) => e.message.replace(`\n${DRY_RUN_HINT}`, '')).join('\n');
-    writeSync(tty, `${shown}\nprodguard> type "${phrase}" to send all of it to ${o.client}, anything else cancels: `);
+    // The same question as the interactive prompt's (confirm.ts), for all of the input at once.
+    writeSync(tty, `${shown}\nprodguard> type "${phrase}" to send it, anything else cancels: `);
     const answer = readTtyLine(tty);
     const ok = answer === phrase;
     for (const e of confirms) await ev.record(e, ok ? 'confirmed' : 'cancelled');

@@ -105,7 +105,7 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
     const phrase = await expectQuestion(sh, `${line}\r`);
     const out = await answer(sh, phrase);
     expect(sqliteTables(db), out).not.toContain('users');
-    expect(out).not.toMatch(/type "[^"]+" to send/);
+    expect(out).not.toMatch(/type "[^"]+" to send it/);
     // The hook's line and wrap's statement, both recorded as confirmed (the latter by the grant).
     const rows = d.rows<{ shell: string; command: string; decision: string }>("SELECT shell, command, decision FROM events WHERE kind IN ('command','statement') ORDER BY seq");
     expect(rows.filter((r) => r.command === line).map((r) => r.decision)).toEqual(['cancelled', 'confirmed']);
@@ -124,9 +124,9 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
 });
 
 /** `prodguard wrap ...` with no controlling terminal (setsid), stdin from `input`. */
-function wrapWithoutTerminal(home: string, cwd: string, args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function wrapWithoutTerminal(home: string, cwd: string, args: string[], input: string, env: Record<string, string> = prod): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, 'wrap', ...args], { cwd, detached: true, env: { ...homeEnv(home), ...prod }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliMain, 'wrap', ...args], { cwd, detached: true, env: { ...homeEnv(home), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -161,7 +161,11 @@ describe('wrap with no terminal at all', () => {
     const arg = await wrapWithoutTerminal(d.home, dir, ['sqlite3', 'shop.db', 'drop table users'], '');
     expect(arg.code).toBe(3);
     expect(sqliteTables(db)).toContain('users');
+    // Outside production the client runs untouched: the same DROP goes through, nothing is judged.
+    const outside = await wrapWithoutTerminal(d.home, dir, ['sqlite3', 'other.db'], 'create table x(i); drop table x; select 7;\n', {});
+    expect(outside).toEqual({ code: 0, stdout: '7\n', stderr: '' });
     const rows = d.rows<{ command: string; decision: string }>("SELECT command, decision FROM events WHERE shell = 'wrap' AND kind IN ('command','statement') ORDER BY seq");
+    expect(rows.some((r) => r.command.includes('select 7'))).toBe(false);
     expect(rows).toContainEqual({ command: "sqlite3 shop.db 'drop table users'", decision: 'blocked' });
     expect(rows.some((r) => /select count/.test(r.command) && r.decision === 'allowed')).toBe(true);
   });
@@ -187,7 +191,7 @@ describe('wrap asks once on the terminal when the shell prompt did not confirm t
     const line = `${process.execPath} ${cliMain} wrap sqlite3 shop.db 'drop table users' < /dev/null > out.txt`;
     let since = sh.mark();
     sh.line(line);
-    await sh.waitFor(/type "([^"]+)" to send all of it to sqlite3/, { since });
+    await sh.waitFor(/type "([^"]+)" to send it, anything else cancels/, { since });
     since = sh.mark();
     sh.line('nope');
     await sh.waitFor(PROMPT, { since });
@@ -195,7 +199,7 @@ describe('wrap asks once on the terminal when the shell prompt did not confirm t
     expect(sqliteTables(db)).toContain('users');
     since = sh.mark();
     sh.line(line);
-    const m = await sh.waitFor(/type "([^"]+)" to send all of it to sqlite3/, { since });
+    const m = await sh.waitFor(/type "([^"]+)" to send it, anything else cancels/, { since });
     since = sh.mark();
     sh.line(m[1]!);
     await sh.waitFor(PROMPT, { since });
