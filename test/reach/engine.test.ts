@@ -85,6 +85,8 @@ describe('task runners', () => {
     expect(matched('pnpm run wipe', opts)).toContain('package.json:4: rm -rf /srv/pre');
     expect(matched('bun run wipe', opts)).toContain('package.json:4: rm -rf /srv/pre');
     expect(check('yarn add left-pad', opts).verdict).toBe('allow');
+    expect(matched('bun wipe', opts)).toContain('package.json:4: rm -rf /srv/pre');
+    expect(check('bun test', opts).verdict).toBe('allow');
     // npm looks upwards for package.json
     mkdirSync(join(dir, 'pkg', 'src'), { recursive: true });
     // (a file outside the line's cwd is named by its absolute path)
@@ -102,6 +104,12 @@ describe('scripts and interpreters', () => {
   it('./x, path, bash/sh/zsh/dash x, source, . , a script with arguments ($1 stays a parameter)', () => {
     for (const line of ['./wipe.sh', `${dir}/wipe.sh`, 'bash wipe.sh', 'sh -e wipe.sh', 'zsh wipe.sh', 'dash wipe.sh', 'source wipe.sh', '. wipe.sh', 'sudo ./wipe.sh', 'bash < wipe.sh']) {
       expect(matched(line), line).toContain('wipe.sh:3: rm -rf /srv/data');
+    }
+  });
+
+  it('files of another machine or container are not read: ssh host ./x, kubectl exec, docker exec', () => {
+    for (const line of ['ssh web1 ./wipe.sh', 'ssh web1 "bash wipe.sh"', 'kubectl exec api-0 -- sh wipe.sh', 'docker exec app bash wipe.sh', 'chroot /mnt sh wipe.sh']) {
+      expect(matched(line).some((m) => m.startsWith('wipe.sh:')), line).toBe(false);
     }
   });
 
@@ -132,6 +140,7 @@ describe('scripts and interpreters', () => {
     const m = matched('sh d/a.sh');
     expect(m).toContain('d/c.sh:1: rm -rf /srv/depth3');
     expect(m.some((x) => x.includes('depth4'))).toBe(false);
+    expect(check('sh d/a.sh').problems.join()).toMatch(/d\/c\.sh:2: sh not followed: depth limit \(3 files deep\)/);
     w('d/loop1.sh', 'sh d/loop2.sh\nrm -rf /srv/loop\n');
     w('d/loop2.sh', 'sh d/loop1.sh\n');
     expect(matched('sh d/loop1.sh')).toContain('d/loop1.sh:2: rm -rf /srv/loop');

@@ -47,6 +47,9 @@ const NOT_SCRIPTS = new Set((
   'node python python3 ruby perl go cargo java make npm pnpm yarn bun just psql mysql sqlite3 redis-cli mongosh diff patch openssl base64 jq yq shutdown reboot'
 ).split(' '));
 
+/** Run on another machine or filesystem (`ssh host ./x`, `kubectl exec pod -- sh x`, `chroot`): its files are not ours to read. */
+const elsewhere = (cmd: SimpleCommand): boolean => cmd.via.some((v) => v.startsWith('ssh ') || v.includes(' exec') || v === 'chroot' || v.startsWith('ansible '));
+
 /** Cheap test (no disk): could any word of the line name a file it runs or feeds? */
 function mayReach(parsed: ParsedLine, defs: ShellDefs | undefined): boolean {
   for (const c of parsed.commands) {
@@ -315,9 +318,13 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
   for (let i = 0; i < parsed.commands.length; i++) {
     const cmd = parsed.commands[i]!;
     const depth = depthAt[i] ?? 0;
-    if (cmd.dynamicName || depth >= MAX_REACH_DEPTH) continue;
+    if (cmd.dynamicName || elsewhere(cmd)) continue;
     const cwd = cwdAt[i] ?? baseCwd;
     const a0 = cmd.argv[0] ?? '';
+    if (depth >= MAX_REACH_DEPTH) {
+      if (a0.includes('/') || SHELLS.has(cmd.name) || RUNNERS.has(cmd.name)) budget.note(`${cmd.origin ?? a0}: ${a0} not followed: depth limit (${MAX_REACH_DEPTH} files deep)`);
+      continue;
+    }
     const next = depth + 1;
 
     // The shell's own definitions come first: an alias, then a function, hides a PATH program.

@@ -16,6 +16,9 @@ const RUNNER_BUILTINS = new Set([
   'licenses', 'owner', 'tag', 'team', 'unplug', 'env', 'root', 'setup', 'fetch', 'deploy', 'licenses', 'server', 'doctor', 'x',
 ]);
 
+/** bun's own commands (`bun S` runs package script S otherwise). */
+const BUN_BUILTINS = new Set(['run', 'test', 'x', 'repl', 'exec', 'install', 'i', 'add', 'a', 'remove', 'rm', 'update', 'outdated', 'link', 'unlink', 'pm', 'build', 'init', 'create', 'c', 'upgrade', 'publish', 'patch', 'audit', 'info', 'why', 'completions', 'help', 'discord']);
+
 /** Script names a package-manager command runs, and the directory option it was given. */
 export function packageScripts(cmd: SimpleCommand): { scripts: string[]; dir: string | null } | null {
   const tool = cmd.name;
@@ -33,6 +36,8 @@ export function packageScripts(cmd: SimpleCommand): { scripts: string[]; dir: st
     else if (tool === 'pnpm' && !RUNNER_BUILTINS.has(sub)) script = sub;
   } else if (tool === 'yarn' && !RUNNER_BUILTINS.has(sub)) {
     script = sub;
+  } else if (tool === 'bun' && !BUN_BUILTINS.has(sub) && !/[./]/.test(sub)) {
+    script = sub; // `bun dev`: a package script (`bun x.ts` runs a file, `bun test` is bun's test runner)
   }
   if (!script) return null;
   return { scripts: [`pre${script}`, script, `post${script}`], dir };
