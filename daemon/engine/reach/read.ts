@@ -22,19 +22,20 @@ export type ReadResult = { ok: true; path: string; real: string; text: string; k
  * check read the same file within a second; splitting 1 MB of SQL is the dear part.
  */
 const MAX_CACHED = 32;
-const derived = new Map<string, unknown>();
+/** By kind and real path: one version per file (a newer version replaces the older). */
+const derived = new Map<string, { version: string; value: unknown }>();
 
-export function cachedDerive<T>(r: { key: string }, kind: string, derive: () => T): T {
-  const key = `${kind}\0${r.key}`;
+export function cachedDerive<T>(r: { real: string; key: string }, kind: string, derive: () => T): T {
+  const key = `${kind}\0${r.real}`;
   const hit = derived.get(key);
-  if (hit !== undefined) {
-    derived.delete(key);
-    derived.set(key, hit); // most recently used last
-    return hit as T;
+  if (hit) derived.delete(key); // re-inserted below: most recently used last
+  if (hit && hit.version === r.key) {
+    derived.set(key, hit);
+    return hit.value as T;
   }
   const value = derive();
   if (derived.size >= MAX_CACHED) derived.delete(derived.keys().next().value!);
-  derived.set(key, value);
+  derived.set(key, { version: r.key, value });
   return value;
 }
 
