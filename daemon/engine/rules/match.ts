@@ -27,12 +27,11 @@ export class RuleIndex {
   private readonly keywordless: CompiledRule[] = [];
   private readonly statements: CompiledRule[] = [];
   /**
-   * Every statement rule's regex in one alternation: a statement it does not match matches no
-   * statement rule (a 1 MB SQL file is ~25,000 statements: one test each instead of one per rule).
-   * Rules whose regex cannot join (a backreference, a named group) are left out of it and always tested.
+   * Per dialect, the statement rules' regexes in one alternation: a statement it does not match
+   * matches none of them (a 1 MB SQL file is ~21,000 statements: one test each instead of one per
+   * rule). Rules whose regex cannot join (a backreference, a named group) are always tested.
    */
-  private statementFilter: RegExp | null = null;
-  private readonly unfiltered: CompiledRule[] = [];
+  private readonly statementFilters = new Map<string, { filter: RegExp | null; unfiltered: CompiledRule[] }>();
 
   constructor(readonly rules: CompiledRule[]) {
     for (const r of rules) {
@@ -51,13 +50,21 @@ export class RuleIndex {
       }
       if (r.globs.length) this.globs.push(r);
     }
-    const joinable = this.statements.filter((r) => !/\\[1-9k]|\(\?<[A-Za-z]/.test(r.statement!.source));
+  }
+
+  private filterFor(dialect: string): { filter: RegExp | null; unfiltered: CompiledRule[] } {
+    let f = this.statementFilters.get(dialect);
+    if (f) return f;
+    const rules = this.statements.filter((r) => !r.dialects || r.dialects.has(dialect));
+    const joinable = rules.filter((r) => !/\\[1-9k]|\(\?<[A-Za-z]/.test(r.statement!.source));
+    f = { filter: null, unfiltered: rules.filter((r) => !joinable.includes(r)) };
     try {
-      if (joinable.length) this.statementFilter = new RegExp(joinable.map((r) => `(?:${r.statement!.source})`).join('|'), 'i');
-      this.unfiltered.push(...this.statements.filter((r) => !joinable.includes(r)));
+      if (joinable.length) f.filter = new RegExp(joinable.map((r) => `(?:${r.statement!.source})`).join('|'), 'i');
     } catch {
-      this.statementFilter = null;
+      f = { filter: null, unfiltered: rules };
     }
+    this.statementFilters.set(dialect, f);
+    return f;
   }
 
   matchCommand(cmd: SimpleCommand, index: number): Hit[] {
@@ -77,7 +84,8 @@ export class RuleIndex {
 
   matchStatement(st: Statement, index: number): Hit[] {
     const hits: Hit[] = [];
-    const rules = this.statementFilter && !this.statementFilter.test(st.text) ? this.unfiltered : this.statements;
+    const f = this.filterFor(st.dialect);
+    const rules = f.filter && !f.filter.test(st.text) ? f.unfiltered : this.statements;
     for (const r of rules) {
       if (r.dialects && !r.dialects.has(st.dialect)) continue;
       if ((r.names.length || r.globs.length) && !r.names.includes(st.client) && !r.globs.some((g) => st.client.startsWith(g))) continue;
