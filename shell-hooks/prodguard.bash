@@ -225,15 +225,17 @@ __pg_capture() {
 # reading. `local -` keeps the `set -f` (no globbing of the words) to this function (bash >= 4.4).
 __pg_defsjson() {
   __pg_defs=
-  local - w n=0 at=1 al='' fl=''
+  local - w n=0 at=1 al='' fl='' sep=0
   local s=${__pg_line//[;|&()\`$'\n']/ ; }
+  [[ $s == "$__pg_line" ]] || sep=1
   set -f
   for w in $s; do
     (( ++n > 64 )) && break
     case $w in
       ';' | if | then | else | elif | do | while | until | '!' | time | '{') at=1; continue ;;
     esac
-    (( at )) || continue
+    # past the command word of a line with no separator, nothing else is in command position
+    if (( ! at )); then (( sep )) && continue; break; fi
     [[ $w == [A-Za-z_]*=* ]] && continue
     at=0
     [[ $w == [A-Za-z0-9_.:@%+-]* && $w != *[!A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue

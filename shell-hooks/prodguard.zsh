@@ -47,7 +47,8 @@ __pg_json() {
 __pg_defsjson() {
   emulate -L zsh
   __pg_defs=
-  local w al= fl= n=0 at=1
+  local w al= fl= n=0 at=1 sep=0
+  [[ $__pg_line == *[\;\|\&\(\)\{\}$'\n']* ]] && sep=1
   for w in ${(z)__pg_line}; do
     (( ++n > 64 )) && break
     case $w in
@@ -58,7 +59,8 @@ __pg_defsjson() {
     if (( ${+galiases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
       __pg_json "${galiases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
     fi
-    (( at )) || continue
+    # past the command word of a line with no separator, only global aliases remain: none, or done
+    if (( ! at )); then (( sep || ${#galiases} )) && continue; break; fi
     at=0
     if (( ${+aliases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
       __pg_json "${aliases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
