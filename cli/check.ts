@@ -88,7 +88,8 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
     const text = dryRunText(d);
     if (text) out.push(`    ${p_(text)}`);
   }
-  for (const p of v.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
+  // (files the line runs that were not read are noted as `<file>: not read: <why>`, engine/reach/)
+  for (const p of v.problems) out.push(`  ${paint('yellow', / not read: |^reach: /.test(p) ? 'note' : 'parse problem')}: ${p_(p)}`);
   return out.join('\n');
 }
 

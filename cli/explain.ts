@@ -34,6 +34,7 @@ export function register(program: Command): void {
           via: c.via,
           dynamicName: c.dynamicName,
           source: hide(c.source),
+          ...(c.origin ? { origin: c.origin } : {}),
         }));
         const statements = parsed.statements.map((st) => ({ ...st, text: hide(st.text) }));
         const matches = hits.map((h) => ({ ...h.result, kind: h.kind, index: h.index, why: h.why, action: h.action, dryRun: h.dryRun, allowlisted: h.allowlisted }));
@@ -48,7 +49,7 @@ export function register(program: Command): void {
       out.push(`${paint('bold', 'environment')} ${productionLine(verdict, paint)}`);
       out.push('', paint('bold', `simple commands (${parsed.commands.length})`));
       parsed.commands.forEach((c, i) => {
-        const via = c.via.length ? `  via ${show(c.via.join(' > '))}` : '';
+        const via = `${c.origin ? `  at ${show(c.origin)}` : ''}${c.via.length ? `  via ${show(c.via.join(' > '))}` : ''}`;
         const flags = [c.dynamicName ? 'program computed at run time' : '', Object.keys(c.assignments).length ? `sets ${show(Object.keys(c.assignments).join(', '))}` : ''].filter(Boolean).join('; ');
         out.push(`  ${i + 1}. ${paint('cyan', show(c.name) || '(none)')}  ${show(c.source)}${paint('dim', via)}${flags ? paint('dim', `  (${flags})`) : ''}`);
       });
@@ -63,6 +64,7 @@ export function register(program: Command): void {
         const where = h.index < 0 ? 'the whole line' : `${h.kind} ${h.index + 1}`;
         const notes = [h.dryRun ? 'dry run' : '', h.allowlisted ? 'allowlisted' : ''].filter(Boolean).join(', ');
         out.push(`  ${where} -> ${paint('bold', p_(m.rule))} (${m.severity}, policy: ${h.action}${notes ? `; ${notes}` : ''})`);
+        out.push(`    matched: ${p_(m.command)}`);
         out.push(`    reason:  ${p_(m.reason)}`);
         out.push(`    because: ${show(h.why.join('; '))}`);
         out.push(`    target:  ${p_(m.target ?? '-')}   phrase: ${p_(m.confirm)}`);
@@ -71,7 +73,8 @@ export function register(program: Command): void {
         if (m.dryRun.prefixSet && m.dryRun.prefix === 'ignored') out.push('    DRY_RUN: ignored here (this program reads no DRY_RUN variable)');
         if (dry) out.push(`    ${p_(dry)}`);
       }
-      for (const p of verdict.problems) out.push(`  ${paint('yellow', 'parse problem')}: ${p_(p)}`);
+      // (files the line runs that were not read are noted as `<file>: not read: <why>`, engine/reach/)
+      for (const p of verdict.problems) out.push(`  ${paint('yellow', / not read: |^reach: /.test(p) ? 'note' : 'parse problem')}: ${p_(p)}`);
       out.push('', `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${p_(JSON.stringify(verdict.confirm))})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`);
       if (!verdict.production.active && hits.length) {
         const inProd = engine.evaluate({ ...input, env: { ...input.env, PRODGUARD_ENV: 'production', PRODGUARD_DISABLE: undefined } });

@@ -307,8 +307,9 @@ __pg_linereq() {
     __pg_json "$PWD"
     __pg_cwd_js=$__pg_js __pg_cwd_of=$PWD
   fi
+  __pg_defsjson
   __pg_json_line
-  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env,\"ts\":$__pg_ms,\"gen\":\"$__pg_gen\"}"
+  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env$__pg_defs,\"ts\":$__pg_ms,\"gen\":\"$__pg_gen\"}"
 }
 
 # __pg_json of __pg_line (zsh has its own, to inline).

@@ -39,6 +39,7 @@ __pg_ran=           # cmd number of the line that ran (finish is sent at the nex
 __pg_port= __pg_token= __pg_knock= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
 __pg_fd= __pg_why=   # the connection __pg_open made; why the daemon was not used (said once)
 __pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
+__pg_defs=          # the line's alias/function definitions for the check request (__pg_defsjson)
 __pg_line= __pg_later= __pg_d= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
@@ -255,6 +256,42 @@ __pg_capture() {
   return 0
 }
 
+# The definitions of the line's words that are aliases or functions, as the check request's
+# `"defs"` member in __pg_defs ('' when none): the daemon expands them before judging the line.
+# Only words in command position (the first, and after ; | & ( ) ` or a reserved word, past
+# VAR=value prefixes) are looked up: that is where the shell expands an alias or calls a function,
+# and `declare -F` costs a redirection (~8 syscalls) per word. A function's text comes through the
+# line file (__pg_capture: `declare -f` has no fork-free form before bash 5.3), blanked after
+# reading. `local -` keeps the `set -f` (no globbing of the words) to this function (bash >= 4.4).
+__pg_defsjson() {
+  __pg_defs=
+  local - w n=0 at=1 al='' fl='' sep=0
+  local s=${__pg_line//[;|&()\`$'\n']/ ; }
+  [[ $s == "$__pg_line" ]] || sep=1
+  set -f
+  for w in $s; do
+    (( ++n > 64 )) && break
+    case $w in
+      ';' | if | then | else | elif | do | while | until | '!' | time | '{') at=1; continue ;;
+    esac
+    # past the command word of a line with no separator, nothing else is in command position
+    if (( ! at )); then (( sep )) && continue; break; fi
+    [[ $w == [A-Za-z_]*=* ]] && continue
+    at=0
+    [[ $w == [A-Za-z0-9_.:@%+-]* && $w != *[!A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue
+    if [[ -n ${BASH_ALIASES[$w]+x} && $al != *"\"$w\":"* ]]; then
+      __pg_json "${BASH_ALIASES[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    fi
+    # (the wrap functions of psql & co. are the hook's own: the engine judges the client itself)
+    if [[ $fl != *"\"$w\":"* && " ${__pg_wrap_defined[*]} " != *" $w "* ]] && declare -F -- "$w" >/dev/null && __pg_capture declare -f -- "$w"; then
+      printf '%*s' $((${#__pg_out} * 4)) '' 1<>"$__pg_linefile" 2>/dev/null
+      __pg_json "$__pg_out"; fl+="${fl:+,}\"$w\":\"$__pg_js\""
+    fi
+  done
+  [[ -n $al$fl ]] || return 0
+  __pg_defs=",\"defs\":{\"aliases\":{$al},\"functions\":{$fl}}"
+}
+
 # First DEBUG trap of a line: read the whole line from history when it is there, through the line
 # file as __pg_capture does, then blank what was read (4 bytes per character covers any UTF-8): no
 # command text is left behind. Untraced, and `2>/dev/null` only where a full disk or a changed mode
@@ -464,7 +501,8 @@ __pg_wrap_define() {
   local c
   for c in psql mysql sqlite3 redis-cli mongosh; do
     declare -F "$c" >/dev/null && continue
-    eval "$c() { \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\"; }"
+    # The line's (session, cmd): wrap asks the daemon whether its confirmation covers the input.
+    eval "$c() { PRODGUARD_SESSION=\$__pg_session PRODGUARD_CMD=\$__pg_cmd \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\"; }"
     __pg_wrap_defined+=("$c")
   done
 }

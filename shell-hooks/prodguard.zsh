@@ -41,11 +41,47 @@ __pg_json() {
   functions[__pg_json_line]=${functions[__pg_json]/"$from"/$to}
 }
 
+# The definitions of the line's words that are aliases or functions, as the check request's
+# `"defs"` member in __pg_defs ('' when none): the daemon expands them before judging the line.
+# ${(z)...} splits the line into shell words without a fork; words in command position (the
+# first, after ; | & ( ) or a reserved word, past VAR=value) are looked up in $aliases and
+# $functions (zsh/parameter), every word in $galiases (a global alias expands anywhere).
+__pg_defsjson() {
+  emulate -L zsh
+  __pg_defs=
+  local w al= fl= n=0 at=1 sep=0
+  [[ $__pg_line == *[\;\|\&\(\)\{\}$'\n']* ]] && sep=1
+  for w in ${(z)__pg_line}; do
+    (( ++n > 64 )) && break
+    case $w in
+      ';' | '|' | '||' | '&' | '&&' | '|&' | '(' | ')' | '{' | '}' | $'\n' | if | then | else | elif | do | while | until | '!' | time) at=1; continue ;;
+    esac
+    if [[ $w == [A-Za-z_]*=* ]] && (( at )); then continue; fi
+    if [[ -z $w || $w == *[^A-Za-z0-9_.:@%+-]* || $w == __pg_* ]]; then at=0; continue; fi
+    if (( ${+galiases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
+      __pg_json "${galiases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    fi
+    # past the command word of a line with no separator, only global aliases remain: none, or done
+    if (( ! at )); then (( sep || ${#galiases} )) && continue; break; fi
+    at=0
+    if (( ${+aliases[$w]} )) && [[ $al != *"\"$w\":"* ]]; then
+      __pg_json "${aliases[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+    fi
+    # (the wrap functions of psql & co. are the hook's own: the engine judges the client itself)
+    if (( ${+functions[$w]} )) && [[ $fl != *"\"$w\":"* && " $__pg_wrap_defined " != *" $w "* ]]; then
+      __pg_json "${functions[$w]}"; fl+="${fl:+,}\"$w\":\"$__pg_js\""
+    fi
+  done
+  [[ -n $al$fl ]] || return 0
+  __pg_defs=",\"defs\":{\"aliases\":{$al},\"functions\":{$fl}}"
+}
+
 typeset -g __pg_host=${HOST%%.*}
 typeset -g __pg_session=${__pg_host}-$$-${EPOCHSECONDS}-${RANDOM}${RANDOM}
 __pg_session=${__pg_session//[^A-Za-z0-9._:@-]/_}
 typeset -g __pg_umask=$(builtin umask)
 typeset -g __pg_origin __pg_js __pg_ujs __pg_env __pg_req __pg_reply __pg_word __pg_ms __pg_us __pg_t0
+typeset -g __pg_defs=
 typeset -g __pg_r_verdict __pg_r_phrase __pg_r_dry __pg_r_msg __pg_r_gen __pg_line __pg_later __pg_d
 typeset -gi __pg_ex=0
 __pg_json "${TTY-}"; __pg_origin="{\"session\":\"$__pg_session\",\"shell\":\"zsh\",\"pid\":$$,\"tty\":\"$__pg_js\""
@@ -453,7 +489,8 @@ __pg_wrap_define() {
   local c
   for c in psql mysql sqlite3 redis-cli mongosh; do
     (( ${+functions[$c]} )) && continue
-    functions[$c]="\"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\""
+    # The line's (session, cmd): wrap asks the daemon whether its confirmation covers the input.
+    functions[$c]="PRODGUARD_SESSION=\$__pg_session PRODGUARD_CMD=\$__pg_cmd \"\$__pg_node\" \"\$__pg_bin\" wrap $c \"\$@\""
     __pg_wrap_defined+=($c)
   done
 }

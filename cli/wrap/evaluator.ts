@@ -22,6 +22,8 @@ export interface Evaluation {
   verdict: Verdict['verdict'];
   phrase: string;
   message: string;
+  /** The daemon said the confirmation typed at the shell prompt for the launching line covers this (server/grants.ts). */
+  granted?: boolean;
   /** Where the records go: `daemon` (it already recorded allow/block) or `spool`. */
   via: 'daemon' | 'spool';
   /** The request to record the user's answer with; null when nothing could be evaluated. */
@@ -37,6 +39,8 @@ export interface EvaluatorOptions {
   client: string;
   /** The parent production shell's session (PRODGUARD_SESSION), if any. */
   parentSession: string | null;
+  /** The launching shell line's (session, cmd), sent with each check so the daemon can say `granted`. */
+  grant?: { session: string; cmd: number } | null;
   daemonTimeoutMs?: number;
 }
 
@@ -114,15 +118,15 @@ export class WrapEvaluator {
     // Try the daemon again on every statement: it may have come back.
     try {
       const reply = CheckReplySchema.parse(
-        await requestDaemon(this.o.paths, { ...request, op: 'check' }, { timeoutMs: this.timeout() }),
+        await requestDaemon(this.o.paths, { ...request, op: 'check', ...(this.o.grant ? { grant: this.o.grant } : {}) }, { timeoutMs: this.timeout() }),
       );
       this.daemonDown = false;
-      return { verdict: reply.verdict, phrase: reply.phrase, message: reply.message, via: 'daemon', request, detail: reply.detail };
+      return { verdict: reply.verdict, phrase: reply.phrase, message: reply.message, granted: reply.granted === true, via: 'daemon', request, detail: reply.detail };
     } catch {
       this.daemonDown = true;
     }
     const v = (await this.localEngine()).evaluate(request.statement ? { line: request.line, env: request.env, cwd: request.cwd, statement: request.statement } : { line: request.line, env: request.env, cwd: request.cwd });
-    const ev: Evaluation = { verdict: v.verdict, phrase: v.confirm ?? '', message: verdictMessage(v), via: 'spool', request, detail: v };
+    const ev: Evaluation = { verdict: v.verdict, phrase: v.confirm ?? '', message: verdictMessage(v), granted: false, via: 'spool', request, detail: v };
     // allow and block are decided now; confirm waits for the user's answer (record()).
     const decision = immediateDecision(v);
     if (decision !== null) this.spool({ v: PROTOCOL_VERSION, ...request, decision, via: 'spool' });

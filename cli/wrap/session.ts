@@ -10,6 +10,7 @@ import { ConfirmPrompt } from './confirm.js';
 import { EchoScreen } from './echo-screen.js';
 import { signalEnv, WrapEvaluator } from './evaluator.js';
 import { Gate } from './gate.js';
+import { argsCarryInput, runBatch } from './batch.js';
 import { runProxy } from './proxy.js';
 
 // `prodguard wrap <client> [args...]`: outside production the client runs behind the pty proxy
@@ -27,18 +28,32 @@ export async function runWrap(client: string, args: string[]): Promise<number> {
   const production = detectProduction(process.env, config, { cwd });
   const disabled = isDisabled(process.env.PRODGUARD_DISABLE);
   const color = !process.env.NO_COLOR && process.stderr.isTTY === true;
+  // Input not typed at a terminal (a pipe, a file, -c/-f, SQL as an argument): no pty at all (batch.ts).
+  const batch = process.stdin.isTTY !== true || process.stdout.isTTY !== true || argsCarryInput(assembler.client, args);
 
-  if (!production.active) return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
+  const unguarded = (): Promise<number> =>
+    batch
+      ? runBatch({ file: executable(client, cwd), client: assembler.client, args, cwd, dialect: assembler.dialect, evaluator: null })
+      : spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
+  if (!production.active) return unguarded();
   const env = signalEnv(process.env, config);
   if (disabled) {
     // An off switch is never silent: said here, and recorded (and alerted) as `disabled`.
-    const off = new WrapEvaluator({ paths, config, env, cwd, client, parentSession: process.env.PRODGUARD_SESSION ?? null });
+    const off = new WrapEvaluator({ paths, config, env, cwd, client, parentSession: process.env.PRODGUARD_SESSION ?? null, grant: null });
     await off.disabled();
-    process.stderr.write(`prodguard: PRODGUARD_DISABLE is set: ${client} runs unguarded in ${production.env ?? 'production'} (recorded)\r\n`);
-    return spawnChecked(client, args, cwd, (chunk, pty) => pty.write(chunk));
+    process.stderr.write(`prodguard: PRODGUARD_DISABLE is set: ${client} runs unguarded in ${production.env ?? 'production'} (recorded)${batch ? '\n' : '\r\n'}`);
+    return unguarded();
   }
 
-  const evaluator = new WrapEvaluator({ paths, config, env, cwd, client: assembler.client, parentSession: process.env.PRODGUARD_SESSION ?? null });
+  const evaluator = new WrapEvaluator({ paths, config, env, cwd, client: assembler.client, parentSession: process.env.PRODGUARD_SESSION ?? null, grant: launchingLine() });
+  if (batch) {
+    await evaluator.start();
+    try {
+      return await runBatch({ file: executable(client, cwd), client: assembler.client, args, cwd, dialect: assembler.dialect, evaluator });
+    } finally {
+      await evaluator.end();
+    }
+  }
   const screen = new EchoScreen(process.stdout.columns || 80);
   const prompt = new ConfirmPrompt({ write: (s) => process.stdout.write(s), color });
   let ptyRef: { write(s: string): void } | null = null;
@@ -90,6 +105,19 @@ async function spawnChecked(
   const file = findExecutable(client, cwd);
   if (!file) throw new UserError(`cannot run "${client}": not found on PATH; install it or give its full path`);
   return runProxy({ file, args, cwd, env: process.env, onInput, onOutput, onResize, onSpawn, ...(onEnd ? { onEnd } : {}) });
+}
+
+/** The guarded shell line that launched this wrap (the hook's wrap functions set both). */
+function launchingLine(): { session: string; cmd: number } | null {
+  const session = process.env.PRODGUARD_SESSION ?? '';
+  const cmd = Number(process.env.PRODGUARD_CMD ?? '');
+  return /^[A-Za-z0-9._:@-]{1,128}$/.test(session) && Number.isSafeInteger(cmd) && cmd >= 0 ? { session, cmd } : null;
+}
+
+function executable(client: string, cwd: string): string {
+  const file = findExecutable(client, cwd);
+  if (!file) throw new UserError(`cannot run "${client}": not found on PATH; install it or give its full path`);
+  return file;
 }
 
 /** PATH lookup done here: node-pty reports a failed exec only as an exit code. */

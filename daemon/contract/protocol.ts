@@ -23,7 +23,7 @@ export const OriginSchema = z.object({
 });
 
 /** Environment variables the hook forwards for production detection (names are the config's). */
-const EnvSchema = z.record(z.string().max(256), z.string().max(4096)).default({});
+const EnvSchema = z.record(z.string().max(256), z.string().max(32_768)).default({});
 
 const Base = {
   v: z.literal(PROTOCOL_VERSION),
@@ -36,6 +36,17 @@ export const StatementContextSchema = z
   .object({ dialect: DialectSchema, client: z.string().min(1).max(64) })
   .optional();
 
+/** A name -> definition table of the shell; bounded (the hook sends only the line's words). */
+const DefTable = z
+  .record(z.string().min(1).max(256), z.string().max(65_536))
+  .refine((t) => Object.keys(t).length <= 64, { message: 'at most 64 definitions' });
+
+/**
+ * The shell's definitions of the line's words that are aliases or functions (bash: BASH_ALIASES,
+ * `declare -f`; zsh: $aliases, $functions). The engine expands them before judging the line.
+ */
+export const ShellDefsSchema = z.object({ aliases: DefTable.optional(), functions: DefTable.optional() }).optional();
+
 /** Evaluate a line before it runs; the daemon records it unless the verdict is `confirm`. */
 export const CheckRequestSchema = z.object({
   ...Base,
@@ -47,6 +58,12 @@ export const CheckRequestSchema = z.object({
   statement: StatementContextSchema,
   cwd: Text(4096).default(''),
   env: EnvSchema,
+  defs: ShellDefsSchema,
+  /**
+   * Sent by `prodguard wrap` run from a guarded shell line: that line's (session, cmd). The reply
+   * says `granted` when the confirmation typed for that line covers this input (server/grants.ts).
+   */
+  grant: z.object({ session: Id, cmd: z.number().int().nonnegative() }).optional(),
   /** Client's clock when the line was entered, ms since epoch. */
   ts: z.number().nonnegative(),
   /** The config generation the hook was generated from (config/generation.ts). */
@@ -63,6 +80,7 @@ export const DecisionRequestSchema = z.object({
   statement: StatementContextSchema,
   cwd: Text(4096).default(''),
   env: EnvSchema,
+  defs: ShellDefsSchema,
   ts: z.number().nonnegative(),
   decision: DecisionSchema,
   /** `spool` when replayed from the hook's local spool. */
@@ -165,6 +183,8 @@ export const CheckReplySchema = z.object({
    */
   unrecorded: z.literal(true).optional(),
   detail: VerdictSchema,
+  /** The check carried a `grant` and the shell prompt's confirmation covers this input (used up). */
+  granted: z.boolean().optional(),
 });
 export type CheckReply = z.infer<typeof CheckReplySchema>;
 
@@ -232,11 +252,17 @@ export const recordedLine = (stored: { seq: number } | null): string =>
 /** What a check reply says when its record could not be stored (never empty: see below). */
 export const UNRECORDED_MESSAGE = 'prodguard: the daemon could not store this record; it retries from memory and the hook spools it';
 
-export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string, opts: { unrecorded?: boolean; gen?: string } = {}): string {
+export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string, opts: { unrecorded?: boolean; gen?: string; granted?: boolean } = {}): string {
   // Fixed field order: the hooks read the first fields with one regex each (gen, then unrecorded,
   // only when set). Never an empty message when unrecorded: the bash hook stops reading at the
   // exact head of a plain allow.
   const head = { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message: opts.unrecorded ? message || UNRECORDED_MESSAGE : message } as const;
-  const reply: CheckReply = { ...head, ...(opts.gen !== undefined ? { gen: opts.gen } : {}), ...(opts.unrecorded ? { unrecorded: true as const } : {}), detail };
+  const reply: CheckReply = {
+    ...head,
+    ...(opts.gen !== undefined ? { gen: opts.gen } : {}),
+    ...(opts.unrecorded ? { unrecorded: true as const } : {}),
+    detail,
+    ...(opts.granted !== undefined ? { granted: opts.granted } : {}),
+  };
   return JSON.stringify(reply);
 }

@@ -20,6 +20,9 @@ export const SIGNAL_VARS = [
   'DRY_RUN',
 ] as const;
 
+/** What the shell hooks forward besides the signals: PATH, so the engine finds a PATH command that is a script (engine/reach/). */
+export const HOOK_CONTEXT_VARS = ['PATH'] as const;
+
 /** Spellings (case-insensitive, surrounding white space ignored) that turn PRODGUARD_DISABLE on. */
 export const DISABLE_TRUTHY = ['1', 'true', 'yes', 'on'] as const;
 /** Spellings (case-insensitive, surrounding white space ignored) of a DRY_RUN prefix that asks for a dry run. */

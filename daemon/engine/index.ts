@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { parseLine } from './parse/index.js';
+import { reach, type ShellDefs } from './reach/index.js';
 import type { ParsedLine, Statement } from './parse/types.js';
 import { flavorOf, splitStatements } from './sql/split.js';
 import type { Rule } from './rules/schema.js';
@@ -15,11 +16,14 @@ export { redact } from './redact/index.js';
 export { DryRunFirst } from './verdict/dry-run-first.js';
 export type { Verdict, MatchResult, Production } from '../contract/verdict.js';
 export type { Analysis, HitReport } from './verdict/evaluate.js';
+export type { ShellDefs } from './reach/index.js';
 
 export interface EngineInput {
   line: string;
   env: Record<string, string | undefined>;
   cwd?: string | undefined;
+  /** The shell's definitions of the line's words that are aliases or functions (the hook sends them). */
+  defs?: ShellDefs | undefined;
   /** Set when `line` was typed inside a database client under `prodguard wrap`. */
   statement?: { dialect: Statement['dialect']; client: string } | undefined;
 }
@@ -51,7 +55,10 @@ function parse(input: EngineInput): ParsedLine {
     }
   }
   try {
-    return parseLine(input.line);
+    const parsed = parseLine(input.line);
+    // What the line runs or feeds (scripts, SQL files, recipes, aliases, functions), judged too.
+    reach(parsed, { cwd: input.cwd, env: input.env, defs: input.defs }, parseLine);
+    return parsed;
   } catch (err) {
     // The parser promises not to throw; if it does, the line fails closed when it looks destructive.
     return { commands: [], statements: [], problems: [`parser failed: ${(err as Error).message}`] };

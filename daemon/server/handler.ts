@@ -6,6 +6,7 @@ import { DryRunFirst, type Engine } from '../engine/index.js';
 import type { Verdict } from '../contract/verdict.js';
 import type { AuditEvent } from '../contract/events.js';
 import { commandEvent, guardFailureEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
+import { GrantBook } from './grants.js';
 import type { LineReply, Transport } from './listener.js';
 import { verdictMessage } from '../engine/verdict/message.js';
 import {
@@ -89,7 +90,7 @@ export function parseRequest(line: string, needToken: string | null): Request {
 }
 
 /** The reply to a check (the daemon's, and the hook's local fallback's: daemon/guard.ts). */
-export function verdictReply(v: Verdict, opts: { unrecorded?: boolean; gen?: string } = {}): string {
+export function verdictReply(v: Verdict, opts: { unrecorded?: boolean; gen?: string; granted?: boolean } = {}): string {
   return checkReplyLine(v, verdictMessage(v), opts);
 }
 
@@ -119,8 +120,9 @@ class RefusedLines {
 export function createHandler(deps: HandlerDeps): Handler {
   const dryRunFirst = new DryRunFirst();
   const refused = new RefusedLines();
-  const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement'] }): Verdict =>
-    deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd });
+  const grants = new GrantBook();
+  const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement']; defs?: CheckRequest['defs'] }): Verdict =>
+    deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd, ...(r.defs ? { defs: r.defs } : {}) });
 
   const recorded = (e: AuditEvent): Promise<string> => deps.writer.record(e).then(recordedLine);
 
@@ -146,12 +148,17 @@ export function createHandler(deps: HandlerDeps): Handler {
           });
         }
         const gen = hookGeneration(deps.config());
-        return verdictReply(v, { unrecorded, ...(req.gen !== undefined && req.gen !== gen ? { gen } : {}) });
+        return verdictReply(v, {
+          unrecorded,
+          ...(req.gen !== undefined && req.gen !== gen ? { gen } : {}),
+          ...(req.grant ? { granted: grants.redeem(req.grant.session, req.grant.cmd, v) } : {}),
+        });
       }
       case 'decision': {
         const v = evaluate(req);
         if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
         refused.note(req.origin.session, req.cmd, req.decision);
+        if (req.decision === 'confirmed' && (via ?? req.via) === 'live' && (req.origin.shell === 'bash' || req.origin.shell === 'zsh')) grants.confirmed(req.origin.session, req.cmd, v);
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
       case 'finish': {

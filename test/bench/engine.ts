@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, msSince, summarize, type BenchFigure, type BenchSection } from './report.js';
+import { fmt, msSince, summarize, type BenchFigure, type BenchSection, type Summary } from './report.js';
 
 // Engine benchmark: every corpus line evaluated in a warm process (throughput, p50/p99 per line),
 // next to the baselines of the same run: a cold start (import + createEngine in a fresh Node),
@@ -125,6 +125,61 @@ function spawnCheck(env: NodeJS.ProcessEnv, line: string): number {
   return msSince(start);
 }
 
+/** Reach (engine/reach/): lines that name no file, a 100 KB script, a 1 MB SQL file, an alias. */
+function reachFigures(engine: { evaluate(i: { line: string; env: Record<string, string | undefined>; cwd?: string; defs?: { aliases?: Record<string, string> } }): unknown }, lines: string[], env: NodeJS.ProcessEnv): BenchFigure[] {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-bench-reach-'));
+  try {
+    const cwd = join(dir, 'empty');
+    mkdirSync(cwd);
+    let script = '#!/bin/bash\nset -e\n';
+    for (let i = 0; script.length < 100_000; i++) script += `echo "step ${i}"; cp /srv/a/f${i} /srv/b/f${i}\n`;
+    writeFileSync(join(dir, 'big.sh'), `${script}rm -rf /srv/old\n`);
+    let sql = '';
+    for (let i = 0; sql.length < 1_000_000 - 32; i++) sql += `INSERT INTO items VALUES (${i}, 'name ${i}');\n`;
+    writeFileSync(join(dir, 'big.sql'), `${sql}DROP TABLE users;\n`);
+
+    const time = (n: number, f: (i: number) => void): Summary => {
+      const xs: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = process.hrtime.bigint();
+        f(i);
+        xs.push(msSince(t));
+      }
+      return summarize(xs);
+    };
+    // Lines that name no file, with the shell's cwd as the hook sends it.
+    for (const line of lines) engine.evaluate({ line, env, cwd });
+    const noFile = time(lines.length * 5, (i) => engine.evaluate({ line: lines[i % lines.length]!, env, cwd }));
+    // A file read and split for the first time (a new mtime each round), then again unchanged (the
+    // decision request and wrap's own check re-evaluate the same line within the second).
+    const file = (line: string, name: string): { first: Summary; again: Summary } => {
+      const p = join(dir, name);
+      const first = time(30, (i) => {
+        utimesSync(p, new Date(), new Date(Date.now() + i * 1000));
+        engine.evaluate({ line, env, cwd: dir });
+      });
+      const again = time(60, () => engine.evaluate({ line, env, cwd: dir }));
+      return { first, again };
+    };
+    const sh = file('bash big.sh', 'big.sh');
+    const sq = file('psql -f big.sql', 'big.sql');
+    const alias = time(2000, () => engine.evaluate({ line: 'k delete pod api-1 -n prod', env, cwd, defs: { aliases: { k: 'kubectl' } } }));
+    const f = (name: string, s: Summary, target: string | null, limit: number | null, baseline?: string): BenchFigure => ({
+      name, value: s.p50, unit: 'ms', target, met: limit === null ? null : s.p99 < limit, baseline: `p99 ${fmt(s.p99)} ms${baseline ? `; ${baseline}` : ''}`,
+    });
+    return [
+      { name: 'reach: evaluate p99, lines that name no file (with a cwd)', value: noFile.p99, unit: 'ms', target: '< 1 ms p99', met: noFile.p99 < 1, baseline: `p50 ${fmt(noFile.p50)} ms` },
+      f('reach: a 100 KB shell script (bash big.sh), first read, p50', sh.first, null, null),
+      f('reach: the same script unchanged (cached parse), p50', sh.again, null, null),
+      f('reach: a 1 MB SQL file (psql -f big.sql, ~21,000 statements), first read, p50', sq.first, '< 20 ms', 20),
+      f('reach: the same SQL file unchanged (cached split), p50', sq.again, '< 20 ms', 20),
+      f('reach: a line whose first word is an alias (k delete pod ...), p50', alias, '< 1 ms p99', 1),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function bench(): Promise<BenchSection> {
   const { createEngine } = await import('../../daemon/engine/index.js');
   const { defaultConfig } = await import('../../daemon/config/load.js');
@@ -212,6 +267,7 @@ export async function bench(): Promise<BenchSection> {
   if (process.env.NODE_EXTRA_CA_CERTS) {
     figures.push({ name: 'same spawn with this sandbox NODE_EXTRA_CA_CERTS', value: median(spawns), unit: 'ms', target: null, met: null });
   }
+  figures.push(...reachFigures(engine, lines, env));
   return {
     title: 'Engine: evaluating command lines',
     figures,

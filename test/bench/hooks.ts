@@ -127,6 +127,39 @@ async function measure(shell: HookShell, home: string): Promise<Record<Variant, 
   return { bare: sum('bare'), outside: sum('outside'), inside: sum('inside'), beforeOutside: sum('beforeOutside'), beforeInside: sum('beforeInside') };
 }
 
+/**
+ * What __pg_defsjson (the definitions of the line's aliases and functions, engine/reach/) adds to
+ * a line, timed inside the shell (EPOCHREALTIME around N calls, less the same loop of `:`): for a
+ * line whose first word is an alias, and for one with no alias or function in it.
+ */
+const DEFS_CALLS = 2000;
+async function defsCost(shell: HookShell, home: string): Promise<{ alias: number; plain: number; fn: number }> {
+  const paths = (await import('../../daemon/paths.js')).resolvePaths({ PRODGUARD_HOME: home });
+  const hook = renderHook({ shell, config: loadConfig(paths), paths });
+  const sh = await spawnBenchShell(shell, `${hook}\nalias k=kubectl\nwipe() { rm -rf "$1"; }`, { PRODGUARD_HOME: home, PRODGUARD_NO_AUTOSTART: '1', ENV: 'production' });
+  try {
+    const loop = (body: string): string => `for ((i=0;i<${DEFS_CALLS};i++)); do ${body}; done`;
+    // bash: the hook's DEBUG trap (extdebug traces functions) would run for every command of the
+    // loop, which the real path (__pg_defsjson runs inside the trap) never pays: off for this line.
+    const line =
+      (shell === 'bash' ? 'trap - DEBUG; shopt -u extdebug; ' : '') +
+      `t0=$EPOCHREALTIME; __pg_line='k get pods -n prod'; ${loop('__pg_defsjson')}; t1=$EPOCHREALTIME; ` +
+      `__pg_line='kubectl get pods -n prod'; ${loop('__pg_defsjson')}; t2=$EPOCHREALTIME; ` +
+      `__pg_line='wipe /srv/x'; ${loop('__pg_defsjson')}; t3=$EPOCHREALTIME; ${loop(':')}; t4=$EPOCHREALTIME; ` +
+      `echo "$t0 $t1 $t2 $t3 $t4" > defs.txt`;
+    const done = sh.next();
+    sh.pty.write(`${line}\r`);
+    await done;
+    const [t0, t1, t2, t3, t4] = (await import('node:fs')).readFileSync(join(sh.dir, 'defs.txt'), 'utf8').trim().split(' ').map(Number) as [number, number, number, number, number];
+    const per = (a: number, b: number): number => ((b - a) * 1000) / DEFS_CALLS;
+    const empty = per(t3, t4);
+    return { alias: per(t0, t1) - empty, plain: per(t1, t2) - empty, fn: per(t2, t3) - empty };
+  } finally {
+    sh.pty.kill('SIGKILL');
+    rmSync(sh.dir, { recursive: true, force: true });
+  }
+}
+
 function figure(name: string, value: number, limit: number, target: string, baseline: string): BenchFigure {
   return { name, value, unit: 'ms', target, met: value < limit, baseline };
 }
@@ -157,6 +190,9 @@ export async function bench(): Promise<BenchSection> {
         figure(`${shell} hook added per line, in production, p99`, r.inside.p99 - r.bare.p99, 5, '< 5 ms', base),
         figure(`${shell} hook added per line, outside production, p50`, r.outside.p50 - r.bare.p50, 0.2, '< 0.2 ms', base),
         { name: `${shell} hook added per line, outside production, p99`, value: r.outside.p99 - r.bare.p99, unit: 'ms', target: null, met: null, baseline: base },
+        ...(await defsCost(shell, d.home).then((c) => [
+          { name: `${shell} hook: collecting the definitions, line whose first word is an alias`, value: c.alias, unit: 'ms', target: null, met: null, baseline: `no alias or function on the line: ${fmt(c.plain)} ms; a function: ${fmt(c.fn)} ms` },
+        ])),
         {
           name: `${shell} hook added per line, in production, daemon without its warm-up, p50`,
           value: c.inside.p50 - c.bare.p50,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,10 +11,20 @@ import { createEngine } from '../../daemon/engine/index.js';
 // reason. Known limits are asserted NOT caught, so docs/known-limits.md stays honest: when one
 // starts being caught, this test fails and tells you to move it to `caught` (and the doc).
 
-interface Entry { technique: string; line: string; reason?: string }
+/** `files`: written into the line's cwd first; `defs`: the shell's aliases/functions the hook would send (engine/reach/). */
+interface Entry { technique: string; line: string; reason?: string; files?: Record<string, string>; defs?: { aliases?: Record<string, string>; functions?: Record<string, string> } }
 const data = JSON.parse(readFileSync(join(import.meta.dirname, 'bypass.json'), 'utf8')) as { caught: Entry[]; knownLimits: Entry[] };
 const engine = createEngine(defaultConfig());
-const evaluate = (line: string) => engine.evaluate({ line, env: { PRODGUARD_ENV: 'production' } });
+const evaluate = (line: string, e?: Entry) => {
+  if (!e?.files && !e?.defs) return engine.evaluate({ line, env: { PRODGUARD_ENV: 'production' } });
+  const cwd = mkdtempSync(join(tmpdir(), 'pg-bypass-'));
+  try {
+    for (const [name, text] of Object.entries(e.files ?? {})) writeFileSync(join(cwd, name), text);
+    return engine.evaluate({ line, env: { PRODGUARD_ENV: 'production' }, cwd, defs: e.defs });
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+};
 
 describe('bypass corpus', () => {
   it('lists each technique once, every known limit with its reason', () => {
@@ -23,8 +33,8 @@ describe('bypass corpus', () => {
     for (const e of data.knownLimits) expect(e.reason, e.technique).toMatch(/\S{3}/);
   });
 
-  it.each(data.caught.map((e) => [e.technique, e.line] as const))('caught: %s', (_, line) => {
-    const v = evaluate(line);
+  it.each(data.caught.map((e) => [e.technique, e.line, e] as const))('caught: %s', (_, line, e) => {
+    const v = evaluate(line, e);
     expect(v.production.active).toBe(true);
     expect(v.verdict).not.toBe('allow');
     expect(v.matches.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,17 +187,22 @@ describe('wrap sqlite3 in production', () => {
     await type(s, '.shell stty size', /30 100/);
   });
 
-  it('with piped input (no terminal to confirm on): benign lines run, a confirm statement is refused', () => {
-    const out = execFileSync(process.execPath, [cliMain, 'wrap', 'sqlite3', db], {
-      input: 'SELECT 6 * 7;\nDROP TABLE t;\nSELECT 8;\n',
-      env: { PATH: process.env.PATH, HOME: work, PRODGUARD_HOME: home, PRODGUARD_ENV: 'production', NO_COLOR: '1' },
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 20_000,
-    });
-    expect(out).toMatch(/42/);
-    expect(out).toMatch(/nobody can confirm/);
+  it('with piped input and no terminal at all: the whole input is judged first; a confirm statement refuses all of it, benign input runs untouched', () => {
+    // setsid: no controlling terminal, so /dev/tty cannot be opened (as under cron or CI).
+    const run = (input: string) =>
+      spawnSync('setsid', [process.execPath, cliMain, 'wrap', 'sqlite3', db], {
+        input,
+        env: { PATH: process.env.PATH, HOME: work, PRODGUARD_HOME: home, PRODGUARD_ENV: 'production', NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const refused = run('SELECT 6 * 7;\nDROP TABLE t;\nSELECT 8;\n');
+    expect(refused.status).toBe(3);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^prodguard: refused \(sql\.drop-table: DROP TABLE t\): .*no terminal to confirm on.*\n$/);
     expect(tables()).toMatch(/\bt\b/);
+    const benign = run('SELECT 6 * 7;\nSELECT 8;\n');
+    expect(benign).toMatchObject({ status: 0, stdout: '42\n8\n', stderr: '' });
   });
 
   it('leaves a pager alone: an Enter inside less (alternate screen) is not a statement', async () => {

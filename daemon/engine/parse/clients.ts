@@ -7,7 +7,7 @@ import type { ParseContext } from './context.js';
 import { readOptions, type OptionSpec } from './options.js';
 import type { SimpleCommand, Statement } from './types.js';
 
-interface Client {
+export interface Client {
   dialect: Statement['dialect'];
   flavor?: SqlFlavor;
   /** Options whose values are statements (`-c`, `--command`). */
@@ -67,7 +67,7 @@ const CLIENTS = new Map<string, Client>([
 export const DATABASE_CLIENTS: readonly string[] = [...CLIENTS.keys()];
 
 /** The client a command runs, and where its own arguments start (`cockroach sql`, `clickhouse client`). */
-function clientOf(cmd: SimpleCommand): [Client, number] | null {
+export function clientOf(cmd: SimpleCommand): [Client, number] | null {
   const c = CLIENTS.get(cmd.name);
   if (c) return [c, 1];
   if (cmd.name === 'cockroach' && cmd.argv[1] === 'sql') return [COCKROACH, 2];

@@ -18,6 +18,10 @@ export interface SimpleCommand {
   source: string;
   /** Redirections of the command as written (`> /dev/sda`, `2>&1`); here-docs appear with op `<<`. */
   redirects?: Redirect[];
+  /** argv of the command piped into this one when all its words are literal (`cat F | psql`). */
+  pipedFrom?: string[];
+  /** `file:line` when the command comes from a file the line runs (reach/), or `alias x`/`function f`. */
+  origin?: string;
 }
 
 /** One redirection: operator (`>`, `>>`, `<`, `&>`, `>&`, `<<`, ...), its target word, and the fd if given. */
@@ -36,6 +40,8 @@ export interface Statement {
   client: string;
   /** Index into ParsedLine.commands of the client command that carried it. */
   command: number;
+  /** `file:line` when the statement comes from a file the line feeds to the client (reach/). */
+  origin?: string;
 }
 
 export interface ParsedLine {
@@ -43,4 +49,6 @@ export interface ParsedLine {
   statements: Statement[];
   /** Parse problems (unbalanced quote, depth limit, ...). The parser still returns what it could. */
   problems: string[];
+  /** What reach/ did not read and why (`drop.sql: not read: too large`); told, never fail-closed. */
+  notes?: string[];
 }

@@ -329,6 +329,7 @@ function walk(
     source: raw.src.slice(raw.start, raw.end),
   };
   if (raw.redirects.length > 0) cmd.redirects = raw.redirects;
+  if (raw.pipeFrom?.words.length && raw.pipeFrom.words.every((w) => w.literal)) cmd.pipedFrom = raw.pipeFrom.words.map((w) => w.value);
   const index = ctx.commands.push(cmd) - 1;
   if (DECLARES.has(cmd.name)) declare(ctx, words.slice(i + 1));
   if (cmd.name === 'find') findExec(ctx, raw, words.slice(i), cmd, depth);

@@ -17,8 +17,10 @@ export interface SqlScan {
   open: boolean;
 }
 
-// Characters that interrupt a run of ordinary text.
-const SPECIAL = new Set([...WS, "'", '"', '`', '[', '$', '-', '#', '/', '*', '\\', ';']);
+// Characters that interrupt a run of ordinary text, by char code (all ASCII): the run loop below
+// is the scanner's hottest (a Set lookup of a one-character string per character was half of it).
+const SPECIAL = new Uint8Array(128);
+for (const ch of [...WS, "'", '"', '`', '[', '$', '-', '#', '/', '*', '\\', ';']) SPECIAL[ch.charCodeAt(0)] = 1;
 
 const TRIGGER = /^CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\s/i;
 
@@ -129,8 +131,8 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
       continue;
     }
     let j = i + 1;
-    const d0 = delim[0]!;
-    while (j < n && !SPECIAL.has(text[j]!) && text[j] !== d0) j++;
+    const d0 = delim.charCodeAt(0);
+    for (let k = text.charCodeAt(j); j < n && !(k < 128 && SPECIAL[k] === 1) && k !== d0; k = text.charCodeAt(++j));
     const run = text.slice(i, j);
     psql?.feed(run);
     b.push(run);

@@ -163,6 +163,8 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     const reports: HitReport[] = unique.map((h) => {
       const rule = h.compiled.rule;
       const cmd = h.kind === 'command' ? parsed.commands[h.index] : parsed.commands[parsed.statements[h.index]?.command ?? -1];
+      // Text from a file the line runs or feeds (reach/) names its `file:line`.
+      const origin = h.kind === 'command' ? cmd?.origin : h.kind === 'statement' ? parsed.statements[h.index]?.origin : undefined;
       const allow = activeAllow.find((a) => !a.entry.rule || a.entry.rule === rule.id);
       if (allow) allowlisted ??= allow.label;
       const target = h.target === null ? null : fragment(h.target);
@@ -187,7 +189,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
           target,
           confirm: phrase,
           alternative: rule.alternative,
-          command: clip(fragment(h.text)),
+          command: clip(fragment(origin ? `${origin}: ${h.text}` : h.text)),
           dryRun: {
             form: dryInfo?.form ? clip(fragment(dryInfo.form)) : null,
             check: dryInfo?.check ? clip(fragment(dryInfo.check)) : null,
@@ -223,7 +225,7 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
         matches: reports.map((r) => r.result),
         allowlisted,
         // Problem texts may quote the line: redacted like everything else that leaves the engine.
-        problems: parsed.problems.map((p) => clip(fragment(p))),
+        problems: [...parsed.problems, ...(parsed.notes ?? [])].map((p) => clip(fragment(p))),
       },
     };
   }
