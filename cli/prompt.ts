@@ -16,7 +16,8 @@ const DEFAULT_FORMAT = 'PROD {signal}';
 /** The signal that makes this environment production, or null. */
 async function productionSignal(): Promise<string | null> {
   const exported = process.env.PRODGUARD_PRODUCTION;
-  if (exported !== undefined) return exported && exported !== '0' ? exported : null;
+  // The hook exports 1 (guarded production); a status tool may export the signal itself.
+  if (exported !== undefined) return exported === '1' ? 'production' : exported && exported !== '0' ? exported : null;
   const [{ loadConfig, defaultConfig }, { detectProduction }] = await Promise.all([import('../daemon/config/load.js'), import('../daemon/engine/production/index.js')]);
   let config;
   try {

@@ -444,6 +444,8 @@ __pg_enter() {
   __pg_wrap_define
   __pg_keys_on
   __pg_session_event start "${__pg_cause:-signals}"
+  # For status lines and `prodguard prompt` (docs/deployment.md): this shell is guarded production.
+  export PRODGUARD_PRODUCTION=1
 }
 
 __pg_leave() {
@@ -455,6 +457,7 @@ __pg_leave() {
   __pg_keys_off
   __pg_wrap_undefine
   __pg_session_event end "${__pg_cause:-signals}"
+  unset PRODGUARD_PRODUCTION
 }
 
 # --- multi-line input is one decision. bash reads a pasted block (bracketed paste puts it into

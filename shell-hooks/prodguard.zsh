@@ -472,6 +472,8 @@ __pg_enter() {
   [[ -d $__pg_spooldir || -n $__pg_untrusted ]] || (umask 077 && command mkdir -p -- "$__pg_spooldir") 2>/dev/null
   __pg_wrap_define
   __pg_session_event start ${__pg_cause:-signals}
+  # For status lines and `prodguard prompt` (docs/deployment.md): this shell is guarded production.
+  export PRODGUARD_PRODUCTION=1
 }
 
 __pg_leave() {
@@ -482,6 +484,7 @@ __pg_leave() {
   __pg_marker_apply
   __pg_wrap_undefine
   __pg_session_event end ${__pg_cause:-signals}
+  unset PRODGUARD_PRODUCTION
 }
 
 __pg_wrap_define() {
