@@ -161,21 +161,9 @@ __pg_local_re='(^|[[:space:];&|(){}`$/"'\''=\\.])(rm|rmdir|unlink|dd|mkfs|shred|
 # a truncating redirection onto a database file.
 __pg_local_re2='(^|[[:space:]])(-delete|--delete[[:alnum:]-]*|--remove-source-files)([[:space:];&|)]|$)|clean([[:space:]]+-[[:alnum:]]+)*[[:space:]]+-[[:alnum:]]*f|(^|[^>0-9&])>[[:space:]]*[^[:space:];&|]*\.(db|sqlite|sqlite3)([[:space:];&|)]|$)'
 
-# Reply prefixes: every success starts with __pg_ok; a plain allow is exactly __pg_allow_head
-# followed by ,"detail":... (the hooks stop reading there).
-__pg_ok='{"v":1,"ok":true'
-# The whole reply to a finish sent with "ack":"short", newline included (protocol.ts SHORT_OK).
-__pg_short_ok='{"v":1,"ok":true}'$'\n'
-# (The head runs into `,"detail":`: a plain allow that also carries the daemon's config
-# generation, `,"gen":`, is told apart without reading further.)
-__pg_allow_head='{"v":1,"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":"","detail":'
-# In a check reply after the message: the daemon could not store the line's record (protocol.ts).
-__pg_unrecorded='","unrecorded":true,'
-# The TCP handshake lines around the knock and the proof (protocol.ts knockLine, helloLine).
-__pg_knock_head='{"v":1,"knock":"' __pg_hello_head='{"v":1,"hello":"' __pg_hello_tail='"}'$'\n'
-# The fixed head of a check reply: {"v":1,"ok":true,"verdict":..,"phrase":..,"dryRun":..,"message":..
-# (and the daemon's config generation when it differs from this hook's __pg_gen: group 8)
-__pg_re_check='^\{"v":1,"ok":true,"verdict":"(allow|confirm|block)","phrase":"(([^"\\]|\\.)*)","dryRun":(true|false),"message":"(([^"\\]|\\.)*)"(,"gen":"([0-9a-f]+)")?'
+# The reply texts the hooks match (__pg_ok, __pg_err_head, __pg_short_ok, __pg_allow_head,
+# __pg_unrecorded, the handshake heads, __pg_re_check) come with the generated header
+# (cli/hook-constants.ts, from daemon/contract/protocol.ts): no reply is spelled out here.
 
 # --- the file signals of the production test (daemon/engine/production/index.ts, mirrored): the
 # kube context and the terraform workspace. A file is re-read only when it changed: each read
@@ -309,7 +297,7 @@ __pg_linereq() {
   fi
   __pg_defsjson
   __pg_json_line
-  __pg_req="{\"v\":1,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env$__pg_defs,\"ts\":$__pg_ms,\"gen\":\"$__pg_gen\"}"
+  __pg_req="$__pg_vhead,\"op\":\"check\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"line\":\"$__pg_js\",\"cwd\":\"$__pg_cwd_js\",\"env\":$__pg_env$__pg_defs,\"ts\":$__pg_ms,\"gen\":\"$__pg_gen\"}"
 }
 
 # __pg_json of __pg_line (zsh has its own, to inline).
@@ -364,7 +352,7 @@ __pg_decide() {
   __pg_start_daemon
   if __pg_local_match "$1"; then
     local why='the daemon is unreachable'
-    if [[ $__pg_reply == '{"v":1,"ok":false,"error":"'* ]]; then
+    if [[ $__pg_reply == "$__pg_err_head"* ]]; then
       __pg_unjson "${__pg_reply#*\"error\":\"}"
       why="the daemon could not take this line (${__pg_ujs%%\"*})"
     fi
@@ -390,7 +378,7 @@ __pg_finish() {
   __pg_d=$((__pg_us - __pg_t0))
   (( __pg_d < 0 )) && __pg_d=0
   __pg_d=$((__pg_d / 1000)).$((__pg_d % 1000 + 1000))
-  __pg_later="{\"v\":1,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$__pg_ex,\"durationMs\":${__pg_d/.1/.},\"ts\":$__pg_ms,\"ack\":\"short\"}"
+  __pg_later="$__pg_vhead,\"op\":\"finish\",\"origin\":$__pg_origin,\"cmd\":$__pg_ran,\"exit\":$__pg_ex,\"durationMs\":${__pg_d/.1/.},\"ts\":$__pg_ms,\"ack\":\"short\"}"
   __pg_send_later || __pg_fallback "$__pg_later"
   __pg_ran=
 }
@@ -457,6 +445,6 @@ __pg_session_event() {
   __pg_now
   __pg_envjson
   __pg_json "$PWD"
-  __pg_record "{\"v\":1,\"op\":\"session\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"event\":\"$1\",\"cause\":\"$2\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
+  __pg_record "$__pg_vhead,\"op\":\"session\",\"origin\":$__pg_origin,\"cmd\":$__pg_cmd,\"event\":\"$1\",\"cause\":\"$2\",\"env\":$__pg_env,\"cwd\":\"$__pg_js\",\"ts\":$__pg_ms}"
 }
 

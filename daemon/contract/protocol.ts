@@ -249,6 +249,9 @@ export const recordedLine = (stored: { seq: number } | null): string =>
   stored === null ? `${REPLY_PREFIX.ok},"recorded":false,"seq":null}` : `${REPLY_PREFIX.ok},"recorded":true,"seq":${stored.seq}}`;
 
 /** The check reply in its fixed field order (see CheckReplySchema). */
+/** The text between a check reply's message (or gen) and its detail when the record could not be stored. */
+export const UNRECORDED_MARK = '","unrecorded":true,';
+
 /** What a check reply says when its record could not be stored (never empty: see below). */
 export const UNRECORDED_MESSAGE = 'prodguard: the daemon could not store this record; it retries from memory and the hook spools it';
 

@@ -55,6 +55,17 @@ describe('no contract value is written outside daemon/contract/', () => {
     expect(copies(/\{ ?v: ?1[,}]/)).toEqual([]);
   });
 
+  test('the shell hooks spell out no protocol text (the generated header brings it: cli/hook-constants.ts)', () => {
+    const hooks = readdirSync(join(root, 'shell-hooks')).filter((f) => /\.(sh|bash|zsh)$/.test(f));
+    expect(hooks.length).toBeGreaterThanOrEqual(3);
+    const found = hooks.flatMap((f) =>
+      readFileSync(join(root, 'shell-hooks', f), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/\{\\?"v\\?":\d|"ok":(?:true|false)|"unrecorded":|"knock":|"hello":/.test(line) && !/^\s*#/.test(line) ? [`shell-hooks/${f}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(found).toEqual([]);
+  });
+
   test('exit codes are EXIT.<NAME>, never a number', () => {
     expect(copies(/exitCode\s*=\s*\d|EXIT_[A-Z]+\s*=\s*\d/)).toEqual([]);
   });
