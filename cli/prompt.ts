@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Config } from '../daemon/config/schema.js';
 import { resolvePaths } from '../daemon/paths.js';
 
 // `prodguard prompt`: a short segment for a status line (starship, tmux, a custom PS1) that says
@@ -19,7 +20,7 @@ async function productionSignal(): Promise<string | null> {
   // The hook exports 1 (guarded production); a status tool may export the signal itself.
   if (exported !== undefined) return exported === '1' ? 'production' : exported && exported !== '0' ? exported : null;
   const [{ loadConfig, defaultConfig }, { detectProduction }] = await Promise.all([import('../daemon/config/load.js'), import('../daemon/engine/production/index.js')]);
-  let config;
+  let config: Config;
   try {
     config = loadConfig(resolvePaths());
   } catch {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/prodguard-pack.XXXXXX)
 cleanup() {
-  [[ -x $work/prefix/bin/prodguard ]] && PRODGUARD_HOME=$work/home "$work/prefix/bin/prodguard" daemon stop >/dev/null 2>&1 || true
+  if [[ -x $work/prefix/bin/prodguard ]]; then PRODGUARD_HOME=$work/home "$work/prefix/bin/prodguard" daemon stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -46,6 +46,7 @@ grep -q '__pg_prod_test' "$work/hook.bash" || fail "init bash printed no hook"
 # One line of an interactive production bash (under `script`, which gives it a terminal) with the
 # installed hook: the line must be in the installed copy's audit trail.
 rc_file=$work/bashrc
+# shellcheck disable=SC2016 # the $(...) is for the rc file to run, not for this script
 printf 'eval "$(%q init bash)"\n' "$pg" >"$rc_file"
 printf 'echo pack-smoke-line-ok\nexit\n' |
   ENV=production HOME=$work script -qec "bash --noprofile --rcfile $rc_file -i" /dev/null >"$work/bash.out" 2>&1 ||

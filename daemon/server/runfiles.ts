@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync,
+  type Stats,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT } from '../contract/exit-codes.js';
@@ -24,7 +25,7 @@ const uid = (): number => process.getuid?.() ?? 0;
  * or a fake run/; refused, not silently fixed). Does not create anything.
  */
 export function privateDirProblem(dir: string): string | null {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(dir);
   } catch (err) {
