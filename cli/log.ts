@@ -104,7 +104,13 @@ function describe(r: LogRow): string {
     case 'session-start':
       return `production shell opened (${[r.shell, r.tty, r.signal].filter(Boolean).join(', ')})`;
     case 'session-end':
-      return 'production shell closed';
+      return `production shell closed${r.command ? ` (${r.command})` : ''}`;
+    case 'disabled':
+      return `guard turned OFF in a production shell (PRODGUARD_DISABLE${r.command ? `; ${r.command}` : ''})`;
+    case 'enabled':
+      return `guard turned back on${r.command ? ` (${r.command})` : ''}`;
+    case 'tampered':
+      return `the guard was changed: ${r.command ?? 'unknown'}`;
     default:
       return r.command ?? '';
   }
@@ -129,8 +135,23 @@ export const LOG_COLUMNS: Column<LogRow>[] = [
   { header: 'COMMAND', value: describe },
 ];
 
+/**
+ * On a narrow terminal the columns that matter least go first, so COMMAND keeps room to be read:
+ * each entry is dropped below its terminal width.
+ */
+const DROP_BELOW: Array<[header: string, columns: number]> = [
+  ['CWD', 170], ['HOST', 140], ['DUR', 130], ['SEQ', 115], ['SEV', 105], ['RULE', 90],
+];
+
+/** The table's columns for a terminal this wide (undefined: not a terminal, all of them). */
+function columnsFor(width: number | undefined, columns: Column<LogRow>[]): Column<LogRow>[] {
+  if (width === undefined) return columns;
+  const dropped = new Set(DROP_BELOW.filter(([, below]) => width < below).map(([header]) => header));
+  return columns.filter((c) => !dropped.has(c.header));
+}
+
 /** Column widths for --follow, where rows arrive one batch at a time. */
-const FOLLOW_WIDTHS: Record<string, number> = { SEQ: 7, TIME: 19, USER: 10, HOST: 12, DECISION: 10, SEV: 8, EXIT: 4, DUR: 6, RULE: 20, CWD: 20 };
+const FOLLOW_WIDTHS: Record<string, number> = { SEQ: 7, TIME: 25, USER: 10, HOST: 12, DECISION: 10, SEV: 8, EXIT: 4, DUR: 6, RULE: 20, CWD: 20 };
 
 const CSV_HEADER = [
   'seq', 'time', 'end_time', 'duration_ms', 'exit', 'kind', 'decision', 'severity', 'rules', 'matched', 'user', 'uid', 'host',
@@ -165,10 +186,12 @@ function writer(format: Format, streaming: boolean): (rows: LogRow[], first: boo
     case 'table': {
       const paint = painter(colorEnabled(process.stdout));
       const tty = Boolean(process.stdout.isTTY);
-      const columns = streaming ? LOG_COLUMNS.map((c) => ({ ...c, width: FOLLOW_WIDTHS[c.header] })) : LOG_COLUMNS;
+      const maxWidth = tty ? process.stdout.columns : undefined;
+      const fitting = columnsFor(maxWidth, LOG_COLUMNS);
+      const columns = streaming ? fitting.map((c) => ({ ...c, width: FOLLOW_WIDTHS[c.header] })) : fitting;
       return (rows, first) => {
         if (!rows.length && !first) return;
-        out(renderTable(columns, rows, { paint, header: first, maxWidth: tty ? process.stdout.columns : undefined }));
+        out(renderTable(columns, rows, { paint, header: first, maxWidth }));
       };
     }
   }

@@ -50,10 +50,12 @@ export function parseWhen(text: string, now: Date = new Date()): number {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
-/** `2026-03-10 14:03:07` in local time. */
+/** `2026-03-10 14:03:07+01:00` in local time, with its offset from UTC (an audit time is unambiguous). */
 export function formatTime(ms: number): string {
   const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const off = -d.getTimezoneOffset();
+  const zone = `${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
 }
 
 /** `850ms`, `4.2s`, `3m04s`, `2h05m`. */

@@ -109,3 +109,21 @@ describe('verify', () => {
     expect(r.stdout).toMatch(/^audit chain intact: 25,100 rows/);
   });
 });
+
+describe('log on a narrow terminal', () => {
+  test('80 columns: the least useful columns go, COMMAND keeps room; TIME has its UTC offset', async () => {
+    const home = seededHome();
+    const { spawn } = await import('node-pty');
+    const pty = spawn(process.execPath, [cliMain, 'log', '--limit', '3'], { cols: 80, rows: 20, env: { ...process.env, NO_COLOR: '1', PRODGUARD_HOME: home } as Record<string, string> });
+    let out = '';
+    pty.onData((d) => (out += d));
+    await new Promise<void>((r) => pty.onExit(() => r()));
+    const lines = out.replace(/\r/g, '').split('\n').filter(Boolean);
+    const header = lines[0]!;
+    expect(header).toMatch(/^TIME +USER +DECISION +EXIT +COMMAND$/);
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d /);
+    expect(lines[1]).toContain('echo new-99');
+    expect(lines.every((l) => l.length <= 80)).toBe(true);
+    expect(lines[lines.length - 1]).toBe('(3 of 25100 rows; --limit N or --all for more)');
+  });
+});
