@@ -231,7 +231,7 @@ describe('prodguard verify and prune', () => {
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, firstSeq: 5, anchor: { seq: 4 } });
     const again = await run(h, ['prune', '--before', '2026-03-01']);
-    expect(again.stdout).toMatch(/^nothing older than 2026-03-01 00:00:00; no rows deleted/);
+    expect(again.stdout).toMatch(/^nothing older than 2026-03-01 00:00:00[+-]\d\d:\d\d; no rows deleted/);
     const log = ndjson((await run(h, ['log', '--ndjson', '--limit', '1'])).stdout);
     expect(log[0]).toMatchObject({ kind: 'checkpoint' });
   });
