@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v zsh >/dev/null || missing+=(zsh)
+[ -x /usr/bin/time ] || missing+=(time) # npm run bench: peak RSS of whole commands
 command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
 # rsyslog's TLS driver (test/sinks/syslog-newline.test.ts receives over TLS with it).
 compgen -G '/usr/lib/*/rsyslog/lmnsd_gtls.so' >/dev/null || missing+=(rsyslog-gnutls)

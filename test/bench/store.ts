@@ -204,6 +204,24 @@ export async function bench(): Promise<BenchSection> {
       figures.push({ name: '`prodguard log` with a filter, whole command, median of 9', value: cli, unit: 'ms', target: '< 300 ms', met: cli < 300, baseline: `\`prodguard --version\`: ${fmt(version)} ms` });
       const cliSearch = median(Array.from({ length: 5 }, () => spawnMs(['log', '--search', 'destroy billing'])));
       figures.push({ name: '`prodguard log --search`, whole command, median of 5', value: cliSearch, unit: 'ms', target: null, met: null });
+      // A complete export of the whole trail, streamed: every row, memory bounded (peak RSS of the
+      // process, from GNU time's %M, next to a bare `--version` as the baseline).
+      const rss = (args: string[]): { ms: number; kb: number; lines: number } => {
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, distMain, ...args], { env, encoding: 'utf8', maxBuffer: 2 ** 31 - 1 });
+        const ms = msSince(t0);
+        if (r.status !== 0) throw new Error(`prodguard ${args.join(' ')} failed: ${r.stderr.trim().slice(-300)}`);
+        const kb = Number(r.stderr.trim().split('\n').pop());
+        return { ms, kb, lines: r.stdout.split('\r\n').length - 2 };
+      };
+      const csv = rss(['log', '--csv']);
+      const bare = rss(['--version']);
+      const decided = ro.count({});
+      figures.push({
+        name: `\`prodguard log --csv\` of the whole trail (${csv.lines.toLocaleString('en-US')} of ${decided.toLocaleString('en-US')} rows), peak RSS`,
+        value: csv.kb / 1024, unit: 'MB', target: 'complete, < 200 MB', met: csv.lines === decided && csv.kb / 1024 < 200,
+        baseline: `\`prodguard --version\`: ${fmt(bare.kb / 1024, 0)} MB; the export took ${fmt(csv.ms / 1000, 1)} s`,
+      });
     } catch (err) {
       // The in-process figures stand on their own; say why the whole-command ones are missing.
       notes.push(`whole-command figures unavailable: ${(err as Error).message.split('\n')[0]}`);
