@@ -19,6 +19,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   alert: () => import('./alert.js'),
   doctor: () => import('./doctor.js'),
   wrap: () => import('./wrap.js'),
+  hook: () => import('./hook-command.js'),
+  allow: () => import('./allow.js'),
 };
 
 /** The modules to load for this argv: the named command's alone, or all of them (help, typos). */

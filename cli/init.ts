@@ -6,6 +6,7 @@ import { ConfigError, defaultConfig, loadConfig } from '../daemon/config/load.js
 import type { Config } from '../daemon/config/schema.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
+import { AGENT_NAMES, type AgentName } from '../daemon/server/wire.js';
 import { UserError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -21,7 +22,7 @@ const EXTRA_ENV = ['PRODGUARD_ENV', 'PRODGUARD_DISABLE', 'AWS_PROFILE', 'AWS_DEF
 /** Separator of the joined variable values in the production test (a control char no value holds). */
 const SEP = '${__pg_sep}';
 
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'shell-hooks'))) {
     const up = dirname(dir);
@@ -119,8 +120,11 @@ export function register(program: Command): void {
   program
     .command('init')
     .description('print the shell hook; add `eval "$(prodguard init bash)"` (or zsh) to your rc file')
-    .argument('<shell>', 'bash or zsh')
-    .action((shell: string) => {
+    .argument('<shell>', 'bash or zsh; or a coding agent: claude-code, codex, gemini (docs/agents.md)')
+    .option('--write', 'agents: merge the hook into the agent\'s settings file (a backup is kept)')
+    .option('--scope <scope>', 'agents: user (default) or project settings')
+    .action(async (shell: string, opts: { write?: boolean; scope?: string }) => {
+      if ((AGENT_NAMES as readonly string[]).includes(shell)) return (await import('./init-agents.js')).runInitAgent(shell as AgentName, opts);
       if (shell !== 'bash' && shell !== 'zsh') throw new UserError(`unknown shell "${shell}": use \`prodguard init bash\` or \`prodguard init zsh\``);
       const paths = resolvePaths();
       let config: Config;

@@ -10,6 +10,7 @@ import { BACKSTOP_CHECKPOINT_PAGES, openStore, startCheckpointer } from './store
 import { createSinks } from './sinks/index.js';
 import { outboxFile } from './sinks/outbox.js';
 import { resolvePaths, type Paths } from './paths.js';
+import { takeOverGrants } from './agents/grants-file.js';
 import { createHandler, errorLine, parseRequest, type Evaluator } from './server/handler.js';
 import { closeListener, listenLoopback, listenUnix } from './server/bind.js';
 import { createLineServer, type Transport } from './server/listener.js';
@@ -140,6 +141,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       }),
       onRefused: (reason, transport) => log.warn({ reason, transport }, 'request refused'),
       onError: (err, where) => log.error({ err: errText(err), where }, 'request failed'),
+      grants: takeOverGrants(paths.runDir),
     });
 
     // ---- listeners

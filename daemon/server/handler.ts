@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
+import { Grants } from '../agents/grants.js';
+import { createAgentDesk } from './agents.js';
 import { DryRunFirst } from './dry-run-first.js';
 import { commandEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import type { LineReply, Transport } from './listener.js';
@@ -26,6 +28,8 @@ export interface HandlerDeps {
   /** A refused request (reason only, never its content: it may hold secrets). */
   onRefused: (reason: string, transport: Transport | 'spool') => void;
   onError: (err: unknown, where: string) => void;
+  /** Allow-once codes of agent hooks (the daemon takes over the run dir's file at start). */
+  grants?: Grants;
 }
 
 export type Via = AuditEvent['via'];
@@ -92,6 +96,7 @@ export function createHandler(deps: HandlerDeps): Handler {
   const recordedLine = (stored: { seq: number } | null): string =>
     stored === null ? `{"v":${PROTOCOL_VERSION},"ok":true,"recorded":false,"seq":null}` : `{"v":${PROTOCOL_VERSION},"ok":true,"recorded":true,"seq":${stored.seq}}`;
   const recorded = (e: AuditEvent): Promise<string> => deps.writer.record(e).then(recordedLine);
+  const agents = createAgentDesk({ evaluate, record: (e) => deps.writer.record(e), grants: deps.grants ?? new Grants() });
 
   async function apply(req: Request, via?: Via): Promise<string> {
     switch (req.op) {
@@ -132,6 +137,12 @@ export function createHandler(deps: HandlerDeps): Handler {
         }
         return recorded(sessionEvent(req, production, via ?? req.via));
       }
+      case 'agent':
+        return agents.agent(req, via ?? req.via);
+      case 'hook':
+        return agents.hook(req, via ?? 'live');
+      case 'grant':
+        return agents.grant(req);
     }
   }
 

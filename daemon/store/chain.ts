@@ -12,6 +12,8 @@ import type { AuditEvent } from './record.js';
 //   kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env, signal, command,
 //   rules, matched, severity, decision, exit, durationMs, via, anchor
 //
+// followed, on rows where any of them is set (agent rows, schema v2), by  agent, approver, note.
+//
 // A field that is absent is written as null (`anchor` is {"seq":N,"hash":"..."} on checkpoint
 // rows and null everywhere else). Numbers and strings are formatted as ECMAScript JSON.stringify
 // formats them (shortest round-trip numbers; strings escaped per RFC 8259 with non-ASCII left as
@@ -40,6 +42,7 @@ export function canonical(e: AuditEvent): string {
     shell: e.shell, pid: e.pid ?? null, cwd: e.cwd, env: e.env ?? null, signal: e.signal ?? null, command: e.command ?? null,
     rules: e.rules, matched: e.matched, severity: e.severity ?? null, decision: e.decision ?? null, exit: e.exit ?? null,
     durationMs: e.durationMs ?? null, via: e.via, anchor: a ? { seq: a.seq, hash: a.hash } : null,
+    ...(e.agent == null && e.approver == null && e.note == null ? {} : { agent: e.agent ?? null, approver: e.approver ?? null, note: e.note ?? null }),
   });
 }
 
@@ -66,7 +69,8 @@ export function wellFormed(e: AuditEvent): AuditEvent {
   if (
     e.anchor !== undefined &&
     clean(e.session) && clean(e.user) && clean(e.host) && clean(e.tty) && clean(e.shell) && clean(e.cwd) &&
-    clean(e.env) && clean(e.signal) && clean(e.command) && e.rules.every(clean) && e.matched.every(clean)
+    clean(e.env) && clean(e.signal) && clean(e.command) && e.rules.every(clean) && e.matched.every(clean) &&
+    clean(e.agent ?? null) && clean(e.approver ?? null) && clean(e.note ?? null)
   ) {
     return e;
   }
@@ -86,5 +90,8 @@ export function wellFormed(e: AuditEvent): AuditEvent {
     rules: e.rules.map(fix),
     matched: e.matched.map(fix),
     anchor: e.anchor ?? null,
+    agent: fixN(e.agent ?? null),
+    approver: fixN(e.approver ?? null),
+    note: fixN(e.note ?? null),
   };
 }

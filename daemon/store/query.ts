@@ -9,10 +9,17 @@ export const DEFAULT_LIMIT = 50;
 /** Columns of a log row: the decided event `e` with its `result` event `r` joined in. */
 const LOG_SELECT = `
 SELECT e.seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd,
-       e.env, e.signal, e.command, e.rules, e.matched, e.severity, e.decision, e.via,
+       e.env, e.signal, e.command, e.rules, e.matched, e.severity, e.decision, e.via, e.agent, e.approver, e.note,
        r.ts AS end_ts, coalesce(r.exit, e.exit) AS exit, coalesce(r.duration_ms, e.duration_ms) AS duration_ms
 FROM events e
 LEFT JOIN events r ON r.session = e.session AND r.cmd = e.cmd AND r.kind = 'result' AND e.kind IN ('command', 'statement')`;
+
+/** `--kind`: the origin's `shell` column grouped (agent rows have shell `agent`; `wrap` statements shell `wrap`). */
+const KIND_WHERE = {
+  shell: "e.shell IN ('bash', 'zsh')",
+  agent: "e.shell = 'agent'",
+  wrap: "(e.shell = 'wrap' OR e.kind = 'statement')",
+} as const;
 
 /**
  * Quotes each whitespace-separated word as an FTS5 phrase ("" doubles a quote), so operators,
@@ -39,6 +46,8 @@ export function buildLogQuery(f: LogFilter): Built {
   if (f.user !== undefined) where.push('e.user = ?'), params.push(f.user);
   if (f.host !== undefined) where.push('e.host = ?'), params.push(f.host);
   if (f.session !== undefined) where.push('e.session = ?'), params.push(f.session);
+  if (f.agent !== undefined) where.push('e.agent = ?'), params.push(f.agent);
+  if (f.kind !== undefined) where.push(KIND_WHERE[f.kind]);
   if (f.cwd !== undefined) {
     // A directory and everything below it: '0' is the character after '/', so the range
     // [d + '/', d + '0') is exactly "starts with d/" and walks the cwd index.

@@ -29,13 +29,16 @@ export interface EventRow {
   via: AuditEvent['via'];
   anchor_seq: number | null;
   anchor_hash: string | null;
+  agent: string | null;
+  approver: string | null;
+  note: string | null;
   prev_hash: string;
   hash: string;
 }
 
 export const INSERT_SQL = `INSERT INTO events (seq, kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env,
-  signal, command, rules, matched, severity, decision, exit, duration_ms, via, anchor_seq, anchor_hash, prev_hash, hash)
-VALUES (${Array(26).fill('?').join(', ')})
+  signal, command, rules, matched, severity, decision, exit, duration_ms, via, anchor_seq, anchor_hash, agent, approver, note, prev_hash, hash)
+VALUES (${Array(29).fill('?').join(', ')})
 ON CONFLICT DO NOTHING`;
 
 /** JSON text of a string list ('[]' for the common empty one, without a stringify). */
@@ -46,7 +49,7 @@ export function insertParams(e: AuditEvent, seq: number, prevHash: string, hash:
   return [
     seq, e.kind, e.ts, e.session, e.cmd, e.user, e.uid, e.host, e.tty, e.shell, e.pid, e.cwd, e.env, e.signal, e.command,
     jsonList(e.rules), jsonList(e.matched), e.severity, e.decision, e.exit, e.durationMs, e.via,
-    e.anchor?.seq ?? null, e.anchor?.hash ?? null, prevHash, hash,
+    e.anchor?.seq ?? null, e.anchor?.hash ?? null, e.agent ?? null, e.approver ?? null, e.note ?? null, prevHash, hash,
   ];
 }
 
@@ -74,6 +77,9 @@ export function rowToEvent(r: EventRow): AuditEvent {
     durationMs: r.duration_ms,
     via: r.via,
     anchor: r.anchor_seq === null || r.anchor_hash === null ? null : { seq: r.anchor_seq, hash: r.anchor_hash },
+    agent: r.agent ?? null,
+    approver: r.approver ?? null,
+    note: r.note ?? null,
   };
 }
 

@@ -75,7 +75,16 @@ BEGIN SELECT RAISE(ABORT, 'audit rows are append-only; use prodguard prune'); EN
 -- row (store/index.ts): as triggers they made every insert ~10x slower (measured).
 `;
 
-export const MIGRATIONS: readonly string[] = [V1];
+// Agent rows: the coding agent, who allowed a line once, and a note on unusual records. Hashed
+// only when one is set (chain.ts), so every v1 row keeps its hash.
+const V2 = `
+ALTER TABLE events ADD COLUMN agent TEXT;
+ALTER TABLE events ADD COLUMN approver TEXT;
+ALTER TABLE events ADD COLUMN note TEXT;
+CREATE INDEX events_agent ON events (agent) WHERE agent IS NOT NULL;
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Runs the migrations the database has not seen yet. */

@@ -1,4 +1,5 @@
 import type { Severity } from '../engine/rules/schema.js';
+import type { ORIGIN_KINDS } from './levels.js';
 import type { AuditEvent, Decision } from './record.js';
 
 /** What `prodguard log` asks for. Every field is optional; they combine with AND. */
@@ -10,6 +11,10 @@ export interface LogFilter {
   user?: string | undefined;
   host?: string | undefined;
   session?: string | undefined;
+  /** Coding agent name (agent rows only). */
+  agent?: string | undefined;
+  /** Where the line came from: an interactive shell, a coding agent, or `prodguard wrap`. */
+  kind?: (typeof ORIGIN_KINDS)[number] | undefined;
   /** A directory: matches it and everything below it. */
   cwd?: string | undefined;
   /** Minimum severity. */

@@ -19,6 +19,8 @@ export function severityOf(e: StoredEvent): SyslogSeverity {
     case 'confirmed':
       return e.severity === 'critical' ? SEVERITY.warning : SEVERITY.notice;
     case 'cancelled':
+    case 'denied':
+    case 'asked':
       return SEVERITY.notice;
     default:
       return SEVERITY.info;
