@@ -54,14 +54,18 @@ const SETUPS: Record<AgentName, AgentSetup> = {
   },
 };
 
-/** Our own entries, whatever path they were written with: `... prodguard ... hook <agent>`. */
-const OURS = /prodguard\S*'?\s+hook\s+(claude-code|codex|gemini)\b/;
+/** Our own entries, whatever path they were written with: `.../prodguard-hook <agent>` or `prodguard hook <agent>`. */
+const OURS = /prodguard(-hook'?|'?\s+hook)\s+(claude-code|codex|gemini)\b/;
 
-/** The shell command the agent runs (absolute node and launcher; PRODGUARD_HOME when this instance uses one). */
+/**
+ * The shell command the agent runs: bin/prodguard-hook (the fork-free bash entry; it runs this
+ * node for the Node entry when the daemon is down), and PRODGUARD_HOME when this instance uses one.
+ */
 export function hookCommand(agent: AgentName, post: boolean, env: NodeJS.ProcessEnv = process.env): string {
   const home = resolvePaths(env).home;
-  const bin = join(packageRoot(), 'bin', 'prodguard');
-  return `${home ? `PRODGUARD_HOME=${shq(home)} ` : ''}${shq(process.execPath)} ${shq(bin)} hook ${agent}${post ? ' --post' : ''}`;
+  const bin = join(packageRoot(), 'bin', 'prodguard-hook');
+  const vars = [...(home ? [`PRODGUARD_HOME=${shq(home)}`] : []), `PRODGUARD_NODE=${shq(process.execPath)}`];
+  return `${vars.join(' ')} ${shq(bin)} ${agent}${post ? ' --post' : ''}`;
 }
 
 type Obj = Record<string, unknown>;
