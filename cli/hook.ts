@@ -96,7 +96,7 @@ async function withoutDaemon(ctx: Ctx, text: string, post: boolean): Promise<Ans
   const deps = { ...ctx, origin: { ...ctx.origin, session: input.kind === 'call' ? input.call.session : 'unknown' } };
   if (input.kind === 'failure') {
     if (input.phase === 'post') return PASS;
-    local.spoolFailure({ session: 'unknown', cwd: '' }, deps, input.why);
+    local.spoolFailure({ session: input.session, cwd: '' }, { ...deps, origin: { ...deps.origin, session: input.session } }, input.why);
     return failureAnswer(ctx.agent, input.why);
   }
   if (input.call.phase === 'post') {
@@ -110,7 +110,7 @@ async function withoutDaemon(ctx: Ctx, text: string, post: boolean): Promise<Ans
 async function failClosed(ctx: Ctx, text: string, post: boolean, why: string): Promise<Answer> {
   const input = parseHookInput(ctx.agent, text, post);
   if (input.kind === 'ignore' || (input.kind === 'call' ? input.call.phase : input.phase) === 'post') return PASS;
-  const session = input.kind === 'call' ? input.call.session : 'unknown';
+  const session = input.kind === 'call' ? input.call.session : input.session;
   const { spoolFailure } = await import('./agents/local.js');
   spoolFailure({ session, cwd: input.kind === 'call' ? input.call.cwd : '' }, { ...ctx, origin: { ...ctx.origin, session } }, why);
   return failureAnswer(ctx.agent, why);

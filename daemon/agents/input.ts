@@ -21,7 +21,7 @@ export interface ToolCall {
 }
 
 /** What the hook makes of its input: a shell call to judge, something to leave alone, or a failure (fail closed). */
-export type HookInput = { kind: 'call'; call: ToolCall } | { kind: 'ignore'; why: string } | { kind: 'failure'; why: string; phase: Phase };
+export type HookInput = { kind: 'call'; call: ToolCall } | { kind: 'ignore'; why: string } | { kind: 'failure'; why: string; phase: Phase; session: string };
 
 /** The tools that run a shell command line, per agent. Anything else (Read, Edit, MCP tools...) is not ours. */
 export const SHELL_TOOLS: Readonly<Record<AgentName, readonly string[]>> = {
@@ -81,15 +81,26 @@ export function reportedExit(o: Obj): number | null {
   return fromObj(o);
 }
 
+/** The session_id of input that could not be read whole (a truncated call still names its session). */
+function sessionIn(text: string): string {
+  const m = /"session_id"\s*:\s*"([^"\\]{1,128})"/.exec(text);
+  return m ? sessionId(m[1]!) : 'unknown';
+}
+
 export function parseHookInput(agent: AgentName, text: string, forcePost: boolean): HookInput {
+  const r = parseWhole(agent, text, forcePost);
+  return r.kind === 'failure' && r.session === '' ? { ...r, session: sessionIn(text) } : r;
+}
+
+function parseWhole(agent: AgentName, text: string, forcePost: boolean): HookInput {
   const failPhase: Phase = forcePost ? 'post' : 'pre';
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    return { kind: 'failure', why: text.trim() === '' ? 'the hook input was empty' : 'the hook input is not valid JSON (truncated?)', phase: failPhase };
+    return { kind: 'failure', why: text.trim() === '' ? 'the hook input was empty' : 'the hook input is not valid JSON (truncated?)', phase: failPhase, session: '' };
   }
-  if (!isObj(raw)) return { kind: 'failure', why: 'the hook input is not a JSON object', phase: failPhase };
+  if (!isObj(raw)) return { kind: 'failure', why: 'the hook input is not a JSON object', phase: failPhase, session: '' };
   const event = str(raw, 'hook_event_name');
   let phase: Phase = failPhase;
   if (event !== undefined) {
@@ -98,20 +109,20 @@ export function parseHookInput(agent: AgentName, text: string, forcePost: boolea
     else return { kind: 'ignore', why: `not a tool event (${event.slice(0, 40)})` };
   }
   const tool = str(raw, 'tool_name');
-  if (tool === undefined) return { kind: 'failure', why: 'the hook input has no tool_name', phase };
+  if (tool === undefined) return { kind: 'failure', why: 'the hook input has no tool_name', phase, session: '' };
   if (!SHELL_TOOLS[agent].includes(tool)) return { kind: 'ignore', why: `not a shell tool (${tool.slice(0, 40)})` };
   // From here on it is a shell command: every missing or odd field fails closed.
   const session = str(raw, 'session_id');
-  if (session === undefined || session === '' || session.length > MAX_ID) return { kind: 'failure', why: 'the hook input has no usable session_id', phase };
+  if (session === undefined || session === '' || session.length > MAX_ID) return { kind: 'failure', why: 'the hook input has no usable session_id', phase, session: '' };
   const cwd = str(raw, 'cwd');
-  if (cwd === undefined || !isAbsolute(cwd)) return { kind: 'failure', why: 'the hook input has no absolute cwd', phase };
+  if (cwd === undefined || !isAbsolute(cwd)) return { kind: 'failure', why: 'the hook input has no absolute cwd', phase, session: '' };
   const input = raw.tool_input;
-  if (!isObj(input)) return { kind: 'failure', why: `the ${tool} call has no tool_input object`, phase };
+  if (!isObj(input)) return { kind: 'failure', why: `the ${tool} call has no tool_input object`, phase, session: '' };
   const line = commandLine(input);
-  if (line === null) return { kind: 'failure', why: `the ${tool} call's tool_input has no command string`, phase };
-  if (line.length > MAX_LINE) return { kind: 'failure', why: `the command is longer than ${MAX_LINE} characters`, phase };
+  if (line === null) return { kind: 'failure', why: `the ${tool} call's tool_input has no command string`, phase, session: '' };
+  if (line.length > MAX_LINE) return { kind: 'failure', why: `the command is longer than ${MAX_LINE} characters`, phase, session: '' };
   const id = raw.tool_use_id;
-  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID)) return { kind: 'failure', why: 'the hook input has an unusable tool_use_id', phase };
+  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID)) return { kind: 'failure', why: 'the hook input has an unusable tool_use_id', phase, session: '' };
   // Gemini runs the command in dir_path (relative to the project) when it is given.
   const dir = str(input, 'dir_path') ?? str(input, 'directory');
   return {

@@ -63,7 +63,8 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
     if (input.kind === 'failure') {
       if (input.phase === 'post') return answerLine('');
       // Not understood: refused, and the refusal recorded with why.
-      const failed: AgentRequest = { ...asAgentRequest(req, null, now()), toolUseId: `failure-${now()}-${Math.random().toString(36).slice(2, 10)}`, note: input.why };
+      const base = asAgentRequest(req, null, now());
+      const failed: AgentRequest = { ...base, origin: { ...base.origin, session: input.session }, toolUseId: `failure-${now()}-${Math.random().toString(36).slice(2, 10)}`, note: input.why };
       await commandRow(failed, verdictOf(failed), 'blocked', null, via);
       return answerLine(failureAnswer(req.agent, input.why).stdout);
     }

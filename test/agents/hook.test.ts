@@ -76,12 +76,15 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
     it('truncated JSON: denied (fail closed) and the failure recorded', async () => {
       const failures = (): number => d.rows<{ c: number }>("SELECT count(*) AS c FROM events WHERE note LIKE '%not valid JSON%' AND decision = 'blocked' AND agent = ?", agent)[0]!.c;
       const before = failures();
-      const full = preInput(agent, 'rm -rf /srv/data', { session: session('trunc'), cwd: '/srv' });
+      const s = session('trunc');
+      const full = preInput(agent, 'rm -rf /srv/data', { session: s, cwd: '/srv' });
       const r = await runHook(entry, agent, full.slice(0, full.length - 25), { home: d.home, env: PROD });
       const { decision, reason } = decisionOf(agent, r);
       expect(decision).toBe('deny');
       expect(reason).toMatch(/not checked .*not valid JSON/);
       expect(failures()).toBe(before + 1);
+      // The session is named even though the input is cut short: the failure lands in its trail.
+      expect(rowsOf(s).map((x) => [x.decision, x.agent, x.command])).toEqual([['blocked', agent, null]]);
     });
 
     it('a shell tool call of an unknown shape (no command string): denied', async () => {

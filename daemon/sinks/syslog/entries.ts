@@ -43,6 +43,9 @@ export function eventEntry(e: StoredEvent, redact: (s: string) => string): Syslo
       ['seq', String(e.seq)],
       ['cmd', e.cmd === null ? '' : String(e.cmd)],
       ['hash', e.hash],
+      // Agent rows (prodguard hook): which coding agent, and who allowed a line once.
+      ...(e.agent ? [['agent', e.agent] as [string, string]] : []),
+      ...(e.approver ? [['approver', redact(e.approver)] as [string, string]] : []),
     ],
     msg: e.command !== null ? redact(e.command) : describe(e),
   };
