@@ -87,16 +87,18 @@ function sessionIn(text: string): string {
   return m ? sessionId(m[1]!) : 'unknown';
 }
 
-export function parseHookInput(agent: AgentName, text: string, forcePost: boolean): HookInput {
-  const r = parseWhole(agent, text, forcePost);
-  return r.kind === 'failure' && r.session === '' ? { ...r, session: sessionIn(text) } : r;
+/** `input`: the agent's stdin as text, or already parsed (the daemon got it as a JSON value). */
+export function parseHookInput(agent: AgentName, input: unknown, forcePost: boolean): HookInput {
+  const r = parseWhole(agent, input, forcePost);
+  return r.kind === 'failure' && r.session === '' ? { ...r, session: typeof input === 'string' ? sessionIn(input) : 'unknown' } : r;
 }
 
-function parseWhole(agent: AgentName, text: string, forcePost: boolean): HookInput {
+function parseWhole(agent: AgentName, input: unknown, forcePost: boolean): HookInput {
   const failPhase: Phase = forcePost ? 'post' : 'pre';
-  let raw: unknown;
+  const text = typeof input === 'string' ? input : '';
+  let raw: unknown = input;
   try {
-    raw = JSON.parse(text);
+    if (typeof input === 'string') raw = JSON.parse(text);
   } catch {
     return { kind: 'failure', why: text.trim() === '' ? 'the hook input was empty' : 'the hook input is not valid JSON (truncated?)', phase: failPhase, session: '' };
   }
@@ -116,15 +118,15 @@ function parseWhole(agent: AgentName, text: string, forcePost: boolean): HookInp
   if (session === undefined || session === '' || session.length > MAX_ID) return { kind: 'failure', why: 'the hook input has no usable session_id', phase, session: '' };
   const cwd = str(raw, 'cwd');
   if (cwd === undefined || !isAbsolute(cwd)) return { kind: 'failure', why: 'the hook input has no absolute cwd', phase, session: '' };
-  const input = raw.tool_input;
-  if (!isObj(input)) return { kind: 'failure', why: `the ${tool} call has no tool_input object`, phase, session: '' };
-  const line = commandLine(input);
+  const toolInput = raw.tool_input;
+  if (!isObj(toolInput)) return { kind: 'failure', why: `the ${tool} call has no tool_input object`, phase, session: '' };
+  const line = commandLine(toolInput);
   if (line === null) return { kind: 'failure', why: `the ${tool} call's tool_input has no command string`, phase, session: '' };
   if (line.length > MAX_LINE) return { kind: 'failure', why: `the command is longer than ${MAX_LINE} characters`, phase, session: '' };
   const id = raw.tool_use_id;
   if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID)) return { kind: 'failure', why: 'the hook input has an unusable tool_use_id', phase, session: '' };
   // Gemini runs the command in dir_path (relative to the project) when it is given.
-  const dir = str(input, 'dir_path') ?? str(input, 'directory');
+  const dir = str(toolInput, 'dir_path') ?? str(toolInput, 'directory');
   return {
     kind: 'call',
     call: {

@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
 import { lineHash, type Grants } from '../agents/grants.js';
@@ -37,6 +38,21 @@ function asAgentRequest(req: HookRequest, call: ToolCall | null, ts: number): Ag
   };
 }
 
+/**
+ * The environment of a hook process of this uid, from /proc (Linux). Throws when it cannot be
+ * read: the hook then refuses the call (without it production cannot be told).
+ */
+function processEnv(pid: number): Record<string, string> {
+  const dir = `/proc/${pid}`;
+  if (statSync(dir).uid !== process.getuid?.()) throw new Error(`process ${pid} is not this user's`);
+  const env: Record<string, string> = {};
+  for (const kv of readFileSync(`${dir}/environ`, 'utf8').split('\0')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
 const answerLine = (answer: string): string => `{"v":${PROTOCOL_VERSION},"ok":true,"answer":${answer === '' ? 'null' : answer.trimEnd()}}`;
 
 export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
@@ -57,7 +73,8 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
     return deps.record(e);
   };
 
-  async function hook(req: HookRequest, via: AuditEvent['via']): Promise<string> {
+  async function hook(given: HookRequest, via: AuditEvent['via']): Promise<string> {
+    const req = given.envPid === undefined ? given : { ...given, env: processEnv(given.envPid) };
     const input = parseHookInput(req.agent, req.input, req.post);
     if (input.kind === 'ignore') return answerLine('');
     if (input.kind === 'failure') {

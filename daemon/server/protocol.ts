@@ -142,7 +142,13 @@ export const HookRequestSchema = z.object({
   /** The hook process's side: the agent's pid, user, host. The session is the input's session_id. */
   origin: OriginSchema.extend({ session: Id.default('unknown') }),
   env: EnvSchema,
-  input: z.string(),
+  /**
+   * Linux: the hook's own pid, whose /proc/PID/environ (same uid only) the daemon reads instead
+   * of `env`, so the bash entry need not escape every variable.
+   */
+  envPid: z.number().int().min(2).optional(),
+  /** The agent's stdin: as text, or (from the bash entry, which sends it unparsed) as the JSON value itself. */
+  input: z.unknown(),
 });
 
 /** `prodguard allow CODE`: `show` what a code would allow; `approve` it with the phrase a human typed. */

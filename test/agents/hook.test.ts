@@ -87,6 +87,15 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
       expect(rowsOf(s).map((x) => [x.decision, x.agent, x.command])).toEqual([['blocked', agent, null]]);
     });
 
+    it('input that looks whole but is not JSON, or repeats the request\'s own keys: denied', async () => {
+      const tool = agent === 'gemini' ? 'run_shell_command' : 'Bash';
+      // The bash entry sends a whole-looking input unparsed, first in its request: keys it repeats must not win.
+      for (const input of ['{"session_id": "x", "tool_name": }', `{"tool_name":"${tool}"}, "op": "health", "x": {"a":1}`, `{"op":"health","tool_name":"${tool}"}`]) {
+        const r = await runHook(entry, agent, input, { home: d.home, env: PROD });
+        expect(decisionOf(agent, r).decision, input).toBe('deny');
+      }
+    });
+
     it('a shell tool call of an unknown shape (no command string): denied', async () => {
       const raw = JSON.parse(preInput(agent, 'x', { session: session('shape'), cwd: '/srv' })) as Record<string, unknown>;
       raw.tool_input = { script: 'rm -rf /srv/data' };
