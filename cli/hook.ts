@@ -164,7 +164,8 @@ export async function runHook(argv: readonly string[], env: NodeJS.ProcessEnv = 
     if (r.kind === 'reply') {
       const answer = answerOf(r.line);
       if (answer) return write(answer);
-      return write(await failClosed(ctx, text, post, `the daemon's reply was not understood: ${r.line.slice(0, 160)}`));
+      // Not the reply's text in the note: it may quote the command, unredacted.
+      return write(await failClosed(ctx, text, post, r.line.includes('"ok":false') ? 'the daemon refused the request' : "the daemon's reply was not understood"));
     }
     return write(await failClosed(ctx, text, post, r.kind === 'timeout' ? `the daemon did not answer within ${timeoutMs} ms` : `the daemon connection failed: ${r.why}`));
   } catch (err) {

@@ -58,14 +58,14 @@ const SETUPS: Record<AgentName, AgentSetup> = {
 const OURS = /prodguard(-hook'?|'?\s+hook)\s+(claude-code|codex|gemini)\b/;
 
 /**
- * The shell command the agent runs: bin/prodguard-hook (the fork-free bash entry; it runs this
- * node for the Node entry when the daemon is down), and PRODGUARD_HOME when this instance uses one.
+ * The command the agent runs: bin/prodguard-hook (the fork-free bash entry), with this node for
+ * the Node entry it hands over to when the daemon is down, and PRODGUARD_HOME when this instance
+ * uses one. Arguments, not VAR=value prefixes: an agent may split the command into words itself.
  */
 export function hookCommand(agent: AgentName, post: boolean, env: NodeJS.ProcessEnv = process.env): string {
   const home = resolvePaths(env).home;
   const bin = join(packageRoot(), 'bin', 'prodguard-hook');
-  const vars = [...(home ? [`PRODGUARD_HOME=${shq(home)}`] : []), `PRODGUARD_NODE=${shq(process.execPath)}`];
-  return `${vars.join(' ')} ${shq(bin)} ${agent}${post ? ' --post' : ''}`;
+  return [shq(bin), agent, ...(post ? ['--post'] : []), ...(home ? ['--home', shq(home)] : []), '--node', shq(process.execPath)].join(' ');
 }
 
 type Obj = Record<string, unknown>;

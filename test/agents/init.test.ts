@@ -61,8 +61,8 @@ describe.each(Object.keys(FILES) as AgentName[])('prodguard init %s', (agent) =>
     expect(merged.hooks[f.pre]!.slice(0, 2)).toEqual(want.hooks[f.pre]);
     const ours = merged.hooks[f.pre]![2]!;
     expect(ours.matcher).toBe(f.matcher);
-    expect(ours.hooks[0]!.command).toMatch(/prodguard-hook' \S+$/);
-    expect(merged.hooks[f.post]![0]!.hooks[0]!.command).toMatch(/--post$/);
+    expect(ours.hooks[0]!.command).toMatch(new RegExp(`prodguard-hook' ${agent} --home '[^']+' --node '[^']+'$`));
+    expect(merged.hooks[f.post]![0]!.hooks[0]!.command).toMatch(new RegExp(`prodguard-hook' ${agent} --post `));
 
     const backups = readdirSync(dirname(file)).filter((n) => n.includes('prodguard-backup'));
     expect(backups).toHaveLength(1);
@@ -75,7 +75,15 @@ describe.each(Object.keys(FILES) as AgentName[])('prodguard init %s', (agent) =>
     expect(readFileSync(file, 'utf8')).toBe(after);
     expect(readdirSync(dirname(file)).filter((n) => n.includes('prodguard-backup'))).toHaveLength(1);
 
-    // The command written is the hook the agent runs: through sh, with the agent's JSON.
+    // The command written is the hook the agent runs, through sh, with the agent's JSON; and split
+    // into words without a shell (single quotes only), as an agent that runs no shell would.
+    const words = [...ours.hooks[0]!.command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+    const direct = spawnSync(words[0]!, words.slice(1), {
+      input: preInput(agent, 'rm -rf /', { session: 'init-check', cwd: '/' }),
+      env: { PATH: '/usr/bin:/bin', HOME: home, ENV: 'production' },
+      encoding: 'utf8',
+    });
+    expect(decisionOf(agent, { code: direct.status, stdout: direct.stdout, stderr: direct.stderr, json: direct.stdout ? JSON.parse(direct.stdout) : null }).decision).toBe('deny');
     const run = spawnSync('sh', ['-c', ours.hooks[0]!.command], {
       input: preInput(agent, 'rm -rf /', { session: 'init-check', cwd: '/' }),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ENV: 'production' },
