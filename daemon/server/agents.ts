@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import type { Verdict } from '../engine/verdict/schema.js';
 import type { AuditEvent } from '../store/record.js';
 import { lineHash, type Grants } from '../agents/grants.js';
@@ -53,6 +54,14 @@ function processEnv(pid: number): Record<string, string> {
   return env;
 }
 
+function daemonUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
 const answerLine = (answer: string): string => `{"v":${PROTOCOL_VERSION},"ok":true,"answer":${answer === '' ? 'null' : answer.trimEnd()}}`;
 
 export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
@@ -74,7 +83,9 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
   };
 
   async function hook(given: HookRequest, via: AuditEvent['via']): Promise<string> {
-    const req = given.envPid === undefined ? given : { ...given, env: processEnv(given.envPid) };
+    const withEnv = given.envPid === undefined ? given : { ...given, env: processEnv(given.envPid) };
+    // An agent's environment may hold no USER: the hook runs as this uid, whose name the daemon knows.
+    const req = withEnv.origin.user ? withEnv : { ...withEnv, origin: { ...withEnv.origin, user: daemonUser() } };
     const input = parseHookInput(req.agent, req.input, req.post);
     if (input.kind === 'ignore') return answerLine('');
     if (input.kind === 'failure') {
