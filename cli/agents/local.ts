@@ -49,7 +49,7 @@ export async function decideLocally(call: ToolCall, d: LocalDeps): Promise<Agent
   const v = agentVerdict(engine.evaluate({ line: call.line, env: d.env, cwd: call.cwd }), call.line);
   mkdirSync(d.paths.runDir, { recursive: true, mode: 0o700 });
   const grants = loadGrants(d.paths.runDir);
-  const decision = decideAgentCall(v, { agent: d.agent, session: call.session, line: call.line, cwd: call.cwd }, grants, Date.now());
+  const decision = decideAgentCall(v, { agent: d.agent, session: call.session, line: call.line, cwd: call.cwd, canAsk: call.canAsk }, grants, Date.now());
   if (decision.decision === 'confirmed' || decision.decision === 'denied') saveGrants(d.paths.runDir, grants);
   if (decision.decision !== null) {
     const req: Record<string, unknown> = {

@@ -18,6 +18,11 @@ export interface ToolCall {
   toolUseId: string | undefined;
   /** post: the exit status the agent reported, when it did. */
   exit: number | null;
+  /**
+   * The agent puts an "ask" to its human: Claude Code, except in bypassPermissions mode, where
+   * nobody is asked (Codex and Gemini fail open on "ask": they get a deny with an allow-once code).
+   */
+  canAsk: boolean;
 }
 
 /** What the hook makes of its input: a shell call to judge, something to leave alone, or a failure (fail closed). */
@@ -136,6 +141,7 @@ function parseWhole(agent: AgentName, input: unknown, forcePost: boolean): HookI
       line,
       toolUseId: id === undefined || id === '' ? undefined : sessionId(id),
       exit: phase === 'post' ? reportedExit(raw) : null,
+      canAsk: agent === 'claude-code' && raw.permission_mode !== 'bypassPermissions',
     },
   };
 }

@@ -15,6 +15,8 @@ export interface AgentCall {
   session: string;
   line: string;
   cwd: string;
+  /** The agent will put an "ask" to its human (Claude Code, unless its permission prompts are off). */
+  canAsk: boolean;
 }
 
 export interface AgentDecision {
@@ -54,7 +56,7 @@ export function decideAgentCall(v: Verdict, call: AgentCall, grants: Grants, now
   const hash = lineHash(call.line);
   const granted = grants.take(call.agent, call.session, hash, now);
   if (granted) return pass('confirmed', granted.approver);
-  if (call.agent === 'claude-code') return { outcome: 'ask', decision: 'asked', code: null, approver: null };
+  if (call.canAsk) return { outcome: 'ask', decision: 'asked', code: null, approver: null };
   const code = grants.issue(
     { agent: call.agent, session: call.session, lineHash: hash, redacted: v.redacted, cwd: call.cwd, rules: v.matches.map((m) => m.rule), phrase: v.confirm ?? '' },
     now,

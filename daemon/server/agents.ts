@@ -102,7 +102,7 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
       return answerLine('');
     }
     const v = verdictOf(areq);
-    const d = decideAgentCall(v, { agent: areq.agent, session: areq.origin.session, line: areq.line, cwd: areq.cwd }, deps.grants, now());
+    const d = decideAgentCall(v, { agent: areq.agent, session: areq.origin.session, line: areq.line, cwd: areq.cwd, canAsk: input.call.canAsk }, deps.grants, now());
     if (d.decision !== null) await commandRow(areq, v, d.decision, d.approver, via);
     return answerLine(answerFor(req.agent, replyOf(v, d), ALLOW_WINDOW_MS / 60_000).stdout);
   }
@@ -113,7 +113,7 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
       switch (req.phase) {
         case 'pre': {
           const v = verdictOf(req);
-          const d = decideAgentCall(v, { agent: req.agent, session: req.origin.session, line: req.line, cwd: req.cwd }, deps.grants, now());
+          const d = decideAgentCall(v, { agent: req.agent, session: req.origin.session, line: req.line, cwd: req.cwd, canAsk: req.agent === 'claude-code' }, deps.grants, now());
           // Committed before the reply, as a shell line's: an answered call survives kill -9.
           if (d.decision !== null) await commandRow(req, v, d.decision, d.approver, via);
           return agentReplyLine(v, d);

@@ -49,6 +49,19 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
       expect(JSON.parse(rows[0]!.rules)).toEqual(['filesystem.rm-recursive']);
     });
 
+    if (agent === 'claude-code') {
+      it('in bypassPermissions mode nobody would be asked: a destructive line is denied with an allow-once code instead', async () => {
+        const s = session('bypass');
+        const raw = JSON.parse(preInput(agent, 'rm -rf /srv/data', { session: s, cwd: '/srv' })) as Record<string, unknown>;
+        raw.permission_mode = 'bypassPermissions';
+        const r = await runHook(entry, agent, JSON.stringify(raw), { home: d.home, env: PROD });
+        const { decision, reason } = decisionOf(agent, r);
+        expect(decision).toBe('deny');
+        expect(reason).toMatch(/prodguard allow \d{6}/);
+        expect(rowsOf(s).map((x) => x.decision)).toEqual(['denied']);
+      });
+    }
+
     it('a blocked line: denied with the reason and the safe alternative', async () => {
       const s = session('block');
       const r = await runHook(entry, agent, preInput(agent, 'rm -rf /', { session: s, cwd: '/' }), { home: d.home, env: PROD });
