@@ -11,7 +11,7 @@ import type { AgentRequest, GrantRequest, HookRequest } from './protocol.js';
 import { ALLOW_WINDOW_MS, PROTOCOL_VERSION } from './wire.js';
 
 // The daemon's side of the agent hooks (`op: "agent"`) and of `prodguard allow` (`op: "grant"`).
-// The allow-once codes live here, in memory (agent-grants.ts).
+// The allow-once codes live here, in memory (daemon/agents/grants.ts).
 
 export interface AgentDeskDeps {
   evaluate: (r: { line: string; env: Record<string, string>; cwd: string }) => Verdict;
