@@ -46,6 +46,8 @@ function asAgentRequest(req: HookRequest, call: ToolCall | null, ts: number): Ag
 function processEnv(pid: number): Record<string, string> {
   const dir = `/proc/${pid}`;
   if (statSync(dir).uid !== process.getuid?.()) throw new Error(`process ${pid} is not this user's`);
+  // The pid must be the hook's (a daemon in another pid namespace would see some other process).
+  if (!readFileSync(`${dir}/cmdline`, 'utf8').includes('prodguard-hook')) throw new Error(`process ${pid} is not a prodguard hook`);
   const env: Record<string, string> = {};
   for (const kv of readFileSync(`${dir}/environ`, 'utf8').split('\0')) {
     const eq = kv.indexOf('=');

@@ -214,3 +214,14 @@ describe('with the daemon hung (it accepts and never answers)', () => {
     expect(spooled.length).toBeGreaterThan(0);
   });
 });
+
+describe('the environment from /proc', () => {
+  it("is only read from a prodguard hook process of the daemon's uid", async () => {
+    const input = JSON.parse(preInput('codex', 'ls', { session: session('proc'), cwd: '/' })) as Record<string, unknown>;
+    const origin = { session: 'unknown', shell: 'agent', pid: process.pid, tty: '', user: 'x', host: 'h' };
+    // This test process is not a hook: its environment is not taken for the agent's.
+    const r = await d.request({ op: 'hook', agent: 'codex', post: false, origin, envPid: process.pid, env: {}, input });
+    expect(r.ok).toBe(false);
+    expect(String(r.error)).toMatch(/not a prodguard hook/);
+  });
+});
