@@ -24,7 +24,8 @@ import type { AuditEvent } from './record.js';
 //   sqlite3 -json audit.db 'SELECT * FROM events ORDER BY seq' | jq -c '.[] | {kind, ts, session,
 //     cmd, user, uid, host, tty, shell, pid, cwd, env, signal, command, rules: (.rules|fromjson),
 //     matched: (.matched|fromjson), severity, decision, exit, durationMs: .duration_ms, via,
-//     anchor: (if .anchor_seq == null then null else {seq: .anchor_seq, hash: .anchor_hash} end)}'
+//     anchor: (if .anchor_seq == null then null else {seq: .anchor_seq, hash: .anchor_hash} end)}
+//     + (if .agent == null and .approver == null and .note == null then {} else {agent, approver, note} end)'
 
 export const GENESIS = '0'.repeat(64);
 
