@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliMain, homeEnv, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
@@ -202,6 +202,9 @@ describe('with the daemon hung (it accepts and never answers)', () => {
     hung.on('close', () => unix.close());
     writeFileSync(join(home, 'run', 'tcp.port'), `${(hung.address() as { port: number }).port}\n`, { mode: 0o600 });
     writeFileSync(join(home, 'run', 'token'), 'f'.repeat(64), { mode: 0o600 });
+    // The TCP handshake's files (main's knock/proof): the script knocks, the hung listener never proves itself.
+    writeFileSync(join(home, 'run', 'knock'), 'a'.repeat(64), { mode: 0o600 });
+    writeFileSync(join(home, 'run', 'proof'), 'b'.repeat(64), { mode: 0o600 });
   });
   afterAll(() => new Promise<void>((r) => hung.close(() => r())));
 
@@ -212,6 +215,33 @@ describe('with the daemon hung (it accepts and never answers)', () => {
     expect(reason).toMatch(/did not answer/);
     const spooled = readdirSync(join(home, 'spool')).filter((f) => f.startsWith('agent-'));
     expect(spooled.length).toBeGreaterThan(0);
+  });
+});
+
+describe('with an impostor on the port of a daemon killed with -9', () => {
+  it('the script sends it the knock only (no token, none of the call); the call is decided without it', async () => {
+    const dead = await startDaemon();
+    const token = readFileSync(dead.paths.tokenFile, 'utf8').trim();
+    const port = Number(readFileSync(dead.paths.portFile, 'utf8'));
+    await dead.kill('SIGKILL');
+    let got = '';
+    const impostor = createServer((c) => c.setEncoding('utf8').on('data', (x: string) => (got += x)));
+    await new Promise<void>((r) => impostor.listen(port, '127.0.0.1', r));
+    try {
+      const s = session('impostor');
+      const r = await runHook('script', 'codex', preInput('codex', 'rm -rf /srv/impostor', { session: s, cwd: '/srv' }), {
+        home: dead.home,
+        env: { ...PROD, PRODGUARD_AGENT_TIMEOUT_MS: '500' },
+      });
+      expect(decisionOf('codex', r).decision).toBe('deny');
+      expect(got).toMatch(/"knock"/);
+      expect(got).not.toContain(token);
+      expect(got).not.toContain('rm -rf');
+      expect(got).not.toContain('"op"');
+    } finally {
+      await new Promise<void>((r) => impostor.close(() => r()));
+      await dead.dispose();
+    }
   });
 });
 

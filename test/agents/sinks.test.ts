@@ -16,7 +16,8 @@ describe('agent lines in syslog and alerts', () => {
     slack = await startFakeSlack();
     d = await startDaemon({
       config: {
-        syslog: { targets: [{ type: 'unix', path: rs.socket, appName: 'pg-agents' }] },
+        // rfc5424: structured data the test reads (main made `local` the unix default).
+        syslog: { targets: [{ type: 'unix', path: rs.socket, appName: 'pg-agents', format: 'rfc5424' }] },
         alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, events: ['blocked', 'cancelled'], minSeverity: 'high' }] },
       },
     });
