@@ -23,6 +23,8 @@ export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   man: () => import('./reference.js'),
   uninstall: () => import('./uninstall.js'),
   prompt: () => import('./prompt.js'),
+  hook: () => import('./hook-command.js'),
+  allow: () => import('./allow.js'),
 };
 
 /** Commands that describe the whole CLI (completions, the man page): every command is loaded for them. */

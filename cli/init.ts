@@ -18,25 +18,13 @@ import { EXIT } from '../daemon/contract/exit-codes.js';
 // prompt is decided here once, so the hook itself never forks outside production.
 
 export type { HookShell } from '../daemon/contract/enums.js';
-import type { HookShell } from '../daemon/contract/enums.js';
+import { AGENT_NAMES, type AgentName, type HookShell } from '../daemon/contract/enums.js';
+import { packageRoot, shq } from './package-root.js';
 
 /** Separator of the joined variable values in the production test (a control char no value holds). */
 const SEP = '${__pg_sep}';
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'shell-hooks'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the prodguard package (shell-hooks/) above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
-
-/** Single-quotes a string for the shell. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { packageRoot, shq };
 
 /** A JS regex usable as a POSIX ERE in `[[ =~ ]]` (no escapes, no lookarounds), lowercased. */
 function asEre(re: string): string | null {
@@ -184,9 +172,12 @@ export function register(program: Command): void {
   program
     .command('init')
     .description('print the shell hook; add `eval "$(prodguard init bash)"` (or zsh) to your rc file')
-    .argument('<shell>', 'bash or zsh')
+    .argument('<shell>', `bash or zsh; or a coding agent: ${AGENT_NAMES.join(', ')} (docs/agents.md)`)
     .option('--reload', 'print only the settings part, which a loaded hook applies when the config changed')
-    .action((shell: string, opts: { reload?: boolean }) => {
+    .option('--write', "agents: merge the hook into the agent's settings file (a backup is kept)")
+    .option('--scope <scope>', 'agents: user (default) or project settings')
+    .action(async (shell: string, opts: { reload?: boolean; write?: boolean; scope?: string }) => {
+      if ((AGENT_NAMES as readonly string[]).includes(shell)) return (await import('./init-agents.js')).runInitAgent(shell as AgentName, opts);
       if (shell !== 'bash' && shell !== 'zsh') throw new UserError(`unknown shell "${shell}": use \`prodguard init bash\` or \`prodguard init zsh\``);
       const paths = resolvePaths();
       let config: Config;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DECISIONS, SEVERITIES as SEVERITY_ORDER, type Decision, type Severity } from '../daemon/contract/enums.js';
+import { AGENT_NAMES, DECISIONS, SEVERITIES as SEVERITY_ORDER, SOURCE_KINDS, type Decision, type Severity } from '../daemon/contract/enums.js';
 import type { AuditStore } from '../daemon/store/sqlite.js';
 import { DEFAULT_LIMIT } from '../daemon/store/query.js';
 import type { LogFilter, LogRow } from '../daemon/store/types.js';
@@ -59,6 +59,8 @@ function toFilter(o: LogOptions): LogFilter {
     user: o.user,
     host: o.host,
     session: o.session,
+    agent: o.agent,
+    kind: o.kind,
     cwd: o.cwd,
     severity: o.severity,
     decision: o.decision,
@@ -95,6 +97,8 @@ const DECISION_STYLE: Record<Decision, Style | Style[]> = {
   cancelled: 'yellow',
   blocked: ['red', 'bold'],
   disabled: ['red', 'bold'],
+  asked: 'yellow',
+  denied: 'yellow',
 };
 const SEVERITY_STYLE: Record<Severity, Style | Style[]> = { low: 'dim', medium: 'yellow', high: 'red', critical: ['red', 'bold'] };
 
@@ -124,7 +128,8 @@ function outcome(r: LogRow): string {
 export const LOG_COLUMNS: Column<LogRow>[] = [
   { header: 'SEQ', value: (r) => String(r.seq), align: 'right', style: () => 'dim' },
   { header: 'TIME', value: (r) => formatTime(r.ts) },
-  { header: 'USER', value: (r) => r.user, max: 16 },
+  // An agent's row: the agent and the user it runs as (`claude-code@alice`).
+  { header: 'USER', value: (r) => (r.agent ? `${r.agent}@${r.user}` : r.user), max: 24 },
   { header: 'HOST', value: (r) => r.host, max: 20 },
   { header: 'DECISION', value: outcome, style: (r) => (r.decision ? DECISION_STYLE[r.decision] : 'dim') },
   { header: 'SEV', value: (r) => r.severity ?? '', style: (r) => (r.severity ? SEVERITY_STYLE[r.severity] : null) },
@@ -296,7 +301,9 @@ export function register(program: Command): void {
     .description('Show the audit trail: every production command with what prodguard decided (newest first)')
     .option('--user <name>', 'only commands run by this user')
     .option('--host <name>', 'only commands run on this host')
-    .option('--session <id>', 'only this production shell session')
+    .option('--session <id>', 'only this production shell session (or coding agent session)')
+    .option('--agent <name>', `only lines a coding agent ran through \`prodguard hook\` (${AGENT_NAMES.join(', ')})`)
+    .addOption(new Option('--kind <kind>', 'only lines from interactive shells, coding agents or `prodguard wrap`').choices(SOURCE_KINDS))
     .option('--cwd <dir>', 'only commands run in this directory or below it')
     .addOption(new Option('--severity <level>', 'at least this severity').choices(SEVERITY_ORDER))
     .option('--decision <list>', `only these decisions (repeatable or comma-separated): ${DECISIONS.join(', ')}`, decisionArg)

@@ -10,6 +10,7 @@ import { Listeners } from './main/listeners.js';
 import { createLogger, errText, type Logger } from './main/log.js';
 import { DaemonState } from './main/state.js';
 import { resolvePaths, type Paths } from './paths.js';
+import { takeOverGrants } from './agents/grants-file.js';
 import { createHandler, parseRequest, type Handler } from './server/handler.js';
 import { acquirePidLock, ensurePrivateDir, writeFreshSecret } from './server/runfiles.js';
 import { createWriter, type Writer } from './server/writer.js';
@@ -99,6 +100,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       health,
       onRefused: (reason, transport) => log.warn({ reason, transport }, 'request refused'),
       onError: (err, where) => log.error({ err: errText(err), where }, 'request failed'),
+      grants: takeOverGrants(paths.runDir),
     });
 
     const listeners = new Listeners({ paths, handler, maxRequestBytes: () => state.config.daemon.maxRequestBytes, log, knock, hello });

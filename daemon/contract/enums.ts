@@ -25,17 +25,25 @@ export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 /** The store's sev_rank column: index + 1 (NULL for no severity), as SQL. */
 export const SEV_RANK_SQL = `CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s}' THEN ${i + 1}`).join(' ')} END`;
 
-/** What became of a command. */
-export const DECISIONS = ['allowed', 'confirmed', 'dry-run', 'cancelled', 'blocked', 'disabled'] as const;
+/**
+ * What became of a command. `asked`: an agent's confirm-level line handed to the agent's own
+ * permission prompt (Claude Code "ask"); `denied`: an agent's confirm-level line refused until a
+ * human allows it once (`prodguard allow CODE`).
+ */
+export const DECISIONS = ['allowed', 'confirmed', 'dry-run', 'cancelled', 'blocked', 'disabled', 'asked', 'denied'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
 /** The shells a hook is generated for. */
 export const HOOK_SHELLS = ['bash', 'zsh'] as const;
 export type HookShell = (typeof HOOK_SHELLS)[number];
 
-/** Who sends requests: a hooked shell, a `wrap` session or the CLI. */
-export const ORIGIN_KINDS = [...HOOK_SHELLS, 'wrap', 'cli'] as const;
+/** Who sends requests: a hooked shell, a `wrap` session, the CLI or a coding agent's hook (`prodguard hook`). */
+export const ORIGIN_KINDS = [...HOOK_SHELLS, 'wrap', 'cli', 'agent'] as const;
 export type OriginKind = (typeof ORIGIN_KINDS)[number];
+
+/** Where a line came from, for `prodguard log --kind` (the origin's `shell` groups into these). */
+export const SOURCE_KINDS = ['shell', 'agent', 'wrap'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The kinds of audit event (see ./events.ts). */
 export const EVENT_KINDS = ['command', 'result', 'session-start', 'session-end', 'disabled', 'enabled', 'tampered', 'checkpoint', 'statement'] as const;
@@ -52,3 +60,18 @@ export type Transport = (typeof TRANSPORTS)[number];
 /** Where the daemon's warm-up is (daemon.warmupLines; the health reply shows it). */
 export const WARMUP_STATES = ['off', 'running', 'done', 'failed'] as const;
 export type WarmupState = (typeof WARMUP_STATES)[number];
+
+/** The coding agents `prodguard hook` speaks to, by the name used on the command line and in the audit trail. */
+export const AGENT_NAMES = ['claude-code', 'codex', 'gemini'] as const;
+export type AgentName = (typeof AGENT_NAMES)[number];
+
+/** What the daemon tells an agent hook to do (daemon/agents/answer.ts turns it into the agent's own answer). */
+export const AGENT_OUTCOMES = ['pass', 'ask', 'deny', 'block'] as const;
+export type AgentOutcome = (typeof AGENT_OUTCOMES)[number];
+
+/** An `agent` request's phase: decide a call before it runs, its reported result, a decision recorded as given. */
+export const AGENT_PHASES = ['pre', 'post', 'record'] as const;
+export type AgentPhase = (typeof AGENT_PHASES)[number];
+
+/** What `prodguard allow` asks of the daemon: what a code would allow, or its approval with the typed phrase. */
+export const GRANT_ACTIONS = ['show', 'approve'] as const;

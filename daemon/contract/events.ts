@@ -40,6 +40,12 @@ export const AuditEventSchema = z.object({
    * so `verify` can start the chain at the first row that is left.
    */
   anchor: z.object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) }).nullable().optional(),
+  /** Agent rows (shell `agent`, schema v2): which coding agent sent the line (`claude-code`, `codex`, `gemini`). */
+  agent: z.string().nullable().optional(),
+  /** Who allowed an agent's line once (`prodguard allow`): the approving uid's user name. */
+  approver: z.string().nullable().optional(),
+  /** Why a record is unusual (an agent hook input that could not be read, a daemon timeout). */
+  note: z.string().nullable().optional(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 

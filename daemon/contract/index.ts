@@ -2,6 +2,7 @@
 // "Source layout"). This index is for code that loads zod anyway; `prodguard log` and the store's
 // hot paths import ./enums.js and ./event-fields.js directly so that they do not load zod.
 
+export * from './agents.js';
 export * from './enums.js';
 export * from './event-fields.js';
 export * from './events.js';

@@ -1,18 +1,22 @@
 import { z } from 'zod';
-import { WARMUP_STATES } from './enums.js';
+import { ALLOW_CODE_RE } from './agents.js';
+import { AGENT_NAMES, AGENT_PHASES, GRANT_ACTIONS, WARMUP_STATES } from './enums.js';
 import { DecisionSchema, DialectSchema, OriginKindSchema, SessionEventSchema, ViaSchema } from './schemas.js';
 import { VerdictSchema } from './verdict.js';
+import { PROTOCOL_VERSION } from './wire.js';
+
+export { ANSWER_HEAD, answerLine } from './wire.js';
 
 // The one wire protocol: newline-delimited JSON, one request and one reply per connection line.
 // Hooks (zsh over the unix socket, bash over loopback TCP with `token`), the CLI, `wrap` and the
 // spool files all speak it. Every field is validated here; nothing else parses raw input.
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION };
 
 const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/);
 const Text = (max: number) => z.string().max(max);
 
-/** Who sends: one production shell (or a `wrap` session). */
+/** Who sends: one production shell (or a `wrap` session, or a coding agent's hook: session is the agent's). */
 export const OriginSchema = z.object({
   session: Id,
   shell: OriginKindSchema,
@@ -139,12 +143,76 @@ export const SessionRequestSchema = z.object({
 
 export const HealthRequestSchema = z.object({ ...Base, op: z.literal('health') });
 
+/**
+ * A coding agent's hook (`prodguard hook claude-code|codex|gemini`). `pre`: decide a tool call's
+ * command line before it runs (and record it); `post`: the agent reported its result; `record`:
+ * a decision taken without the daemon (it was down, or the hook could not read the agent's
+ * input: `note` says why), recorded as given.
+ */
+export const AgentRequestSchema = z.object({
+  ...Base,
+  op: z.literal('agent'),
+  phase: z.enum(AGENT_PHASES),
+  agent: z.enum(AGENT_NAMES),
+  origin: OriginSchema,
+  /** The agent's id of this tool call (joins pre and post); absent for agents that send none. */
+  toolUseId: Text(256).optional(),
+  line: z.string(),
+  cwd: Text(4096).default(''),
+  env: EnvSchema,
+  ts: z.number().nonnegative(),
+  /** post: the exit status the agent reported, when it reports one. */
+  exit: z.number().int().min(-255).max(255).nullable().optional(),
+  /** record: what was decided (an agent's line is never `cancelled`: nobody was at a prompt). */
+  decision: DecisionSchema.exclude(['cancelled']).optional(),
+  approver: Text(256).optional(),
+  note: Text(500).optional(),
+  via: ViaSchema.default('live'),
+});
+
+/**
+ * `prodguard hook <agent>` as it comes from the agent: `input` is the agent's stdin as it was
+ * read (parsed and checked here, daemon/agents/input.ts, so the hook need not parse JSON: it
+ * may be a shell script). The reply is `{"v":1,"ok":true,"answer":A}` (answerLine): A is exactly
+ * what the hook prints (the agent's own JSON), or null for nothing.
+ */
+export const HookRequestSchema = z.object({
+  ...Base,
+  op: z.literal('hook'),
+  agent: z.enum(AGENT_NAMES),
+  /** The agent's post-tool event (`--post`; also told by the input's hook_event_name). */
+  post: z.boolean().default(false),
+  /** The hook process's side: the agent's pid, user, host. The session is the input's session_id. */
+  origin: OriginSchema.extend({ session: Id.default('unknown') }),
+  env: EnvSchema,
+  /**
+   * Linux: the hook's own pid, whose /proc/PID/environ (same uid only) the daemon reads instead
+   * of `env`, so the bash entry need not escape every variable.
+   */
+  envPid: z.number().int().min(2).optional(),
+  /** The agent's stdin: as text, or (from the bash entry, which sends it unparsed) as the JSON value itself. */
+  input: z.unknown(),
+});
+
+/** `prodguard allow CODE`: `show` what a code would allow; `approve` it with the phrase a human typed. */
+export const GrantRequestSchema = z.object({
+  ...Base,
+  op: z.literal('grant'),
+  action: z.enum(GRANT_ACTIONS),
+  code: z.string().regex(ALLOW_CODE_RE),
+  phrase: z.string().max(4096).optional(),
+  approver: Text(256).optional(),
+});
+
 export const RequestSchema = z.discriminatedUnion('op', [
   CheckRequestSchema,
   DecisionRequestSchema,
   FinishRequestSchema,
   SessionRequestSchema,
   HealthRequestSchema,
+  AgentRequestSchema,
+  HookRequestSchema,
+  GrantRequestSchema,
 ]);
 export type Request = z.infer<typeof RequestSchema>;
 
@@ -155,12 +223,18 @@ export const SCHEMA_BY_OP: Readonly<Record<Request['op'], z.ZodType>> = {
   finish: FinishRequestSchema,
   session: SessionRequestSchema,
   health: HealthRequestSchema,
+  agent: AgentRequestSchema,
+  hook: HookRequestSchema,
+  grant: GrantRequestSchema,
 };
 export type CheckRequest = z.infer<typeof CheckRequestSchema>;
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 export type FinishRequest = z.infer<typeof FinishRequestSchema>;
 export type SessionRequest = z.infer<typeof SessionRequestSchema>;
 export type Origin = z.infer<typeof OriginSchema>;
+export type AgentRequest = z.infer<typeof AgentRequestSchema>;
+export type HookRequest = z.infer<typeof HookRequestSchema>;
+export type GrantRequest = z.infer<typeof GrantRequestSchema>;
 
 /**
  * Reply to `check`. Field order is fixed and the first fields are flat strings so that the shell

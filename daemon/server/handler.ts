@@ -5,6 +5,8 @@ import type { Via } from '../contract/enums.js';
 import { DryRunFirst, type Engine } from '../engine/index.js';
 import type { Verdict } from '../contract/verdict.js';
 import type { AuditEvent } from '../contract/events.js';
+import { Grants } from '../agents/grants.js';
+import { createAgentDesk } from './agents.js';
 import { commandEvent, guardFailureEvent, immediateDecision, resultEvent, sessionEvent } from './events.js';
 import { GrantBook } from './grants.js';
 import type { LineReply, Transport } from './listener.js';
@@ -39,6 +41,8 @@ export interface HandlerDeps {
   /** A refused request (reason only, never its content: it may hold secrets). */
   onRefused: (reason: string, transport: Transport | 'spool') => void;
   onError: (err: unknown, where: string) => void;
+  /** Allow-once codes of agent hooks (the daemon takes over the run dir's file at start). */
+  grants?: Grants;
 }
 
 
@@ -125,6 +129,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd, ...(r.defs ? { defs: r.defs } : {}) });
 
   const recorded = (e: AuditEvent): Promise<string> => deps.writer.record(e).then(recordedLine);
+  const agents = createAgentDesk({ evaluate, record: (e) => deps.writer.record(e), grants: deps.grants ?? new Grants() });
 
   async function apply(req: Request, via?: Via): Promise<string> {
     switch (req.op) {
@@ -176,6 +181,12 @@ export function createHandler(deps: HandlerDeps): Handler {
         }
         return recorded(sessionEvent(req, production, via ?? req.via));
       }
+      case 'agent':
+        return agents.agent(req, via ?? req.via);
+      case 'hook':
+        return agents.hook(req, via ?? 'live');
+      case 'grant':
+        return agents.grant(req);
     }
   }
 

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import { CANONICAL_KEYS, EVENT_FIELDS, TEXT_KEYS, LIST_KEYS } from '../contract/event-fields.js';
+import { CANONICAL_KEYS, EVENT_FIELDS, TEXT_KEYS, LIST_KEYS, type EventField } from '../contract/event-fields.js';
 import type { AuditEvent } from '../contract/events.js';
 
 // The hash chain, written so an auditor can recompute it without prodguard:
@@ -11,9 +11,13 @@ import type { AuditEvent } from '../contract/events.js';
 // holding exactly the keys of EVENT_FIELDS (contract/event-fields.ts) in exactly that order:
 //
 //   kind, ts, session, cmd, user, uid, host, tty, shell, pid, cwd, env, signal, command,
-//   rules, matched, severity, decision, exit, durationMs, via, anchor
+//   rules, matched, severity, decision, exit, durationMs, via, anchor, agent, approver, note
 //
 // (spelled out here for auditors; test/contract/single-source.test.ts holds it equal to the table)
+//
+// except that the last three (agent rows, schema v3: the table's `whenSet` fields) are left out
+// of the object on a row where none of them is set, so every row written before them keeps its
+// hash; on a row where one is set, all three are written (a missing one as null).
 //
 // A field that is absent is written as null (`anchor` is {"seq":N,"hash":"..."} on checkpoint
 // rows and null everywhere else). Numbers and strings are formatted as ECMAScript JSON.stringify
@@ -25,7 +29,8 @@ import type { AuditEvent } from '../contract/events.js';
 //   sqlite3 -json audit.db 'SELECT * FROM events ORDER BY seq' | jq -c '.[] | {kind, ts, session,
 //     cmd, user, uid, host, tty, shell, pid, cwd, env, signal, command, rules: (.rules|fromjson),
 //     matched: (.matched|fromjson), severity, decision, exit, durationMs: .duration_ms, via,
-//     anchor: (if .anchor_seq == null then null else {seq: .anchor_seq, hash: .anchor_hash} end)}'
+//     anchor: (if .anchor_seq == null then null else {seq: .anchor_seq, hash: .anchor_hash} end)}
+//     + (if .agent == null and .approver == null and .note == null then {} else {agent, approver, note} end)'
 
 export const GENESIS = '0'.repeat(64);
 
@@ -39,12 +44,20 @@ export { CANONICAL_KEYS };
 export const canonical: (e: AuditEvent) => string = compileCanonical();
 
 function compileCanonical(): (e: AuditEvent) => string {
-  const members = EVENT_FIELDS.map((field) => {
+  const member = (field: EventField): string => {
     const at = `e[${JSON.stringify(field.key)}]`;
     if (field.type === 'anchor') return `${JSON.stringify(field.key)}: ${at} ? { seq: ${at}.seq, hash: ${at}.hash } : null`;
     return `${JSON.stringify(field.key)}: ${at}${field.nullable ? ' ?? null' : ''}`;
-  });
-  return new Function('e', `return JSON.stringify({ ${members.join(', ')} });`) as (e: AuditEvent) => string;
+  };
+  const always = EVENT_FIELDS.filter((x) => !x.whenSet).map(member);
+  const whenSet = EVENT_FIELDS.filter((x) => x.whenSet);
+  if (whenSet.length === 0) return new Function('e', `return JSON.stringify({ ${always.join(', ')} });`) as (e: AuditEvent) => string;
+  // Two literals, one test: the row without the whenSet fields (every row before them) or with all of them.
+  const noneSet = whenSet.map((x) => `e[${JSON.stringify(x.key)}] == null`).join(' && ');
+  return new Function(
+    'e',
+    `return ${noneSet} ? JSON.stringify({ ${always.join(', ')} }) : JSON.stringify({ ${[...always, ...whenSet.map(member)].join(', ')} });`,
+  ) as (e: AuditEvent) => string;
 }
 
 /** SHA-256 hex of a string: crypto.hash (one call, no Hash object; Node >= 20.12), else createHash. */

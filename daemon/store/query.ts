@@ -1,4 +1,4 @@
-import { SEVERITIES as SEVERITY_ORDER } from '../contract/enums.js';
+import { HOOK_SHELLS, SEVERITIES as SEVERITY_ORDER, type SourceKind } from '../contract/enums.js';
 import { ANCHOR_COLUMNS, EVENT_COLUMNS } from '../contract/event-fields.js';
 import type { LogFilter } from './types.js';
 
@@ -15,6 +15,13 @@ SELECT e.seq, ${OWN.join(', ')},
        r.ts AS end_ts, coalesce(r.exit, e.exit) AS exit, coalesce(r.duration_ms, e.duration_ms) AS duration_ms
 FROM events e
 LEFT JOIN events r ON r.session = e.session AND r.cmd = e.cmd AND r.kind = 'result' AND e.kind IN ('command', 'statement')`;
+
+/** `--kind`: the origin's `shell` column grouped (agent rows have shell `agent`; `wrap` statements shell `wrap`). */
+const KIND_WHERE: Readonly<Record<SourceKind, string>> = {
+  shell: `e.shell IN (${HOOK_SHELLS.map((s) => `'${s}'`).join(', ')})`,
+  agent: "e.shell = 'agent'",
+  wrap: "(e.shell = 'wrap' OR e.kind = 'statement')",
+};
 
 /**
  * Quotes each whitespace-separated word as an FTS5 phrase ("" doubles a quote), so operators,
@@ -60,6 +67,8 @@ function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; 
   if (f.user !== undefined) where.push('(e.user = ? OR (e.user >= ? AND e.user < ?))'), params.push(f.user, `${f.user} ($USER=`, `${f.user} ($USER>`);
   if (f.host !== undefined) where.push('e.host = ?'), params.push(f.host);
   if (f.session !== undefined) where.push('e.session = ?'), params.push(f.session);
+  if (f.agent !== undefined) where.push('e.agent = ?'), params.push(f.agent);
+  if (f.kind !== undefined) where.push(KIND_WHERE[f.kind]);
   if (f.cwd !== undefined) {
     // A directory and everything below it: '0' is the character after '/', so the range
     // [d + '/', d + '0') is exactly "starts with d/" and walks the cwd index.

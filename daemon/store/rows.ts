@@ -36,7 +36,8 @@ export const insertParams: (e: AuditEvent, seq: number, prevHash: string, hash: 
     const at = `e[${key(f.key)}]`;
     if (f.type === 'list') return `jsonList(${at})`;
     if (f.type === 'anchor') return `${at}?.seq ?? null, ${at}?.hash ?? null`;
-    return at;
+    // A whenSet field is optional in the event: absent binds as NULL.
+    return f.whenSet ? `${at} ?? null` : at;
   }).join(', ')}, prevHash, hash];`,
 )(jsonList);
 

@@ -83,7 +83,16 @@ DROP INDEX events_session_once;
 CREATE UNIQUE INDEX events_session_once ON events (session, kind) WHERE kind IN ('session-start', 'session-end') AND cmd IS NULL;
 `;
 
-export const MIGRATIONS: readonly string[] = [V1, V2];
+// Agent rows: the coding agent, who allowed a line once, and a note on unusual records. Hashed
+// only when one is set (contract/event-fields.ts `whenSet`), so every older row keeps its hash.
+const V3 = `
+ALTER TABLE events ADD COLUMN agent TEXT;
+ALTER TABLE events ADD COLUMN approver TEXT;
+ALTER TABLE events ADD COLUMN note TEXT;
+CREATE INDEX events_agent ON events (agent) WHERE agent IS NOT NULL;
+`;
+
+export const MIGRATIONS: readonly string[] = [V1, V2, V3];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Runs the migrations the database has not seen yet. */

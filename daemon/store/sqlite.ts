@@ -327,7 +327,8 @@ function storedEvent(e: AuditEvent, seq: number, prevHash: string, hash: string)
   return {
     kind: e.kind, ts: e.ts, session: e.session, cmd: e.cmd, user: e.user, uid: e.uid, host: e.host, tty: e.tty, shell: e.shell, pid: e.pid,
     cwd: e.cwd, env: e.env, signal: e.signal, command: e.command, rules: e.rules, matched: e.matched, severity: e.severity, decision: e.decision,
-    exit: e.exit, durationMs: e.durationMs, via: e.via, anchor: e.anchor ?? null, seq, prevHash, hash,
+    exit: e.exit, durationMs: e.durationMs, via: e.via, anchor: e.anchor ?? null, agent: e.agent ?? null, approver: e.approver ?? null,
+    note: e.note ?? null, seq, prevHash, hash,
   };
 }
 

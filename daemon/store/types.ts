@@ -1,4 +1,4 @@
-import type { Decision, Severity } from '../contract/enums.js';
+import type { Decision, Severity, SourceKind } from '../contract/enums.js';
 import type { AuditEvent, ChainHead } from '../contract/events.js';
 
 /** What `prodguard log` asks for. Every field is optional; they combine with AND. */
@@ -10,6 +10,10 @@ export interface LogFilter {
   user?: string | undefined;
   host?: string | undefined;
   session?: string | undefined;
+  /** Coding agent name (agent rows only). */
+  agent?: string | undefined;
+  /** Where the line came from: an interactive shell, a coding agent, or `prodguard wrap`. */
+  kind?: SourceKind | undefined;
   /** A directory: matches it and everything below it. */
   cwd?: string | undefined;
   /** Minimum severity. */

@@ -17,6 +17,7 @@ const AREAS: Area[] = [
   { name: 'wrap', load: () => import('./wrap.js') },
   { name: 'sinks', load: () => import('./sinks.js') },
   { name: 'store', load: () => import('./store.js') },
+  { name: 'agents', load: () => import('./agents.js') },
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

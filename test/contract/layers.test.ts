@@ -12,7 +12,11 @@ import { describe, expect, test } from 'vitest';
 //                     which the config embeds (custom rules) and checks (their regexes)
 //   config            schema and loader
 //   engine | store    the verdict (engine/verdict, production, redact, index.ts) | the audit trail
-//   sinks | spool     syslog and alerts | the hooks' offline records
+//   sinks | spool | agents
+//                     syslog and alerts | the hooks' offline records | the coding agents' hooks
+//                     (their input, answers, allow-once codes: daemon/agents/), which the
+//                     server's handler (server/agents.ts) and the CLI's lean hook entry both use,
+//                     so it sits below the server, not beside it
 //   server            protocol handler, listeners, writer
 //   main              the daemon's composition root
 //   cli               the prodguard command (the client side)
@@ -27,7 +31,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['engine-data'],
   ['config'],
   ['engine', 'store'],
-  ['sinks', 'spool'],
+  ['sinks', 'spool', 'agents'],
   ['server'],
   ['main'],
   ['cli'],

@@ -51,6 +51,9 @@ export function alertEventOf(e: StoredEvent): AlertEvent | null {
     case 'dry-run':
     case 'disabled':
       return e.decision;
+    // An agent's line refused until a human allows it once: like a cancelled line, it did not run.
+    case 'denied':
+      return 'cancelled';
     default:
       return null;
   }

@@ -14,6 +14,8 @@ export function severityOf(e: StoredEvent): SyslogSeverity {
     case 'confirmed':
       return e.severity === 'critical' ? SEVERITY.warning : SEVERITY.notice;
     case 'cancelled':
+    case 'denied':
+    case 'asked':
       return SEVERITY.notice;
     default:
       return SEVERITY.info;
@@ -36,6 +38,9 @@ export function eventEntry(e: StoredEvent, redact: (s: string) => string): Syslo
       ['seq', String(e.seq)],
       ['cmd', e.cmd === null ? '' : String(e.cmd)],
       ['hash', e.hash],
+      // Agent rows (prodguard hook): which coding agent, and who allowed a line once.
+      ...(e.agent ? [['agent', e.agent] as [string, string]] : []),
+      ...(e.approver ? [['approver', redact(e.approver)] as [string, string]] : []),
     ],
     msg: e.command !== null ? redact(e.command) : describe(e),
   };
