@@ -41,8 +41,14 @@ export async function alertTest(name: string | undefined): Promise<AlertTestResu
     chosen.map(async (t) => {
       const out: HttpOutcome = await sendTestAlert(t, host);
       return {
-        target: t.name, type: t.type, address: safeOrigin(t.url), ok: out.ok, status: out.status,
-        error: out.error, retryAfterMs: out.retryAfterMs, durationMs: out.durationMs,
+        target: t.name,
+        type: t.type,
+        address: safeOrigin(t.url),
+        ok: out.ok,
+        status: out.status,
+        error: out.error,
+        retryAfterMs: out.retryAfterMs,
+        durationMs: out.durationMs,
       };
     }),
   );

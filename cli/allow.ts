@@ -52,7 +52,13 @@ async function fileStore(paths: Paths): Promise<GrantStore> {
       const grants = loadGrants(paths.runDir);
       const r = grants.approve(code, phrase, approver, Date.now());
       saveGrants(paths.runDir, grants);
-      return r.ok ? null : r.why === 'wrong-phrase' ? 'wrong phrase' : r.why === 'void' ? 'wrong phrase; the code is void now' : 'unknown or expired code';
+      return r.ok
+        ? null
+        : r.why === 'wrong-phrase'
+          ? 'wrong phrase'
+          : r.why === 'void'
+            ? 'wrong phrase; the code is void now'
+            : 'unknown or expired code';
     },
   };
 }
@@ -90,10 +96,14 @@ function askLine(prompt: string): Promise<string | null> {
 export async function runAllow(code: string): Promise<void> {
   if (!ALLOW_CODE_RE.test(code)) throw new UserError(`"${code}" is not an allow code: it is the 6 digits in the agent's refusal`);
   // The allow-once is a human's act: an agent's tool call has no terminal.
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UserError('allow needs a terminal: run it yourself, in an interactive terminal (not from a script or an agent)');
+  if (!process.stdin.isTTY || !process.stdout.isTTY)
+    throw new UserError('allow needs a terminal: run it yourself, in an interactive terminal (not from a script or an agent)');
   const paths = resolvePaths();
   const { store, shown } = await grantStore(paths, code);
-  if (!shown) throw new UserError(`no pending command has code ${code} (codes expire after ${ALLOW_WINDOW_MS / 60_000} minutes): let the agent try again for a new one`);
+  if (!shown)
+    throw new UserError(
+      `no pending command has code ${code} (codes expire after ${ALLOW_WINDOW_MS / 60_000} minutes): let the agent try again for a new one`,
+    );
   process.stdout.write(
     [
       `${shown.agent} (session ${shown.session}) was refused, in ${shown.cwd || '(unknown directory)'}:`,
@@ -110,7 +120,9 @@ export async function runAllow(code: string): Promise<void> {
   }
   const refused = await store.approve(code, typed, userName());
   if (refused !== null) throw new UserError(`${refused}: the command stays denied`, EXIT.CONFIRM);
-  process.stdout.write(`allowed once: ${shown.agent}'s next try of exactly this command in that session, within ${ALLOW_WINDOW_MS / 60_000} minutes, runs (recorded as confirmed by ${userName()}).\n`);
+  process.stdout.write(
+    `allowed once: ${shown.agent}'s next try of exactly this command in that session, within ${ALLOW_WINDOW_MS / 60_000} minutes, runs (recorded as confirmed by ${userName()}).\n`,
+  );
 }
 
 /** Who allowed it: the uid's user name (not $USER, which anyone can set). */
@@ -126,7 +138,10 @@ export function register(program: Command): void {
   program
     .command('allow')
     .description('allow once a command a coding agent was refused: shows it and asks for its confirmation phrase (needs a terminal)')
-    .argument('<code>', 'the 6-digit code in the agent\'s refusal')
-    .addHelpText('after', `\nThe same command then runs once for that agent session, within ${ALLOW_WINDOW_MS / 60_000} minutes; it is recorded as confirmed, with your user name.\nExit status: 0 allowed, 2 bad code or no terminal, 3 not confirmed (wrong phrase).\n`)
+    .argument('<code>', "the 6-digit code in the agent's refusal")
+    .addHelpText(
+      'after',
+      `\nThe same command then runs once for that agent session, within ${ALLOW_WINDOW_MS / 60_000} minutes; it is recorded as confirmed, with your user name.\nExit status: 0 allowed, 2 bad code or no terminal, 3 not confirmed (wrong phrase).\n`,
+    )
     .action((code: string) => runAllow(code));
 }

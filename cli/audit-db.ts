@@ -15,9 +15,7 @@ import { parseWhen } from './output/time.js';
  */
 export async function withAudit<T>(opts: { readonly: boolean }, fn: (store: AuditStore) => T | Promise<T>): Promise<T> {
   const { openStoreWith, StoreError } = await import('../daemon/store/sqlite.js');
-  const open = opts.readonly
-    ? (file: string) => openStoreWith(null, file, { readonly: true })
-    : (await import('../daemon/store/index.js')).openStore;
+  const open = opts.readonly ? (file: string) => openStoreWith(null, file, { readonly: true }) : (await import('../daemon/store/index.js')).openStore;
   const toUser = (err: unknown) => (err instanceof StoreError ? new UserError(err.message, EXIT.DATABASE) : err);
   let store: AuditStore;
   try {

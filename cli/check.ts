@@ -84,7 +84,8 @@ export function renderVerdict(v: Verdict, paint: Painter): string {
     out.push(`    target:  ${p_(m.target ?? '-')}   phrase: ${p_(m.confirm)}`);
     out.push(`    instead: ${p_(m.alternative)}`);
     const d = m.dryRun;
-    if (d.prefixSet && d.prefix === 'ignored') out.push(`    ${paint('yellow', 'DRY_RUN=1 is ignored here')}: this program reads no DRY_RUN variable`);
+    if (d.prefixSet && d.prefix === 'ignored')
+      out.push(`    ${paint('yellow', 'DRY_RUN=1 is ignored here')}: this program reads no DRY_RUN variable`);
     const text = dryRunText(d);
     if (text) out.push(`    ${p_(text)}`);
   }
@@ -127,7 +128,10 @@ async function runBatch(engine: Engine, opts: LineOptions): Promise<number> {
     let out: unknown;
     if ('error' in input) {
       bad++;
-      out = { error: `prodguard: input line ${n}: ${input.error}: send {"line": "...", "dialect"?: ${DIALECTS.map((d) => `"${d}"`).join("|")}}`, input: n };
+      out = {
+        error: `prodguard: input line ${n}: ${input.error}: send {"line": "...", "dialect"?: ${DIALECTS.map((d) => `"${d}"`).join('|')}}`,
+        input: n,
+      };
     } else {
       const dialect = input.dialect ?? opts.statement;
       out = engine.evaluate(engineInput([input.line], dialect ? { ...opts, statement: dialect } : opts));
@@ -154,7 +158,8 @@ export function register(program: Command): void {
     )
     .action(async (words: string[], opts: LineOptions & { json?: boolean; batch?: boolean }) => {
       if (opts.batch && words.length) throw new UserError('check --batch reads the lines from stdin: give no command line after the options');
-      if (!opts.batch && !words.join('').trim()) throw new UserError('check needs a command line: prodguard check -- LINE (or --batch to read JSON lines from stdin)');
+      if (!opts.batch && !words.join('').trim())
+        throw new UserError('check needs a command line: prodguard check -- LINE (or --batch to read JSON lines from stdin)');
       const { engine } = await engineForCli();
       if (opts.batch) {
         process.exitCode = await runBatch(engine, opts);

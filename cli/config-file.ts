@@ -66,7 +66,8 @@ function writePrivate(file: string, text: string): void {
 }
 
 export function initConfig(file: string, opts: { force?: boolean | undefined; version: string }): string {
-  if (existsSync(file) && !opts.force) throw new UserError(`${file} exists already: edit it with \`prodguard config edit\`, or pass --force to replace it with the defaults`);
+  if (existsSync(file) && !opts.force)
+    throw new UserError(`${file} exists already: edit it with \`prodguard config edit\`, or pass --force to replace it with the defaults`);
   writePrivate(file, annotatedDefaults(opts.version));
   return file;
 }
@@ -103,7 +104,9 @@ export async function editConfig(file: string, opts: { version: string }): Promi
       const check = validate(text, file);
       if ('rules' in check) {
         writePrivate(file, text);
-        process.stdout.write(`config saved: ${file} (valid, ${check.rules} rules in effect). A running daemon picks it up with \`prodguard daemon reload\`.\n`);
+        process.stdout.write(
+          `config saved: ${file} (valid, ${check.rules} rules in effect). A running daemon picks it up with \`prodguard daemon reload\`.\n`,
+        );
         return;
       }
       process.stderr.write(`prodguard: ${check.error}\n`);

@@ -11,7 +11,11 @@ export function register(program: Command): void {
   program
     .command('config')
     .description('Show where the config file is, check it, or print the effective config')
-    .addArgument(new Argument('[action]', 'path, check (default), show, init (write every default, annotated) or edit (open $EDITOR, validate on save)').choices(['path', 'check', 'show', 'init', 'edit']).default('check'))
+    .addArgument(
+      new Argument('[action]', 'path, check (default), show, init (write every default, annotated) or edit (open $EDITOR, validate on save)')
+        .choices(['path', 'check', 'show', 'init', 'edit'])
+        .default('check'),
+    )
     .option('--json', 'print JSON')
     .option('--force', 'init: replace an existing file with the defaults')
     .action(async (action: string, opts: { json?: boolean; force?: boolean }) => {
@@ -22,13 +26,21 @@ export function register(program: Command): void {
         return;
       }
       if (action === 'init' || action === 'edit') {
-        const [{ initConfig, editConfig }, { packageVersion }] = await Promise.all([import('./config-file.js'), import('../daemon/contract/version.js')]);
+        const [{ initConfig, editConfig }, { packageVersion }] = await Promise.all([
+          import('./config-file.js'),
+          import('../daemon/contract/version.js'),
+        ]);
         if (action === 'edit') return editConfig(file, { version: packageVersion() });
         initConfig(file, { force: opts.force, version: packageVersion() });
-        process.stdout.write(opts.json ? `${JSON.stringify({ file, written: true })}\n` : `wrote ${file}: every setting at its default, with what it means; check it with \`prodguard config check\`\n`);
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ file, written: true })}\n`
+            : `wrote ${file}: every setting at its default, with what it means; check it with \`prodguard config check\`\n`,
+        );
         return;
       }
-      if (action !== 'check' && action !== 'show') throw new UserError(`unknown action ${JSON.stringify(action)}: use path, check, show, init or edit`);
+      if (action !== 'check' && action !== 'show')
+        throw new UserError(`unknown action ${JSON.stringify(action)}: use path, check, show, init or edit`);
       const [{ loadConfig }, { createEngine }, { safeOrigin }] = await Promise.all([
         import('../daemon/config/load.js'),
         import('../daemon/engine/index.js'),
@@ -46,9 +58,20 @@ export function register(program: Command): void {
         return;
       }
       const exists = existsSync(file);
-      const summary = { file, exists, valid: true, rules: engine.rules.length, custom: config.rules.custom.length, disabled: config.rules.disabled.length, allowlist: config.allowlist.length };
+      const summary = {
+        file,
+        exists,
+        valid: true,
+        rules: engine.rules.length,
+        custom: config.rules.custom.length,
+        disabled: config.rules.disabled.length,
+        allowlist: config.allowlist.length,
+      };
       if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else if (!exists) process.stdout.write(`no config file at ${file}; using the defaults (${summary.rules} rules)\n`);
-      else process.stdout.write(`config ${file}: ok (${summary.rules} rules in effect, ${summary.custom} custom, ${summary.disabled} disabled, ${summary.allowlist} allowlist entries)\n`);
+      else
+        process.stdout.write(
+          `config ${file}: ok (${summary.rules} rules in effect, ${summary.custom} custom, ${summary.disabled} disabled, ${summary.allowlist} allowlist entries)\n`,
+        );
     });
 }

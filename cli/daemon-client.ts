@@ -71,7 +71,9 @@ export function sendLine(paths: Paths, line: string | Buffer, opts: RequestOptio
       }
       if (nl !== -1) done(null, buf.slice(0, nl));
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => done(new DaemonUnreachable(`${err.code ?? err.message} on ${opts.transport === 'tcp' ? 'TCP' : paths.socket}`)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      done(new DaemonUnreachable(`${err.code ?? err.message} on ${opts.transport === 'tcp' ? 'TCP' : paths.socket}`)),
+    );
     socket.on('close', () => done(buf && expectHello === null ? null : new DaemonUnreachable('connection closed without a reply'), buf));
   });
 }

@@ -137,7 +137,8 @@ async function reload(): Promise<void> {
   createEngine(loadConfig(paths));
   const before = await health(paths);
   const pid = readPid(paths.pidFile);
-  if (!before || pid === null || !isDaemonAlive(pid)) throw new UserError('the daemon is not running: nothing to reload (it reads the config when it starts)', EXIT.DAEMON_DOWN);
+  if (!before || pid === null || !isDaemonAlive(pid))
+    throw new UserError('the daemon is not running: nothing to reload (it reads the config when it starts)', EXIT.DAEMON_DOWN);
   const reloads = (before.config as { reloads?: number } | undefined)?.reloads ?? 0;
   process.kill(pid, 'SIGHUP');
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -153,7 +154,10 @@ async function reload(): Promise<void> {
     }
     await sleep(50);
   }
-  throw new UserError(`the daemon (pid ${pid}) did not confirm the reload within ${START_TIMEOUT_MS / 1000} s; see ${paths.logFile}`, EXIT.DAEMON_DOWN);
+  throw new UserError(
+    `the daemon (pid ${pid}) did not confirm the reload within ${START_TIMEOUT_MS / 1000} s; see ${paths.logFile}`,
+    EXIT.DAEMON_DOWN,
+  );
 }
 
 async function disable(): Promise<void> {
@@ -193,8 +197,15 @@ async function status(json: boolean): Promise<void> {
   }
   const out = h
     ? {
-        running: true, pid: h.pid, socket: paths.socket, tcpPort: h.tcpPort ?? tcpPort, uptimeMs: h.uptimeMs,
-        head: h.head ?? null, version: h.version, config: h.config ?? null, spool: h.spool ?? null,
+        running: true,
+        pid: h.pid,
+        socket: paths.socket,
+        tcpPort: h.tcpPort ?? tcpPort,
+        uptimeMs: h.uptimeMs,
+        head: h.head ?? null,
+        version: h.version,
+        config: h.config ?? null,
+        spool: h.spool ?? null,
       }
     : { running: false, pid: readPid(paths.pidFile), socket: paths.socket, tcpPort: null, uptimeMs: null, head: null, version: null };
   if (json) process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -211,7 +222,8 @@ async function status(json: boolean): Promise<void> {
     const cfg = h.config as { lastError?: string | null } | undefined;
     if (cfg?.lastError) lines.push(`  config   last reload failed: ${cfg.lastError}`);
     process.stdout.write(`${lines.join('\n')}\n`);
-  } else if (existsSync(disabledFile(paths))) process.stdout.write('prodguard daemon: not running, disabled (`prodguard daemon enable` to allow it again)\n');
+  } else if (existsSync(disabledFile(paths)))
+    process.stdout.write('prodguard daemon: not running, disabled (`prodguard daemon enable` to allow it again)\n');
   else process.stdout.write(`prodguard daemon: not running (start it with: prodguard daemon start)\n`);
   if (!h) process.exitCode = EXIT.DAEMON_DOWN;
 }
@@ -228,9 +240,15 @@ export function register(program: Command): void {
   const daemon = program.command('daemon').description('Run and control the prodguard daemon (checks lines, records the audit trail)');
   daemon.command('run').description('Run the daemon in the foreground (logs to the log file and stderr)').action(run);
   daemon.command('start').description('Start the daemon in the background unless it is already running').action(start);
-  daemon.command('stop').description('Stop the running daemon (SIGTERM) and wait until it exits; the next production line starts it again').action(stop);
+  daemon
+    .command('stop')
+    .description('Stop the running daemon (SIGTERM) and wait until it exits; the next production line starts it again')
+    .action(stop);
   daemon.command('reload').description('Validate the config file, then make the running daemon re-read it (SIGHUP) and wait for it').action(reload);
-  daemon.command('disable').description('Stop the daemon and keep it stopped: neither the hooks nor `daemon start` start it until `daemon enable`').action(disable);
+  daemon
+    .command('disable')
+    .description('Stop the daemon and keep it stopped: neither the hooks nor `daemon start` start it until `daemon enable`')
+    .action(disable);
   daemon.command('enable').description('Undo `daemon disable`').action(enable);
   daemon
     .command('status')

@@ -36,7 +36,8 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
 
 function hookCheck(env: NodeJS.ProcessEnv): Check {
   const hook = env.PRODGUARD_HOOK;
-  if (hook === 'bash' || hook === 'zsh') return { name: 'shell hook', ok: true, detail: `${hook} hook active in this shell (PRODGUARD_HOOK=${hook})` };
+  if (hook === 'bash' || hook === 'zsh')
+    return { name: 'shell hook', ok: true, detail: `${hook} hook active in this shell (PRODGUARD_HOOK=${hook})` };
   const shell = /zsh$/.test(env.SHELL ?? '') ? 'zsh' : 'bash';
   return {
     name: 'shell hook',
@@ -110,7 +111,12 @@ async function databaseCheck(paths: Paths): Promise<Check> {
   } catch (err) {
     // StoreError messages already say what to do (corrupt, permissions); a missing one needs the daemon.
     const missing = (err as { code?: string }).code === 'missing';
-    return { name: 'database', ok: false, detail: (err as Error).message, advice: missing ? 'start the daemon once: `prodguard daemon start`' : undefined };
+    return {
+      name: 'database',
+      ok: false,
+      detail: (err as Error).message,
+      advice: missing ? 'start the daemon once: `prodguard daemon start`' : undefined,
+    };
   } finally {
     store?.close();
   }
@@ -128,7 +134,10 @@ async function targetChecks(config: Config, paths: Paths): Promise<Check[]> {
 function targetCheck(s: TargetStatus): Check {
   const name = s.kind === 'syslog' ? `syslog ${s.address} (${s.name.split(':').pop()})` : `alert ${s.name} (${s.type}, ${s.address})`;
   const state = s.connected ? 'answers' : `does not answer: ${s.lastError}`;
-  const counts = s.kind === 'syslog' ? `${s.queued} queued, ${s.dropped} dropped` : `${s.pending} pending, ${s.delivered} delivered, ${s.gaveUp} given up (7 days)`;
+  const counts =
+    s.kind === 'syslog'
+      ? `${s.queued} queued, ${s.dropped} dropped`
+      : `${s.pending} pending, ${s.delivered} delivered, ${s.gaveUp} given up (7 days)`;
   return { name, ok: s.ok, detail: `${state}; ${counts}`, advice: s.advice, data: s };
 }
 

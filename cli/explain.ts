@@ -37,7 +37,15 @@ export function register(program: Command): void {
           ...(c.origin ? { origin: c.origin } : {}),
         }));
         const statements = parsed.statements.map((st) => ({ ...st, text: hide(st.text) }));
-        const matches = hits.map((h) => ({ ...h.result, kind: h.kind, index: h.index, why: h.why, action: h.action, dryRun: h.dryRun, allowlisted: h.allowlisted }));
+        const matches = hits.map((h) => ({
+          ...h.result,
+          kind: h.kind,
+          index: h.index,
+          why: h.why,
+          action: h.action,
+          dryRun: h.dryRun,
+          allowlisted: h.allowlisted,
+        }));
         process.stdout.write(`${terminalSafeJson(JSON.stringify({ commands, statements, problems: verdict.problems, matches, verdict }))}\n`);
         process.exitCode = exitCodeFor(verdict);
         return;
@@ -50,8 +58,15 @@ export function register(program: Command): void {
       out.push('', paint('bold', `simple commands (${parsed.commands.length})`));
       parsed.commands.forEach((c, i) => {
         const via = `${c.origin ? `  at ${show(c.origin)}` : ''}${c.via.length ? `  via ${show(c.via.join(' > '))}` : ''}`;
-        const flags = [c.dynamicName ? 'program computed at run time' : '', Object.keys(c.assignments).length ? `sets ${show(Object.keys(c.assignments).join(', '))}` : ''].filter(Boolean).join('; ');
-        out.push(`  ${i + 1}. ${paint('cyan', show(c.name) || '(none)')}  ${show(c.source)}${paint('dim', via)}${flags ? paint('dim', `  (${flags})`) : ''}`);
+        const flags = [
+          c.dynamicName ? 'program computed at run time' : '',
+          Object.keys(c.assignments).length ? `sets ${show(Object.keys(c.assignments).join(', '))}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
+        out.push(
+          `  ${i + 1}. ${paint('cyan', show(c.name) || '(none)')}  ${show(c.source)}${paint('dim', via)}${flags ? paint('dim', `  (${flags})`) : ''}`,
+        );
       });
       if (parsed.statements.length) {
         out.push('', paint('bold', `statements (${parsed.statements.length})`));
@@ -75,7 +90,10 @@ export function register(program: Command): void {
       }
       // (files the line runs that were not read are noted as `<file>: not read: <why>`, engine/reach/)
       for (const p of verdict.problems) out.push(`  ${paint('yellow', / not read: |^reach: /.test(p) ? 'note' : 'parse problem')}: ${p_(p)}`);
-      out.push('', `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${p_(JSON.stringify(verdict.confirm))})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`);
+      out.push(
+        '',
+        `${paint('bold', 'verdict')}     ${verdict.verdict}${verdict.confirm ? ` (type ${p_(JSON.stringify(verdict.confirm))})` : ''}${verdict.dryRun ? ' (dry run)' : ''}`,
+      );
       if (!verdict.production.active && hits.length) {
         const inProd = engine.evaluate({ ...input, env: { ...input.env, PRODGUARD_ENV: 'production', PRODGUARD_DISABLE: undefined } });
         out.push(`in production: ${inProd.verdict}${inProd.confirm ? ` (type ${p_(JSON.stringify(inProd.confirm))})` : ''}`);

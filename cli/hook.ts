@@ -158,7 +158,12 @@ export async function runHook(argv: readonly string[], env: NodeJS.ProcessEnv = 
     const read = await readStdin(MAX_INPUT_BYTES);
     if (read === null) return write(post ? PASS : failureAnswer(agent, `the hook input is over ${MAX_INPUT_BYTES} bytes`));
     text = read;
-    ctx = { agent, paths: resolvePaths(env), env: protocolEnv(env), origin: { session: 'unknown', shell: 'agent', pid: process.ppid, tty: '', user: userName(env), host: hostname() } };
+    ctx = {
+      agent,
+      paths: resolvePaths(env),
+      env: protocolEnv(env),
+      origin: { session: 'unknown', shell: 'agent', pid: process.ppid, tty: '', user: userName(env), host: hostname() },
+    };
     const timeoutMs = Number(env.PRODGUARD_AGENT_TIMEOUT_MS) > 0 ? Number(env.PRODGUARD_AGENT_TIMEOUT_MS) : DAEMON_TIMEOUT_MS;
     const req = JSON.stringify({ v: PROTOCOL_VERSION, op: 'hook', agent, post, origin: ctx.origin, env: ctx.env, input: text });
     const r = await callDaemon(ctx.paths.socket, req, timeoutMs);
@@ -167,9 +172,18 @@ export async function runHook(argv: readonly string[], env: NodeJS.ProcessEnv = 
       const answer = answerOf(r.line);
       if (answer) return write(answer);
       // Not the reply's text in the note: it may quote the command, unredacted.
-      return write(await failClosed(ctx, text, post, r.line.includes('"ok":false') ? 'the daemon refused the request' : "the daemon's reply was not understood"));
+      return write(
+        await failClosed(ctx, text, post, r.line.includes('"ok":false') ? 'the daemon refused the request' : "the daemon's reply was not understood"),
+      );
     }
-    return write(await failClosed(ctx, text, post, r.kind === 'timeout' ? `the daemon did not answer within ${timeoutMs} ms` : `the daemon connection failed: ${r.why}`));
+    return write(
+      await failClosed(
+        ctx,
+        text,
+        post,
+        r.kind === 'timeout' ? `the daemon did not answer within ${timeoutMs} ms` : `the daemon connection failed: ${r.why}`,
+      ),
+    );
   } catch (err) {
     const why = `internal error: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
     if (ctx) return write(await failClosed(ctx, text, post, why).catch(() => failureAnswer(agent, why)));

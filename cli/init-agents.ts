@@ -74,7 +74,10 @@ const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !
 /** The `hooks` fragment of the agent's settings. */
 export function snippet(agent: AgentName, env: NodeJS.ProcessEnv = process.env): { hooks: Record<string, unknown[]> } {
   const s = SETUPS[agent];
-  const entry = (post: boolean) => ({ matcher: s.matcher, hooks: [{ ...s.extra, type: 'command', command: hookCommand(agent, post, env), timeout: s.timeout }] });
+  const entry = (post: boolean) => ({
+    matcher: s.matcher,
+    hooks: [{ ...s.extra, type: 'command', command: hookCommand(agent, post, env), timeout: s.timeout }],
+  });
   return { hooks: { [s.events.pre]: [entry(false)], [s.events.post]: [entry(true)] } };
 }
 
@@ -115,7 +118,11 @@ function readSettings(file: string): { settings: Obj; text: string | null } {
   return { settings: parsed, text };
 }
 
-const stamp = (): string => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (): string =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 export interface InitAgentOptions {
   write?: boolean;
@@ -130,7 +137,13 @@ export function runInitAgent(agent: AgentName, o: InitAgentOptions): void {
   const ours = snippet(agent);
   if (!o.write) {
     process.stdout.write(`${JSON.stringify(ours, null, 2)}\n`);
-    process.stderr.write([`# merge this into ${file}, or run: prodguard init ${agent} --write${scope === 'project' ? ' --scope project' : ''}`, ...setup.notes.map((n) => `# ${n}`), ''].join('\n'));
+    process.stderr.write(
+      [
+        `# merge this into ${file}, or run: prodguard init ${agent} --write${scope === 'project' ? ' --scope project' : ''}`,
+        ...setup.notes.map((n) => `# ${n}`),
+        '',
+      ].join('\n'),
+    );
     return;
   }
   const { settings, text } = readSettings(file);

@@ -41,7 +41,9 @@ type PatternKey = 'awsProfile' | 'kubeContext' | 'terraformWorkspace';
 function ereOf(config: Config, key: PatternKey): string {
   const ere = asEre(config.production[key]);
   if (ere !== null) return ere;
-  process.stderr.write(`prodguard: production.${key} uses regex syntax the shell hooks cannot test: write it as a plain POSIX ERE (the hook uses the default until then)\n`);
+  process.stderr.write(
+    `prodguard: production.${key} uses regex syntax the shell hooks cannot test: write it as a plain POSIX ERE (the hook uses the default until then)\n`,
+  );
   return asEre(defaultConfig().production[key]) ?? '';
 }
 
@@ -65,7 +67,11 @@ function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string
   // (A pattern no value matches stands in for an empty list: `case` needs one.)
   const none = "$'\\x01'";
   const values = config.production.values.map((v) => shq(v.trim().toLowerCase())).join('|') || none;
-  const joined = SEP + productionVariables(config).map((v) => `${lower(v)}${SEP}`).join('');
+  const joined =
+    SEP +
+    productionVariables(config)
+      .map((v) => `${lower(v)}${SEP}`)
+      .join('');
   const anyOf = config.production.values.map((v) => `*"${SEP}"${shq(v.trim().toLowerCase())}"${SEP}"*`).join('|') || none;
   const aws = ereOf(config, 'awsProfile');
   const kube = ereOf(config, 'kubeContext');

@@ -145,7 +145,12 @@ export const LOG_COLUMNS: Column<LogRow>[] = [
  * each entry is dropped below its terminal width.
  */
 const DROP_BELOW: Array<[header: string, columns: number]> = [
-  ['CWD', 170], ['HOST', 140], ['DUR', 130], ['SEQ', 115], ['SEV', 105], ['RULE', 90],
+  ['CWD', 170],
+  ['HOST', 140],
+  ['DUR', 130],
+  ['SEQ', 115],
+  ['SEV', 105],
+  ['RULE', 90],
 ];
 
 /** The table's columns for a terminal this wide (undefined: not a terminal, all of them). */
@@ -159,15 +164,57 @@ function columnsFor(width: number | undefined, columns: Column<LogRow>[]): Colum
 const FOLLOW_WIDTHS: Record<string, number> = { SEQ: 7, TIME: 25, USER: 10, HOST: 12, DECISION: 10, SEV: 8, EXIT: 4, DUR: 6, RULE: 20, CWD: 20 };
 
 const CSV_HEADER = [
-  'seq', 'time', 'end_time', 'duration_ms', 'exit', 'kind', 'decision', 'severity', 'rules', 'matched', 'user', 'uid', 'host',
-  'tty', 'shell', 'pid', 'session', 'cmd', 'cwd', 'env', 'signal', 'via', 'command',
+  'seq',
+  'time',
+  'end_time',
+  'duration_ms',
+  'exit',
+  'kind',
+  'decision',
+  'severity',
+  'rules',
+  'matched',
+  'user',
+  'uid',
+  'host',
+  'tty',
+  'shell',
+  'pid',
+  'session',
+  'cmd',
+  'cwd',
+  'env',
+  'signal',
+  'via',
+  'command',
 ];
 
 function csvRow(r: LogRow): CsvValue[] {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return [
-    r.seq, iso(r.ts), iso(r.endTs), r.durationMs, r.exit, r.kind, r.decision, r.severity, r.rules.join(' '), r.matched.join(' '),
-    r.user, r.uid, r.host, r.tty, r.shell, r.pid, r.session, r.cmd, r.cwd, r.env, r.signal, r.via, r.command,
+    r.seq,
+    iso(r.ts),
+    iso(r.endTs),
+    r.durationMs,
+    r.exit,
+    r.kind,
+    r.decision,
+    r.severity,
+    r.rules.join(' '),
+    r.matched.join(' '),
+    r.user,
+    r.uid,
+    r.host,
+    r.tty,
+    r.shell,
+    r.pid,
+    r.session,
+    r.cmd,
+    r.cwd,
+    r.env,
+    r.signal,
+    r.via,
+    r.command,
   ];
 }
 

@@ -40,12 +40,13 @@ commandsFor(args)
   .then((modules) => {
     for (const m of modules) m.register(program);
     return program.parseAsync(process.argv);
-  }).catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    // commander already printed its one-line message (or the help / version).
-    const helpOrVersion = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-    process.exitCode = helpOrVersion ? EXIT.OK : EXIT.USAGE;
-    return;
-  }
-  process.exitCode = reportError(err);
-});
+  })
+  .catch((err: unknown) => {
+    if (err instanceof CommanderError) {
+      // commander already printed its one-line message (or the help / version).
+      const helpOrVersion = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      process.exitCode = helpOrVersion ? EXIT.OK : EXIT.USAGE;
+      return;
+    }
+    process.exitCode = reportError(err);
+  });

@@ -19,7 +19,10 @@ async function productionSignal(): Promise<string | null> {
   const exported = process.env.PRODGUARD_PRODUCTION;
   // The hook exports 1 (guarded production); a status tool may export the signal itself.
   if (exported !== undefined) return exported === '1' ? 'production' : exported && exported !== '0' ? exported : null;
-  const [{ loadConfig, defaultConfig }, { detectProduction }] = await Promise.all([import('../daemon/config/load.js'), import('../daemon/engine/production/index.js')]);
+  const [{ loadConfig, defaultConfig }, { detectProduction }] = await Promise.all([
+    import('../daemon/config/load.js'),
+    import('../daemon/engine/production/index.js'),
+  ]);
   let config: Config;
   try {
     config = loadConfig(resolvePaths());

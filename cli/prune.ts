@@ -40,7 +40,9 @@ async function runPrune(o: PruneOptions): Promise<void> {
       return void process.stdout.write(`nothing older than ${formatTime(o.before)}; no rows deleted\n`);
     }
     if (!o.yes && process.stdin.isTTY && process.stderr.isTTY) {
-      process.stderr.write(`prune will delete ${fmt(plan.rows)} audit rows older than ${formatTime(o.before)} (up to row ${plan.last!.seq}); a checkpoint row keeps the rest verifiable.\n`);
+      process.stderr.write(
+        `prune will delete ${fmt(plan.rows)} audit rows older than ${formatTime(o.before)} (up to row ${plan.last!.seq}); a checkpoint row keeps the rest verifiable.\n`,
+      );
       const answer = await askLine('Type "yes" to delete them (anything else cancels): ');
       if (answer !== 'yes') {
         process.stderr.write('prune cancelled: no rows were deleted\n');

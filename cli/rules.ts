@@ -24,9 +24,13 @@ async function allRules(): Promise<ListedRule[]> {
   const config = loadConfig(resolvePaths(process.env));
   const disabled = new Set(config.rules.disabled);
   const custom = new Set(config.rules.custom.map((r) => r.id));
-  const tag = (source: ListedRule['source']) => (r: Rule): ListedRule => ({ ...r, source, enabled: !disabled.has(r.id), effect: r.action ?? config.policy[r.severity] });
+  const tag =
+    (source: ListedRule['source']) =>
+    (r: Rule): ListedRule => ({ ...r, source, enabled: !disabled.has(r.id), effect: r.action ?? config.policy[r.severity] });
   return [
-    ...loadCatalog().rules.filter((r) => !custom.has(r.id)).map(tag('catalog')),
+    ...loadCatalog()
+      .rules.filter((r) => !custom.has(r.id))
+      .map(tag('catalog')),
     ...config.rules.custom.map(tag('custom')),
     ...ENGINE_RULES.map(tag('engine')),
   ];
@@ -40,7 +44,10 @@ export function register(program: Command): void {
     .argument('[id]', 'rule id, for show')
     .option('--json', 'print JSON (an array for list, an object for show)')
     .option('--domain <domain>', 'only rules of this domain (list)')
-    .addHelpText('after', '\nExamples:\n  prodguard rules\n  prodguard rules list --domain git\n  prodguard rules show filesystem.rm-recursive --json\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  prodguard rules\n  prodguard rules list --domain git\n  prodguard rules show filesystem.rm-recursive --json\n',
+    )
     .action(async (action: string, id: string | undefined, opts: { json?: boolean; domain?: string }) => {
       const rules = await allRules();
       const paint = painter(colorEnabled());
@@ -77,7 +84,9 @@ export function register(program: Command): void {
       for (const r of shown) {
         const sev = r.severity.padEnd(8);
         const id = r.enabled ? r.id.padEnd(w) : paint('dim', `${r.id.padEnd(w)}`);
-        process.stdout.write(`${id}  ${paint(r.severity === 'critical' ? 'red' : r.severity === 'high' ? 'yellow' : null, sev)}  ${r.reason}${r.enabled ? '' : paint('dim', ' (disabled)')}\n`);
+        process.stdout.write(
+          `${id}  ${paint(r.severity === 'critical' ? 'red' : r.severity === 'high' ? 'yellow' : null, sev)}  ${r.reason}${r.enabled ? '' : paint('dim', ' (disabled)')}\n`,
+        );
       }
       process.stdout.write(paint('dim', `${shown.length} rules${opts.domain ? ` in ${opts.domain}` : ''}\n`));
     });

@@ -33,12 +33,14 @@ function section(title: string, counts: Count[], paint: Painter, limit = TOP): s
 export function renderStats(s: Stats, paint: Painter): string {
   const span = `${s.since === null ? 'the beginning' : formatTime(s.since)} .. ${s.until === null ? 'now' : formatTime(s.until)}`;
   const out = [
-    `${paint('bold', `${s.commands.toLocaleString('en-US')} commands`)} in ${s.sessions.toLocaleString("en-US")} production session${s.sessions === 1 ? "" : "s"}, ${s.failed.toLocaleString('en-US')} failed  (${span})\n`,
+    `${paint('bold', `${s.commands.toLocaleString('en-US')} commands`)} in ${s.sessions.toLocaleString('en-US')} production session${s.sessions === 1 ? '' : 's'}, ${s.failed.toLocaleString('en-US')} failed  (${span})\n`,
   ];
   if (s.byDay.length) {
     const first = s.byDay[0]!.key;
     const last = s.byDay[s.byDay.length - 1]!.key;
-    out.push(`\nactivity per day  ${paint('cyan', sparkline(s.byDay.map((d) => d.count)))}  ${first} .. ${last}, peak ${Math.max(...s.byDay.map((d) => d.count))}/day\n`);
+    out.push(
+      `\nactivity per day  ${paint('cyan', sparkline(s.byDay.map((d) => d.count)))}  ${first} .. ${last}, peak ${Math.max(...s.byDay.map((d) => d.count))}/day\n`,
+    );
   }
   out.push(section('DECISION', s.byDecision, paint));
   out.push(section('SEVERITY', s.bySeverity, paint));

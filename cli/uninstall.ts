@@ -39,9 +39,11 @@ function findRcLines(env: NodeJS.ProcessEnv): RcHit[] {
   const hits: RcHit[] = [];
   for (const file of rcFiles(env)) {
     if (!existsSync(file)) continue;
-    readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
-      if (HOOK_LINE.test(text) && !/^\s*#/.test(text)) hits.push({ file, line: i + 1, text });
-    });
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        if (HOOK_LINE.test(text) && !/^\s*#/.test(text)) hits.push({ file, line: i + 1, text });
+      });
   }
   return hits;
 }
@@ -53,7 +55,13 @@ function removeRcLines(hits: RcHit[]): string[] {
     copyFileSync(file, backup);
     backups.push(backup);
     const drop = new Set(hits.filter((h) => h.file === file).map((h) => h.line));
-    writeFileSync(file, readFileSync(file, 'utf8').split('\n').filter((_, i) => !drop.has(i + 1)).join('\n'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((_, i) => !drop.has(i + 1))
+        .join('\n'),
+    );
   }
   return backups;
 }
@@ -123,7 +131,9 @@ async function uninstall(o: UninstallOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('uninstall')
-    .description("Stop the daemon, remove its systemd unit, show (or --rc remove) the rc lines that load the hook; keeps the audit trail unless --purge")
+    .description(
+      'Stop the daemon, remove its systemd unit, show (or --rc remove) the rc lines that load the hook; keeps the audit trail unless --purge',
+    )
     .option('--rc', 'remove the hook lines from the rc files (a backup of each file is kept)')
     .option('--purge', 'also delete the audit trail, spool and config (asks on a terminal)')
     .option('-y, --yes', 'with --purge from a script: do not ask')

@@ -23,7 +23,7 @@ export function register(program: Command): void {
         'phrase it names before the client receives it; a refused or blocked statement is discarded and the client\n' +
         "is left at a clean prompt. Outside production the client runs untouched. The wrapper exits with the client's\n" +
         'exit code. Statements are recorded in the audit trail (through the daemon, or its spool when it is down).\n' +
-        '\nInput not typed at a terminal (a pipe, `< file`, -c, -f, sqlite3\'s SQL argument): the client runs with no pty, its\n' +
+        "\nInput not typed at a terminal (a pipe, `< file`, -c, -f, sqlite3's SQL argument): the client runs with no pty, its\n" +
         'stdout and stderr untouched, after the whole input was judged: one confirmation on /dev/tty, none when the shell\n' +
         'prompt already confirmed this line; with no terminal, input that needs confirmation is refused (exit 3, blocked: 4).\n',
     )

@@ -46,7 +46,9 @@ export function createGuard(config: Config): (line: string) => string {
     try {
       const req = parseRequest(line, null);
       if (req.op !== 'check') return errorLine('the guard only answers check requests');
-      const input = req.statement ? { line: req.line, env: req.env, cwd: req.cwd, statement: req.statement } : { line: req.line, env: req.env, cwd: req.cwd };
+      const input = req.statement
+        ? { line: req.line, env: req.env, cwd: req.cwd, statement: req.statement }
+        : { line: req.line, env: req.env, cwd: req.cwd };
       const raw = engine.evaluate(input);
       dryRunFirst.note(req.origin.session, req.line, raw);
       return verdictReply(dryRunFirst.apply(config, req.origin.session, req.line, raw));

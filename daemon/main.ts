@@ -113,10 +113,23 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
 
     const { stop, done } = stopper(cleanups, log);
     const reload = (): boolean => state.reload();
-    if (opts.signals) installSignals(() => void stop(), () => void reload(), cleanups);
+    if (opts.signals)
+      installSignals(
+        () => void stop(),
+        () => void reload(),
+        cleanups,
+      );
 
     log.info({ socket: paths.socket, tcpPort: listeners.tcpPort, version: packageVersion() }, 'daemon started');
-    return { paths, get tcpPort() { return listeners.tcpPort; }, reload, stop, done };
+    return {
+      paths,
+      get tcpPort() {
+        return listeners.tcpPort;
+      },
+      reload,
+      stop,
+      done,
+    };
   } catch (err) {
     if (!(err instanceof ConfigError)) log.error({ err: errText(err) }, 'daemon failed to start');
     await cleanups.run();
@@ -140,7 +153,9 @@ function openAuditStore(paths: Paths, log: Logger, cleanups: Cleanups): AuditSto
   cleanups.add(() => store.close());
   // Checkpoints (and their fsyncs) in a worker thread, not inside a command's commit; the sinks'
   // outbox is written for every event too (its own inline checkpoints stall the event loop alike).
-  const checkpointer = startCheckpointer([paths.dbFile, outboxFile(paths.dataDir)], { onError: (err) => log.warn({ err }, 'background WAL checkpoint failed') });
+  const checkpointer = startCheckpointer([paths.dbFile, outboxFile(paths.dataDir)], {
+    onError: (err) => log.warn({ err }, 'background WAL checkpoint failed'),
+  });
   cleanups.add(() => checkpointer.stop());
   return store;
 }

@@ -50,12 +50,26 @@ export async function decideLocally(call: ToolCall, d: LocalDeps): Promise<Agent
   const v = agentVerdict(engine.evaluate({ line: call.line, env: d.env, cwd: call.cwd }), call.line);
   mkdirSync(d.paths.runDir, { recursive: true, mode: 0o700 });
   const grants = loadGrants(d.paths.runDir);
-  const decision = decideAgentCall(v, { agent: d.agent, session: call.session, line: call.line, cwd: call.cwd, canAsk: call.canAsk }, grants, Date.now());
+  const decision = decideAgentCall(
+    v,
+    { agent: d.agent, session: call.session, line: call.line, cwd: call.cwd, canAsk: call.canAsk },
+    grants,
+    Date.now(),
+  );
   if (decision.decision === 'confirmed' || decision.decision === 'denied') saveGrants(d.paths.runDir, grants);
   if (decision.decision !== null) {
     const req: Record<string, unknown> = {
-      v: PROTOCOL_VERSION, op: 'agent', phase: 'record', agent: d.agent, origin: d.origin, toolUseId: spoolId(call), line: call.line, cwd: call.cwd,
-      env: productionEnv(d.env, config.production.variables), ts: Date.now(), decision: decision.decision,
+      v: PROTOCOL_VERSION,
+      op: 'agent',
+      phase: 'record',
+      agent: d.agent,
+      origin: d.origin,
+      toolUseId: spoolId(call),
+      line: call.line,
+      cwd: call.cwd,
+      env: productionEnv(d.env, config.production.variables),
+      ts: Date.now(),
+      decision: decision.decision,
       ...(decision.approver !== null ? { approver: decision.approver } : {}),
     };
     spool(d.paths, call.session, req);
@@ -69,15 +83,34 @@ export async function spoolResult(call: ToolCall, d: LocalDeps): Promise<void> {
   const { loadConfig } = await import('../../daemon/config/load.js');
   const config = loadConfig(d.paths);
   spool(d.paths, call.session, {
-    v: PROTOCOL_VERSION, op: 'agent', phase: 'post', agent: d.agent, origin: d.origin, toolUseId: call.toolUseId, line: call.line, cwd: call.cwd,
-    env: productionEnv(d.env, config.production.variables), ts: Date.now(), exit: call.exit,
+    v: PROTOCOL_VERSION,
+    op: 'agent',
+    phase: 'post',
+    agent: d.agent,
+    origin: d.origin,
+    toolUseId: call.toolUseId,
+    line: call.line,
+    cwd: call.cwd,
+    env: productionEnv(d.env, config.production.variables),
+    ts: Date.now(),
+    exit: call.exit,
   });
 }
 
 /** A failure recorded while the daemon is down or refused the request. */
 export function spoolFailure(call: { session: string; cwd: string }, d: LocalDeps, note: string): void {
   spool(d.paths, call.session, {
-    v: PROTOCOL_VERSION, op: 'agent', phase: 'record', agent: d.agent, origin: d.origin, toolUseId: `failure-${process.pid}-${Date.now()}`, line: '', cwd: call.cwd,
-    env: {}, ts: Date.now(), decision: 'blocked', note,
+    v: PROTOCOL_VERSION,
+    op: 'agent',
+    phase: 'record',
+    agent: d.agent,
+    origin: d.origin,
+    toolUseId: `failure-${process.pid}-${Date.now()}`,
+    line: '',
+    cwd: call.cwd,
+    env: {},
+    ts: Date.now(),
+    decision: 'blocked',
+    note,
   });
 }

@@ -20,7 +20,7 @@ export function csvField(v: CsvValue, opts: CsvOptions = {}): string {
   if (v === null || v === undefined) return '';
   if (typeof v !== 'string') return String(v);
   const formula = FORMULA_START.test(v);
-  const text = (formula ? `'${v}` : v);
+  const text = formula ? `'${v}` : v;
   const s = opts.visible ? printable(text) : text;
   return formula || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

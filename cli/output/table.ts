@@ -26,13 +26,15 @@ export interface TableOptions {
 export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[], opts: TableOptions = {}): string {
   const paint = opts.paint ?? painter(false);
   const gap = opts.gap ?? '  ';
-  const cells = rows.map((r) => columns.map((c) => {
-    const text = printable(c.value(r));
-    const limit = c.width ?? c.max;
-    return limit === undefined ? text : truncate(text, limit);
-  }));
-  const widths = columns.map((c, i) =>
-    c.width ?? Math.max(opts.header === false ? 0 : visibleWidth(c.header), ...cells.map((row) => visibleWidth(row[i]!))),
+  const cells = rows.map((r) =>
+    columns.map((c) => {
+      const text = printable(c.value(r));
+      const limit = c.width ?? c.max;
+      return limit === undefined ? text : truncate(text, limit);
+    }),
+  );
+  const widths = columns.map(
+    (c, i) => c.width ?? Math.max(opts.header === false ? 0 : visibleWidth(c.header), ...cells.map((row) => visibleWidth(row[i]!))),
   );
   const last = columns.length - 1;
   if (opts.maxWidth !== undefined) {
@@ -52,7 +54,20 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
       .join(gap)
       .trimEnd();
   const out: string[] = [];
-  if (opts.header !== false) out.push(line(columns.map((c) => c.header), columns.map(() => 'bold')));
-  rows.forEach((r, ri) => out.push(line(cells[ri]!, columns.map((c, i) => c.style?.(r, cells[ri]![i]!) ?? null))));
+  if (opts.header !== false)
+    out.push(
+      line(
+        columns.map((c) => c.header),
+        columns.map(() => 'bold'),
+      ),
+    );
+  rows.forEach((r, ri) =>
+    out.push(
+      line(
+        cells[ri]!,
+        columns.map((c, i) => c.style?.(r, cells[ri]![i]!) ?? null),
+      ),
+    ),
+  );
   return out.map((l) => l + '\n').join('');
 }

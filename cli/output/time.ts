@@ -40,8 +40,12 @@ export function parseWhen(text: string, now: Date = new Date()): number {
     // Date rolls 2026-13-45 over into 2027; a real date survives the round trip.
     const check = new Date(Date.UTC(nums[0], nums[1] - 1, nums[2], nums[3], nums[4], nums[5]));
     const real =
-      check.getUTCFullYear() === nums[0] && check.getUTCMonth() === nums[1] - 1 && check.getUTCDate() === nums[2] &&
-      check.getUTCHours() === nums[3] && check.getUTCMinutes() === nums[4] && check.getUTCSeconds() === nums[5];
+      check.getUTCFullYear() === nums[0] &&
+      check.getUTCMonth() === nums[1] - 1 &&
+      check.getUTCDate() === nums[2] &&
+      check.getUTCHours() === nums[3] &&
+      check.getUTCMinutes() === nums[4] &&
+      check.getUTCSeconds() === nums[5];
     if (real && Number.isFinite(at)) return at;
     throw new Error(`"${text}" is not a real date`);
   }

@@ -76,7 +76,10 @@ async function judge(o: BatchOptions, stdin: Buffer | null): Promise<number | nu
   if (stdin && stdin.length) {
     const text = stdin.subarray(0, MAX_JUDGED_STDIN).toString('utf8');
     evals.push(await ev.check({ kind: 'statement', dialect: o.dialect, text }));
-    if (stdin.length > MAX_JUDGED_STDIN) process.stderr.write(`prodguard: only the first ${MAX_JUDGED_STDIN >> 20} MB of standard input were checked; the rest goes to ${o.client} unchecked\n`);
+    if (stdin.length > MAX_JUDGED_STDIN)
+      process.stderr.write(
+        `prodguard: only the first ${MAX_JUDGED_STDIN >> 20} MB of standard input were checked; the rest goes to ${o.client} unchecked\n`,
+      );
   }
   const blocked = evals.find((e) => e.verdict === 'block');
   if (blocked) {
@@ -93,7 +96,9 @@ async function judge(o: BatchOptions, stdin: Buffer | null): Promise<number | nu
   if (tty === null) {
     const m = first.detail?.matches[0];
     const what = m ? ` (${m.rule}: ${m.command.replace(/\s+/g, ' ').slice(0, 120)})` : '';
-    process.stderr.write(`prodguard: refused${what}: this input needs confirmation in production and there is no terminal to confirm on: confirm the line at a guarded shell prompt, or run it from a terminal\n`);
+    process.stderr.write(
+      `prodguard: refused${what}: this input needs confirmation in production and there is no terminal to confirm on: confirm the line at a guarded shell prompt, or run it from a terminal\n`,
+    );
     for (const e of confirms) await ev.record(e, 'blocked');
     return EXIT.CONFIRM;
   }

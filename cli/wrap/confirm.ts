@@ -26,7 +26,10 @@ export class ConfirmPrompt {
   ask(message: string, phrase: string): Promise<string | null> {
     this.typed = '';
     const lines = message.trim() ? message : `prodguard: this statement needs confirmation.\nType "${phrase}" to run it.`;
-    const withoutDryRun = lines.split('\n').filter((l) => !l.startsWith(DRY_RUN_HINT)).join('\n');
+    const withoutDryRun = lines
+      .split('\n')
+      .filter((l) => !l.startsWith(DRY_RUN_HINT))
+      .join('\n');
     this.io.write(`\r\n${red(this.io, crlf(withoutDryRun))}\r\n${red(this.io, 'prodguard')}> type "${phrase}" to send it, anything else cancels: `);
     return new Promise((resolve) => (this.resolve = resolve));
   }

@@ -118,15 +118,39 @@ export class WrapEvaluator {
     // Try the daemon again on every statement: it may have come back.
     try {
       const reply = CheckReplySchema.parse(
-        await requestDaemon(this.o.paths, { ...request, op: 'check', ...(this.o.grant ? { grant: this.o.grant } : {}) }, { timeoutMs: this.timeout() }),
+        await requestDaemon(
+          this.o.paths,
+          { ...request, op: 'check', ...(this.o.grant ? { grant: this.o.grant } : {}) },
+          { timeoutMs: this.timeout() },
+        ),
       );
       this.daemonDown = false;
-      return { verdict: reply.verdict, phrase: reply.phrase, message: reply.message, granted: reply.granted === true, via: 'daemon', request, detail: reply.detail };
+      return {
+        verdict: reply.verdict,
+        phrase: reply.phrase,
+        message: reply.message,
+        granted: reply.granted === true,
+        via: 'daemon',
+        request,
+        detail: reply.detail,
+      };
     } catch {
       this.daemonDown = true;
     }
-    const v = (await this.localEngine()).evaluate(request.statement ? { line: request.line, env: request.env, cwd: request.cwd, statement: request.statement } : { line: request.line, env: request.env, cwd: request.cwd });
-    const ev: Evaluation = { verdict: v.verdict, phrase: v.confirm ?? '', message: verdictMessage(v), granted: false, via: 'spool', request, detail: v };
+    const v = (await this.localEngine()).evaluate(
+      request.statement
+        ? { line: request.line, env: request.env, cwd: request.cwd, statement: request.statement }
+        : { line: request.line, env: request.env, cwd: request.cwd },
+    );
+    const ev: Evaluation = {
+      verdict: v.verdict,
+      phrase: v.confirm ?? '',
+      message: verdictMessage(v),
+      granted: false,
+      via: 'spool',
+      request,
+      detail: v,
+    };
     // allow and block are decided now; confirm waits for the user's answer (record()).
     const decision = immediateDecision(v);
     if (decision !== null) this.spool({ v: PROTOCOL_VERSION, ...request, decision, via: 'spool' });

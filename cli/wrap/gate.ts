@@ -184,7 +184,7 @@ export class Gate {
       fed.commit();
       return key;
     }
-    this.d.show(this.paint('prodguard: not sent; the client\'s input was cleared.') + '\r\n');
+    this.d.show(this.paint("prodguard: not sent; the client's input was cleared.") + '\r\n');
     // Type-ahead after a refused statement was meant to follow it: drop it too.
     this.queue = [];
     // A statement sent just before this one (type-ahead) may still be running, the terminal in

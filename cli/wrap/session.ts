@@ -41,11 +41,21 @@ export async function runWrap(client: string, args: string[]): Promise<number> {
     // An off switch is never silent: said here, and recorded (and alerted) as `disabled`.
     const off = new WrapEvaluator({ paths, config, env, cwd, client, parentSession: process.env.PRODGUARD_SESSION ?? null, grant: null });
     await off.disabled();
-    process.stderr.write(`prodguard: PRODGUARD_DISABLE is set: ${client} runs unguarded in ${production.env ?? 'production'} (recorded)${batch ? '\n' : '\r\n'}`);
+    process.stderr.write(
+      `prodguard: PRODGUARD_DISABLE is set: ${client} runs unguarded in ${production.env ?? 'production'} (recorded)${batch ? '\n' : '\r\n'}`,
+    );
     return unguarded();
   }
 
-  const evaluator = new WrapEvaluator({ paths, config, env, cwd, client: assembler.client, parentSession: process.env.PRODGUARD_SESSION ?? null, grant: launchingLine() });
+  const evaluator = new WrapEvaluator({
+    paths,
+    config,
+    env,
+    cwd,
+    client: assembler.client,
+    parentSession: process.env.PRODGUARD_SESSION ?? null,
+    grant: launchingLine(),
+  });
   if (batch) {
     await evaluator.start();
     try {
@@ -122,7 +132,12 @@ function executable(client: string, cwd: string): string {
 
 /** PATH lookup done here: node-pty reports a failed exec only as an exit code. */
 function findExecutable(name: string, cwd: string): string | null {
-  const candidates = name.includes('/') ? [resolve(cwd, name)] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, name));
+  const candidates = name.includes('/')
+    ? [resolve(cwd, name)]
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);

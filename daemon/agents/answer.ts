@@ -52,7 +52,10 @@ function matchLines(r: AgentReply, withAlternative: boolean): string[] {
 export function reasonText(r: AgentReply, minutes: number): string {
   switch (r.outcome) {
     case 'block':
-      return [`prodguard: BLOCKED${where(r)}: this command is never run here. Do not retry it or work around it; use the safe alternative.`, ...matchLines(r, true)].join('\n');
+      return [
+        `prodguard: BLOCKED${where(r)}: this command is never run here. Do not retry it or work around it; use the safe alternative.`,
+        ...matchLines(r, true),
+      ].join('\n');
     case 'ask':
       return [
         `prodguard: this command needs a human's confirmation${where(r)}.`,
@@ -79,7 +82,13 @@ function refusal(agent: AgentName, decision: 'ask' | 'deny', reason: string): An
   const body =
     agent === 'gemini'
       ? { decision: 'deny', reason }
-      : { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: agent === 'codex' ? 'deny' : decision, permissionDecisionReason: reason } };
+      : {
+          hookSpecificOutput: {
+            hookEventName: 'PreToolUse',
+            permissionDecision: agent === 'codex' ? 'deny' : decision,
+            permissionDecisionReason: reason,
+          },
+        };
   return { stdout: `${JSON.stringify(body)}\n`, exitCode: 0 };
 }
 

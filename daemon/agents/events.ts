@@ -19,13 +19,42 @@ export function agentCmd(agent: string, toolUseId: string | undefined): number {
 function agentBase(kind: AuditEvent['kind'], req: AgentRequest, cmd: number, via: AuditEvent['via']): AuditEvent {
   const o = req.origin;
   return {
-    kind, ts: req.ts, session: o.session, cmd, user: o.user, uid: daemonUid, host: o.host, tty: o.tty, shell: 'agent', pid: o.pid,
-    cwd: req.cwd, env: null, signal: null, command: null, rules: [], matched: [], severity: null, decision: null, exit: null,
-    durationMs: null, via, anchor: null, agent: req.agent, approver: null, note: req.note ?? null,
+    kind,
+    ts: req.ts,
+    session: o.session,
+    cmd,
+    user: o.user,
+    uid: daemonUid,
+    host: o.host,
+    tty: o.tty,
+    shell: 'agent',
+    pid: o.pid,
+    cwd: req.cwd,
+    env: null,
+    signal: null,
+    command: null,
+    rules: [],
+    matched: [],
+    severity: null,
+    decision: null,
+    exit: null,
+    durationMs: null,
+    via,
+    anchor: null,
+    agent: req.agent,
+    approver: null,
+    note: req.note ?? null,
   };
 }
 
-export function agentCommandEvent(req: AgentRequest, v: Verdict, decision: Decision, approver: string | null, cmd: number, via: AuditEvent['via']): AuditEvent {
+export function agentCommandEvent(
+  req: AgentRequest,
+  v: Verdict,
+  decision: Decision,
+  approver: string | null,
+  cmd: number,
+  via: AuditEvent['via'],
+): AuditEvent {
   const e = agentBase('command', req, cmd, via);
   e.env = v.production.env;
   e.signal = v.production.signal;

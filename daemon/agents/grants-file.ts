@@ -11,10 +11,21 @@ export const grantsFile = (runDir: string): string => join(runDir, 'agent-grants
 const isGrant = (g: unknown): g is Grant => {
   const x = g as Record<string, unknown> | null;
   return (
-    x !== null && typeof x === 'object' && typeof x.code === 'string' && typeof x.agent === 'string' && typeof x.session === 'string' &&
-    typeof x.lineHash === 'string' && typeof x.redacted === 'string' && typeof x.cwd === 'string' && Array.isArray(x.rules) &&
-    x.rules.every((r) => typeof r === 'string') && typeof x.phrase === 'string' && typeof x.issuedAt === 'number' &&
-    (x.approvedAt === null || typeof x.approvedAt === 'number') && (x.approver === null || typeof x.approver === 'string') && typeof x.wrong === 'number'
+    x !== null &&
+    typeof x === 'object' &&
+    typeof x.code === 'string' &&
+    typeof x.agent === 'string' &&
+    typeof x.session === 'string' &&
+    typeof x.lineHash === 'string' &&
+    typeof x.redacted === 'string' &&
+    typeof x.cwd === 'string' &&
+    Array.isArray(x.rules) &&
+    x.rules.every((r) => typeof r === 'string') &&
+    typeof x.phrase === 'string' &&
+    typeof x.issuedAt === 'number' &&
+    (x.approvedAt === null || typeof x.approvedAt === 'number') &&
+    (x.approver === null || typeof x.approver === 'string') &&
+    typeof x.wrong === 'number'
   );
 };
 

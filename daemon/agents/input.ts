@@ -26,7 +26,10 @@ export interface ToolCall {
 }
 
 /** What the hook makes of its input: a shell call to judge, something to leave alone, or a failure (fail closed). */
-export type HookInput = { kind: 'call'; call: ToolCall } | { kind: 'ignore'; why: string } | { kind: 'failure'; why: string; phase: Phase; session: string };
+export type HookInput =
+  | { kind: 'call'; call: ToolCall }
+  | { kind: 'ignore'; why: string }
+  | { kind: 'failure'; why: string; phase: Phase; session: string };
 
 /** The tools that run a shell command line, per agent. Anything else (Read, Edit, MCP tools...) is not ours. */
 export const SHELL_TOOLS: Readonly<Record<AgentName, readonly string[]>> = {
@@ -105,7 +108,12 @@ function parseWhole(agent: AgentName, input: unknown, forcePost: boolean): HookI
   try {
     if (typeof input === 'string') raw = JSON.parse(text);
   } catch {
-    return { kind: 'failure', why: text.trim() === '' ? 'the hook input was empty' : 'the hook input is not valid JSON (truncated?)', phase: failPhase, session: '' };
+    return {
+      kind: 'failure',
+      why: text.trim() === '' ? 'the hook input was empty' : 'the hook input is not valid JSON (truncated?)',
+      phase: failPhase,
+      session: '',
+    };
   }
   if (!isObj(raw)) return { kind: 'failure', why: 'the hook input is not a JSON object', phase: failPhase, session: '' };
   const event = str(raw, 'hook_event_name');
@@ -120,7 +128,8 @@ function parseWhole(agent: AgentName, input: unknown, forcePost: boolean): HookI
   if (!SHELL_TOOLS[agent].includes(tool)) return { kind: 'ignore', why: `not a shell tool (${tool.slice(0, 40)})` };
   // From here on it is a shell command: every missing or odd field fails closed.
   const session = str(raw, 'session_id');
-  if (session === undefined || session === '' || session.length > MAX_ID) return { kind: 'failure', why: 'the hook input has no usable session_id', phase, session: '' };
+  if (session === undefined || session === '' || session.length > MAX_ID)
+    return { kind: 'failure', why: 'the hook input has no usable session_id', phase, session: '' };
   const cwd = str(raw, 'cwd');
   if (cwd === undefined || !isAbsolute(cwd)) return { kind: 'failure', why: 'the hook input has no absolute cwd', phase, session: '' };
   const toolInput = raw.tool_input;
@@ -129,7 +138,8 @@ function parseWhole(agent: AgentName, input: unknown, forcePost: boolean): HookI
   if (line === null) return { kind: 'failure', why: `the ${tool} call's tool_input has no command string`, phase, session: '' };
   if (line.length > MAX_LINE) return { kind: 'failure', why: `the command is longer than ${MAX_LINE} characters`, phase, session: '' };
   const id = raw.tool_use_id;
-  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID)) return { kind: 'failure', why: 'the hook input has an unusable tool_use_id', phase, session: '' };
+  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID))
+    return { kind: 'failure', why: 'the hook input has an unusable tool_use_id', phase, session: '' };
   // Gemini runs the command in dir_path (relative to the project) when it is given.
   const dir = str(toolInput, 'dir_path') ?? str(toolInput, 'directory');
   return {

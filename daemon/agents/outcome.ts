@@ -60,7 +60,15 @@ export function decideAgentCall(v: Verdict, call: AgentCall, grants: Grants, now
   if (granted) return pass('confirmed', granted.approver);
   if (call.canAsk) return { outcome: 'ask', decision: 'asked', code: null, approver: null };
   const code = grants.issue(
-    { agent: call.agent, session: call.session, lineHash: hash, redacted: v.redacted, cwd: call.cwd, rules: v.matches.map((m) => m.rule), phrase: v.confirm ?? '' },
+    {
+      agent: call.agent,
+      session: call.session,
+      lineHash: hash,
+      redacted: v.redacted,
+      cwd: call.cwd,
+      rules: v.matches.map((m) => m.rule),
+      phrase: v.confirm ?? '',
+    },
     now,
   );
   return { outcome: 'deny', decision: 'denied', code, approver: null };
@@ -76,7 +84,9 @@ export function replyOf(v: Verdict, d: AgentDecision): AgentReply {
     env: v.production.env,
     signal: v.production.signal,
     phrase: v.confirm ?? '',
-    matches: v.matches.slice(0, 5).map((m) => ({ rule: m.rule, severity: m.severity, reason: m.reason, alternative: m.alternative, command: m.command })),
+    matches: v.matches
+      .slice(0, 5)
+      .map((m) => ({ rule: m.rule, severity: m.severity, reason: m.reason, alternative: m.alternative, command: m.command })),
     problems: v.problems.slice(0, 3),
   };
 }

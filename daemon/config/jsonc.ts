@@ -69,7 +69,7 @@ export function firstSyntaxError(text: string): number {
     throw i;
   };
   const literal = (word: string) => {
-    for (const c of word) if (text[i++] !== c) (i--, fail());
+    for (const c of word) if (text[i++] !== c) i--, fail();
   };
   const string = () => {
     i++;

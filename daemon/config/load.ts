@@ -51,7 +51,10 @@ export function parseConfig(text: string, file: string): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     // Every problem at once (a custom rule missing three fields is one round trip, not three).
-    const [first, ...more] = parsed.error.issues.map((issue) => ({ field: fieldPath(issue.path), expected: describeIssue(issue, valueAt(raw, issue.path)) }));
+    const [first, ...more] = parsed.error.issues.map((issue) => ({
+      field: fieldPath(issue.path),
+      expected: describeIssue(issue, valueAt(raw, issue.path)),
+    }));
     const rest = more.map((m) => `; ${m.field}: ${m.expected}`).join('');
     throw new ConfigError(file, first!.field, `${first!.expected}${rest}`);
   }
@@ -95,7 +98,9 @@ function describeIssue(issue: z.core.$ZodIssue, got: unknown): string {
     case 'unrecognized_keys': {
       const known = knownKeys(issue.path);
       const guesses = issue.keys.map((k) => closest(k, known));
-      const hints = guesses.map((c, i) => (c ? `${issue.keys.length > 1 ? `${JSON.stringify(issue.keys[i])}: ` : ''}did you mean ${JSON.stringify(c)}?` : null)).filter(Boolean);
+      const hints = guesses
+        .map((c, i) => (c ? `${issue.keys.length > 1 ? `${JSON.stringify(issue.keys[i])}: ` : ''}did you mean ${JSON.stringify(c)}?` : null))
+        .filter(Boolean);
       const hint = hints.length ? ` (${hints.join(', ')})` : ' (check the spelling against docs/configuration.md)';
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${hint}`;
     }
@@ -104,10 +109,16 @@ function describeIssue(issue: z.core.$ZodIssue, got: unknown): string {
     case 'too_big':
       return `expected a value <= ${String(issue.maximum)}, got ${show(got)}`;
     case 'invalid_format':
-      return `expected ${issue.format === 'regex' ? `text matching ${String((issue as { pattern?: string }).pattern ?? 'the required pattern')}` : FORMATS[issue.format] ?? `a valid ${issue.format}`}, got ${show(got)}`;
+      return `expected ${issue.format === 'regex' ? `text matching ${String((issue as { pattern?: string }).pattern ?? 'the required pattern')}` : (FORMATS[issue.format] ?? `a valid ${issue.format}`)}, got ${show(got)}`;
     case 'invalid_union': {
       // Each alternative's own expectation (`expires`: a date or a date-time), else zod's note.
-      const alternatives = issue.errors.map((branch) => branch[0] && branch[0].path.length === 0 ? describeIssue(branch[0], got).replace(/, got .*$/, '').replace(/^expected /, '') : null);
+      const alternatives = issue.errors.map((branch) =>
+        branch[0] && branch[0].path.length === 0
+          ? describeIssue(branch[0], got)
+              .replace(/, got .*$/, '')
+              .replace(/^expected /, '')
+          : null,
+      );
       if (alternatives.length && alternatives.every(Boolean)) return `expected ${[...new Set(alternatives)].join(' or ')}, got ${show(got)}`;
       const m = /Expected (.*)$/.exec(issue.message);
       return `expected ${m ? `one of ${m[1]!.replace(/'/g, '').replace(/ \| /g, '|')}` : 'a valid value'}, got ${show(got)}`;
@@ -124,7 +135,11 @@ function checkRegexes(config: Config, file: string): void {
     try {
       new RegExp(source, 'i');
     } catch (err) {
-      throw new ConfigError(file, field, `invalid regular expression ${show(source)}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      throw new ConfigError(
+        file,
+        field,
+        `invalid regular expression ${show(source)}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      );
     }
   };
   const p = config.production;

@@ -9,8 +9,16 @@ import { RuleSchema } from '../engine/rules/schema.js';
 
 /** The variables that always count (in this order) unless `production.onlyVariables` replaces them. */
 export const DEFAULT_PRODUCTION_VARIABLES: readonly string[] = [
-  'ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV',
-  'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV',
+  'ENVIRONMENT',
+  'ENV',
+  'APP_ENV',
+  'NODE_ENV',
+  'RAILS_ENV',
+  'RACK_ENV',
+  'FLASK_ENV',
+  'MIX_ENV',
+  'STAGE',
+  'DEPLOY_ENV',
 ];
 const VariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/);
 
@@ -19,19 +27,17 @@ export const ProductionConfigSchema = z
     variables: z
       .array(VariableName)
       .default([])
-      .describe(`Variables read after the built-in ones (${DEFAULT_PRODUCTION_VARIABLES.join(', ')}), which keep counting: add vendor names such as CRONOS_AI_ENVIRONMENT here. Any one holding a production value makes the shell production (the first such is reported); PRODGUARD_ENV is read before all of them.`),
+      .describe(
+        `Variables read after the built-in ones (${DEFAULT_PRODUCTION_VARIABLES.join(', ')}), which keep counting: add vendor names such as CRONOS_AI_ENVIRONMENT here. Any one holding a production value makes the shell production (the first such is reported); PRODGUARD_ENV is read before all of them.`,
+      ),
     onlyVariables: z
       .array(VariableName)
       .optional()
-      .describe('Replaces the built-in list: exactly these variables (and `variables`) are read, ENV, NODE_ENV ... no longer count unless listed. Leave unset to keep the defaults.'),
-    values: z
-      .array(z.string().min(1))
-      .default(['production', 'prod', 'prd', 'live'])
-      .describe('Values (case-insensitive) that mean production.'),
-    awsProfile: z
-      .string()
-      .default('(^|[-_.])(prod|production|prd|live)([-_.]|$)')
-      .describe('Regex over AWS_PROFILE that means production.'),
+      .describe(
+        'Replaces the built-in list: exactly these variables (and `variables`) are read, ENV, NODE_ENV ... no longer count unless listed. Leave unset to keep the defaults.',
+      ),
+    values: z.array(z.string().min(1)).default(['production', 'prod', 'prd', 'live']).describe('Values (case-insensitive) that mean production.'),
+    awsProfile: z.string().default('(^|[-_.])(prod|production|prd|live)([-_.]|$)').describe('Regex over AWS_PROFILE that means production.'),
     kubeContext: z
       .string()
       .default('(^|[-_.:/])(prod|production|prd|live)([-_.:/]|$)')
@@ -40,11 +46,7 @@ export const ProductionConfigSchema = z
       .string()
       .default('^(prod|production|prd|live)$')
       .describe('Regex over the terraform workspace (TF_WORKSPACE or .terraform/environment).'),
-    hostname: z
-      .string()
-      .nullable()
-      .default(null)
-      .describe('Regex over the host name that means production (null: the host name is not a signal).'),
+    hostname: z.string().nullable().default(null).describe('Regex over the host name that means production (null: the host name is not a signal).'),
   })
   .strict();
 
@@ -53,11 +55,15 @@ export const DryRunConfigSchema = z
     honouredBy: z
       .array(z.string().min(1))
       .default([])
-      .describe('Commands whose DRY_RUN=1 prefix is a real dry run (names, paths as typed such as `./team-script.sh` or `bin/deploy`, or `prefix*`), besides unknown programs when `unknownPrograms` is on. A known program (rm, git, terraform, kubectl, psql ... : every program the rule catalog names) never honours it, listed here or not: there the prefix is ignored and the line judged as if it were absent.'),
+      .describe(
+        'Commands whose DRY_RUN=1 prefix is a real dry run (names, paths as typed such as `./team-script.sh` or `bin/deploy`, or `prefix*`), besides unknown programs when `unknownPrograms` is on. A known program (rm, git, terraform, kubectl, psql ... : every program the rule catalog names) never honours it, listed here or not: there the prefix is ignored and the line judged as if it were absent.',
+      ),
     unknownPrograms: z
       .boolean()
       .default(true)
-      .describe('DRY_RUN=1 is a dry run for every program prodguard does not know (the team\'s own scripts). false: only for `honouredBy`. A prefix never lifts a block.'),
+      .describe(
+        "DRY_RUN=1 is a dry run for every program prodguard does not know (the team's own scripts). false: only for `honouredBy`. A prefix never lifts a block.",
+      ),
   })
   .strict();
 
@@ -107,21 +113,39 @@ const Port = z.number().int().min(1).max(65535);
 
 export const SyslogTargetSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('unix'), path: z.string().default('/dev/log'), format: formatDefaulting('local'), ...syslogCommon }).strict(),
-  z.object({ type: z.literal('udp'), host: z.string().default('127.0.0.1'), port: Port.default(514), format: formatDefaulting('rfc5424'), ...syslogCommon }).strict(),
+  z
+    .object({
+      type: z.literal('udp'),
+      host: z.string().default('127.0.0.1'),
+      port: Port.default(514),
+      format: formatDefaulting('rfc5424'),
+      ...syslogCommon,
+    })
+    .strict(),
   z.object({ type: z.literal('tcp'), host: z.string(), port: Port, format: formatDefaulting('rfc5424'), ...syslogCommon }).strict(),
-  z.object({
-    type: z.literal('tls'),
-    host: z.string(),
-    port: Port.default(6514),
-    ca: z.string().optional(),
-    rejectUnauthorized: z.boolean().default(true),
-    format: formatDefaulting('rfc5424'),
-    ...syslogCommon,
-  }).strict(),
+  z
+    .object({
+      type: z.literal('tls'),
+      host: z.string(),
+      port: Port.default(6514),
+      ca: z.string().optional(),
+      rejectUnauthorized: z.boolean().default(true),
+      format: formatDefaulting('rfc5424'),
+      ...syslogCommon,
+    })
+    .strict(),
 ]);
 
 export const AlertEventSchema = z.enum([
-  'confirmed', 'blocked', 'cancelled', 'dry-run', 'session-start', 'disabled', 'verify-failed', 'chain-head', 'tampered',
+  'confirmed',
+  'blocked',
+  'cancelled',
+  'dry-run',
+  'session-start',
+  'disabled',
+  'verify-failed',
+  'chain-head',
+  'tampered',
 ]);
 
 export const AlertTargetSchema = z
@@ -134,7 +158,12 @@ export const AlertTargetSchema = z
     events: z.array(AlertEventSchema).default(['confirmed', 'blocked', 'cancelled', 'disabled', 'verify-failed', 'tampered']),
     perMinute: z.number().int().positive().default(6).describe('At most `perMinute` messages; a burst beyond is summarised in one message.'),
     timeoutMs: z.number().int().positive().default(5_000).describe('Per-request timeout.'),
-    maxAgeMinutes: z.number().int().positive().default(24 * 60).describe('Give up on a message older than this and record that.'),
+    maxAgeMinutes: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 60)
+      .describe('Give up on a message older than this and record that.'),
   })
   .strict();
 
@@ -145,8 +174,14 @@ export const ConfigSchema = z
     dryRun: DryRunConfigSchema.prefault({}),
     rules: z
       .object({
-        disabled: z.array(z.string()).default([]).describe('Rule ids to switch off (see `prodguard rules list`); an id that names no rule is an error that names the closest one.'),
-        custom: z.array(RuleSchema).default([]).describe('Extra rules, same shape as the catalog (docs/rules.md); evaluated even without a command keyword.'),
+        disabled: z
+          .array(z.string())
+          .default([])
+          .describe('Rule ids to switch off (see `prodguard rules list`); an id that names no rule is an error that names the closest one.'),
+        custom: z
+          .array(RuleSchema)
+          .default([])
+          .describe('Extra rules, same shape as the catalog (docs/rules.md); evaluated even without a command keyword.'),
       })
       .strict()
       .prefault({}),
@@ -154,11 +189,17 @@ export const ConfigSchema = z
     redact: z
       .object({
         patterns: z.array(z.string()).default([]).describe('Extra regexes whose matches are replaced before storing or sending.'),
-        variableNames: z.string().default('(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH(?!OR))').describe('Variable names whose values are secret (regex).'),
+        variableNames: z
+          .string()
+          .default('(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH(?!OR))')
+          .describe('Variable names whose values are secret (regex).'),
       })
       .strict()
       .prefault({}),
-    prompt: z.object({ marker: z.boolean().default(true).describe('Show [PRODUCTION] in red in the prompt of a production shell.') }).strict().prefault({}),
+    prompt: z
+      .object({ marker: z.boolean().default(true).describe('Show [PRODUCTION] in red in the prompt of a production shell.') })
+      .strict()
+      .prefault({}),
     wrap: z
       .object({
         shellFunctions: z.boolean().default(true).describe('`prodguard init` defines psql/mysql/sqlite3/redis-cli/mongosh functions in production.'),
@@ -167,16 +208,34 @@ export const ConfigSchema = z
       .prefault({}),
     daemon: z
       .object({
-        tcpPort: z.number().int().min(0).max(65535).default(0).describe('Loopback TCP port for bash; 0 picks a free one, published in the run directory.'),
-        maxRequestBytes: z.number().int().positive().default(1024 * 1024).describe('Longest request line the daemon accepts.'),
-        hookTimeoutMs: z.number().int().positive().default(2_000).describe('How long a hook waits for the daemon before falling back to its local check.'),
+        tcpPort: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .default(0)
+          .describe('Loopback TCP port for bash; 0 picks a free one, published in the run directory.'),
+        maxRequestBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024)
+          .describe('Longest request line the daemon accepts.'),
+        hookTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(2_000)
+          .describe('How long a hook waits for the daemon before falling back to its local check.'),
         warmupLines: z
           .number()
           .int()
           .min(0)
           .max(100_000)
           .default(2_000)
-          .describe('Hook-like lines the daemon sends itself at start, into a store in memory (nothing is recorded), so that the first commands after a start are answered as fast as later ones; 0 turns it off.'),
+          .describe(
+            'Hook-like lines the daemon sends itself at start, into a store in memory (nothing is recorded), so that the first commands after a start are answered as fast as later ones; 0 turns it off.',
+          ),
       })
       .strict()
       .prefault({}),
@@ -193,7 +252,10 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    alerts: z.object({ targets: z.array(AlertTargetSchema).default([]) }).strict().prefault({}),
+    alerts: z
+      .object({ targets: z.array(AlertTargetSchema).default([]) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

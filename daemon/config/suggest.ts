@@ -14,7 +14,9 @@ export function knownKeys(path: readonly PropertyKey[]): string[] {
   schema ??= z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   let nodes: JsonSchema[] = [schema];
   for (const p of path) {
-    nodes = nodes.flatMap((n) => alternatives(n)).flatMap((n) => (typeof p === 'number' ? (n.items ? [n.items] : []) : n.properties?.[String(p)] ? [n.properties[String(p)]!] : []));
+    nodes = nodes
+      .flatMap((n) => alternatives(n))
+      .flatMap((n) => (typeof p === 'number' ? (n.items ? [n.items] : []) : n.properties?.[String(p)] ? [n.properties[String(p)]!] : []));
   }
   return [...new Set(nodes.flatMap(alternatives).flatMap((n) => Object.keys(n.properties ?? {})))];
 }

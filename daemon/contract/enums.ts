@@ -46,7 +46,17 @@ export const SOURCE_KINDS = ['shell', 'agent', 'wrap'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The kinds of audit event (see ./events.ts). */
-export const EVENT_KINDS = ['command', 'result', 'session-start', 'session-end', 'disabled', 'enabled', 'tampered', 'checkpoint', 'statement'] as const;
+export const EVENT_KINDS = [
+  'command',
+  'result',
+  'session-start',
+  'session-end',
+  'disabled',
+  'enabled',
+  'tampered',
+  'checkpoint',
+  'statement',
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The session events a hook sends. */

@@ -24,7 +24,11 @@ export interface EventField {
 }
 
 /** One field; `column` when the stored name differs from the key. */
-function f<K extends keyof AuditEvent, T extends FieldType>(key: K, type: T, nullable: boolean): { key: K; column: K; type: T; nullable: boolean; whenSet: false };
+function f<K extends keyof AuditEvent, T extends FieldType>(
+  key: K,
+  type: T,
+  nullable: boolean,
+): { key: K; column: K; type: T; nullable: boolean; whenSet: false };
 function f<K extends keyof AuditEvent, T extends FieldType, C extends string>(
   key: K,
   type: T,

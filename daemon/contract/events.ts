@@ -39,7 +39,10 @@ export const AuditEventSchema = z.object({
    * Checkpoint events only (written by `prodguard prune`): seq and hash of the last pruned row,
    * so `verify` can start the chain at the first row that is left.
    */
-  anchor: z.object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) }).nullable().optional(),
+  anchor: z
+    .object({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/) })
+    .nullable()
+    .optional(),
   /** Agent rows (shell `agent`, schema v2): which coding agent sent the line (`claude-code`, `codex`, `gemini`). */
   agent: z.string().nullable().optional(),
   /** Who allowed an agent's line once (`prodguard allow`): the approving uid's user name. */

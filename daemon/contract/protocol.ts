@@ -13,7 +13,11 @@ export { ANSWER_HEAD, answerLine } from './wire.js';
 
 export { PROTOCOL_VERSION };
 
-const Id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/);
+const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@-]+$/);
 const Text = (max: number) => z.string().max(max);
 
 /** Who sends: one production shell (or a `wrap` session, or a coding agent's hook: session is the agent's). */
@@ -36,9 +40,7 @@ const Base = {
 };
 
 /** Set when the line is a statement typed inside a database client under `prodguard wrap`. */
-export const StatementContextSchema = z
-  .object({ dialect: DialectSchema, client: z.string().min(1).max(64) })
-  .optional();
+export const StatementContextSchema = z.object({ dialect: DialectSchema, client: z.string().min(1).max(64) }).optional();
 
 /** A name -> definition table of the shell; bounded (the hook sends only the line's words). */
 const DefTable = z
@@ -134,7 +136,11 @@ export const SessionRequestSchema = z.object({
    */
   cmd: z.number().int().nonnegative().optional(),
   /** One of SESSION_CAUSES, or for `tampered` the list of what changed (a fixed vocabulary, no user text). */
-  cause: z.string().max(512).regex(/^[A-Za-z0-9_ ,:.=+-]*$/).default(''),
+  cause: z
+    .string()
+    .max(512)
+    .regex(/^[A-Za-z0-9_ ,:.=+-]*$/)
+    .default(''),
   env: EnvSchema,
   cwd: Text(4096).default(''),
   ts: z.number().nonnegative(),
@@ -329,11 +335,22 @@ export const UNRECORDED_MARK = '","unrecorded":true,';
 /** What a check reply says when its record could not be stored (never empty: see below). */
 export const UNRECORDED_MESSAGE = 'prodguard: the daemon could not store this record; it retries from memory and the hook spools it';
 
-export function checkReplyLine(detail: z.infer<typeof VerdictSchema>, message: string, opts: { unrecorded?: boolean; gen?: string; granted?: boolean } = {}): string {
+export function checkReplyLine(
+  detail: z.infer<typeof VerdictSchema>,
+  message: string,
+  opts: { unrecorded?: boolean; gen?: string; granted?: boolean } = {},
+): string {
   // Fixed field order: the hooks read the first fields with one regex each (gen, then unrecorded,
   // only when set). Never an empty message when unrecorded: the bash hook stops reading at the
   // exact head of a plain allow.
-  const head = { v: PROTOCOL_VERSION, ok: true, verdict: detail.verdict, phrase: detail.confirm ?? '', dryRun: detail.dryRun, message: opts.unrecorded ? message || UNRECORDED_MESSAGE : message } as const;
+  const head = {
+    v: PROTOCOL_VERSION,
+    ok: true,
+    verdict: detail.verdict,
+    phrase: detail.confirm ?? '',
+    dryRun: detail.dryRun,
+    message: opts.unrecorded ? message || UNRECORDED_MESSAGE : message,
+  } as const;
   const reply: CheckReply = {
     ...head,
     ...(opts.gen !== undefined ? { gen: opts.gen } : {}),

@@ -15,7 +15,6 @@ import { errText, type Logger } from './log.js';
 /** Spool ingestion and the socket watch run at this period. */
 const TICK_MS = 1_000;
 
-
 /** Starts the warm-up off the start path (the listeners serve while it runs); returns its state. */
 export function startWarmup(
   deps: { engine: () => LineEvaluator; config: () => Config; paths: Paths; log: Logger },

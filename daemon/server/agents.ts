@@ -3,7 +3,15 @@ import { userInfo } from 'node:os';
 import { ALLOW_WINDOW_MS } from '../contract/agents.js';
 import type { Via } from '../contract/enums.js';
 import type { AuditEvent } from '../contract/events.js';
-import { PROTOCOL_VERSION, answerLine, errorLine, recordedLine, type AgentRequest, type GrantRequest, type HookRequest } from '../contract/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  answerLine,
+  errorLine,
+  recordedLine,
+  type AgentRequest,
+  type GrantRequest,
+  type HookRequest,
+} from '../contract/protocol.js';
 import type { Verdict } from '../contract/verdict.js';
 import { lineHash, type Grants } from '../agents/grants.js';
 import { agentCmd, agentCommandEvent, agentResultEvent } from '../agents/events.js';
@@ -34,9 +42,18 @@ export interface AgentDesk {
 /** The agent's own request for a tool call the hook input described. */
 function asAgentRequest(req: HookRequest, call: ToolCall | null, ts: number): AgentRequest {
   return {
-    v: req.v, op: 'agent', phase: call?.phase ?? 'record', agent: req.agent, origin: { ...req.origin, session: call?.session ?? req.origin.session },
-    ...(call?.toolUseId ? { toolUseId: call.toolUseId } : {}), line: call?.line ?? '', cwd: call?.cwd ?? '', env: req.env, ts,
-    exit: call?.exit ?? null, via: 'live',
+    v: req.v,
+    op: 'agent',
+    phase: call?.phase ?? 'record',
+    agent: req.agent,
+    origin: { ...req.origin, session: call?.session ?? req.origin.session },
+    ...(call?.toolUseId ? { toolUseId: call.toolUseId } : {}),
+    line: call?.line ?? '',
+    cwd: call?.cwd ?? '',
+    env: req.env,
+    ts,
+    exit: call?.exit ?? null,
+    via: 'live',
   };
 }
 
@@ -92,7 +109,12 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
       if (input.phase === 'post') return answerLine('');
       // Not understood: refused, and the refusal recorded with why.
       const base = asAgentRequest(req, null, now());
-      const failed: AgentRequest = { ...base, origin: { ...base.origin, session: input.session }, toolUseId: `failure-${now()}-${Math.random().toString(36).slice(2, 10)}`, note: input.why };
+      const failed: AgentRequest = {
+        ...base,
+        origin: { ...base.origin, session: input.session },
+        toolUseId: `failure-${now()}-${Math.random().toString(36).slice(2, 10)}`,
+        note: input.why,
+      };
       await commandRow(failed, verdictOf(failed), 'blocked', null, via);
       return answerLine(failureAnswer(req.agent, input.why).stdout);
     }
@@ -102,7 +124,12 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
       return answerLine('');
     }
     const v = verdictOf(areq);
-    const d = decideAgentCall(v, { agent: areq.agent, session: areq.origin.session, line: areq.line, cwd: areq.cwd, canAsk: input.call.canAsk }, deps.grants, now());
+    const d = decideAgentCall(
+      v,
+      { agent: areq.agent, session: areq.origin.session, line: areq.line, cwd: areq.cwd, canAsk: input.call.canAsk },
+      deps.grants,
+      now(),
+    );
     if (d.decision !== null) await commandRow(areq, v, d.decision, d.approver, via);
     return answerLine(answerFor(req.agent, replyOf(v, d), ALLOW_WINDOW_MS / 60_000).stdout);
   }
@@ -113,7 +140,12 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
       switch (req.phase) {
         case 'pre': {
           const v = verdictOf(req);
-          const d = decideAgentCall(v, { agent: req.agent, session: req.origin.session, line: req.line, cwd: req.cwd, canAsk: req.agent === 'claude-code' }, deps.grants, now());
+          const d = decideAgentCall(
+            v,
+            { agent: req.agent, session: req.origin.session, line: req.line, cwd: req.cwd, canAsk: req.agent === 'claude-code' },
+            deps.grants,
+            now(),
+          );
           // Committed before the reply, as a shell line's: an answered call survives kill -9.
           if (d.decision !== null) await commandRow(req, v, d.decision, d.approver, via);
           return agentReplyLine(v, d);
@@ -137,11 +169,30 @@ export function createAgentDesk(deps: AgentDeskDeps): AgentDesk {
       if (req.action === 'show') {
         const g = deps.grants.find(req.code, at);
         if (!g) return fail('unknown or expired code');
-        return JSON.stringify({ v: PROTOCOL_VERSION, ok: true, code: g.code, agent: g.agent, session: g.session, command: g.redacted, cwd: g.cwd, rules: g.rules, phrase: g.phrase, issuedAt: g.issuedAt });
+        return JSON.stringify({
+          v: PROTOCOL_VERSION,
+          ok: true,
+          code: g.code,
+          agent: g.agent,
+          session: g.session,
+          command: g.redacted,
+          cwd: g.cwd,
+          rules: g.rules,
+          phrase: g.phrase,
+          issuedAt: g.issuedAt,
+        });
       }
       const r = deps.grants.approve(req.code, req.phrase ?? '', req.approver ?? '', at);
-      if (!r.ok) return fail(r.why === 'wrong-phrase' ? 'wrong phrase' : r.why === 'void' ? 'wrong phrase; the code is void now' : 'unknown or expired code');
-      return JSON.stringify({ v: PROTOCOL_VERSION, ok: true, code: r.grant.code, agent: r.grant.agent, session: r.grant.session, approvedAt: r.grant.approvedAt });
+      if (!r.ok)
+        return fail(r.why === 'wrong-phrase' ? 'wrong phrase' : r.why === 'void' ? 'wrong phrase; the code is void now' : 'unknown or expired code');
+      return JSON.stringify({
+        v: PROTOCOL_VERSION,
+        ok: true,
+        code: r.grant.code,
+        agent: r.grant.agent,
+        session: r.grant.session,
+        approvedAt: r.grant.approvedAt,
+      });
     },
   };
   return desk;

@@ -28,8 +28,27 @@ export function identity(claimed: string): string {
 /** Every field in one literal (a stable object shape; spreads made this the hot path's slowest step). */
 function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: number, cwd: string, via: Via): AuditEvent {
   return {
-    kind, ts, session: o.session, cmd, user: identity(o.user), uid: daemonUid, host: o.host, tty: o.tty, shell: o.shell, pid: o.pid, cwd,
-    env: null, signal: null, command: null, rules: [], matched: [], severity: null, decision: null, exit: null, durationMs: null, via,
+    kind,
+    ts,
+    session: o.session,
+    cmd,
+    user: identity(o.user),
+    uid: daemonUid,
+    host: o.host,
+    tty: o.tty,
+    shell: o.shell,
+    pid: o.pid,
+    cwd,
+    env: null,
+    signal: null,
+    command: null,
+    rules: [],
+    matched: [],
+    severity: null,
+    decision: null,
+    exit: null,
+    durationMs: null,
+    via,
     anchor: null,
   };
 }

@@ -45,7 +45,6 @@ export interface HandlerDeps {
   grants?: Grants;
 }
 
-
 export class RequestError extends Error {}
 
 export { errorLine };
@@ -125,8 +124,20 @@ export function createHandler(deps: HandlerDeps): Handler {
   const dryRunFirst = new DryRunFirst();
   const refused = new RefusedLines();
   const grants = new GrantBook();
-  const evaluate = (r: { line: string; env: Record<string, string>; cwd: string; statement?: CheckRequest['statement']; defs?: CheckRequest['defs'] }): Verdict =>
-    deps.engine().evaluate(r.statement ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement } : { line: r.line, env: r.env, cwd: r.cwd, ...(r.defs ? { defs: r.defs } : {}) });
+  const evaluate = (r: {
+    line: string;
+    env: Record<string, string>;
+    cwd: string;
+    statement?: CheckRequest['statement'];
+    defs?: CheckRequest['defs'];
+  }): Verdict =>
+    deps
+      .engine()
+      .evaluate(
+        r.statement
+          ? { line: r.line, env: r.env, cwd: r.cwd, statement: r.statement }
+          : { line: r.line, env: r.env, cwd: r.cwd, ...(r.defs ? { defs: r.defs } : {}) },
+      );
 
   const recorded = (e: AuditEvent): Promise<string> => deps.writer.record(e).then(recordedLine);
   const agents = createAgentDesk({ evaluate, record: (e) => deps.writer.record(e), grants: deps.grants ?? new Grants() });
@@ -163,7 +174,8 @@ export function createHandler(deps: HandlerDeps): Handler {
         const v = evaluate(req);
         if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
         refused.note(req.origin.session, req.cmd, req.decision);
-        if (req.decision === 'confirmed' && (via ?? req.via) === 'live' && (req.origin.shell === 'bash' || req.origin.shell === 'zsh')) grants.confirmed(req.origin.session, req.cmd, v);
+        if (req.decision === 'confirmed' && (via ?? req.via) === 'live' && (req.origin.shell === 'bash' || req.origin.shell === 'zsh'))
+          grants.confirmed(req.origin.session, req.cmd, v);
         return recorded(commandEvent(req, v, req.decision, via ?? req.via));
       }
       case 'finish': {

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync,
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -29,12 +39,16 @@ export function privateDirProblem(dir: string): string | null {
   try {
     st = lstatSync(dir);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : `${dir} cannot be examined (${(err as NodeJS.ErrnoException).code}): check its permissions`;
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? null
+      : `${dir} cannot be examined (${(err as NodeJS.ErrnoException).code}): check its permissions`;
   }
-  if (st.isSymbolicLink()) return `${dir} is a symlink, which prodguard does not follow: remove it (rm ${dir}) or point PRODGUARD_HOME at the real directory`;
+  if (st.isSymbolicLink())
+    return `${dir} is a symlink, which prodguard does not follow: remove it (rm ${dir}) or point PRODGUARD_HOME at the real directory`;
   if (!st.isDirectory()) return `${dir} is not a directory: remove it and retry`;
   if (st.uid !== uid()) return `${dir} belongs to uid ${st.uid}, not to you (uid ${uid()}): remove it, or chown ${uid()} ${dir} if it is yours`;
-  if ((st.mode & 0o022) !== 0) return `${dir} is writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 700 ${dir}`;
+  if ((st.mode & 0o022) !== 0)
+    return `${dir} is writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 700 ${dir}`;
   return null;
 }
 

@@ -82,7 +82,17 @@ export async function warmUp(deps: WarmupDeps, lines: number, signal?: AbortSign
       const o = origin(bash ? 'bash' : 'zsh');
       const auth = bash ? { token } : {};
       const finish = { v: PROTOCOL_VERSION, op: 'finish', origin: o, cmd: i - 1, exit: 0, durationMs: 1.5, ts: Date.now(), ack: 'short', ...auth };
-      const check = { v: PROTOCOL_VERSION, op: 'check', origin: o, cmd: i, line: LINES[i % LINES.length], cwd: '/srv/app', env: { ENV: 'production' }, ts: Date.now(), ...auth };
+      const check = {
+        v: PROTOCOL_VERSION,
+        op: 'check',
+        origin: o,
+        cmd: i,
+        line: LINES[i % LINES.length],
+        cwd: '/srv/app',
+        env: { ENV: 'production' },
+        ts: Date.now(),
+        ...auth,
+      };
       await exchange(bash ? { host: '127.0.0.1', port } : { path: deps.socketPath }, `${JSON.stringify(finish)}\n${JSON.stringify(check)}\n`, 2);
     }
   } finally {

@@ -68,7 +68,10 @@ const RETRY_BATCHES_PER_RUN = 16;
  */
 const DATABASE_WIDE = /^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN|PERM|NOTADB|CORRUPT)/;
 const isDatabaseWide = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && DATABASE_WIDE.test((err as { code: string }).code);
+  typeof err === 'object' &&
+  err !== null &&
+  typeof (err as { code?: unknown }).code === 'string' &&
+  DATABASE_WIDE.test((err as { code: string }).code);
 
 /**
  * Events queued past this many are committed once the current I/O callback has run (a socket
@@ -228,7 +231,8 @@ export function createWriter(opts: WriterOptions): Writer {
 }
 
 /** Same record: the store's key (kind, session, cmd) and the time, compared field by field (no key strings per event). */
-const same = (a: AuditEvent, b: AuditEvent): boolean => a.kind === b.kind && a.session === b.session && (a.cmd ?? null) === (b.cmd ?? null) && a.ts === b.ts;
+const same = (a: AuditEvent, b: AuditEvent): boolean =>
+  a.kind === b.kind && a.session === b.session && (a.cmd ?? null) === (b.cmd ?? null) && a.ts === b.ts;
 
 /**
  * The store returns only what it stored, in input order (a subsequence). Line it up with the

@@ -96,7 +96,10 @@ export function createSinks(config: Config, opts: SinksOptions): Sinks {
     try {
       enqueueBatch(targets, renderBatch(batch, redact, log), Date.now());
     } catch (err) {
-      log.error({ err: (err as Error).message, lost: batch.length }, 'could not write to the sinks outbox; these rows stay in the audit database only');
+      log.error(
+        { err: (err as Error).message, lost: batch.length },
+        'could not write to the sinks outbox; these rows stay in the audit database only',
+      );
       return;
     }
     for (const s of all()) s.kick();

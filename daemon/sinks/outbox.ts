@@ -83,8 +83,6 @@ export function bumpCounter(db: Db, target: string, name: string, by = 1): void 
 }
 
 export function readCounter(db: Db, target: string, name: string): number {
-  const row = db.prepare('SELECT value FROM counters WHERE target = ? AND name = ?').get(target, name) as
-    | { value: number }
-    | undefined;
+  const row = db.prepare('SELECT value FROM counters WHERE target = ? AND name = ?').get(target, name) as { value: number } | undefined;
   return row?.value ?? 0;
 }

@@ -52,9 +52,18 @@ async function probeSyslog(t: SyslogTarget, key: string, db: Db | null, timeoutM
   }
   const full = queued >= t.queueMax;
   const status: TargetStatus = {
-    kind: 'syslog', name: key, type: t.type, address: describeTarget(t),
-    ok: error === null && !full, connected: error === null,
-    queued, dropped, delivered: 0, pending: queued, gaveUp: 0, lastError: error,
+    kind: 'syslog',
+    name: key,
+    type: t.type,
+    address: describeTarget(t),
+    ok: error === null && !full,
+    connected: error === null,
+    queued,
+    dropped,
+    delivered: 0,
+    pending: queued,
+    gaveUp: 0,
+    lastError: error,
   };
   const advice: string[] = [];
   if (error) advice.push(syslogAdvice(t, error));
@@ -69,7 +78,11 @@ async function probeTransport(t: SyslogTarget, tr: Transport): Promise<void> {
   try {
     if (t.type !== 'udp') return;
     const probe = formatMessage(probeEntry(Date.now()), {
-      format: t.format, facility: facilityCode(t.facility), appName: t.appName, hostname: osHostname(), procId: String(process.pid),
+      format: t.format,
+      facility: facilityCode(t.facility),
+      appName: t.appName,
+      hostname: osHostname(),
+      procId: String(process.pid),
     });
     await tr.send([probe]);
     await new Promise((r) => setTimeout(r, UDP_GRACE_MS));
@@ -96,11 +109,24 @@ async function probeAlert(t: AlertTarget, db: Db | null, timeoutMs: number): Pro
   }
   const base: TargetStatus = db
     ? alertStatus(db, t, { lastError: error, connected: error === null })
-    : { kind: 'alert', name: t.name, type: t.type, address: safeOrigin(t.url), ok: error === null, connected: error === null,
-        queued: 0, dropped: 0, delivered: 0, pending: 0, gaveUp: 0, lastError: error };
+    : {
+        kind: 'alert',
+        name: t.name,
+        type: t.type,
+        address: safeOrigin(t.url),
+        ok: error === null,
+        connected: error === null,
+        queued: 0,
+        dropped: 0,
+        delivered: 0,
+        pending: 0,
+        gaveUp: 0,
+        lastError: error,
+      };
   const advice: string[] = [];
   if (error) advice.push(`check the URL and the network, then run \`prodguard alert test ${t.name}\``);
-  else if (base.lastError) advice.push(`deliveries are failing (${base.lastError}); run \`prodguard alert test ${t.name}\` to see the receiver's answer`);
+  else if (base.lastError)
+    advice.push(`deliveries are failing (${base.lastError}); run \`prodguard alert test ${t.name}\` to see the receiver's answer`);
   if (base.gaveUp) advice.push(`${base.gaveUp} alert(s) were given up in the last 7 days (see the daemon log)`);
   if (t.type === 'webhook' && !t.secret) {
     advice.push('no "secret": receivers cannot verify the signature; set a whsec_ secret');

@@ -43,7 +43,16 @@ export async function openTargets(config: Config, dataDir: string, usable: boole
   const db = await openOutbox(dataDir);
   const keys = syslogKeys(config.syslog.targets);
   const syslog = config.syslog.targets.flatMap((t, i) =>
-    usable[i] ? [new SyslogSink(keys[i]!, t, db, { hostname: o.hostname, logger: o.logger, backoff: o.syslogBackoff, writeTimeoutMs: o.syslogWriteTimeoutMs })] : [],
+    usable[i]
+      ? [
+          new SyslogSink(keys[i]!, t, db, {
+            hostname: o.hostname,
+            logger: o.logger,
+            backoff: o.syslogBackoff,
+            writeTimeoutMs: o.syslogWriteTimeoutMs,
+          }),
+        ]
+      : [],
   );
   const alerts = config.alerts.targets.map((t) => new AlertSink(t, db, { logger: o.logger }, o.alertTuning));
   for (const s of [...syslog, ...alerts]) s.kick();

@@ -10,7 +10,8 @@ export { StoreError, type AuditStore, type OpenOptions, type StoreErrorCode } fr
 
 function checkEvent(e: unknown): AuditEvent {
   const parsed = AuditEventSchema.safeParse(e);
-  if (!parsed.success) throw new StoreError('invalid', `audit event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new StoreError('invalid', `audit event rejected: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 

@@ -81,9 +81,19 @@ function prepareFile(file: string): void {
 function translate(err: unknown, file: string): unknown {
   const code = (err as { code?: unknown }).code;
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new StoreError('corrupt', `the audit database ${file} is corrupt or not a database: move it aside and restart the daemon (a new one is created)`);
+    return new StoreError(
+      'corrupt',
+      `the audit database ${file} is corrupt or not a database: move it aside and restart the daemon (a new one is created)`,
+    );
   }
-  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM' || code === 'SQLITE_READONLY' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+  if (
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'SQLITE_PERM' ||
+    code === 'SQLITE_READONLY' ||
+    code === 'EACCES' ||
+    code === 'EPERM' ||
+    code === 'EROFS'
+  ) {
     return new StoreError('io', `cannot open the audit database ${file}: check that it and its directory belong to you and are writable`);
   }
   return err;
@@ -111,8 +121,10 @@ export function openStoreWith(check: EventCheck | null, file: string, opts: Open
         const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events'").pluck().get();
         if (!tables) throw new StoreError('corrupt', `${file} is not a prodguard audit database: point PRODGUARD_HOME elsewhere or move it aside`);
       }
-      if (v > SCHEMA_VERSION) throw new StoreError('version', `the audit database ${file} was written by a newer prodguard (schema ${v}): upgrade prodguard`);
-      if (v < SCHEMA_VERSION) throw new StoreError('version', `the audit database ${file} has an older schema (${v}): start the daemon once to upgrade it`);
+      if (v > SCHEMA_VERSION)
+        throw new StoreError('version', `the audit database ${file} was written by a newer prodguard (schema ${v}): upgrade prodguard`);
+      if (v < SCHEMA_VERSION)
+        throw new StoreError('version', `the audit database ${file} has an older schema (${v}): start the daemon once to upgrade it`);
     } else {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -221,7 +233,10 @@ class SqliteStore implements AuditStore {
 
   count(filter: LogFilter): number {
     const { sql, params } = buildLogCount(filter);
-    return this.db.prepare(sql).pluck().get(...params) as number;
+    return this.db
+      .prepare(sql)
+      .pluck()
+      .get(...params) as number;
   }
 
   query(filter: LogFilter): LogRow[] {
@@ -238,7 +253,9 @@ class SqliteStore implements AuditStore {
     return this.run(() => {
       const count = (kinds: string, extra = '') => {
         const k = buildWindow(filter.since, filter.until, kinds);
-        return this.stmt(`SELECT count(*) FROM events WHERE ${k.sql}${extra}`).pluck().get(...k.params) as number;
+        return this.stmt(`SELECT count(*) FROM events WHERE ${k.sql}${extra}`)
+          .pluck()
+          .get(...k.params) as number;
       };
       const commands = count(DECIDED);
       const sessions = count("kind = 'session-start'");
@@ -247,9 +264,9 @@ class SqliteStore implements AuditStore {
       const byRule = this.stmt(
         `SELECT er.rule AS key, count(*) AS count FROM event_rules er JOIN events USING (seq) WHERE ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`,
       ).all(...w.params) as Count[];
-      const days = this.stmt(`SELECT date(ts / 1000, 'unixepoch', 'localtime') AS key, count(*) AS count FROM events WHERE ${w.sql} GROUP BY 1 ORDER BY 1`).all(
-        ...w.params,
-      ) as Count[];
+      const days = this.stmt(
+        `SELECT date(ts / 1000, 'unixepoch', 'localtime') AS key, count(*) AS count FROM events WHERE ${w.sql} GROUP BY 1 ORDER BY 1`,
+      ).all(...w.params) as Count[];
       return {
         since: filter.since ?? null,
         until: filter.until ?? null,
@@ -280,7 +297,9 @@ class SqliteStore implements AuditStore {
     if (!head) return null;
     const firstKept = this.db.prepare('SELECT min(seq) FROM events WHERE ts >= ?').pluck().get(before.getTime()) as number | null;
     const upto = firstKept === null ? head.seq : firstKept - 1;
-    const last = this.db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(upto) as { seq: number; hash: string } | undefined;
+    const last = this.db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(upto) as
+      | { seq: number; hash: string }
+      | undefined;
     return last ?? null;
   }
 
@@ -295,7 +314,9 @@ class SqliteStore implements AuditStore {
           this.db.prepare('UPDATE prune_guard SET upto = ? WHERE id = 1').run(last.seq);
           // The external-content index must be told the old text to forget it. In seq slices, so
           // a long prune can say how far it got (one transaction all the same).
-          const forget = this.db.prepare("INSERT INTO events_fts (events_fts, rowid, command) SELECT 'delete', seq, command FROM events WHERE seq > ? AND seq <= ? AND command IS NOT NULL");
+          const forget = this.db.prepare(
+            "INSERT INTO events_fts (events_fts, rowid, command) SELECT 'delete', seq, command FROM events WHERE seq > ? AND seq <= ? AND command IS NOT NULL",
+          );
           const dropRules = this.db.prepare('DELETE FROM event_rules WHERE seq > ? AND seq <= ?');
           const dropEvents = this.db.prepare('DELETE FROM events WHERE seq > ? AND seq <= ?');
           const first = (this.db.prepare('SELECT min(seq) FROM events').pluck().get() as number) - 1;
@@ -325,10 +346,34 @@ class SqliteStore implements AuditStore {
 /** The stored form of `e`: one literal in a fixed shape (a spread copy was slower, and allocates more). */
 function storedEvent(e: AuditEvent, seq: number, prevHash: string, hash: string): StoredEvent {
   return {
-    kind: e.kind, ts: e.ts, session: e.session, cmd: e.cmd, user: e.user, uid: e.uid, host: e.host, tty: e.tty, shell: e.shell, pid: e.pid,
-    cwd: e.cwd, env: e.env, signal: e.signal, command: e.command, rules: e.rules, matched: e.matched, severity: e.severity, decision: e.decision,
-    exit: e.exit, durationMs: e.durationMs, via: e.via, anchor: e.anchor ?? null, agent: e.agent ?? null, approver: e.approver ?? null,
-    note: e.note ?? null, seq, prevHash, hash,
+    kind: e.kind,
+    ts: e.ts,
+    session: e.session,
+    cmd: e.cmd,
+    user: e.user,
+    uid: e.uid,
+    host: e.host,
+    tty: e.tty,
+    shell: e.shell,
+    pid: e.pid,
+    cwd: e.cwd,
+    env: e.env,
+    signal: e.signal,
+    command: e.command,
+    rules: e.rules,
+    matched: e.matched,
+    severity: e.severity,
+    decision: e.decision,
+    exit: e.exit,
+    durationMs: e.durationMs,
+    via: e.via,
+    anchor: e.anchor ?? null,
+    agent: e.agent ?? null,
+    approver: e.approver ?? null,
+    note: e.note ?? null,
+    seq,
+    prevHash,
+    hash,
   };
 }
 

@@ -91,7 +91,11 @@ export function verifyChain(db: Database.Database, opts: VerifyOptions = {}): Ve
   if (want) {
     const last = result.lastSeq ?? result.anchor?.seq ?? 0;
     if (want.seq > last) {
-      return fail(last + 1, 'truncated', `rows ${last + 1}..${want.seq} were cut off: the published head is row ${want.seq}, the database ends at ${last || 'no row'}`);
+      return fail(
+        last + 1,
+        'truncated',
+        `rows ${last + 1}..${want.seq} were cut off: the published head is row ${want.seq}, the database ends at ${last || 'no row'}`,
+      );
     }
     const at = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck().get(want.seq) as string | undefined;
     const known = at ?? (result.anchor?.seq === want.seq ? result.anchor.hash : undefined);

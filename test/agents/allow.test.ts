@@ -18,7 +18,13 @@ const session = (): string => `allow-${process.pid}-${++n}`;
 /** `prodguard allow CODE` in a pseudo-terminal, typing `typed` at the phrase prompt. */
 async function allowInTerminal(home: string, code: string, typed: string): Promise<{ exit: number; text: string }> {
   const { spawn } = await import('node-pty');
-  const pty = spawn(process.execPath, [launcher, 'allow', code], { name: 'xterm-256color', cols: 200, rows: 50, cwd: home, env: { ...homeEnv(home), TERM: 'xterm-256color' } });
+  const pty = spawn(process.execPath, [launcher, 'allow', code], {
+    name: 'xterm-256color',
+    cols: 200,
+    rows: 50,
+    cwd: home,
+    env: { ...homeEnv(home), TERM: 'xterm-256color' },
+  });
   const term = new ShellSession(pty, mkdtempSync(join(tmpdir(), 'pg-allow-')));
   try {
     await term.waitFor(/Type "[^"]+" to allow it once/);
@@ -48,30 +54,40 @@ describe('allow once, with the daemon up', () => {
   });
   afterAll(() => d.dispose());
 
-  it.each([['codex', 'script'], ['gemini', 'node']] as const)('%s (%s entry): denied with a code; the right phrase lets exactly that command pass once; the next try is denied again', async (agent, entry) => {
-    const s = session();
-    const line = 'rm -rf /srv/data';
-    const code = await denied(entry, agent, d.home, s, line);
+  it.each([
+    ['codex', 'script'],
+    ['gemini', 'node'],
+  ] as const)(
+    '%s (%s entry): denied with a code; the right phrase lets exactly that command pass once; the next try is denied again',
+    async (agent, entry) => {
+      const s = session();
+      const line = 'rm -rf /srv/data';
+      const code = await denied(entry, agent, d.home, s, line);
 
-    const allowed = await allowInTerminal(d.home, code, 'data');
-    expect(allowed.text).toContain(line);
-    expect(allowed.text).toContain(`${agent} (session ${s})`);
-    expect(allowed.text).toMatch(/allowed once/);
-    expect(allowed.exit).toBe(0);
+      const allowed = await allowInTerminal(d.home, code, 'data');
+      expect(allowed.text).toContain(line);
+      expect(allowed.text).toContain(`${agent} (session ${s})`);
+      expect(allowed.text).toMatch(/allowed once/);
+      expect(allowed.exit).toBe(0);
 
-    // Another command, or the same one in another session, gets nothing from it.
-    await denied(entry, agent, d.home, s, 'rm -rf /srv/other');
-    await denied(entry, agent, d.home, `${s}-other`, line);
+      // Another command, or the same one in another session, gets nothing from it.
+      await denied(entry, agent, d.home, s, 'rm -rf /srv/other');
+      await denied(entry, agent, d.home, `${s}-other`, line);
 
-    const once = await runHook(entry, agent, preInput(agent, line, { session: s, cwd: '/srv' }), { home: d.home, env: PROD });
-    expect(once).toMatchObject({ code: 0, stdout: '' });
-    const again = await denied(entry, agent, d.home, s, line);
-    expect(again).not.toBe(code);
+      const once = await runHook(entry, agent, preInput(agent, line, { session: s, cwd: '/srv' }), { home: d.home, env: PROD });
+      expect(once).toMatchObject({ code: 0, stdout: '' });
+      const again = await denied(entry, agent, d.home, s, line);
+      expect(again).not.toBe(code);
 
-    const rows = d.rows<{ decision: string; approver: string | null; command: string }>("SELECT decision, approver, command FROM events WHERE session = ? AND kind = 'command' AND command = ? ORDER BY seq", s, line);
-    expect(rows.map((r) => r.decision)).toEqual(['denied', 'confirmed', 'denied']);
-    expect(rows[1]!.approver).toBe(spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim());
-  });
+      const rows = d.rows<{ decision: string; approver: string | null; command: string }>(
+        "SELECT decision, approver, command FROM events WHERE session = ? AND kind = 'command' AND command = ? ORDER BY seq",
+        s,
+        line,
+      );
+      expect(rows.map((r) => r.decision)).toEqual(['denied', 'confirmed', 'denied']);
+      expect(rows[1]!.approver).toBe(spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim());
+    },
+  );
 
   it('a wrong phrase leaves it denied (and the code pending)', async () => {
     const s = session();
@@ -94,14 +110,20 @@ describe('allow once, with the daemon up', () => {
     expect(bad.status).toBe(2);
   });
 
-  it.each(['claude-code', 'codex', 'gemini'] as const)('%s cannot redeem a code itself: its `prodguard allow` is blocked, even outside production', async (agent) => {
-    for (const env of [PROD, {}]) {
-      const r = await runHook('script', agent, preInput(agent, 'prodguard allow 123456 </dev/null', { session: session(), cwd: '/srv' }), { home: d.home, env });
-      const { decision, reason } = decisionOf(agent, r);
-      expect(decision).toBe('deny');
-      expect(reason).toContain('agent.self-allow');
-    }
-  });
+  it.each(['claude-code', 'codex', 'gemini'] as const)(
+    '%s cannot redeem a code itself: its `prodguard allow` is blocked, even outside production',
+    async (agent) => {
+      for (const env of [PROD, {}]) {
+        const r = await runHook('script', agent, preInput(agent, 'prodguard allow 123456 </dev/null', { session: session(), cwd: '/srv' }), {
+          home: d.home,
+          env,
+        });
+        const { decision, reason } = decisionOf(agent, r);
+        expect(decision).toBe('deny');
+        expect(reason).toContain('agent.self-allow');
+      }
+    },
+  );
 });
 
 describe('allow once, with the daemon down', () => {

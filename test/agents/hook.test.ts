@@ -16,7 +16,20 @@ let d: TestDaemon;
 let n = 0;
 const session = (tag: string): string => `s-${tag}-${process.pid}-${++n}`;
 
-type Row = { kind: string; session: string; shell: string; agent: string | null; cwd: string; command: string | null; rules: string; decision: string | null; exit: number | null; note: string | null; approver: string | null; via: string };
+type Row = {
+  kind: string;
+  session: string;
+  shell: string;
+  agent: string | null;
+  cwd: string;
+  command: string | null;
+  rules: string;
+  decision: string | null;
+  exit: number | null;
+  note: string | null;
+  approver: string | null;
+  via: string;
+};
 const rowsOf = (s: string): Row[] => d.rows<Row>('SELECT * FROM events WHERE session = ? ORDER BY seq', s);
 
 beforeAll(async () => {
@@ -44,7 +57,14 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
       const rows = rowsOf(s);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
-        kind: 'command', session: s, shell: 'agent', agent, cwd: '/srv', command: 'rm -rf /srv/data', decision: agent === 'claude-code' ? 'asked' : 'denied', via: 'live',
+        kind: 'command',
+        session: s,
+        shell: 'agent',
+        agent,
+        cwd: '/srv',
+        command: 'rm -rf /srv/data',
+        decision: agent === 'claude-code' ? 'asked' : 'denied',
+        via: 'live',
       });
       expect(JSON.parse(rows[0]!.rules)).toEqual(['filesystem.rm-recursive']);
     });
@@ -81,13 +101,18 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
 
     it('outside production: no output, exit 0, nothing recorded, even for a destructive line', async () => {
       const s = session('dev');
-      const r = await runHook(entry, agent, preInput(agent, 'rm -rf /srv/data', { session: s, cwd: '/srv' }), { home: d.home, env: { ENV: 'development' } });
+      const r = await runHook(entry, agent, preInput(agent, 'rm -rf /srv/data', { session: s, cwd: '/srv' }), {
+        home: d.home,
+        env: { ENV: 'development' },
+      });
       expect(r).toMatchObject({ code: 0, stdout: '' });
       expect(rowsOf(s)).toEqual([]);
     });
 
     it('truncated JSON: denied (fail closed) and the failure recorded', async () => {
-      const failures = (): number => d.rows<{ c: number }>("SELECT count(*) AS c FROM events WHERE note LIKE '%not valid JSON%' AND decision = 'blocked' AND agent = ?", agent)[0]!.c;
+      const failures = (): number =>
+        d.rows<{ c: number }>("SELECT count(*) AS c FROM events WHERE note LIKE '%not valid JSON%' AND decision = 'blocked' AND agent = ?", agent)[0]!
+          .c;
       const before = failures();
       const s = session('trunc');
       const full = preInput(agent, 'rm -rf /srv/data', { session: s, cwd: '/srv' });
@@ -100,10 +125,14 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
       expect(rowsOf(s).map((x) => [x.decision, x.agent, x.command])).toEqual([['blocked', agent, null]]);
     });
 
-    it('input that looks whole but is not JSON, or repeats the request\'s own keys: denied', async () => {
+    it("input that looks whole but is not JSON, or repeats the request's own keys: denied", async () => {
       const tool = agent === 'gemini' ? 'run_shell_command' : 'Bash';
       // The bash entry sends a whole-looking input unparsed, first in its request: keys it repeats must not win.
-      for (const input of ['{"session_id": "x", "tool_name": }', `{"tool_name":"${tool}"}, "op": "health", "x": {"a":1}`, `{"op":"health","tool_name":"${tool}"}`]) {
+      for (const input of [
+        '{"session_id": "x", "tool_name": }',
+        `{"tool_name":"${tool}"}, "op": "health", "x": {"a":1}`,
+        `{"op":"health","tool_name":"${tool}"}`,
+      ]) {
         const r = await runHook(entry, agent, input, { home: d.home, env: PROD });
         expect(decisionOf(agent, r).decision, input).toBe('deny');
       }
@@ -130,9 +159,16 @@ describe.each(ENTRIES)('the %s entry', (entry) => {
       const id = `call-${s}`;
       const pre = await runHook(entry, agent, preInput(agent, 'ls /nonexistent', { session: s, cwd: '/srv', id }), { home: d.home, env: PROD });
       expect(pre.stdout).toBe('');
-      const post = await runHook(entry, agent, postInput(agent, 'ls /nonexistent', 2, { session: s, cwd: '/srv', id }), { home: d.home, env: PROD, args: ['--post'] });
+      const post = await runHook(entry, agent, postInput(agent, 'ls /nonexistent', 2, { session: s, cwd: '/srv', id }), {
+        home: d.home,
+        env: PROD,
+        args: ['--post'],
+      });
       expect(post).toMatchObject({ code: 0, stdout: '' });
-      const log = spawnSync(process.execPath, [cliMain, 'log', '--agent', agent, '--session', s, '--json'], { env: homeEnv(d.home), encoding: 'utf8' });
+      const log = spawnSync(process.execPath, [cliMain, 'log', '--agent', agent, '--session', s, '--json'], {
+        env: homeEnv(d.home),
+        encoding: 'utf8',
+      });
       expect(log.status, log.stderr).toBe(0);
       const rows = JSON.parse(log.stdout) as Array<Record<string, unknown>>;
       expect(rows).toHaveLength(1);
@@ -146,7 +182,11 @@ describe('prodguard log --kind and --agent', () => {
     const s = session('kind');
     await runHook('script', 'codex', preInput('codex', 'echo hi', { session: s, cwd: '/srv' }), { home: d.home, env: PROD });
     await d.request({ op: 'check', origin: { session: `${s}-sh`, shell: 'bash', pid: 1 }, cmd: 1, line: 'echo shell', env: PROD, ts: Date.now() });
-    const log = (args: string[]) => JSON.parse(spawnSync(process.execPath, [cliMain, 'log', '--json', ...args], { env: homeEnv(d.home), encoding: 'utf8' }).stdout) as Array<{ session: string; shell: string }>;
+    const log = (args: string[]) =>
+      JSON.parse(spawnSync(process.execPath, [cliMain, 'log', '--json', ...args], { env: homeEnv(d.home), encoding: 'utf8' }).stdout) as Array<{
+        session: string;
+        shell: string;
+      }>;
     expect(log(['--kind', 'agent']).some((r) => r.session === `${s}-sh`)).toBe(false);
     expect(log(['--kind', 'agent']).some((r) => r.session === s)).toBe(true);
     expect(log(['--kind', 'shell']).some((r) => r.session === s)).toBe(false);
@@ -158,35 +198,38 @@ describe('prodguard log --kind and --agent', () => {
 });
 
 describe('with the daemon down', () => {
-  it.each(ENTRIES)('%s: the in-process engine gives the same verdicts, the records wait in the spool and land when the daemon is back', async (entry) => {
-    const home = tempHome();
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-    writeFileSync(join(home, 'config.json'), JSON.stringify({ daemon: { warmupLines: 0 } }));
-    const s = session('down');
-    const ask = await runHook(entry, 'claude-code', preInput('claude-code', 'rm -rf /srv/data', { session: s, cwd: '/srv' }), { home, env: PROD });
-    expect(decisionOf('claude-code', ask).decision).toBe('ask');
-    const block = await runHook(entry, 'gemini', preInput('gemini', 'rm -rf /', { session: s, cwd: '/' }), { home, env: PROD });
-    expect(decisionOf('gemini', block).decision).toBe('deny');
-    const benign = await runHook(entry, 'codex', preInput('codex', 'ls', { session: s, cwd: '/' }), { home, env: PROD });
-    expect(benign).toMatchObject({ code: 0, stdout: '' });
-    const dev = await runHook(entry, 'codex', preInput('codex', 'rm -rf /srv/data', { session: s, cwd: '/' }), { home, env: {} });
-    expect(dev).toMatchObject({ code: 0, stdout: '' });
-    expect(readdirSync(join(home, 'spool')).filter((f) => f.startsWith('agent-'))).not.toEqual([]);
-    const back = await startDaemon({ home });
-    try {
-      const rows = await waitFor(() => {
-        const r = back.rows<Row>('SELECT * FROM events WHERE session = ? ORDER BY seq', s);
-        return r.length === 3 ? r : null;
-      }, 'the spooled agent records');
-      expect(rows.map((r) => [r.agent, r.decision, r.via])).toEqual([
-        ['claude-code', 'asked', 'spool'],
-        ['gemini', 'blocked', 'spool'],
-        ['codex', 'allowed', 'spool'],
-      ]);
-    } finally {
-      await back.dispose();
-    }
-  });
+  it.each(ENTRIES)(
+    '%s: the in-process engine gives the same verdicts, the records wait in the spool and land when the daemon is back',
+    async (entry) => {
+      const home = tempHome();
+      mkdirSync(home, { recursive: true, mode: 0o700 });
+      writeFileSync(join(home, 'config.json'), JSON.stringify({ daemon: { warmupLines: 0 } }));
+      const s = session('down');
+      const ask = await runHook(entry, 'claude-code', preInput('claude-code', 'rm -rf /srv/data', { session: s, cwd: '/srv' }), { home, env: PROD });
+      expect(decisionOf('claude-code', ask).decision).toBe('ask');
+      const block = await runHook(entry, 'gemini', preInput('gemini', 'rm -rf /', { session: s, cwd: '/' }), { home, env: PROD });
+      expect(decisionOf('gemini', block).decision).toBe('deny');
+      const benign = await runHook(entry, 'codex', preInput('codex', 'ls', { session: s, cwd: '/' }), { home, env: PROD });
+      expect(benign).toMatchObject({ code: 0, stdout: '' });
+      const dev = await runHook(entry, 'codex', preInput('codex', 'rm -rf /srv/data', { session: s, cwd: '/' }), { home, env: {} });
+      expect(dev).toMatchObject({ code: 0, stdout: '' });
+      expect(readdirSync(join(home, 'spool')).filter((f) => f.startsWith('agent-'))).not.toEqual([]);
+      const back = await startDaemon({ home });
+      try {
+        const rows = await waitFor(() => {
+          const r = back.rows<Row>('SELECT * FROM events WHERE session = ? ORDER BY seq', s);
+          return r.length === 3 ? r : null;
+        }, 'the spooled agent records');
+        expect(rows.map((r) => [r.agent, r.decision, r.via])).toEqual([
+          ['claude-code', 'asked', 'spool'],
+          ['gemini', 'blocked', 'spool'],
+          ['codex', 'allowed', 'spool'],
+        ]);
+      } finally {
+        await back.dispose();
+      }
+    },
+  );
 });
 
 describe('with the daemon hung (it accepts and never answers)', () => {
@@ -209,7 +252,10 @@ describe('with the daemon hung (it accepts and never answers)', () => {
   afterAll(() => new Promise<void>((r) => hung.close(() => r())));
 
   it.each(ENTRIES)('%s: denied after the bounded wait, and the failure spooled', async (entry) => {
-    const r = await runHook(entry, 'codex', preInput('codex', 'ls', { session: session('hung'), cwd: '/' }), { home, env: { ...PROD, PRODGUARD_AGENT_TIMEOUT_MS: '300' } });
+    const r = await runHook(entry, 'codex', preInput('codex', 'ls', { session: session('hung'), cwd: '/' }), {
+      home,
+      env: { ...PROD, PRODGUARD_AGENT_TIMEOUT_MS: '300' },
+    });
     const { decision, reason } = decisionOf('codex', r);
     expect(decision).toBe('deny');
     expect(reason).toMatch(/did not answer/);

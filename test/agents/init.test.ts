@@ -35,7 +35,10 @@ const existing = (pre: string, matcher: string) => ({
   model: 'opus',
   permissions: { allow: ['Bash(npm test)'], deny: ['Read(./.env)'] },
   hooks: {
-    [pre]: [{ matcher, hooks: [{ type: 'command', command: '/usr/local/bin/audit-bash.sh', timeout: 5 }] }, { matcher: 'Write', hooks: [{ type: 'command', command: 'fmt.sh' }] }],
+    [pre]: [
+      { matcher, hooks: [{ type: 'command', command: '/usr/local/bin/audit-bash.sh', timeout: 5 }] },
+      { matcher: 'Write', hooks: [{ type: 'command', command: 'fmt.sh' }] },
+    ],
     Stop: [{ hooks: [{ type: 'command', command: 'notify.sh' }] }],
   },
 });
@@ -53,7 +56,9 @@ describe.each(Object.keys(FILES) as AgentName[])('prodguard init %s', (agent) =>
     const first = init(home, [agent, '--write']);
     expect(first.code, first.err).toBe(0);
     expect(first.out).toContain(file);
-    const merged = JSON.parse(readFileSync(file, 'utf8')) as ReturnType<typeof existing> & { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string; timeout?: number }> }>> };
+    const merged = JSON.parse(readFileSync(file, 'utf8')) as ReturnType<typeof existing> & {
+      hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string; timeout?: number }> }>>;
+    };
     const want = existing(f.pre, f.matcher);
     expect(merged.model).toBe(want.model);
     expect(merged.permissions).toEqual(want.permissions);
@@ -83,13 +88,18 @@ describe.each(Object.keys(FILES) as AgentName[])('prodguard init %s', (agent) =>
       env: { PATH: '/usr/bin:/bin', HOME: home, ENV: 'production' },
       encoding: 'utf8',
     });
-    expect(decisionOf(agent, { code: direct.status, stdout: direct.stdout, stderr: direct.stderr, json: direct.stdout ? JSON.parse(direct.stdout) : null }).decision).toBe('deny');
+    expect(
+      decisionOf(agent, { code: direct.status, stdout: direct.stdout, stderr: direct.stderr, json: direct.stdout ? JSON.parse(direct.stdout) : null })
+        .decision,
+    ).toBe('deny');
     const run = spawnSync('sh', ['-c', ours.hooks[0]!.command], {
       input: preInput(agent, 'rm -rf /', { session: 'init-check', cwd: '/' }),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ENV: 'production' },
       encoding: 'utf8',
     });
-    expect(decisionOf(agent, { code: run.status, stdout: run.stdout, stderr: run.stderr, json: run.stdout ? JSON.parse(run.stdout) : null }).decision).toBe('deny');
+    expect(
+      decisionOf(agent, { code: run.status, stdout: run.stdout, stderr: run.stderr, json: run.stdout ? JSON.parse(run.stdout) : null }).decision,
+    ).toBe('deny');
   });
 
   it('refuses to write into a file it cannot parse (one line, file untouched, no backup)', () => {

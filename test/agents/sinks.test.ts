@@ -30,9 +30,15 @@ describe('agent lines in syslog and alerts', () => {
 
   it('a blocked and a denied line alert in Slack; the agent and its session reach rsyslog', async () => {
     const s = `sink-${process.pid}`;
-    const blocked = await runHook('script', 'codex', preInput('codex', 'rm -rf /', { session: s, cwd: '/' }), { home: d.home, env: { ENV: 'production' } });
+    const blocked = await runHook('script', 'codex', preInput('codex', 'rm -rf /', { session: s, cwd: '/' }), {
+      home: d.home,
+      env: { ENV: 'production' },
+    });
     expect(decisionOf('codex', blocked).decision).toBe('deny');
-    const denied = await runHook('script', 'gemini', preInput('gemini', 'rm -rf /srv/data', { session: s, cwd: '/srv' }), { home: d.home, env: { ENV: 'production' } });
+    const denied = await runHook('script', 'gemini', preInput('gemini', 'rm -rf /srv/data', { session: s, cwd: '/srv' }), {
+      home: d.home,
+      env: { ENV: 'production' },
+    });
     expect(decisionOf('gemini', denied).decision).toBe('deny');
 
     const got = await rs.waitFor((m) => m.filter((x) => x.msgid === 'command' && JSON.stringify(x.params).includes(s)).length >= 2);
@@ -44,7 +50,11 @@ describe('agent lines in syslog and alerts', () => {
     ]);
     expect(mine.map((x) => x.msg.trim())).toEqual(['rm -rf /', 'rm -rf /srv/data']);
 
-    const reqs = await slack.waitFor((r) => r.some((x) => x.body.includes('command blocked') && x.body.includes('`rm -rf /`')) && r.some((x) => x.body.includes('command cancelled') && x.body.includes('rm -rf /srv/data')));
+    const reqs = await slack.waitFor(
+      (r) =>
+        r.some((x) => x.body.includes('command blocked') && x.body.includes('`rm -rf /`')) &&
+        r.some((x) => x.body.includes('command cancelled') && x.body.includes('rm -rf /srv/data')),
+    );
     // Who ran it: the hook's user, filled in from the uid when the agent's environment has no USER.
     expect(reqs.every((x) => !x.body.includes('*Who*\\n-'))).toBe(true);
   });

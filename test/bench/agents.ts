@@ -18,8 +18,14 @@ const launcher = join(repoRoot, 'bin', 'prodguard');
 
 const input = (command: string, i: number): string =>
   JSON.stringify({
-    session_id: 'bench-session', transcript_path: '/tmp/bench.jsonl', cwd: '/srv/app', permission_mode: 'default', hook_event_name: 'PreToolUse',
-    tool_name: 'Bash', tool_input: { command, description: 'bench' }, tool_use_id: `toolu_bench_${process.pid}_${i}_${command.length}`,
+    session_id: 'bench-session',
+    transcript_path: '/tmp/bench.jsonl',
+    cwd: '/srv/app',
+    permission_mode: 'default',
+    hook_event_name: 'PreToolUse',
+    tool_name: 'Bash',
+    tool_input: { command, description: 'bench' },
+    tool_use_id: `toolu_bench_${process.pid}_${i}_${command.length}`,
   });
 
 function timed(file: string, args: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<{ ms: number; stdout: string; code: number | null }> {
@@ -58,10 +64,30 @@ export async function bench(): Promise<BenchSection> {
     const deny = (s: string) => s.includes('"permissionDecision":"ask"');
     const variants: Variant[] = [
       { name: 'node -e 0 (baseline)', run: () => timed(process.execPath, ['-e', '0'], process.env, ''), expect: pass, samples: [] },
-      { name: 'node -e 0, no NODE_EXTRA_CA_CERTS (baseline)', run: () => timed(process.execPath, ['-e', '0'], withoutCa(process.env), ''), expect: pass, samples: [] },
-      { name: 'bin/prodguard-hook, benign line (recorded)', run: (i) => timed(script, ['claude-code'], prod, input('ls -la /srv/app', i)), expect: pass, samples: [] },
-      { name: 'bin/prodguard-hook, destructive line (ask, recorded)', run: (i) => timed(script, ['claude-code'], prod, input('rm -rf /srv/app/data', i)), expect: deny, samples: [] },
-      { name: 'prodguard hook (Node entry), benign line', run: (i) => timed(process.execPath, [launcher, 'hook', 'claude-code'], prod, input('ls -la /srv/app', i)), expect: pass, samples: [] },
+      {
+        name: 'node -e 0, no NODE_EXTRA_CA_CERTS (baseline)',
+        run: () => timed(process.execPath, ['-e', '0'], withoutCa(process.env), ''),
+        expect: pass,
+        samples: [],
+      },
+      {
+        name: 'bin/prodguard-hook, benign line (recorded)',
+        run: (i) => timed(script, ['claude-code'], prod, input('ls -la /srv/app', i)),
+        expect: pass,
+        samples: [],
+      },
+      {
+        name: 'bin/prodguard-hook, destructive line (ask, recorded)',
+        run: (i) => timed(script, ['claude-code'], prod, input('rm -rf /srv/app/data', i)),
+        expect: deny,
+        samples: [],
+      },
+      {
+        name: 'prodguard hook (Node entry), benign line',
+        run: (i) => timed(process.execPath, [launcher, 'hook', 'claude-code'], prod, input('ls -la /srv/app', i)),
+        expect: pass,
+        samples: [],
+      },
       {
         name: 'prodguard hook (Node entry), benign, no NODE_EXTRA_CA_CERTS',
         run: (i) => timed(process.execPath, [launcher, 'hook', 'claude-code'], withoutCa(prod), input('ls -la /srv/app', i)),
@@ -104,11 +130,24 @@ export async function bench(): Promise<BenchSection> {
     }
     // On a loaded machine every process start stretches alike: the ratio says what the script costs relative to a Node start.
     const scriptBenign = s['bin/prodguard-hook, benign line (recorded)']!;
-    figures.push({ name: 'bin/prodguard-hook benign p50 / node -e 0 (no NODE_EXTRA_CA_CERTS) p50', value: scriptBenign.p50 / baseNoCa.p50, unit: 'x', target: null, met: null });
+    figures.push({
+      name: 'bin/prodguard-hook benign p50 / node -e 0 (no NODE_EXTRA_CA_CERTS) p50',
+      value: scriptBenign.p50 / baseNoCa.p50,
+      unit: 'x',
+      target: null,
+      met: null,
+    });
     figures.push({ name: 'node -e 0: p50', value: base.p50, unit: 'ms', target: null, met: null });
     figures.push({ name: 'node -e 0, no NODE_EXTRA_CA_CERTS: p50', value: baseNoCa.p50, unit: 'ms', target: null, met: null });
     const dn = summarize(downSamples);
-    figures.push({ name: 'daemon down (in-process engine, no NODE_EXTRA_CA_CERTS): p50', value: dn.p50, unit: 'ms', target: 'slower is acceptable', met: null, baseline });
+    figures.push({
+      name: 'daemon down (in-process engine, no NODE_EXTRA_CA_CERTS): p50',
+      value: dn.p50,
+      unit: 'ms',
+      target: 'slower is acceptable',
+      met: null,
+      baseline,
+    });
     notes.push(
       `${CALLS} calls per variant (interleaved, after ${WARMUP} warm-up calls), ${DOWN_CALLS} with the daemon down; spawn to exit as the agent sees it.`,
       'bin/prodguard-hook (what `prodguard init claude-code|codex|gemini` installs) is a bash script: no Node start, so NODE_EXTRA_CA_CERTS does not touch it.',

@@ -54,7 +54,17 @@ async function ingestRate(d: TestDaemon, connections: number, perConnection: num
     const reqs: string[] = [];
     for (let i = 1; i <= perConnection / 2; i++) {
       const session = `ingest-${c}`;
-      reqs.push(JSON.stringify({ v: 1, op: 'check', origin: origin(session), cmd: i, line: `${LINES[i % LINES.length]!} #${i}`, env: { ENV: 'production' }, ts: Date.now() }));
+      reqs.push(
+        JSON.stringify({
+          v: 1,
+          op: 'check',
+          origin: origin(session),
+          cmd: i,
+          line: `${LINES[i % LINES.length]!} #${i}`,
+          env: { ENV: 'production' },
+          ts: Date.now(),
+        }),
+      );
       reqs.push(JSON.stringify({ v: 1, op: 'finish', origin: origin(session), cmd: i, exit: 0, durationMs: 3, ts: Date.now() }));
     }
     return reqs;
@@ -96,11 +106,32 @@ async function serverSide(n: number): Promise<number[]> {
   try {
     const config = defaultConfig();
     const engine = createEngine(config, { hostname: 'bench' });
-    const writer = createWriter({ store, sinks: () => ({ publish() {}, publishHead() {} }), headEvery: () => ({ rows: 100, minutes: 10 }), onError: () => undefined });
-    const handler = createHandler({ engine: () => engine, config: () => config, writer, token: 'x', health: () => ({}), onRefused() {}, onError() {} });
+    const writer = createWriter({
+      store,
+      sinks: () => ({ publish() {}, publishHead() {} }),
+      headEvery: () => ({ rows: 100, minutes: 10 }),
+      onError: () => undefined,
+    });
+    const handler = createHandler({
+      engine: () => engine,
+      config: () => config,
+      writer,
+      token: 'x',
+      health: () => ({}),
+      onRefused() {},
+      onError() {},
+    });
     const samples: number[] = [];
     for (let i = 0; i < n + 200; i++) {
-      const line = JSON.stringify({ v: 1, op: 'check', origin: origin('server'), cmd: i, line: LINES[i % LINES.length], env: { ENV: 'production' }, ts: Date.now() });
+      const line = JSON.stringify({
+        v: 1,
+        op: 'check',
+        origin: origin('server'),
+        cmd: i,
+        line: LINES[i % LINES.length],
+        env: { ENV: 'production' },
+        ts: Date.now(),
+      });
       const start = process.hrtime.bigint();
       await handler.handleLine(line, 'unix');
       if (i >= 200) samples.push(msSince(start)); // the first 200 warm up
@@ -120,8 +151,19 @@ export async function bench(): Promise<BenchSection> {
     const token = readToken(d.paths);
     const unix = (): Socket => connect(d.paths.socket);
     const tcp = (): Socket => connect({ host: '127.0.0.1', port });
-    const check = (session: string, withToken: boolean) => (i: number): string =>
-      JSON.stringify({ v: 1, op: 'check', ...(withToken ? { token } : {}), origin: origin(session), cmd: i, line: LINES[i % LINES.length], env: { ENV: 'production' }, ts: Date.now() });
+    const check =
+      (session: string, withToken: boolean) =>
+      (i: number): string =>
+        JSON.stringify({
+          v: 1,
+          op: 'check',
+          ...(withToken ? { token } : {}),
+          origin: origin(session),
+          cmd: i,
+          line: LINES[i % LINES.length],
+          env: { ENV: 'production' },
+          ts: Date.now(),
+        });
 
     // Warm up the engine, the store and the JIT.
     await roundTrips(unix, check('warm', false), 300);
@@ -135,11 +177,45 @@ export async function bench(): Promise<BenchSection> {
     const figures: BenchFigure[] = [
       { name: 'check handled in the daemon (parse, evaluate, commit): p50', value: server.p50, unit: 'ms', target: '< 1 ms', met: server.p50 < 1 },
       { name: 'check handled in the daemon (parse, evaluate, commit): p99', value: server.p99, unit: 'ms', target: null, met: null },
-      { name: 'daemon ingest (check+finish, 8 pipelined connections)', value: ingest.rate, unit: 'records/s', target: '>= 20,000 records/s', met: ingest.rate >= 20_000 },
-      { name: 'check round trip, unix socket, new connection: p50', value: cu.p50, unit: 'ms', target: null, met: null, baseline: `health: ${fmt(hu.p50)} ms` },
-      { name: 'check round trip, unix socket, new connection: p99', value: cu.p99, unit: 'ms', target: null, met: null, baseline: `health: ${fmt(hu.p99)} ms` },
-      { name: 'check round trip, loopback TCP + token: p50', value: ct.p50, unit: 'ms', target: null, met: null, baseline: `health: ${fmt(ht.p50)} ms` },
-      { name: 'check round trip, loopback TCP + token: p99', value: ct.p99, unit: 'ms', target: null, met: null, baseline: `health: ${fmt(ht.p99)} ms` },
+      {
+        name: 'daemon ingest (check+finish, 8 pipelined connections)',
+        value: ingest.rate,
+        unit: 'records/s',
+        target: '>= 20,000 records/s',
+        met: ingest.rate >= 20_000,
+      },
+      {
+        name: 'check round trip, unix socket, new connection: p50',
+        value: cu.p50,
+        unit: 'ms',
+        target: null,
+        met: null,
+        baseline: `health: ${fmt(hu.p50)} ms`,
+      },
+      {
+        name: 'check round trip, unix socket, new connection: p99',
+        value: cu.p99,
+        unit: 'ms',
+        target: null,
+        met: null,
+        baseline: `health: ${fmt(hu.p99)} ms`,
+      },
+      {
+        name: 'check round trip, loopback TCP + token: p50',
+        value: ct.p50,
+        unit: 'ms',
+        target: null,
+        met: null,
+        baseline: `health: ${fmt(ht.p50)} ms`,
+      },
+      {
+        name: 'check round trip, loopback TCP + token: p99',
+        value: ct.p99,
+        unit: 'ms',
+        target: null,
+        met: null,
+        baseline: `health: ${fmt(ht.p99)} ms`,
+      },
     ];
     return {
       title: 'Daemon: ingest and check round trip',

@@ -17,15 +17,37 @@ const distConfig = join(root, 'dist', 'daemon', 'config', 'load.js');
 
 /** Used when the labelled corpus is missing: a mix of benign, destructive and obfuscated lines. */
 const SAMPLE = [
-  'ls -la', 'cd /srv/app && git status', 'git commit -m "rm -rf / is bad"', 'grep "DROP DATABASE" schema.sql',
-  'kubectl get pods -n payments', 'docker ps -a', 'tail -f /var/log/syslog | grep error', 'npm run build',
-  'rm -rf /srv/data', 'sudo rm -rf --no-preserve-root /', 'git push --force origin main', 'git reset --hard HEAD~3',
-  'kubectl delete namespace payments', 'helm uninstall api -n prod', 'terraform destroy -auto-approve',
-  'aws s3 rm s3://prod-bucket --recursive', 'psql -c "DROP DATABASE orders"', 'redis-cli FLUSHALL',
-  'mongosh --eval "db.dropDatabase()"', 'docker system prune -a -f', 'shutdown -h now', 'echo $DB_PASSWORD',
-  "bash -c 'r''m -rf /srv/data'", 'ssh web1 "sudo rm -rf /var/lib/mysql"', 'echo x | xargs rm -rf', '$RM -rf /x',
-  'find / -name "*.log" -delete', 'DRY_RUN=1 rm -rf /srv/data', 'kubectl delete deploy api --dry-run=server',
-  'PGPASSWORD=hunter2 psql -h db -c "TRUNCATE users"', 'for d in a b c; do rm -rf "/srv/$d"; done',
+  'ls -la',
+  'cd /srv/app && git status',
+  'git commit -m "rm -rf / is bad"',
+  'grep "DROP DATABASE" schema.sql',
+  'kubectl get pods -n payments',
+  'docker ps -a',
+  'tail -f /var/log/syslog | grep error',
+  'npm run build',
+  'rm -rf /srv/data',
+  'sudo rm -rf --no-preserve-root /',
+  'git push --force origin main',
+  'git reset --hard HEAD~3',
+  'kubectl delete namespace payments',
+  'helm uninstall api -n prod',
+  'terraform destroy -auto-approve',
+  'aws s3 rm s3://prod-bucket --recursive',
+  'psql -c "DROP DATABASE orders"',
+  'redis-cli FLUSHALL',
+  'mongosh --eval "db.dropDatabase()"',
+  'docker system prune -a -f',
+  'shutdown -h now',
+  'echo $DB_PASSWORD',
+  "bash -c 'r''m -rf /srv/data'",
+  'ssh web1 "sudo rm -rf /var/lib/mysql"',
+  'echo x | xargs rm -rf',
+  '$RM -rf /x',
+  'find / -name "*.log" -delete',
+  'DRY_RUN=1 rm -rf /srv/data',
+  'kubectl delete deploy api --dry-run=server',
+  'PGPASSWORD=hunter2 psql -h db -c "TRUNCATE users"',
+  'for d in a b c; do rm -rf "/srv/$d"; done',
 ];
 
 /** Lines from test/corpus: text files (one line each, # comments) or JSON/NDJSON holding strings or {line|command}. */
@@ -44,20 +66,36 @@ export function corpusLines(dir = join(root, 'test', 'corpus')): { lines: string
   // The labelled lines live in test/corpus (obfuscated) and beside the catalog (<domain>.cases.jsonl).
   const catalogDir = join(root, 'daemon', 'engine', 'rules', 'catalog');
   const files = [
-    ...(existsSync(dir) ? readdirSync(dir).filter((f) => /\.(txt|lines|json|jsonl|ndjson)$/.test(f)).sort().map((f) => join(dir, f)) : []),
-    ...(dir === join(root, 'test', 'corpus') && existsSync(catalogDir) ? readdirSync(catalogDir).filter((f) => f.endsWith('.cases.jsonl')).sort().map((f) => join(catalogDir, f)) : []),
+    ...(existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => /\.(txt|lines|json|jsonl|ndjson)$/.test(f))
+          .sort()
+          .map((f) => join(dir, f))
+      : []),
+    ...(dir === join(root, 'test', 'corpus') && existsSync(catalogDir)
+      ? readdirSync(catalogDir)
+          .filter((f) => f.endsWith('.cases.jsonl'))
+          .sort()
+          .map((f) => join(catalogDir, f))
+      : []),
   ];
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     try {
       if (f.endsWith('.json')) take(JSON.parse(text));
-      else if (/\.(jsonl|ndjson)$/.test(f)) text.split('\n').filter((l) => l.trim()).forEach((l) => take(JSON.parse(l)));
+      else if (/\.(jsonl|ndjson)$/.test(f))
+        text
+          .split('\n')
+          .filter((l) => l.trim())
+          .forEach((l) => take(JSON.parse(l)));
       else for (const l of text.split('\n')) if (l.trim() && !l.startsWith('#')) lines.push(l);
     } catch {
       /* a file in a format this reader does not know: skipped */
     }
   }
-  return lines.length ? { lines, source: `test/corpus and the catalog's cases files (${files.length} files)` } : { lines: SAMPLE, source: 'built-in sample (test/corpus has no lines yet)' };
+  return lines.length
+    ? { lines, source: `test/corpus and the catalog's cases files (${files.length} files)` }
+    : { lines: SAMPLE, source: 'built-in sample (test/corpus has no lines yet)' };
 }
 
 const median = (xs: number[]): number => summarize(xs).p50;
@@ -76,7 +114,10 @@ interface PrefilterFigures {
  * `prefix*` globs); rules without a name (environment references, redirections) are tested on
  * every command, statement rules on statements only.
  */
-function prefilterFigures(rules: Array<{ match: { command?: string[] | undefined; statement?: string | undefined } }>, commandNames: string[]): PrefilterFigures {
+function prefilterFigures(
+  rules: Array<{ match: { command?: string[] | undefined; statement?: string | undefined } }>,
+  commandNames: string[],
+): PrefilterFigures {
   const byName = new Map<string, number>();
   const globs: string[][] = [];
   let keywordless = 0;
@@ -126,7 +167,13 @@ function spawnCheck(env: NodeJS.ProcessEnv, line: string): number {
 }
 
 /** Reach (engine/reach/): lines that name no file, a 100 KB script, a 1 MB SQL file, an alias. */
-function reachFigures(engine: { evaluate(i: { line: string; env: Record<string, string | undefined>; cwd?: string; defs?: { aliases?: Record<string, string> } }): unknown }, lines: string[], env: NodeJS.ProcessEnv): BenchFigure[] {
+function reachFigures(
+  engine: {
+    evaluate(i: { line: string; env: Record<string, string | undefined>; cwd?: string; defs?: { aliases?: Record<string, string> } }): unknown;
+  },
+  lines: string[],
+  env: NodeJS.ProcessEnv,
+): BenchFigure[] {
   const dir = mkdtempSync(join(tmpdir(), 'pg-bench-reach-'));
   try {
     const cwd = join(dir, 'empty');
@@ -165,10 +212,22 @@ function reachFigures(engine: { evaluate(i: { line: string; env: Record<string, 
     const sq = file('psql -f big.sql', 'big.sql');
     const alias = time(2000, () => engine.evaluate({ line: 'k delete pod api-1 -n prod', env, cwd, defs: { aliases: { k: 'kubectl' } } }));
     const f = (name: string, s: Summary, target: string | null, limit: number | null, baseline?: string): BenchFigure => ({
-      name, value: s.p50, unit: 'ms', target, met: limit === null ? null : s.p99 < limit, baseline: `p99 ${fmt(s.p99)} ms${baseline ? `; ${baseline}` : ''}`,
+      name,
+      value: s.p50,
+      unit: 'ms',
+      target,
+      met: limit === null ? null : s.p99 < limit,
+      baseline: `p99 ${fmt(s.p99)} ms${baseline ? `; ${baseline}` : ''}`,
     });
     return [
-      { name: 'reach: evaluate p99, lines that name no file (with a cwd)', value: noFile.p99, unit: 'ms', target: '< 1 ms p99', met: noFile.p99 < 1, baseline: `p50 ${fmt(noFile.p50)} ms` },
+      {
+        name: 'reach: evaluate p99, lines that name no file (with a cwd)',
+        value: noFile.p99,
+        unit: 'ms',
+        target: '< 1 ms p99',
+        met: noFile.p99 < 1,
+        baseline: `p50 ${fmt(noFile.p50)} ms`,
+      },
       f('reach: a 100 KB shell script (bash big.sh), first read, p50', sh.first, null, null),
       f('reach: the same script unchanged (cached parse), p50', sh.again, null, null),
       f('reach: a 1 MB SQL file (psql -f big.sql, ~21,000 statements), first read, p50', sq.first, '< 20 ms', 20),
@@ -215,7 +274,10 @@ export async function bench(): Promise<BenchSection> {
     redactOnly.push(msSince(t));
   }
   const s = summarize(perLine);
-  const prefilter = prefilterFigures(engine.rules, lines.flatMap((line) => parseLine(line).commands.map((c) => c.name)));
+  const prefilter = prefilterFigures(
+    engine.rules,
+    lines.flatMap((line) => parseLine(line).commands.map((c) => c.name)),
+  );
   // Each line's best time over the rounds: its own cost with scheduler preemption filtered out
   // (the wall-clock p99 above moves with the machine's load; this one does not).
   const best = lines.map((_, i) => Math.min(...Array.from({ length: rounds }, (_, r) => perLine[r * lines.length + i]!)));
@@ -239,17 +301,40 @@ export async function bench(): Promise<BenchSection> {
   delete childEnvNoCa.NODE_EXTRA_CA_CERTS;
   const colds = Array.from({ length: 5 }, () => coldStart(childEnvNoCa));
   const spawnsNoCa = Array.from({ length: 10 }, (_, i) => spawnCheck(childEnvNoCa, SAMPLE[i % SAMPLE.length]!));
-  const spawns = process.env.NODE_EXTRA_CA_CERTS ? Array.from({ length: 10 }, (_, i) => spawnCheck(childEnv, SAMPLE[i % SAMPLE.length]!)) : spawnsNoCa;
+  const spawns = process.env.NODE_EXTRA_CA_CERTS
+    ? Array.from({ length: 10 }, (_, i) => spawnCheck(childEnv, SAMPLE[i % SAMPLE.length]!))
+    : spawnsNoCa;
   rmSync(home, { recursive: true, force: true });
 
   const coldImport = median(colds.map((c) => c.importMs));
   const coldCreate = median(colds.map((c) => c.createMs));
   const spawnMedian = median(spawnsNoCa);
   const figures: BenchFigure[] = [
-    { name: 'evaluate: throughput, warm process', value: throughput, unit: 'commands/s', target: null, met: null, baseline: `spawning prodguard check: ${fmt(1000 / spawnMedian, 1)} commands/s` },
+    {
+      name: 'evaluate: throughput, warm process',
+      value: throughput,
+      unit: 'commands/s',
+      target: null,
+      met: null,
+      baseline: `spawning prodguard check: ${fmt(1000 / spawnMedian, 1)} commands/s`,
+    },
     { name: 'evaluate: p50 per line', value: s.p50, unit: 'ms', target: null, met: null, baseline: `parser alone p50 ${fmt(p.p50)} ms` },
-    { name: 'evaluate: p99 per line', value: s.p99, unit: 'ms', target: '< 1 ms p99', met: s.p99 < 1, baseline: `parser alone p99 ${fmt(p.p99)} ms; redaction alone p99 ${fmt(rd.p99)} ms` },
-    { name: 'evaluate: p99 over lines of each line\'s best round', value: b.p99, unit: 'ms', target: '< 1 ms p99', met: b.p99 < 1, baseline: `max ${fmt(b.max)} ms; best-round p50 ${fmt(b.p50)} ms` },
+    {
+      name: 'evaluate: p99 per line',
+      value: s.p99,
+      unit: 'ms',
+      target: '< 1 ms p99',
+      met: s.p99 < 1,
+      baseline: `parser alone p99 ${fmt(p.p99)} ms; redaction alone p99 ${fmt(rd.p99)} ms`,
+    },
+    {
+      name: "evaluate: p99 over lines of each line's best round",
+      value: b.p99,
+      unit: 'ms',
+      target: '< 1 ms p99',
+      met: b.p99 < 1,
+      baseline: `max ${fmt(b.max)} ms; best-round p50 ${fmt(b.p50)} ms`,
+    },
     { name: 'evaluate: max per line', value: s.max, unit: 'ms', target: null, met: null },
     { name: 'rules in effect (catalog, default config, engine rules)', value: engine.rules.length, unit: 'rules', target: null, met: null },
     {
@@ -260,9 +345,30 @@ export async function bench(): Promise<BenchSection> {
       met: null,
       baseline: `${prefilter.commands} simple commands; ${fmt(prefilter.meanCandidates, 1)} of ${prefilter.commandRules} command rules tested per command on average`,
     },
-    { name: 'createEngine, cold process (after imports)', value: coldCreate, unit: 'ms', target: null, met: null, baseline: `imports ${fmt(coldImport, 1)} ms; first evaluate ${fmt(median(colds.map((c) => c.firstEvalMs)))} ms` },
-    { name: 'createEngine again in a warm process (policy rebuilt per call)', value: median(rebuild), unit: 'ms', target: null, met: null, baseline: 'dcg rebuilt its policy per call: 64 ms' },
-    { name: 'spawn `node dist/cli/main.js check` per command, median of 10', value: spawnMedian, unit: 'ms', target: null, met: null, baseline: `warm evaluate p50 ${fmt(s.p50)} ms` },
+    {
+      name: 'createEngine, cold process (after imports)',
+      value: coldCreate,
+      unit: 'ms',
+      target: null,
+      met: null,
+      baseline: `imports ${fmt(coldImport, 1)} ms; first evaluate ${fmt(median(colds.map((c) => c.firstEvalMs)))} ms`,
+    },
+    {
+      name: 'createEngine again in a warm process (policy rebuilt per call)',
+      value: median(rebuild),
+      unit: 'ms',
+      target: null,
+      met: null,
+      baseline: 'dcg rebuilt its policy per call: 64 ms',
+    },
+    {
+      name: 'spawn `node dist/cli/main.js check` per command, median of 10',
+      value: spawnMedian,
+      unit: 'ms',
+      target: null,
+      met: null,
+      baseline: `warm evaluate p50 ${fmt(s.p50)} ms`,
+    },
   ];
   if (process.env.NODE_EXTRA_CA_CERTS) {
     figures.push({ name: 'same spawn with this sandbox NODE_EXTRA_CA_CERTS', value: median(spawns), unit: 'ms', target: null, met: null });
@@ -274,7 +380,9 @@ export async function bench(): Promise<BenchSection> {
     notes: [
       `${lines.length} lines from ${source}, ${rounds} rounds (${perLine.length} evaluations), production active, ${engine.rules.length} rules, default config.`,
       'Per-line times include parsing, matching, production detection (kubeconfig stat) and redaction.',
-      `Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores; the max and the spawn figures move with it.`,
+      `Load average at the end of the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores; the max and the spawn figures move with it.`,
     ],
   };
 }

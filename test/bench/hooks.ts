@@ -103,7 +103,10 @@ async function measure(shell: HookShell, home: string): Promise<Record<Variant, 
   const variants: Variant[] = ['bare', 'outside', 'inside'];
   if (BEFORE) {
     const { execFileSync } = await import('node:child_process');
-    const old = execFileSync(process.execPath, [join(BEFORE, 'dist', 'cli', 'main.js'), 'init', shell], { env: { ...process.env, PRODGUARD_HOME: home }, encoding: 'utf8' });
+    const old = execFileSync(process.execPath, [join(BEFORE, 'dist', 'cli', 'main.js'), 'init', shell], {
+      env: { ...process.env, PRODGUARD_HOME: home },
+      encoding: 'utf8',
+    });
     shells.beforeOutside = await spawnBenchShell(shell, old, base);
     shells.beforeInside = await spawnBenchShell(shell, old, { ...base, ENV: 'production' });
     variants.push('beforeOutside', 'beforeInside');
@@ -124,7 +127,13 @@ async function measure(shell: HookShell, home: string): Promise<Record<Variant, 
     }
   }
   const sum = (v: Variant): Summary => summarize(samples[v].length ? samples[v] : [0]);
-  return { bare: sum('bare'), outside: sum('outside'), inside: sum('inside'), beforeOutside: sum('beforeOutside'), beforeInside: sum('beforeInside') };
+  return {
+    bare: sum('bare'),
+    outside: sum('outside'),
+    inside: sum('inside'),
+    beforeOutside: sum('beforeOutside'),
+    beforeInside: sum('beforeInside'),
+  };
 }
 
 /**
@@ -136,7 +145,11 @@ const DEFS_CALLS = 2000;
 async function defsCost(shell: HookShell, home: string): Promise<{ alias: number; plain: number; fn: number }> {
   const paths = (await import('../../daemon/paths.js')).resolvePaths({ PRODGUARD_HOME: home });
   const hook = renderHook({ shell, config: loadConfig(paths), paths });
-  const sh = await spawnBenchShell(shell, `${hook}\nalias k=kubectl\nwipe() { rm -rf "$1"; }`, { PRODGUARD_HOME: home, PRODGUARD_NO_AUTOSTART: '1', ENV: 'production' });
+  const sh = await spawnBenchShell(shell, `${hook}\nalias k=kubectl\nwipe() { rm -rf "$1"; }`, {
+    PRODGUARD_HOME: home,
+    PRODGUARD_NO_AUTOSTART: '1',
+    ENV: 'production',
+  });
   try {
     const loop = (body: string): string => `for ((i=0;i<${DEFS_CALLS};i++)); do ${body}; done`;
     // bash: the hook's DEBUG trap (extdebug traces functions) would run for every command of the
@@ -150,7 +163,13 @@ async function defsCost(shell: HookShell, home: string): Promise<{ alias: number
     const done = sh.next();
     sh.pty.write(`${line}\r`);
     await done;
-    const [t0, t1, t2, t3, t4] = (await import('node:fs')).readFileSync(join(sh.dir, 'defs.txt'), 'utf8').trim().split(' ').map(Number) as [number, number, number, number, number];
+    const [t0, t1, t2, t3, t4] = (await import('node:fs')).readFileSync(join(sh.dir, 'defs.txt'), 'utf8').trim().split(' ').map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const per = (a: number, b: number): number => ((b - a) * 1000) / DEFS_CALLS;
     const empty = per(t3, t4);
     return { alias: per(t0, t1) - empty, plain: per(t1, t2) - empty, fn: per(t2, t3) - empty };
@@ -189,9 +208,23 @@ export async function bench(): Promise<BenchSection> {
         figure(`${shell} hook added per line, in production, p50`, r.inside.p50 - r.bare.p50, 2, '< 2 ms', base),
         figure(`${shell} hook added per line, in production, p99`, r.inside.p99 - r.bare.p99, 5, '< 5 ms', base),
         figure(`${shell} hook added per line, outside production, p50`, r.outside.p50 - r.bare.p50, 0.2, '< 0.2 ms', base),
-        { name: `${shell} hook added per line, outside production, p99`, value: r.outside.p99 - r.bare.p99, unit: 'ms', target: null, met: null, baseline: base },
+        {
+          name: `${shell} hook added per line, outside production, p99`,
+          value: r.outside.p99 - r.bare.p99,
+          unit: 'ms',
+          target: null,
+          met: null,
+          baseline: base,
+        },
         ...(await defsCost(shell, d.home).then((c) => [
-          { name: `${shell} hook: collecting the definitions, line whose first word is an alias`, value: c.alias, unit: 'ms', target: null, met: null, baseline: `no alias or function on the line: ${fmt(c.plain)} ms; a function: ${fmt(c.fn)} ms` },
+          {
+            name: `${shell} hook: collecting the definitions, line whose first word is an alias`,
+            value: c.alias,
+            unit: 'ms',
+            target: null,
+            met: null,
+            baseline: `no alias or function on the line: ${fmt(c.plain)} ms; a function: ${fmt(c.fn)} ms`,
+          },
         ])),
         {
           name: `${shell} hook added per line, in production, daemon without its warm-up, p50`,

@@ -55,7 +55,9 @@ async function main(): Promise<void> {
       sections.push(section);
       for (const f of section.figures) {
         const met = f.met === null ? '' : f.met ? '  [met]' : '  [MISSED]';
-        process.stdout.write(`  ${f.name.padEnd(58)} ${`${fmt(f.value)} ${f.unit}`.padStart(16)}  target ${f.target ?? '-'}${met}${f.baseline ? `  (baseline: ${f.baseline})` : ''}\n`);
+        process.stdout.write(
+          `  ${f.name.padEnd(58)} ${`${fmt(f.value)} ${f.unit}`.padStart(16)}  target ${f.target ?? '-'}${met}${f.baseline ? `  (baseline: ${f.baseline})` : ''}\n`,
+        );
       }
       for (const n of section.notes ?? []) process.stdout.write(`  note: ${n}\n`);
     } catch (err) {

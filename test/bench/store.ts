@@ -23,9 +23,21 @@ const BATCH = 500;
 const BUILD_BATCH = 10_000;
 
 const VERBS = [
-  'ls -la', 'git status', 'kubectl get pods -n', 'docker ps', 'tail -n 100 /var/log/app.log', 'systemctl status',
-  'psql -c "SELECT count(*) FROM orders" -h', 'rm -rf /srv/releases/old', 'kubectl delete pod', 'git push --force origin',
-  'terraform plan -target', 'terraform destroy -target', 'redis-cli FLUSHDB', 'aws s3 ls s3://', 'helm upgrade api -n',
+  'ls -la',
+  'git status',
+  'kubectl get pods -n',
+  'docker ps',
+  'tail -n 100 /var/log/app.log',
+  'systemctl status',
+  'psql -c "SELECT count(*) FROM orders" -h',
+  'rm -rf /srv/releases/old',
+  'kubectl delete pod',
+  'git push --force origin',
+  'terraform plan -target',
+  'terraform destroy -target',
+  'redis-cli FLUSHDB',
+  'aws s3 ls s3://',
+  'helm upgrade api -n',
 ];
 const RULES: Record<string, string> = {
   'rm -rf /srv/releases/old': 'fs.rm-recursive',
@@ -74,13 +86,44 @@ function* events(count: number, spanMs: number, seed = 1): Generator<AuditEvent>
     const rule = RULES[verb];
     const decision = rule ? pick(['blocked', 'confirmed', 'cancelled', 'dry-run'] as const) : 'allowed';
     const base = {
-      ts, session, cmd, user, uid: 1000, host, tty: '/dev/pts/3', shell: 'bash', pid: 4242, cwd: `/srv/${pick(WORDS)}`,
-      env: 'production', signal: 'ENV=production', matched: [], durationMs: null, exit: null, via: 'live' as const,
+      ts,
+      session,
+      cmd,
+      user,
+      uid: 1000,
+      host,
+      tty: '/dev/pts/3',
+      shell: 'bash',
+      pid: 4242,
+      cwd: `/srv/${pick(WORDS)}`,
+      env: 'production',
+      signal: 'ENV=production',
+      matched: [],
+      durationMs: null,
+      exit: null,
+      via: 'live' as const,
     };
-    yield { ...base, kind: 'command', command: `${verb} ${pick(WORDS)}-${Math.floor(r() * 1000)}`, rules: rule ? [rule] : [], severity: rule ? pick(['medium', 'high', 'critical'] as const) : null, decision };
+    yield {
+      ...base,
+      kind: 'command',
+      command: `${verb} ${pick(WORDS)}-${Math.floor(r() * 1000)}`,
+      rules: rule ? [rule] : [],
+      severity: rule ? pick(['medium', 'high', 'critical'] as const) : null,
+      decision,
+    };
     i++;
     if (i < count && r() < 0.8) {
-      yield { ...base, ts: ts + 1, kind: 'result', command: null, rules: [], severity: null, decision: null, exit: r() < 0.1 ? 1 : 0, durationMs: Math.round(r() * 2000) };
+      yield {
+        ...base,
+        ts: ts + 1,
+        kind: 'result',
+        command: null,
+        rules: [],
+        severity: null,
+        decision: null,
+        exit: r() < 0.1 ? 1 : 0,
+        durationMs: Math.round(r() * 2000),
+      };
       i++;
     }
   }
@@ -138,11 +181,21 @@ export async function bench(): Promise<BenchSection> {
     const singleRate = single.length / (msSince(t) / 1000);
     ingestStore.close();
     figures.push({
-      name: `ingest: appendMany, batches of ${BATCH} (zod + chain + FTS)`, value: ingestRate, unit: 'records/s', target: '>= 20,000 records/s',
-      met: ingestRate >= 20_000, baseline: `one append per transaction: ${fmt(singleRate, 0)} records/s`,
+      name: `ingest: appendMany, batches of ${BATCH} (zod + chain + FTS)`,
+      value: ingestRate,
+      unit: 'records/s',
+      target: '>= 20,000 records/s',
+      met: ingestRate >= 20_000,
+      baseline: `one append per transaction: ${fmt(singleRate, 0)} records/s`,
     });
     // Per second of this process's CPU time: what one core sustains, whatever else shares the machine.
-    figures.push({ name: 'ingest: appendMany, per CPU-second of the writer', value: ingestCpuRate, unit: 'records/s', target: '>= 20,000 records/s', met: ingestCpuRate >= 20_000 });
+    figures.push({
+      name: 'ingest: appendMany, per CPU-second of the writer',
+      value: ingestCpuRate,
+      unit: 'records/s',
+      target: '>= 20,000 records/s',
+      met: ingestCpuRate >= 20_000,
+    });
 
     // The big database, built once.
     const file = join(dir, 'big', 'audit.db');
@@ -155,7 +208,9 @@ export async function bench(): Promise<BenchSection> {
     const raw = new Database(file, { readonly: true });
     raw.pragma('analysis_limit = 1000');
     const size = statSync(file).size;
-    notes.push(`${ROWS.toLocaleString('en-US')}-row database built in ${fmt(buildS, 1)} s (${fmt(ROWS / buildS, 0)} rows/s), ${fmt(size / 1e6, 0)} MB`);
+    notes.push(
+      `${ROWS.toLocaleString('en-US')}-row database built in ${fmt(buildS, 1)} s (${fmt(ROWS / buildS, 0)} rows/s), ${fmt(size / 1e6, 0)} MB`,
+    );
 
     // A filtered query: one user's commands over the last week that prodguard stepped in on.
     const since = Date.now() - 7 * 86_400_000;
@@ -163,24 +218,52 @@ export async function bench(): Promise<BenchSection> {
     const got = ro.query(filter).length;
     const q = median(timeRuns(20, () => ro.query(filter)));
     const scan = median(timeRuns(5, fullScan(raw, filter)));
-    figures.push({ name: `log query in-process (user + 7d + decision, ${got} rows)`, value: q, unit: 'ms', target: '< 50 ms', met: q < 50, baseline: `unindexed full scan: ${fmt(scan)} ms` });
+    figures.push({
+      name: `log query in-process (user + 7d + decision, ${got} rows)`,
+      value: q,
+      unit: 'ms',
+      target: '< 50 ms',
+      met: q < 50,
+      baseline: `unindexed full scan: ${fmt(scan)} ms`,
+    });
 
     const simple: LogFilter = { host: 'host3', limit: 50 };
     const q2 = median(timeRuns(20, () => ro.query(simple)));
     const scan2 = median(timeRuns(5, fullScan(raw, simple)));
-    figures.push({ name: 'log query in-process (--host, newest 50)', value: q2, unit: 'ms', target: '< 50 ms', met: q2 < 50, baseline: `unindexed full scan: ${fmt(scan2)} ms` });
+    figures.push({
+      name: 'log query in-process (--host, newest 50)',
+      value: q2,
+      unit: 'ms',
+      target: '< 50 ms',
+      met: q2 < 50,
+      baseline: `unindexed full scan: ${fmt(scan2)} ms`,
+    });
 
     const sev: LogFilter = { severity: 'critical', failed: true, limit: 50 };
     const q3 = median(timeRuns(10, () => ro.query(sev)));
     const scan3 = median(timeRuns(3, fullScan(raw, sev)));
-    figures.push({ name: 'log query in-process (--severity critical --failed)', value: q3, unit: 'ms', target: '< 50 ms', met: q3 < 50, baseline: `unindexed full scan: ${fmt(scan3)} ms` });
+    figures.push({
+      name: 'log query in-process (--severity critical --failed)',
+      value: q3,
+      unit: 'ms',
+      target: '< 50 ms',
+      met: q3 < 50,
+      baseline: `unindexed full scan: ${fmt(scan3)} ms`,
+    });
 
     // Full-text search.
     const search: LogFilter = { search: 'destroy billing', limit: 50 };
     const s = median(timeRuns(20, () => ro.query(search)));
     const like = raw.prepare("SELECT seq FROM events WHERE command LIKE '%destroy%' AND command LIKE '%billing%' ORDER BY seq DESC LIMIT 50");
     const likeMs = median(timeRuns(3, () => like.all()));
-    figures.push({ name: 'log --search in-process (FTS5, two words)', value: s, unit: 'ms', target: '< 100 ms', met: s < 100, baseline: `LIKE scan: ${fmt(likeMs)} ms` });
+    figures.push({
+      name: 'log --search in-process (FTS5, two words)',
+      value: s,
+      unit: 'ms',
+      target: '< 100 ms',
+      met: s < 100,
+      baseline: `LIKE scan: ${fmt(likeMs)} ms`,
+    });
     const sf: LogFilter = { search: 'flushdb', user: 'user3', limit: 50 };
     const s2 = median(timeRuns(10, () => ro.query(sf)));
     figures.push({ name: 'log --search in-process (FTS5 + --user)', value: s2, unit: 'ms', target: '< 100 ms', met: s2 < 100 });
@@ -201,7 +284,14 @@ export async function bench(): Promise<BenchSection> {
       spawnMs(cliArgs);
       const cli = median(Array.from({ length: 9 }, () => spawnMs(cliArgs)));
       const version = median(Array.from({ length: 5 }, () => spawnMs(['--version'])));
-      figures.push({ name: '`prodguard log` with a filter, whole command, median of 9', value: cli, unit: 'ms', target: '< 300 ms', met: cli < 300, baseline: `\`prodguard --version\`: ${fmt(version)} ms` });
+      figures.push({
+        name: '`prodguard log` with a filter, whole command, median of 9',
+        value: cli,
+        unit: 'ms',
+        target: '< 300 ms',
+        met: cli < 300,
+        baseline: `\`prodguard --version\`: ${fmt(version)} ms`,
+      });
       const cliSearch = median(Array.from({ length: 5 }, () => spawnMs(['log', '--search', 'destroy billing'])));
       figures.push({ name: '`prodguard log --search`, whole command, median of 5', value: cliSearch, unit: 'ms', target: null, met: null });
       // A complete export of the whole trail, streamed: every row, memory bounded (peak RSS of the
@@ -219,7 +309,10 @@ export async function bench(): Promise<BenchSection> {
       const decided = ro.count({});
       figures.push({
         name: `\`prodguard log --csv\` of the whole trail (${csv.lines.toLocaleString('en-US')} of ${decided.toLocaleString('en-US')} rows), peak RSS`,
-        value: csv.kb / 1024, unit: 'MB', target: 'complete, < 200 MB', met: csv.lines === decided && csv.kb / 1024 < 200,
+        value: csv.kb / 1024,
+        unit: 'MB',
+        target: 'complete, < 200 MB',
+        met: csv.lines === decided && csv.kb / 1024 < 200,
         baseline: `\`prodguard --version\`: ${fmt(bare.kb / 1024, 0)} MB; the export took ${fmt(csv.ms / 1000, 1)} s`,
       });
     } catch (err) {
@@ -232,12 +325,23 @@ export async function bench(): Promise<BenchSection> {
     const v = ro.verify();
     const verifyS = msSince(t) / 1000;
     if (!v.ok) throw new Error(`bench database does not verify: ${v.problem?.message}`);
-    figures.push({ name: `verify: walk the chain of ${ROWS.toLocaleString('en-US')} rows`, value: verifyS, unit: 's', target: null, met: null, baseline: `${fmt(ROWS / verifyS, 0)} rows/s` });
+    figures.push({
+      name: `verify: walk the chain of ${ROWS.toLocaleString('en-US')} rows`,
+      value: verifyS,
+      unit: 's',
+      target: null,
+      met: null,
+      baseline: `${fmt(ROWS / verifyS, 0)} rows/s`,
+    });
 
     ro.close();
     raw.close();
     // Every figure here is CPU-bound: on a shared machine they scale with what else runs.
-    notes.push(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${cpus().length} CPUs`);
+    notes.push(
+      `load average during the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} on ${cpus().length} CPUs`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,7 +12,13 @@ import { createEngine } from '../../daemon/engine/index.js';
 // starts being caught, this test fails and tells you to move it to `caught` (and the doc).
 
 /** `files`: written into the line's cwd first; `defs`: the shell's aliases/functions the hook would send (engine/reach/). */
-interface Entry { technique: string; line: string; reason?: string; files?: Record<string, string>; defs?: { aliases?: Record<string, string>; functions?: Record<string, string> } }
+interface Entry {
+  technique: string;
+  line: string;
+  reason?: string;
+  files?: Record<string, string>;
+  defs?: { aliases?: Record<string, string>; functions?: Record<string, string> };
+}
 const data = JSON.parse(readFileSync(join(import.meta.dirname, 'bypass.json'), 'utf8')) as { caught: Entry[]; knownLimits: Entry[] };
 const engine = createEngine(defaultConfig());
 const evaluate = (line: string, e?: Entry) => {
@@ -43,7 +49,9 @@ describe('bypass corpus', () => {
   it.each(data.knownLimits.map((e) => [e.technique, e.line] as const))('known limit, not caught: %s', (technique, line) => {
     const v = evaluate(line);
     if (v.verdict !== 'allow' || v.matches.length > 0) {
-      throw new Error(`"${technique}" is caught now (${v.matches.map((m) => m.rule).join(', ')}): move it from knownLimits to caught in test/bypass/bypass.json and from docs/known-limits.md`);
+      throw new Error(
+        `"${technique}" is caught now (${v.matches.map((m) => m.rule).join(', ')}): move it from knownLimits to caught in test/bypass/bypass.json and from docs/known-limits.md`,
+      );
     }
   });
 

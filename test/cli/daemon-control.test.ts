@@ -58,7 +58,9 @@ describe('daemon control', () => {
     const h = home(QUIET);
     expect(cli(h, ['daemon', 'start']).code).toBe(0);
     const stop = cli(h, ['daemon', 'stop']);
-    expect(stop.stdout).toMatch(/^prodguard daemon stopped \(pid \d+\); the next production line starts it again; to keep it stopped: `prodguard daemon disable`/);
+    expect(stop.stdout).toMatch(
+      /^prodguard daemon stopped \(pid \d+\); the next production line starts it again; to keep it stopped: `prodguard daemon disable`/,
+    );
 
     expect(cli(h, ['daemon', 'start']).code).toBe(0);
     const dis = cli(h, ['daemon', 'disable']);

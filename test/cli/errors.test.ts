@@ -16,7 +16,10 @@ describe('usage errors', () => {
     [['log', '--jsn'], "prodguard: unknown option '--jsn': did you mean `--json`?\n"],
     [['lgo'], "prodguard: unknown command 'lgo': did you mean `prodguard log`?\n"],
     [['init'], "prodguard: missing required argument 'shell': see `prodguard init --help` for usage\n"],
-    [['log', '--limit', 'x'], "prodguard: option '--limit <n>' argument 'x' is invalid. --limit must be a whole number above 0: see `prodguard log --help` for usage\n"],
+    [
+      ['log', '--limit', 'x'],
+      "prodguard: option '--limit <n>' argument 'x' is invalid. --limit must be a whole number above 0: see `prodguard log --help` for usage\n",
+    ],
   ])('prodguard %j', (args, stderr) => {
     const r = run(args);
     expect(r.code).toBe(2);

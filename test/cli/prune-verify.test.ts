@@ -52,7 +52,11 @@ describe('prune', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^dry run: prune --before .* would delete 25,000 rows \\(up to row ${N_OLD}\\); nothing was deleted\\n$`));
     expect(rowCount(home)).toBe(N_OLD + N_NEW);
-    expect(JSON.parse(cli(home, ['prune', '--before', '30d', '--dry-run', '--json']).stdout)).toMatchObject({ dryRun: true, rows: N_OLD, upto: { seq: N_OLD } });
+    expect(JSON.parse(cli(home, ['prune', '--before', '30d', '--dry-run', '--json']).stdout)).toMatchObject({
+      dryRun: true,
+      rows: N_OLD,
+      upto: { seq: N_OLD },
+    });
   });
 
   test('on a terminal: shows the count and asks; anything but yes deletes nothing', async () => {
@@ -114,7 +118,11 @@ describe('log on a narrow terminal', () => {
   test('80 columns: the least useful columns go, COMMAND keeps room; TIME has its UTC offset', async () => {
     const home = seededHome();
     const { spawn } = await import('node-pty');
-    const pty = spawn(process.execPath, [cliMain, 'log', '--limit', '3'], { cols: 80, rows: 20, env: { ...process.env, NO_COLOR: '1', PRODGUARD_HOME: home } as Record<string, string> });
+    const pty = spawn(process.execPath, [cliMain, 'log', '--limit', '3'], {
+      cols: 80,
+      rows: 20,
+      env: { ...process.env, NO_COLOR: '1', PRODGUARD_HOME: home } as Record<string, string>,
+    });
     let out = '';
     pty.onData((d) => (out += d));
     await new Promise<void>((r) => pty.onExit(() => r()));

@@ -31,7 +31,10 @@ function complete(shell: 'bash' | 'zsh', words: string[]): string[] {
     shell === 'bash'
       ? `source ${bashScript}; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _prodguard; printf '%s\\n' "\${COMPREPLY[@]}"`
       : `autoload -Uz compinit && compinit -u -D; source ${zshScript}; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _prodguard; print -rl -- "\${COMPREPLY[@]}"`;
-  const r = spawnSync(shell, shell === 'bash' ? ['--norc', '-c', script] : ['-f', '-c', script], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+  const r = spawnSync(shell, shell === 'bash' ? ['--norc', '-c', script] : ['-f', '-c', script], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: dir },
+  });
   expect(r.stderr).toBe('');
   const offered = r.stdout.split('\n').filter(Boolean).sort();
   // zsh's bashcompinit hands COMPREPLY to compadd, which keeps the words that start with the one
@@ -43,11 +46,17 @@ describe.each(['bash', 'zsh'] as const)('completions %s', (shell) => {
   test.each<[string[], string[]]>([
     [['prodguard', 'lo'], ['log']],
     [['prodguard', 'daemon', 're'], ['reload']],
-    [['prodguard', 'daemon', 'st'], ['start', 'status', 'stop']],
+    [
+      ['prodguard', 'daemon', 'st'],
+      ['start', 'status', 'stop'],
+    ],
     [['prodguard', 'log', '--sev'], ['--severity']],
     [['prodguard', 'log', '--severity', 'h'], ['high']],
     [['prodguard', 'config', 'e'], ['edit']],
-    [['prodguard', 'completions', ''], ['--help', 'bash', 'zsh']],
+    [
+      ['prodguard', 'completions', ''],
+      ['--help', 'bash', 'zsh'],
+    ],
   ])('%j', (words, want) => expect(complete(shell, words)).toEqual(want));
 
   test('every command of the CLI is offered at the top level', () => {

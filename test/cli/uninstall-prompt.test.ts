@@ -115,8 +115,12 @@ describe('uninstall', () => {
 describe('prompt', () => {
   const run = (env: Record<string, string | undefined>, args: string[] = []) => {
     const base = { ...process.env };
-    for (const k of ['ENV', 'NODE_ENV', 'ENVIRONMENT', 'APP_ENV', 'PRODGUARD_ENV', 'PRODGUARD_PRODUCTION', 'AWS_PROFILE', 'TF_WORKSPACE']) delete base[k];
-    const r = spawnSync(process.execPath, [cliMain, 'prompt', ...args], { encoding: 'utf8', env: { ...base, HOME: mkdtempSync(join(tmpdir(), 'pg-prompt-')), ...env } as NodeJS.ProcessEnv });
+    for (const k of ['ENV', 'NODE_ENV', 'ENVIRONMENT', 'APP_ENV', 'PRODGUARD_ENV', 'PRODGUARD_PRODUCTION', 'AWS_PROFILE', 'TF_WORKSPACE'])
+      delete base[k];
+    const r = spawnSync(process.execPath, [cliMain, 'prompt', ...args], {
+      encoding: 'utf8',
+      env: { ...base, HOME: mkdtempSync(join(tmpdir(), 'pg-prompt-')), ...env } as NodeJS.ProcessEnv,
+    });
     return { code: r.status, stdout: r.stdout };
   };
   test('a segment with the signal in production, nothing (exit 1) elsewhere', () => {

@@ -157,4 +157,3 @@ describe('the checks catch what they look for', () => {
     expect(upwardImports(g)).toEqual(['daemon/store/a.ts (store) -> daemon/engine/index.ts (engine)']);
   });
 });
-

@@ -21,7 +21,10 @@ function sources(dir: string): string[] {
   });
 }
 
-const FILES = [...sources(join(root, 'daemon')), ...sources(join(root, 'cli'))].map((p) => ({ file: relative(root, p), text: readFileSync(p, 'utf8') }));
+const FILES = [...sources(join(root, 'daemon')), ...sources(join(root, 'cli'))].map((p) => ({
+  file: relative(root, p),
+  text: readFileSync(p, 'utf8'),
+}));
 
 /** `file:line: text` of every match of `re` in the scanned sources. */
 function copies(re: RegExp): string[] {
@@ -61,7 +64,11 @@ describe('no contract value is written outside daemon/contract/', () => {
     const found = hooks.flatMap((f) =>
       readFileSync(join(root, 'shell-hooks', f), 'utf8')
         .split('\n')
-        .flatMap((line, i) => (/\{\\?"v\\?":\d|"ok":(?:true|false)|"unrecorded":|"knock":|"hello":/.test(line) && !/^\s*#/.test(line) ? [`shell-hooks/${f}:${i + 1}: ${line.trim()}`] : [])),
+        .flatMap((line, i) =>
+          /\{\\?"v\\?":\d|"ok":(?:true|false)|"unrecorded":|"knock":|"hello":/.test(line) && !/^\s*#/.test(line)
+            ? [`shell-hooks/${f}:${i + 1}: ${line.trim()}`]
+            : [],
+        ),
     );
     expect(found).toEqual([]);
   });

@@ -8,12 +8,36 @@ import { RuleFileSchema, type Rule } from '../../daemon/engine/rules/schema.js';
 // conventions (ids, domains, targets, critical only for catastrophes) honest.
 
 const DOMAINS = [
-  'filesystem', 'git', 'sql', 'nosql', 'kubernetes', 'terraform', 'cloud', 'containers', 'system', 'secrets', 'paas', 'packages',
+  'filesystem',
+  'git',
+  'sql',
+  'nosql',
+  'kubernetes',
+  'terraform',
+  'cloud',
+  'containers',
+  'system',
+  'secrets',
+  'paas',
+  'packages',
   // issue 15
-  'backup', 'storage', 'cicd', 'messaging', 'monitoring', 'search', 'flags', 'payments', 'gateway', 'virtualization', 'identity', 'dns',
+  'backup',
+  'storage',
+  'cicd',
+  'messaging',
+  'monitoring',
+  'search',
+  'flags',
+  'payments',
+  'gateway',
+  'virtualization',
+  'identity',
+  'dns',
 ];
 
-const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(CATALOG_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const parsed = files.map((f) => ({ file: f, data: RuleFileSchema.parse(JSON.parse(readFileSync(join(CATALOG_DIR, f), 'utf8'))) }));
 const rules: Rule[] = parsed.flatMap((p) => p.data.rules);
 
@@ -70,7 +94,11 @@ describe('rule catalog', () => {
     // Today: the root filesystem, whole-device wipes (dd, mkfs, wipefs, partition tables, luksFormat,
     // secure erase, discard), the fork bomb. Everything else stays confirmable.
     expect(critical.length).toBeLessThanOrEqual(20);
-    for (const d of DOMAINS) expect(rules.some((r) => r.domain === d && (r.severity === 'medium' || r.severity === 'high')), d).toBe(true);
+    for (const d of DOMAINS)
+      expect(
+        rules.some((r) => r.domain === d && (r.severity === 'medium' || r.severity === 'high')),
+        d,
+      ).toBe(true);
     // DROP DATABASE stays confirmable (the phrase is the database name), never a silent block.
     expect(rules.find((r) => r.id === 'sql.drop-database')?.severity).toBe('high');
   });

@@ -44,7 +44,11 @@ function home(config?: unknown): string {
 }
 afterAll(() => homes.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const lines = (s: string): unknown[] => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+const lines = (s: string): unknown[] =>
+  s
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 
 describe('prodguard check --batch', () => {
   test('one verdict per input line, in order; a bad line gets an error object on its own line', async () => {
@@ -96,7 +100,9 @@ describe('prodguard check --batch', () => {
     const engine = createEngine(defaultConfig());
     const differ = cases.filter((c, i) => {
       const want = engine.evaluate(caseInput(c));
-      return JSON.stringify([want.verdict, want.matches.map((m) => m.rule)]) !== JSON.stringify([out[i]!.verdict, out[i]!.matches.map((m) => m.rule)]);
+      return (
+        JSON.stringify([want.verdict, want.matches.map((m) => m.rule)]) !== JSON.stringify([out[i]!.verdict, out[i]!.matches.map((m) => m.rule)])
+      );
     });
     expect(differ.map((c) => c.line)).toEqual([]);
   });
@@ -113,7 +119,9 @@ describe('rule ids that name no rule', () => {
   test('rules.disabled: one line naming the closest id, exit 7 (config)', async () => {
     const r = await run(['config', 'check'], { home: home({ rules: { disabled: ['filesystem.rm-recursive', 'git.push-forse'] } }) });
     expect(r.code).toBe(7);
-    expect(r.stderr).toMatch(/^prodguard: config \S+: rules\.disabled\[1\]: unknown rule id "git\.push-forse": the closest is git\.push-force \(prodguard rules list shows them all\)\n$/);
+    expect(r.stderr).toMatch(
+      /^prodguard: config \S+: rules\.disabled\[1\]: unknown rule id "git\.push-forse": the closest is git\.push-force \(prodguard rules list shows them all\)\n$/,
+    );
     // The same line when a command needs the config.
     const check = await run(['check', '--', 'ls'], { home: home({ rules: { disabled: ['fs.rm-recursive'] } }) });
     expect(check.code).toBe(7);
@@ -121,7 +129,14 @@ describe('rule ids that name no rule', () => {
   });
 
   test('rules.disabled: a custom rule id and an engine rule id are known ids', async () => {
-    const custom = { id: 'acme.deploy', domain: 'acme', severity: 'medium', reason: 'deploys', alternative: 'use the pipeline', match: { command: ['deploy'] } };
+    const custom = {
+      id: 'acme.deploy',
+      domain: 'acme',
+      severity: 'medium',
+      reason: 'deploys',
+      alternative: 'use the pipeline',
+      match: { command: ['deploy'] },
+    };
     const r = await run(['config', 'check'], { home: home({ rules: { custom: [custom], disabled: ['acme.deploy', 'engine.dynamic-command'] } }) });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -132,7 +147,9 @@ describe('rule ids that name no rule', () => {
     openStore(join(h, 'audit.db')).close();
     const bad = await run(['log', '--rule', 'kubernetes.delete-namespce'], { home: h });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('prodguard: unknown rule id "kubernetes.delete-namespce": the closest is kubernetes.delete-namespace (prodguard rules list shows them all)\n');
+    expect(bad.stderr).toBe(
+      'prodguard: unknown rule id "kubernetes.delete-namespce": the closest is kubernetes.delete-namespace (prodguard rules list shows them all)\n',
+    );
     const good = await run(['log', '--rule', 'kubernetes.delete-namespace', '--json'], { home: h });
     expect(good.stderr).toBe('');
     expect(good.code).toBe(0);
@@ -142,7 +159,11 @@ describe('rule ids that name no rule', () => {
   test('every example `rules --help` prints runs and exits 0', async () => {
     const h = home();
     const help = await run(['rules', '--help'], { home: h });
-    const examples = help.stdout.split('Examples:')[1]!.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('prodguard '));
+    const examples = help.stdout
+      .split('Examples:')[1]!
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('prodguard '));
     expect(examples.length).toBeGreaterThanOrEqual(3);
     for (const ex of examples) {
       const r = await run(ex.split(/\s+/).slice(1), { home: h });

@@ -71,7 +71,10 @@ describe('per-domain corpus: every catalog rule has a positive and a negative ca
   const byDomain = new Map(files.map((f) => [f.domain, f]));
   test.each(catalog.rules.map((r) => [r.id, r] as const))('%s', (_id, rule) => {
     expect(positives(rule), `${rule.id}: no case in any cases file expects it`).toBeGreaterThan(0);
-    expect(negatives(rule, byDomain.get(rule.domain)), `${rule.id}: no line of ${rule.domain}.cases.jsonl names its command without expecting it`).toBeGreaterThan(0);
+    expect(
+      negatives(rule, byDomain.get(rule.domain)),
+      `${rule.id}: no line of ${rule.domain}.cases.jsonl names its command without expecting it`,
+    ).toBeGreaterThan(0);
   });
 });
 

@@ -40,9 +40,11 @@ describe('daemon under 50 concurrent shells', () => {
     expect(count('command')).toBe(SHELLS * LINES);
     expect(count('result')).toBe(SHELLS * LINES);
     expect(count('session-start')).toBe(SHELLS);
-    const dupes = daemon.rows("SELECT session, cmd, kind, count(*) AS n FROM events WHERE cmd IS NOT NULL GROUP BY 1, 2, 3 HAVING n > 1");
+    const dupes = daemon.rows('SELECT session, cmd, kind, count(*) AS n FROM events WHERE cmd IS NOT NULL GROUP BY 1, 2, 3 HAVING n > 1');
     expect(dupes).toEqual([]);
-    const perShell = daemon.rows<{ n: number }>("SELECT count(*) AS n FROM events WHERE kind = 'command' GROUP BY session HAVING session LIKE 'shell-%'");
+    const perShell = daemon.rows<{ n: number }>(
+      "SELECT count(*) AS n FROM events WHERE kind = 'command' GROUP BY session HAVING session LIKE 'shell-%'",
+    );
     expect(perShell.every((r) => r.n === LINES)).toBe(true);
 
     const store = openStore(daemon.paths.dbFile, { readonly: true });

@@ -40,9 +40,11 @@ describe('daemon lifecycle', () => {
     procs.forEach((p, i) => p.stderr!.on('data', (b: Buffer) => (stderr[i] += b.toString())));
     const exits = procs.map((p) => new Promise<number | null>((r) => p.once('exit', (c) => r(c))));
     const paths = resolvePaths({ PRODGUARD_HOME: home });
-    const h = await waitFor(() => requestDaemon(paths, { op: 'health' }, { timeoutMs: 1_000 }).catch(() => null), 'a daemon to answer', 45_000).catch((err: Error) => {
-      throw new Error(`${err.message}; exits ${JSON.stringify(procs.map((p) => p.exitCode))}; stderr: ${stderr.join(' | ')}`);
-    });
+    const h = await waitFor(() => requestDaemon(paths, { op: 'health' }, { timeoutMs: 1_000 }).catch(() => null), 'a daemon to answer', 45_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}; exits ${JSON.stringify(procs.map((p) => p.exitCode))}; stderr: ${stderr.join(' | ')}`);
+      },
+    );
     const winner = procs.find((p) => p.pid === h.pid)!;
     expect(winner).toBeDefined();
     // The others exit (code 0: "already running"); the winner keeps serving.
@@ -191,12 +193,16 @@ describe('daemon lifecycle', () => {
     const { connect } = await import('node:net');
     const port = Number(readFileSync(d.paths.portFile, 'utf8'));
     const flood = await Promise.all(
-      Array.from({ length: 1100 }, () => new Promise<import('node:net').Socket>((resolve) => {
-        const s = connect({ host: '127.0.0.1', port });
-        s.on('error', () => undefined);
-        s.once('connect', () => resolve(s));
-        s.once('close', () => resolve(s));
-      })),
+      Array.from(
+        { length: 1100 },
+        () =>
+          new Promise<import('node:net').Socket>((resolve) => {
+            const s = connect({ host: '127.0.0.1', port });
+            s.on('error', () => undefined);
+            s.once('connect', () => resolve(s));
+            s.once('close', () => resolve(s));
+          }),
+      ),
     );
     try {
       // The kernel's backlog holds part of the flood until the daemon accepts it; then it drops.
@@ -209,7 +215,9 @@ describe('daemon lifecycle', () => {
       for (const s of flood) s.destroy();
     }
     // Once the flood is gone, TCP serves again.
-    expect(await waitFor(() => d.request(check('s-flood', 2, 'ls'), { transport: 'tcp' }).catch(() => null), 'TCP to serve again')).toMatchObject({ ok: true });
+    expect(await waitFor(() => d.request(check('s-flood', 2, 'ls'), { transport: 'tcp' }).catch(() => null), 'TCP to serve again')).toMatchObject({
+      ok: true,
+    });
   });
 
   it('start reports a bad config in one line', async () => {

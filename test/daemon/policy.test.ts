@@ -7,7 +7,9 @@ import { CONFIRM_ALL, check } from './requests.js';
 
 let d: TestDaemon;
 beforeAll(async () => {
-  d = await startDaemon({ config: { ...CONFIRM_ALL, policy: { ...CONFIRM_ALL.policy, dryRunFirst: { enabled: true, minSeverity: 'high', minutes: 15 } } } });
+  d = await startDaemon({
+    config: { ...CONFIRM_ALL, policy: { ...CONFIRM_ALL.policy, dryRunFirst: { enabled: true, minSeverity: 'high', minutes: 15 } } },
+  });
 });
 afterAll(async () => {
   await d?.dispose();

@@ -37,7 +37,15 @@ describe('daemon protocol', () => {
     const rows = events('s-allow');
     expect(rows).toHaveLength(1);
     // One identity: the daemon's account, with the $USER the shell claimed beside it (it differs).
-    expect(rows[0]).toMatchObject({ kind: 'command', cmd: 1, decision: 'allowed', command: 'ls -la', via: 'live', cwd: '/srv', user: `${userInfo().username} ($USER=alice)` });
+    expect(rows[0]).toMatchObject({
+      kind: 'command',
+      cmd: 1,
+      decision: 'allowed',
+      command: 'ls -la',
+      via: 'live',
+      cwd: '/srv',
+      user: `${userInfo().username} ($USER=alice)`,
+    });
   });
 
   it('a shell whose $USER is the account records the account name alone', async () => {
@@ -86,11 +94,16 @@ describe('daemon protocol', () => {
       expect(raw).toBe(SHORT_OK);
     }
     expect(events('s-short').map((r) => r.kind)).toEqual(['command', 'result']);
-    expect(JSON.parse(await d.send(`${JSON.stringify(finish('s-short', 2, 0, { ack: 'long' }))}\n`))).toMatchObject({ ok: false, error: expect.stringContaining('ack') });
+    expect(JSON.parse(await d.send(`${JSON.stringify(finish('s-short', 2, 0, { ack: 'long' }))}\n`))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('ack'),
+    });
   });
 
   it('records a wrapped statement as kind statement', async () => {
-    await d.request(check('s-wrap', 1, 'SELECT 1', { origin: { session: 's-wrap', shell: 'wrap', pid: 1 }, statement: { dialect: 'sql', client: 'psql' } }));
+    await d.request(
+      check('s-wrap', 1, 'SELECT 1', { origin: { session: 's-wrap', shell: 'wrap', pid: 1 }, statement: { dialect: 'sql', client: 'psql' } }),
+    );
     expect(events('s-wrap')).toMatchObject([{ kind: 'statement', decision: 'allowed', shell: 'wrap' }]);
   });
 
@@ -104,7 +117,10 @@ describe('daemon protocol', () => {
       ['bad token', d.send(JSON.stringify({ ...good, cmd: 3, token: 'f'.repeat(64) }), { transport: 'tcp' })],
       ['malformed JSON', d.send('{"v":1,"op":', { transport: 'tcp' })],
       ['malformed JSON', d.send('{"v":1,"op":')],
-      ['invalid request', d.send(JSON.stringify({ ...good, cmd: 4, token: readToken(d.paths), origin: { session: 'bad session!' } }), { transport: 'tcp' })],
+      [
+        'invalid request',
+        d.send(JSON.stringify({ ...good, cmd: 4, token: readToken(d.paths), origin: { session: 'bad session!' } }), { transport: 'tcp' }),
+      ],
       ['invalid request', d.send(JSON.stringify({ v: 2, op: 'health' }))],
       ['invalid request', d.send(JSON.stringify({ v: 1, op: 'explode' }))],
       ['request too large', d.send(JSON.stringify({ ...good, cmd: 5, line: 'x'.repeat(10_000) }))],
@@ -172,10 +188,9 @@ describe('daemon protocol', () => {
     const port = readPort(d.paths);
     const hex = port.toString(16).toUpperCase().padStart(4, '0');
     const { readFileSync } = await import('node:fs');
-    const listening = [
-      ...readFileSync('/proc/net/tcp', 'utf8').split('\n'),
-      ...readFileSync('/proc/net/tcp6', 'utf8').split('\n'),
-    ].filter((l) => l.includes(`:${hex} `) && / 0A /.test(l));
+    const listening = [...readFileSync('/proc/net/tcp', 'utf8').split('\n'), ...readFileSync('/proc/net/tcp6', 'utf8').split('\n')].filter(
+      (l) => l.includes(`:${hex} `) && / 0A /.test(l),
+    );
     expect(listening.length).toBe(1);
     expect(listening[0]).toContain(`0100007F:${hex}`);
   });

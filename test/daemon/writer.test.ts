@@ -6,8 +6,27 @@ import { createWriter, type WriterStore } from '../../daemon/server/writer.js';
 // (session, cmd, kind), returns only what it stored): what each caller is told, and when.
 
 const event = (cmd: number, kind: AuditEvent['kind'] = 'command'): AuditEvent => ({
-  kind, ts: 1, session: 's', cmd, user: 'u', uid: 0, host: 'h', tty: '', shell: 'zsh', pid: 1, cwd: '', env: null, signal: null,
-  command: 'ls', rules: [], matched: [], severity: null, decision: 'allowed', exit: null, durationMs: null, via: 'live',
+  kind,
+  ts: 1,
+  session: 's',
+  cmd,
+  user: 'u',
+  uid: 0,
+  host: 'h',
+  tty: '',
+  shell: 'zsh',
+  pid: 1,
+  cwd: '',
+  env: null,
+  signal: null,
+  command: 'ls',
+  rules: [],
+  matched: [],
+  severity: null,
+  decision: 'allowed',
+  exit: null,
+  durationMs: null,
+  via: 'live',
 });
 
 function fakeStore(): WriterStore & { calls: number[]; rows: StoredEvent[] } {

@@ -27,7 +27,10 @@ function snapshotDist(): string {
     const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'pg-cli-test-'));
     for (const sub of ['cli', 'daemon']) cpSync(join(root, 'dist', sub), join(dir, sub), { recursive: true });
     const copy = join(dir, 'cli', 'main.js');
-    const smoke = spawnSync(process.execPath, [copy, 'rules', 'list', '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PRODGUARD_HOME: dir } });
+    const smoke = spawnSync(process.execPath, [copy, 'rules', 'list', '--json'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', PRODGUARD_HOME: dir },
+    });
     if (smoke.status === 0) return copy;
     rmSync(dir, { recursive: true, force: true });
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
@@ -36,9 +39,32 @@ function snapshotDist(): string {
 }
 
 const customRules = [
-  { id: 'test.rm-rf', domain: 'test', severity: 'high', reason: 'deletes a tree', alternative: 'mv it to a trash dir', match: { command: ['rm'], all: ['-r|-R', '-f'] }, target: { from: 'lastArg', kind: 'path' } },
-  { id: 'test.mkfs', domain: 'test', severity: 'critical', reason: 'formats a disk', alternative: 'check the device twice', match: { command: ['mkfs'] } },
-  { id: 'test.drop-table', domain: 'test', severity: 'high', reason: 'drops a table', alternative: 'rename it first', match: { statement: '^drop\\s+table\\s+(\\S+)' }, target: { from: 'capture' } },
+  {
+    id: 'test.rm-rf',
+    domain: 'test',
+    severity: 'high',
+    reason: 'deletes a tree',
+    alternative: 'mv it to a trash dir',
+    match: { command: ['rm'], all: ['-r|-R', '-f'] },
+    target: { from: 'lastArg', kind: 'path' },
+  },
+  {
+    id: 'test.mkfs',
+    domain: 'test',
+    severity: 'critical',
+    reason: 'formats a disk',
+    alternative: 'check the device twice',
+    match: { command: ['mkfs'] },
+  },
+  {
+    id: 'test.drop-table',
+    domain: 'test',
+    severity: 'high',
+    reason: 'drops a table',
+    alternative: 'rename it first',
+    match: { statement: '^drop\\s+table\\s+(\\S+)' },
+    target: { from: 'capture' },
+  },
 ];
 
 let home: string;
@@ -95,7 +121,12 @@ describe('prodguard check', () => {
     expect(VerdictSchema.parse(v)).toEqual(v);
     expect(Object.keys(v).sort()).toEqual(Object.keys(VerdictSchema.shape).sort());
     expect(Object.keys(v.matches[0]).sort()).toEqual(Object.keys(MatchResultSchema.shape).sort());
-    expect(v).toMatchObject({ verdict: 'confirm', severity: 'high', confirm: 'data', production: { active: true, signal: 'PRODGUARD_ENV=production' } });
+    expect(v).toMatchObject({
+      verdict: 'confirm',
+      severity: 'high',
+      confirm: 'data',
+      production: { active: true, signal: 'PRODGUARD_ENV=production' },
+    });
     expect(v.matches[0]).toMatchObject({ rule: 'test.rm-rf', target: '/srv/data', confirm: 'data', alternative: 'mv it to a trash dir' });
   });
 
@@ -212,7 +243,11 @@ describe('prodguard rules', () => {
   it('show ID, and a one-line error for an unknown one', () => {
     const r = run(['rules', 'show', 'test.mkfs']);
     expect(r.out).toContain('in production: block (policy for its severity)');
-    expect(json(run(['rules', 'show', 'engine.unparsable', '--json']))).toMatchObject({ id: 'engine.unparsable', action: 'confirm', source: 'engine' });
+    expect(json(run(['rules', 'show', 'engine.unparsable', '--json']))).toMatchObject({
+      id: 'engine.unparsable',
+      action: 'confirm',
+      source: 'engine',
+    });
     const bad = run(['rules', 'show', 'no.such']);
     expect(bad.code).toBe(2);
     expect(bad.err).toBe('prodguard: no rule "no.such" (prodguard rules list shows them)\n');
@@ -251,7 +286,13 @@ describe('prodguard explain --json', () => {
     expect(r.out).not.toContain('hunter2');
     const e = json(r);
     expect(e.commands).toEqual([expect.objectContaining({ name: 'rm', via: ['sudo', 'bash -c'], argv: ['rm', '-rf', '/srv/data'] })]);
-    expect(e.matches[0]).toMatchObject({ rule: 'test.rm-rf', kind: 'command', index: 0, why: ['command rm', 'flag -r', 'flag -f'], action: 'confirm' });
+    expect(e.matches[0]).toMatchObject({
+      rule: 'test.rm-rf',
+      kind: 'command',
+      index: 0,
+      why: ['command rm', 'flag -r', 'flag -f'],
+      action: 'confirm',
+    });
     expect(VerdictSchema.parse(e.verdict)).toEqual(e.verdict);
   });
 });

@@ -44,17 +44,35 @@ describe('one-line errors', () => {
     ['{"policy":{"high":"maybe"}}', 'config /x/config.json: policy.high: expected one of allow|confirm|block, got "maybe"'],
     ['{"policy":{"hihg":"block"}}', 'config /x/config.json: policy: unknown field "hihg" (did you mean "high"?)'],
     ['{"policy":{"zzzzzz":"block"}}', 'config /x/config.json: policy: unknown field "zzzzzz" (check the spelling against docs/configuration.md)'],
-    ['{"syslog":{"targets":[{"type":"unix","pth":"/x","fromat":"local"}]}}', 'config /x/config.json: syslog.targets[0]: unknown fields "pth", "fromat" ("pth": did you mean "path"?, "fromat": did you mean "format"?)'],
-    ['{\n  "daemon": {\n    "hookTimeoutMs": 5,\n  }\n}', 'config /x/config.json: invalid JSON at line 4, column 3: Expected double-quoted property name'],
+    [
+      '{"syslog":{"targets":[{"type":"unix","pth":"/x","fromat":"local"}]}}',
+      'config /x/config.json: syslog.targets[0]: unknown fields "pth", "fromat" ("pth": did you mean "path"?, "fromat": did you mean "format"?)',
+    ],
+    [
+      '{\n  "daemon": {\n    "hookTimeoutMs": 5,\n  }\n}',
+      'config /x/config.json: invalid JSON at line 4, column 3: Expected double-quoted property name',
+    ],
     ['{\n  "daemon": {\n', 'config /x/config.json: invalid JSON at line 3, column 1:'],
-    ['{"rules":{"custom":[{"id":"x.y"}]}}', 'config /x/config.json: rules.custom[0].domain: expected string, got nothing; rules.custom[0].severity: expected one of low|medium|high|critical, got nothing; rules.custom[0].reason: expected string, got nothing'],
+    [
+      '{"rules":{"custom":[{"id":"x.y"}]}}',
+      'config /x/config.json: rules.custom[0].domain: expected string, got nothing; rules.custom[0].severity: expected one of low|medium|high|critical, got nothing; rules.custom[0].reason: expected string, got nothing',
+    ],
     ['{"production":{"variables":"ENV"}}', 'config /x/config.json: production.variables: expected array, got string'],
     ['{"production":{"variables":["1BAD"]}}', 'config /x/config.json: production.variables[0]: expected text matching'],
     ['{"allowlist":[{"pattern":"x"}]}', 'config /x/config.json: allowlist[0].reason: expected string, got nothing'],
-    ['{"allowlist":[{"pattern":"x","reason":"r","expires":"next week"}]}', 'config /x/config.json: allowlist[0].expires: expected an ISO date-time (2026-12-31T18:00:00Z) or an ISO date (2026-12-31), got "next week"'],
+    [
+      '{"allowlist":[{"pattern":"x","reason":"r","expires":"next week"}]}',
+      'config /x/config.json: allowlist[0].expires: expected an ISO date-time (2026-12-31T18:00:00Z) or an ISO date (2026-12-31), got "next week"',
+    ],
     ['{"allowlist":[{"pattern":"(","reason":"r"}]}', 'config /x/config.json: allowlist[0].pattern: invalid regular expression "("'],
-    ['{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{"command":["x"],"args":"["}}]}}', 'config /x/config.json: rules.custom[0]: rule x.y: match.args: invalid regular expression'],
-    ['{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{}}]}}', 'config /x/config.json: rules.custom[0].match: a rule must match a command, a statement or an environment reference'],
+    [
+      '{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{"command":["x"],"args":"["}}]}}',
+      'config /x/config.json: rules.custom[0]: rule x.y: match.args: invalid regular expression',
+    ],
+    [
+      '{"rules":{"custom":[{"id":"x.y","domain":"x","severity":"high","reason":"r","alternative":"a","match":{}}]}}',
+      'config /x/config.json: rules.custom[0].match: a rule must match a command, a statement or an environment reference',
+    ],
     ['{"redact":{"patterns":["+"]}}', 'config /x/config.json: redact.patterns[0]: invalid regular expression'],
     ['[]', 'config /x/config.json: (top level): expected object, got array'],
   ])('%s', (text, prefix) => expect(error(text).startsWith(prefix)).toBe(true));

@@ -7,7 +7,13 @@ import { config, PROD } from './helpers.js';
 // by the programs the parser finds (after unwrapping), not by the line's first word.
 
 const cfg = config({
-  policy: { low: 'confirm', medium: 'confirm', high: 'confirm', critical: 'confirm', dryRunFirst: { enabled: true, minSeverity: 'low', minutes: 15 } },
+  policy: {
+    low: 'confirm',
+    medium: 'confirm',
+    high: 'confirm',
+    critical: 'confirm',
+    dryRunFirst: { enabled: true, minSeverity: 'low', minutes: 15 },
+  },
 });
 const engine = createEngine(cfg, { hostname: 'db1' });
 const T = 1_700_000_000_000;

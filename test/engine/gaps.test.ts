@@ -21,12 +21,15 @@ describe('redirect match field (matcher semantics)', () => {
     ev.analyze({ line: 'x', env: PROD }, line(cmd('cat x', { redirects }))).verdict;
 
   it('matches the target of truncating redirects (>, >|, &>, >& file, with an fd) and extracts it', () => {
-    for (const op of ['>', '>|', '&>', '>&']) expect(run([{ op, target: '/var/lib/app/data.db' }])).toMatchObject({ verdict: 'confirm', confirm: 'data.db' });
+    for (const op of ['>', '>|', '&>', '>&'])
+      expect(run([{ op, target: '/var/lib/app/data.db' }])).toMatchObject({ verdict: 'confirm', confirm: 'data.db' });
     expect(run([{ op: '>', target: 'x.db', fd: 2 }]).matches).toHaveLength(1);
   });
 
   it('a redirect target needs a redirect regex', () => {
-    expect(() => createEvaluator(config({ rules: { custom: [rule('t.x', { command: ['x'] }, { target: { from: 'redirect' } })] } }), { catalog: false })).toThrow(/target.from "redirect" needs match.redirect/);
+    expect(() =>
+      createEvaluator(config({ rules: { custom: [rule('t.x', { command: ['x'] }, { target: { from: 'redirect' } })] } }), { catalog: false }),
+    ).toThrow(/target.from "redirect" needs match.redirect/);
   });
 
   it('ignores appends, inputs, fd duplication and here-docs', () => {
@@ -69,16 +72,27 @@ describe('truncation by redirection (catalog)', () => {
     expect(v.verdict).toBe(verdict);
   });
 
-  it.each(['ls > /dev/null', 'make 2>&1', 'ls > out.txt', 'ps aux > /tmp/x', 'echo started >> app.log', 'echo x >> /var/lib/app/data.db', 'cmd 2>/dev/null', 'sqlite3 data.db .dump > backup.sql', 'cat < data.db', 'echo hi &> /dev/null'])(
-    'benign: %s',
-    (l) => expect(ids(l)).toEqual([]),
-  );
+  it.each([
+    'ls > /dev/null',
+    'make 2>&1',
+    'ls > out.txt',
+    'ps aux > /tmp/x',
+    'echo started >> app.log',
+    'echo x >> /var/lib/app/data.db',
+    'cmd 2>/dev/null',
+    'sqlite3 data.db .dump > backup.sql',
+    'cat < data.db',
+    'echo hi &> /dev/null',
+  ])('benign: %s', (l) => expect(ids(l)).toEqual([]));
 });
 
 describe('fork bomb', () => {
-  it.each([':(){ :|:& };:', 'bomb(){ bomb|bomb& }; bomb', 'f() { f | f & }; f', 'function boom { boom | boom & }; boom', 'x(){ x & x; }; x'])('%s is blocked', (l) => {
-    expect(evaluate(l)).toMatchObject({ verdict: 'block', severity: 'critical', matches: [{ rule: 'engine.fork-bomb' }] });
-  });
+  it.each([':(){ :|:& };:', 'bomb(){ bomb|bomb& }; bomb', 'f() { f | f & }; f', 'function boom { boom | boom & }; boom', 'x(){ x & x; }; x'])(
+    '%s is blocked',
+    (l) => {
+      expect(evaluate(l)).toMatchObject({ verdict: 'block', severity: 'critical', matches: [{ rule: 'engine.fork-bomb' }] });
+    },
+  );
   it.each(['f(){ echo hi | cat & }; f', 'a(){ b | a & }; a', 'echo ":(){ :|:& };:" >> notes.txt'])('not a bomb: %s', (l) => {
     expect(ids(l)).not.toContain('engine.fork-bomb');
   });
@@ -92,14 +106,20 @@ describe('mv over data, inline deletes', () => {
     // interpreter code is translated to the shell line it amounts to (daemon/engine/interp/)
     ['perl -e \'unlink "/var/lib/app/data.db"\'', 'filesystem.rm-database-files'],
     ['perl -MFile::Path=remove_tree -e \'remove_tree("/srv/data")\'', 'filesystem.rm-recursive'],
-    ['node -e "require(\'fs\').rmSync(\'/srv/data\', {recursive: true})"', 'filesystem.rm-recursive'],
+    ["node -e \"require('fs').rmSync('/srv/data', {recursive: true})\"", 'filesystem.rm-recursive'],
     ['node -e "fs.rmdirSync(\'/srv/data\', {recursive:true})"', 'filesystem.rm-recursive'],
-    ['node -e "require(\'fs\').unlinkSync(\'/var/lib/app/data.db\')"', 'filesystem.rm-database-files'],
+    ["node -e \"require('fs').unlinkSync('/var/lib/app/data.db')\"", 'filesystem.rm-database-files'],
     ['ruby -e \'require "fileutils"; FileUtils.rm_rf("/srv/data")\'', 'filesystem.rm-recursive'],
     ['python3 -c "import shutil; shutil.rmtree(\'/srv/data\')"', 'filesystem.rm-recursive'],
   ])('%s -> %s', (l, id) => expect(ids(l)).toContain(id));
 
-  it.each(['mv prod.db prod.db.bak', 'mv notes.txt done.txt', 'node -e "console.log(1)"', 'perl -ne "print if /unlinked/" log.txt', 'python3 -c "import os; print(os.getcwd())"'])('benign: %s', (l) => {
+  it.each([
+    'mv prod.db prod.db.bak',
+    'mv notes.txt done.txt',
+    'node -e "console.log(1)"',
+    'perl -ne "print if /unlinked/" log.txt',
+    'python3 -c "import os; print(os.getcwd())"',
+  ])('benign: %s', (l) => {
     expect(ids(l)).toEqual([]);
   });
 });

@@ -32,7 +32,15 @@ export function config(raw: Record<string, unknown> = {}): Config {
 type RuleInput = z.input<typeof RuleSchema>;
 
 export function rule(id: string, match: RuleInput['match'], more: Partial<RuleInput> = {}): Rule {
-  return RuleSchema.parse({ id, domain: id.split('.')[0]!, severity: 'high', reason: `reason of ${id}`, alternative: `alternative to ${id}`, match, ...more });
+  return RuleSchema.parse({
+    id,
+    domain: id.split('.')[0]!,
+    severity: 'high',
+    reason: `reason of ${id}`,
+    alternative: `alternative to ${id}`,
+    match,
+    ...more,
+  });
 }
 
 export const PROD = { PRODGUARD_ENV: 'production' };

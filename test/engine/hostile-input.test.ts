@@ -179,13 +179,97 @@ describe('binary bytes, NUL and invalid UTF-8', () => {
 
 // Fragments that exercise every branch of the grammar; the property mixes them with noise.
 const FRAGMENTS = [
-  ' ', '\t', '\n', ';', ';;', ';&', '&', '&&', '|', '||', '|&', '(', ')', '((', '))', '{ ', ' }', '[[ ', ' ]]',
-  "'", '"', '`', '\\', '$', '$(', '${', '$((', "$'", '$"', '<(', '>(', '<<', '<<-', '<<<', '<<EOF\n', '\nEOF\n', '>', '>>',
-  '2>&1', '&>', '#', '=', 'X=1 ', 'a=(', '*', '?', '[', '{a,b}', '$IFS', '${IFS}',
-  'if ', 'then ', 'else ', 'fi', 'for ', ' in ', 'do ', 'done', 'while ', 'case ', 'esac', 'function ', 'f() ',
-  'rm ', '-rf ', '/x', 'sudo ', 'env ', 'bash -c ', 'sh -c ', 'eval ', 'ssh h ', 'xargs ', 'find . -exec ', ' {} \\;',
-  'psql -c ', 'mysql -e ', 'sqlite3 db ', 'redis-cli ', 'mongosh --eval ', 'DROP TABLE t', '--', '/*', '*/', '$$',
-  'kubectl exec p -- ', 'docker exec c ', 'timeout 5 ', 'nice -n 1 ', 'echo ', 'printf ',
+  ' ',
+  '\t',
+  '\n',
+  ';',
+  ';;',
+  ';&',
+  '&',
+  '&&',
+  '|',
+  '||',
+  '|&',
+  '(',
+  ')',
+  '((',
+  '))',
+  '{ ',
+  ' }',
+  '[[ ',
+  ' ]]',
+  "'",
+  '"',
+  '`',
+  '\\',
+  '$',
+  '$(',
+  '${',
+  '$((',
+  "$'",
+  '$"',
+  '<(',
+  '>(',
+  '<<',
+  '<<-',
+  '<<<',
+  '<<EOF\n',
+  '\nEOF\n',
+  '>',
+  '>>',
+  '2>&1',
+  '&>',
+  '#',
+  '=',
+  'X=1 ',
+  'a=(',
+  '*',
+  '?',
+  '[',
+  '{a,b}',
+  '$IFS',
+  '${IFS}',
+  'if ',
+  'then ',
+  'else ',
+  'fi',
+  'for ',
+  ' in ',
+  'do ',
+  'done',
+  'while ',
+  'case ',
+  'esac',
+  'function ',
+  'f() ',
+  'rm ',
+  '-rf ',
+  '/x',
+  'sudo ',
+  'env ',
+  'bash -c ',
+  'sh -c ',
+  'eval ',
+  'ssh h ',
+  'xargs ',
+  'find . -exec ',
+  ' {} \\;',
+  'psql -c ',
+  'mysql -e ',
+  'sqlite3 db ',
+  'redis-cli ',
+  'mongosh --eval ',
+  'DROP TABLE t',
+  '--',
+  '/*',
+  '*/',
+  '$$',
+  'kubectl exec p -- ',
+  'docker exec c ',
+  'timeout 5 ',
+  'nice -n 1 ',
+  'echo ',
+  'printf ',
 ];
 
 const lineArb = fc.oneof(
@@ -197,8 +281,15 @@ const lineArb = fc.oneof(
 
 /** Via labels whose commands come from re-parsed text (so their source is not a slice of the line). */
 function reparsed(via: string): boolean {
-  return via === '`...`' || via.endsWith(' -c') || via === 'eval' || via === 'watch' || via === 'env -S' || via.startsWith('ssh ') ||
-    ['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish'].includes(via);
+  return (
+    via === '`...`' ||
+    via.endsWith(' -c') ||
+    via === 'eval' ||
+    via === 'watch' ||
+    via === 'env -S' ||
+    via.startsWith('ssh ') ||
+    ['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish'].includes(via)
+  );
 }
 
 describe('splitter on 1 MB inputs', () => {
@@ -238,24 +329,27 @@ describe('property: 100,000 generated lines', () => {
 
   it('the splitter never throws on the same inputs', () => {
     fc.assert(
-      fc.property(lineArb, fc.constantFrom('sql', 'redis', 'mongo') as fc.Arbitrary<'sql' | 'redis' | 'mongo'>, fc.constantFrom('postgres', 'mysql', 'sqlite', 'generic') as fc.Arbitrary<'postgres' | 'mysql' | 'sqlite' | 'generic'>, (text, dialect, flavor) => {
-        const out = splitStatements(text, dialect, flavor);
-        isStatementComplete(text, dialect, flavor);
-        return Array.isArray(out) && out.every((s) => s.length > 0 && s === s.trim());
-      }),
+      fc.property(
+        lineArb,
+        fc.constantFrom('sql', 'redis', 'mongo') as fc.Arbitrary<'sql' | 'redis' | 'mongo'>,
+        fc.constantFrom('postgres', 'mysql', 'sqlite', 'generic') as fc.Arbitrary<'postgres' | 'mysql' | 'sqlite' | 'generic'>,
+        (text, dialect, flavor) => {
+          const out = splitStatements(text, dialect, flavor);
+          isStatementComplete(text, dialect, flavor);
+          return Array.isArray(out) && out.every((s) => s.length > 0 && s === s.trim());
+        },
+      ),
       { numRuns: 20_000 },
     );
   });
 });
 
 describe('sources of re-parsed commands', () => {
-  it.each([
-    `bash -c 'rm -rf /x'`,
-    `ssh web1 "sudo rm -rf /x"`,
-    `eval "rm -rf /x"`,
-    'echo `rm -rf /x`',
-  ])('%s: the inner source is a slice of the quoted text', (line) => {
-    const rm = parseLine(line).commands.find((c) => c.name === 'rm')!;
-    expect(line).toContain(rm.source);
-  });
+  it.each([`bash -c 'rm -rf /x'`, `ssh web1 "sudo rm -rf /x"`, `eval "rm -rf /x"`, 'echo `rm -rf /x`'])(
+    '%s: the inner source is a slice of the quoted text',
+    (line) => {
+      const rm = parseLine(line).commands.find((c) => c.name === 'rm')!;
+      expect(line).toContain(rm.source);
+    },
+  );
 });

@@ -46,11 +46,18 @@ describe.each(DOMAINS)('%s.json: every rule has a positive and a negative case',
   const file = RuleFileSchema.parse(JSON.parse(readFileSync(join(CATALOG_DIR, `${domain}.json`), 'utf8')));
   const all = cases(domain);
   it.each(file.rules.map((r) => [r.id, r] as const))('%s', (id, r) => {
-    expect(all.some((c) => c.rules.includes(id)), `${id}: no positive case`).toBe(true);
+    expect(
+      all.some((c) => c.rules.includes(id)),
+      `${id}: no positive case`,
+    ).toBe(true);
     // a negative: a line naming one of the rule's programs that must not match it (any line for pseudo-programs)
     const names = (r.match.command ?? []).filter((n) => !n.startsWith('('));
-    const related = (c: Case): boolean => !names.length || names.some((n) => new RegExp(`(?:^|[\\s|;&(/])${n.replace(/[.+]/g, '\\$&').replace('*', '\\S*')}(?:\\s|$)`).test(c.line));
-    expect(all.some((c) => !c.rules.includes(id) && related(c)), `${id}: no negative case`).toBe(true);
+    const related = (c: Case): boolean =>
+      !names.length || names.some((n) => new RegExp(`(?:^|[\\s|;&(/])${n.replace(/[.+]/g, '\\$&').replace('*', '\\S*')}(?:\\s|$)`).test(c.line));
+    expect(
+      all.some((c) => !c.rules.includes(id) && related(c)),
+      `${id}: no negative case`,
+    ).toBe(true);
   });
 });
 

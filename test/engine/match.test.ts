@@ -23,10 +23,14 @@ function matches(rules: Rule[], parsed: ParsedLine) {
 const rmrf = rule('fs.rm-rf', { command: ['rm'], all: ['-r|-R|--recursive', '-f|--force'] }, { target: { from: 'lastArg', kind: 'path' } });
 
 describe('flags', () => {
-  it.each(['rm -rf /srv/data', 'rm -fr /srv/data', 'rm -r -f /srv/data', 'rm --recursive --force /srv/data', 'rm -Rfv /srv/data', 'rm --force=yes -R /srv/data'])(
-    '%s holds both flags',
-    (text) => expect(ruleIds([rmrf], line(text))).toEqual(['fs.rm-rf']),
-  );
+  it.each([
+    'rm -rf /srv/data',
+    'rm -fr /srv/data',
+    'rm -r -f /srv/data',
+    'rm --recursive --force /srv/data',
+    'rm -Rfv /srv/data',
+    'rm --force=yes -R /srv/data',
+  ])('%s holds both flags', (text) => expect(ruleIds([rmrf], line(text))).toEqual(['fs.rm-rf']));
 
   it.each(['rm -r /srv/data', 'rm -f /srv/data', 'rm /srv/data', 'rmdir -rf x', 'rm -- -rf'])('%s does not', (text) => {
     expect(ruleIds([rmrf], line(text))).toEqual([]);
@@ -77,7 +81,11 @@ describe('sub-commands', () => {
 });
 
 describe('args, notArgs and targets', () => {
-  const chmod = rule('fs.chmod-system', { command: ['chmod', 'chown'], any: ['-R|--recursive'], args: '(?:^|\\s)(/(?:etc|usr|var|bin)?)(?:/|\\s|$)', notArgs: '/var/tmp' }, { target: { from: 'capture', kind: 'path' } });
+  const chmod = rule(
+    'fs.chmod-system',
+    { command: ['chmod', 'chown'], any: ['-R|--recursive'], args: '(?:^|\\s)(/(?:etc|usr|var|bin)?)(?:/|\\s|$)', notArgs: '/var/tmp' },
+    { target: { from: 'capture', kind: 'path' } },
+  );
 
   it('args regex over the joined arguments, case-insensitive, capture as target', () => {
     expect(matches([chmod], line('chmod -R 777 /etc/ssl'))[0]).toMatchObject({ target: '/etc', confirm: 'etc' });
@@ -130,7 +138,11 @@ describe('rules without a command keyword are always evaluated', () => {
     const flush = rule('nosql.flushall', { statement: '^flushall\\b', dialect: ['redis'] });
     const onlyMysql = rule('sql.mysql-only', { command: ['mysql'], statement: '^drop' });
     const redisLine = withStatements(line('redis-cli'), { dialect: 'redis', client: 'redis-cli', text: 'FLUSHALL' });
-    const sqlLine = withStatements(line('psql'), { dialect: 'sql', client: 'psql', text: 'flushall' }, { dialect: 'sql', client: 'psql', text: 'DROP TABLE x' });
+    const sqlLine = withStatements(
+      line('psql'),
+      { dialect: 'sql', client: 'psql', text: 'flushall' },
+      { dialect: 'sql', client: 'psql', text: 'DROP TABLE x' },
+    );
     expect(ruleIds([flush, onlyMysql], redisLine)).toEqual(['nosql.flushall']);
     expect(ruleIds([flush, onlyMysql], sqlLine)).toEqual([]);
   });
@@ -157,15 +169,23 @@ describe('engine rules: fail closed on what cannot be read', () => {
 describe('rule compilation', () => {
   it('a bad custom regex names the rule', () => {
     const r = rule('custom.bad', { command: ['x'], args: '(' });
-    expect(() => createEvaluator(config({ rules: { custom: [r] } }), { catalog: false })).toThrow(/rule custom\.bad in config rules\.custom\[0\]: match\.args: invalid regular expression/);
+    expect(() => createEvaluator(config({ rules: { custom: [r] } }), { catalog: false })).toThrow(
+      /rule custom\.bad in config rules\.custom\[0\]: match\.args: invalid regular expression/,
+    );
   });
 
   it('a bad catalog file fails loudly naming the file and the rule id', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-catalog-'));
     const good = rule('fs.ok', { command: ['rm'] });
-    writeFileSync(join(dir, 'fs.json'), JSON.stringify({ domain: 'fs', description: 'd', rules: [good, { ...good, id: 'fs.broken', severity: 'huge' }] }));
+    writeFileSync(
+      join(dir, 'fs.json'),
+      JSON.stringify({ domain: 'fs', description: 'd', rules: [good, { ...good, id: 'fs.broken', severity: 'huge' }] }),
+    );
     expect(() => loadCatalog(dir)).toThrow(/fs\.json rule fs\.broken: rules\.1\.severity/);
-    writeFileSync(join(dir, 'fs.json'), JSON.stringify({ domain: 'fs', description: 'd', rules: [good, { ...good, id: 'fs.re', match: { command: ['x'], statement: '[' } }] }));
+    writeFileSync(
+      join(dir, 'fs.json'),
+      JSON.stringify({ domain: 'fs', description: 'd', rules: [good, { ...good, id: 'fs.re', match: { command: ['x'], statement: '[' } }] }),
+    );
     expect(() => loadCatalog(dir)).toThrow(/rule fs\.re in .*fs\.json: match\.statement: invalid regular expression/);
     writeFileSync(join(dir, 'fs.json'), JSON.stringify({ domain: 'fs', description: 'd', rules: [good] }));
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ domain: 'other', description: 'd', rules: [good] }));

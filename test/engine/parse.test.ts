@@ -36,7 +36,10 @@ describe('compound commands', () => {
     expect(names('if test -f x; then rm x; elif true; then ls; else mkdir x; fi')).toEqual(['test', 'rm', 'true', 'ls', 'mkdir']);
   });
   it('for, while, until, select loops', () => {
-    expect(argvs('for f in $(ls /data); do rm -rf "$f"; done')).toEqual([['ls', '/data'], ['rm', '-rf', '$f']]);
+    expect(argvs('for f in $(ls /data); do rm -rf "$f"; done')).toEqual([
+      ['ls', '/data'],
+      ['rm', '-rf', '$f'],
+    ]);
     expect(names('while read -r l; do echo "$l"; done < f')).toEqual(['read', 'echo']);
     expect(names('until ping -c1 db; do sleep 1; done')).toEqual(['ping', 'sleep']);
     expect(names('for ((i=0; i<3; i++)); do rm x$i; done')).toEqual(['rm']);
@@ -61,7 +64,10 @@ describe('compound commands', () => {
     expect(names('coproc rm -rf /x')).toEqual(['rm']);
   });
   it('[[ ]] and (( )) do not split at their operators', () => {
-    expect(argvs('[[ -f a && -d b ]] && rm a')).toEqual([['[[', '-f', 'a', '&&', '-d', 'b', ']]'], ['rm', 'a']]);
+    expect(argvs('[[ -f a && -d b ]] && rm a')).toEqual([
+      ['[[', '-f', 'a', '&&', '-d', 'b', ']]'],
+      ['rm', 'a'],
+    ]);
     expect(names('(( n > 3 )) && rm x')).toEqual(['rm']);
     expect(names('((i++)); (( x = $(id -u) ))')).toEqual(['id']);
   });
@@ -109,7 +115,10 @@ describe('here-docs and here-strings', () => {
   });
   it('two here-docs on one line are read in order', () => {
     const r = parseLine('psql <<A; mysql <<B\nDROP TABLE a;\nA\nDROP TABLE b;\nB');
-    expect(r.statements.map((s) => [s.client, s.text])).toEqual([['psql', 'DROP TABLE a'], ['mysql', 'DROP TABLE b']]);
+    expect(r.statements.map((s) => [s.client, s.text])).toEqual([
+      ['psql', 'DROP TABLE a'],
+      ['mysql', 'DROP TABLE b'],
+    ]);
   });
 });
 
@@ -144,7 +153,7 @@ describe('quote removal', () => {
     'a{b,c}d e',
     'x{a,{b,c}}y {a,b}{c,d} a{,b} {a} a{b,c',
     'rm${IFS}-rf${IFS}/x',
-    "echo a\\\nb",
+    'echo a\\\nb',
   ])('argv of %j matches bash', (line) => {
     const out = execFileSync('bash', ['-c', `set -f; set -- ${line}; printf '%s\\0' "$@"`], { encoding: 'utf8' });
     const expected = out.split('\0').slice(0, -1);
@@ -222,7 +231,7 @@ describe('unwrapping', () => {
       ['mv', ['find -ok']],
     ]);
     expect(r.commands[1]!.argv).toEqual(['rm', '-f', '{}']);
-    expect(find("find . -exec sh -c 'rm -rf \"$1\"' _ {} \\;", 'rm').via).toEqual(['find -exec', 'sh -c']);
+    expect(find('find . -exec sh -c \'rm -rf "$1"\' _ {} \\;', 'rm').via).toEqual(['find -exec', 'sh -c']);
   });
 
   it('bash/sh/zsh/dash -c re-parse the string, recursively', () => {
@@ -364,7 +373,10 @@ describe('database statements', () => {
       ['sql', 'psql', 'DROP TABLE users'],
       ['sql', 'psql', 'SELECT 1'],
     ]);
-    expect(stmts("psql --command='TRUNCATE t' -c 'DELETE FROM u'")).toEqual([['sql', 'psql', 'TRUNCATE t'], ['sql', 'psql', 'DELETE FROM u']]);
+    expect(stmts("psql --command='TRUNCATE t' -c 'DELETE FROM u'")).toEqual([
+      ['sql', 'psql', 'TRUNCATE t'],
+      ['sql', 'psql', 'DELETE FROM u'],
+    ]);
     expect(stmts('psql app <<< "DROP SCHEMA s CASCADE"')).toEqual([['sql', 'psql', 'DROP SCHEMA s CASCADE']]);
     expect(stmts("psql <<'SQL'\nDELETE FROM t; -- all\n/* note */ UPDATE u\n  SET a = 'x;  y';\nSQL")).toEqual([
       ['sql', 'psql', 'DELETE FROM t'],
@@ -408,7 +420,10 @@ describe('database statements', () => {
     expect(stmts('redis-cli -h cache -p 6380 -a pw -n 2 FLUSHDB ASYNC')).toEqual([['redis', 'redis-cli', 'FLUSHDB ASYNC']]);
     expect(stmts('redis-cli --tls --user u --pass p flushall')).toEqual([['redis', 'redis-cli', 'flushall']]);
     expect(stmts('redis-cli SET k "a b"')).toEqual([['redis', 'redis-cli', 'SET k "a b"']]);
-    expect(stmts('redis-cli <<EOF\nSET a 1\n\nDEL  a\nEOF')).toEqual([['redis', 'redis-cli', 'SET a 1'], ['redis', 'redis-cli', 'DEL a']]);
+    expect(stmts('redis-cli <<EOF\nSET a 1\n\nDEL  a\nEOF')).toEqual([
+      ['redis', 'redis-cli', 'SET a 1'],
+      ['redis', 'redis-cli', 'DEL a'],
+    ]);
     expect(stmts('redis-cli -h cache')).toEqual([]);
   });
   it('mongosh/mongo --eval', () => {

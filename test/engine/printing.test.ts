@@ -22,7 +22,11 @@ const RAW_CONTROL = /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]/;
 
 function onTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawnPty(process.execPath, [cliMain, ...args], { cols: 400, rows: 50, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } as Record<string, string> });
+    const p = spawnPty(process.execPath, [cliMain, ...args], {
+      cols: 400,
+      rows: 50,
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env } as Record<string, string>,
+    });
     let out = '';
     p.onData((d) => (out += d));
     p.onExit(() => resolve(out));
@@ -56,7 +60,7 @@ describe('control characters are shown visibly', () => {
     expect(printable('a\x1b[31mb\x07c\x7fd\x9be\u2028f\u202eg\n\t\r')).toBe('a\\x1b[31mb\\x07c\\x7fd\\x9be\\u2028f\\u202eg\\n\\t\\r');
   });
 
-  it('the hook\'s message (built by the daemon) holds no raw escape from the line', () => {
+  it("the hook's message (built by the daemon) holds no raw escape from the line", () => {
     const v = createEngine(config()).evaluate({ line: ESC_LINE, env: PROD, cwd: '/' });
     expect(v.verdict).toBe('confirm');
     const text = verdictMessage(v);
@@ -66,18 +70,21 @@ describe('control characters are shown visibly', () => {
     expect(v.confirm).toBe('\\x1b]0;owned\\x07data\\x1b[2J\\x9b31m');
   });
 
-  it.each([
-    [['check', '--env', 'production', '--', ESC_LINE]],
-    [['explain', '--env', 'production', '--', ESC_LINE]],
-  ])('prodguard %j on a terminal', async (args) => {
-    const home = tempHome();
-    const out = await onTerminal(args, { PRODGUARD_HOME: home });
-    expect(out).toContain('\\x1b]0;owned\\x07data\\x1b[2J\\x9b31m');
-    expect(out).not.toMatch(RAW_CONTROL);
-  });
+  it.each([[['check', '--env', 'production', '--', ESC_LINE]], [['explain', '--env', 'production', '--', ESC_LINE]]])(
+    'prodguard %j on a terminal',
+    async (args) => {
+      const home = tempHome();
+      const out = await onTerminal(args, { PRODGUARD_HOME: home });
+      expect(out).toContain('\\x1b]0;owned\\x07data\\x1b[2J\\x9b31m');
+      expect(out).not.toMatch(RAW_CONTROL);
+    },
+  );
 
   it('check --json escapes C1 too (JSON.stringify leaves 0x9b raw)', () => {
-    const r = spawnSync(process.execPath, [cliMain, 'check', '--json', '--env', 'production', '--', ESC_LINE], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PRODGUARD_HOME: tempHome() } });
+    const r = spawnSync(process.execPath, [cliMain, 'check', '--json', '--env', 'production', '--', ESC_LINE], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', PRODGUARD_HOME: tempHome() },
+    });
     expect(r.stdout).not.toMatch(RAW_CONTROL);
     expect((JSON.parse(r.stdout) as { redacted: string }).redacted).toBe(ESC_LINE);
   });
@@ -88,11 +95,27 @@ describe('prodguard log on a terminal and in a pipe (real daemon and database)',
   const lines = [ESC_LINE, "=cmd|' /C calc'!A0", '@SUM(1+1)*cmd|x', '+danger', '-2+3 && rm -rf /y'];
 
   beforeAll(async () => {
-    d = await startDaemon({ config: { rules: { custom: [{ id: 'test.any', domain: 'test', severity: 'high', reason: 'r', alternative: 'a', match: { command: ['rm', '=cmd|\'', '@SUM(1+1)*cmd|x', '+danger', '-2+3'] } }] } } });
+    d = await startDaemon({
+      config: {
+        rules: {
+          custom: [
+            {
+              id: 'test.any',
+              domain: 'test',
+              severity: 'high',
+              reason: 'r',
+              alternative: 'a',
+              match: { command: ['rm', "=cmd|'", '@SUM(1+1)*cmd|x', '+danger', '-2+3'] },
+            },
+          ],
+        },
+      },
+    });
     expect(await d.request(session('print-1', 'start'))).toMatchObject({ ok: true });
     for (const [i, l] of lines.entries()) {
       const reply = await d.request(check('print-1', i + 1, l));
-      if (reply.verdict === 'confirm') expect(await d.request(decision('print-1', i + 1, l, 'cancelled'))).toMatchObject({ ok: true, recorded: true });
+      if (reply.verdict === 'confirm')
+        expect(await d.request(decision('print-1', i + 1, l, 'cancelled'))).toMatchObject({ ok: true, recorded: true });
       else await d.request(finish('print-1', i + 1, 0));
     }
   });
@@ -104,7 +127,10 @@ describe('prodguard log on a terminal and in a pipe (real daemon and database)',
 
   it('--csv in a pipe: formula cells neutralised, RFC 4180 otherwise', async () => {
     await poll(() => commandRows() >= lines.length, 10_000, 'the rows');
-    const r = spawnSync(process.execPath, [cliMain, 'log', '--csv', '--session', 'print-1', '--limit', '100'], { encoding: 'utf8', env: homeEnv(d.home) });
+    const r = spawnSync(process.execPath, [cliMain, 'log', '--csv', '--session', 'print-1', '--limit', '100'], {
+      encoding: 'utf8',
+      env: homeEnv(d.home),
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`"'=cmd|' /C calc'!A0"`);
     expect(r.stdout).toContain(`"'@SUM(1+1)*cmd|x"`);
@@ -116,7 +142,10 @@ describe('prodguard log on a terminal and in a pipe (real daemon and database)',
 
   it('--csv and the table on a terminal show escapes, never send them', async () => {
     await poll(() => commandRows() >= lines.length, 10_000, 'the rows');
-    for (const args of [['log', '--csv', '--session', 'print-1'], ['log', '--session', 'print-1']]) {
+    for (const args of [
+      ['log', '--csv', '--session', 'print-1'],
+      ['log', '--session', 'print-1'],
+    ]) {
       const out = await onTerminal(args, { PRODGUARD_HOME: d.home });
       expect(out).toContain('\\x1b]0;owned\\x07data');
       expect(out).not.toMatch(RAW_CONTROL);

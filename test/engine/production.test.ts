@@ -15,13 +15,24 @@ const detect = createProductionDetector(config());
 
 describe('environment variables', () => {
   it('PRODGUARD_ENV decides first, production or not', () => {
-    expect(detect({ ...base, PRODGUARD_ENV: 'Production', ENV: 'dev' })).toEqual({ active: true, signal: 'PRODGUARD_ENV=Production', env: 'Production' });
-    expect(detect({ ...base, PRODGUARD_ENV: 'staging', ENV: 'production' })).toEqual({ active: false, signal: 'PRODGUARD_ENV=staging', env: 'staging' });
+    expect(detect({ ...base, PRODGUARD_ENV: 'Production', ENV: 'dev' })).toEqual({
+      active: true,
+      signal: 'PRODGUARD_ENV=Production',
+      env: 'Production',
+    });
+    expect(detect({ ...base, PRODGUARD_ENV: 'staging', ENV: 'production' })).toEqual({
+      active: false,
+      signal: 'PRODGUARD_ENV=staging',
+      env: 'staging',
+    });
   });
 
-  it.each(['ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV', 'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV'])('%s=PROD', (name) => {
-    expect(detect({ ...base, [name]: 'PROD' })).toEqual({ active: true, signal: `${name}=PROD`, env: 'PROD' });
-  });
+  it.each(['ENVIRONMENT', 'ENV', 'APP_ENV', 'NODE_ENV', 'RAILS_ENV', 'RACK_ENV', 'FLASK_ENV', 'MIX_ENV', 'STAGE', 'DEPLOY_ENV'])(
+    '%s=PROD',
+    (name) => {
+      expect(detect({ ...base, [name]: 'PROD' })).toEqual({ active: true, signal: `${name}=PROD`, env: 'PROD' });
+    },
+  );
 
   it.each(['production', 'prod', 'prd', 'live', 'LIVE'])('value %s counts', (v) => expect(detect({ ...base, ENV: v }).active).toBe(true));
   it.each(['staging', 'dev', 'preprod', 'production-like', ''])('value %s does not', (v) => expect(detect({ ...base, ENV: v }).active).toBe(false));

@@ -151,14 +151,40 @@ describe('hostile input', () => {
 describe('properties (fast-check)', () => {
   // Lines assembled from secret-shaped and ordinary fragments.
   const fragment = fc.constantFrom(
-    'psql', 'postgres://u:pw@h/db', '-pSecret', 'mysql', '--password', '=', 'x', 'PGPASSWORD=s', 'API_TOKEN="a b"',
-    'Authorization: Bearer abcdefghij', '-u', 'admin:pw', 'AKIAIOSFODNN7EXAMPLE', 'ghp_abcdefghijklmnopqrstuvwxyz0123', 'xoxb-123456-abc',
-    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig', 'sk_live_abcdefghijk', '"password":"pw"', ' ', '  ', "'", '"', ';', '|', '&&', '\n',
+    'psql',
+    'postgres://u:pw@h/db',
+    '-pSecret',
+    'mysql',
+    '--password',
+    '=',
+    'x',
+    'PGPASSWORD=s',
+    'API_TOKEN="a b"',
+    'Authorization: Bearer abcdefghij',
+    '-u',
+    'admin:pw',
+    'AKIAIOSFODNN7EXAMPLE',
+    'ghp_abcdefghijklmnopqrstuvwxyz0123',
+    'xoxb-123456-abc',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig',
+    'sk_live_abcdefghijk',
+    '"password":"pw"',
+    ' ',
+    '  ',
+    "'",
+    '"',
+    ';',
+    '|',
+    '&&',
+    '\n',
   );
   const lineArb = fc.array(fc.oneof(fragment, fc.string({ maxLength: 12 })), { maxLength: 24 }).map((parts) => parts.join(' '));
 
   it('redaction is stable: redacting twice changes nothing more', () => {
-    fc.assert(fc.property(lineArb, (l) => r(r(l)) === r(l)), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(lineArb, (l) => r(r(l)) === r(l)),
+      { numRuns: 2_000 },
+    );
   });
 
   it('known secrets never survive', () => {
@@ -172,10 +198,16 @@ describe('properties (fast-check)', () => {
       (s: string) => `DB_PASSWORD='${s}' ./run`,
     ];
     fc.assert(
-      fc.property(fc.constantFrom(...secrets), fc.constantFrom(...shapes), fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 }), (s, shape, pre, post) => {
-        const out = r(`${pre.replace(/\S+$/, '')} ${shape(s)} ${post}`);
-        return !out.includes(s.slice(4));
-      }),
+      fc.property(
+        fc.constantFrom(...secrets),
+        fc.constantFrom(...shapes),
+        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 20 }),
+        (s, shape, pre, post) => {
+          const out = r(`${pre.replace(/\S+$/, '')} ${shape(s)} ${post}`);
+          return !out.includes(s.slice(4));
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

@@ -57,9 +57,10 @@ describe('splitStatements: sql', () => {
   });
   it('mysql: # comments, backslash escapes, DELIMITER, executable comments, \\G', () => {
     expect(splitStatements("DELETE FROM t; # gone\nSELECT 'a\\'; b'", 'sql', 'mysql')).toEqual(['DELETE FROM t', "SELECT 'a\\'; b'"]);
-    expect(
-      splitStatements('DELIMITER //\nCREATE PROCEDURE p() BEGIN DELETE FROM t; END//\nDELIMITER ;\nDROP TABLE x;', 'sql', 'mysql'),
-    ).toEqual(['CREATE PROCEDURE p() BEGIN DELETE FROM t; END', 'DROP TABLE x']);
+    expect(splitStatements('DELIMITER //\nCREATE PROCEDURE p() BEGIN DELETE FROM t; END//\nDELIMITER ;\nDROP TABLE x;', 'sql', 'mysql')).toEqual([
+      'CREATE PROCEDURE p() BEGIN DELETE FROM t; END',
+      'DROP TABLE x',
+    ]);
     expect(splitStatements('/*!40000 DROP TABLE t */;', 'sql', 'mysql')).toEqual(['DROP TABLE t']);
     expect(splitStatements('SELECT 1\\G SELECT 2;', 'sql', 'mysql')).toEqual(['SELECT 1', 'SELECT 2']);
     // `--` needs a following space in mysql
@@ -69,7 +70,12 @@ describe('splitStatements: sql', () => {
     expect(splitStatements('.mode csv\n.shell rm -rf /x\nDROP TABLE t;', 'sql', 'sqlite')).toEqual(['.mode csv', '.shell rm -rf /x', 'DROP TABLE t']);
   });
   it('flavorOf maps clients', () => {
-    expect([flavorOf('/usr/bin/psql'), flavorOf('mariadb'), flavorOf('sqlite3'), flavorOf('cqlsh')]).toEqual(['postgres', 'mysql', 'sqlite', 'generic']);
+    expect([flavorOf('/usr/bin/psql'), flavorOf('mariadb'), flavorOf('sqlite3'), flavorOf('cqlsh')]).toEqual([
+      'postgres',
+      'mysql',
+      'sqlite',
+      'generic',
+    ]);
   });
 });
 
@@ -136,17 +142,16 @@ describe('isStatementComplete', () => {
 describe('agreement with a real sqlite3', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pg-split-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (db: string, sql: string): string =>
-    execFileSync('sqlite3', [join(dir, db)], { input: sql, encoding: 'utf8' });
+  const run = (db: string, sql: string): string => execFileSync('sqlite3', [join(dir, db)], { input: sql, encoding: 'utf8' });
 
   it('split statements replay to the same state', () => {
     const script = [
-      "CREATE TABLE t(a TEXT, \"b;c\" TEXT); -- make it",
+      'CREATE TABLE t(a TEXT, "b;c" TEXT); -- make it',
       "INSERT INTO t VALUES ('x;y', 'it''s'), ('/* no */', '-- no');",
-      '/* a comment; with a semicolon */ INSERT INTO t VALUES (\'z\', \'w\');',
+      "/* a comment; with a semicolon */ INSERT INTO t VALUES ('z', 'w');",
       "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = a || ';' WHERE a = 'q'; END;",
       "INSERT INTO t VALUES ('q', '1');",
-      'DELETE FROM t WHERE a = \'z\';',
+      "DELETE FROM t WHERE a = 'z';",
     ].join('\n');
     const whole = run('whole.db', script + '\nSELECT * FROM t ORDER BY 1;');
     const parts = splitStatements(script, 'sql', 'sqlite');

@@ -49,10 +49,15 @@ describe('through the parser', () => {
 });
 
 describe('statements typed inside a client (wrap)', () => {
-  const st = (line: string, dialect: 'sql' | 'redis' | 'mongo', client: string) => engine.evaluate({ line, env: PROD, statement: { dialect, client } });
+  const st = (line: string, dialect: 'sql' | 'redis' | 'mongo', client: string) =>
+    engine.evaluate({ line, env: PROD, statement: { dialect, client } });
 
   it('are split and matched by statement rules only', () => {
-    expect(st('SELECT 1; DROP TABLE IF EXISTS "orders";', 'sql', 'psql')).toMatchObject({ verdict: 'confirm', confirm: 'orders', matches: [{ rule: 't.drop', command: 'DROP TABLE IF EXISTS "orders"' }] });
+    expect(st('SELECT 1; DROP TABLE IF EXISTS "orders";', 'sql', 'psql')).toMatchObject({
+      verdict: 'confirm',
+      confirm: 'orders',
+      matches: [{ rule: 't.drop', command: 'DROP TABLE IF EXISTS "orders"' }],
+    });
     expect(st('FLUSHALL', 'redis', 'redis-cli').matches.map((m) => m.rule)).toEqual(['t.flushall']);
     // `rm -rf /x` typed into psql is SQL text, not a shell command.
     expect(st('rm -rf /x', 'sql', 'psql').matches).toEqual([]);
@@ -114,7 +119,37 @@ describe('hostile input gets a verdict', () => {
 });
 
 describe('properties (fast-check)', () => {
-  const shellish = fc.array(fc.oneof(fc.constantFrom('rm', '-rf', '$(', ')', '`', '"', "'", '|', '&&', ';', '\\', '<<EOF', 'bash -c', 'sudo', '$RM', '{', '}', 'psql -c', 'DROP TABLE t', '\n', ' '), fc.string({ maxLength: 8, unit: 'binary' })), { maxLength: 40 }).map((p) => p.join(' '));
+  const shellish = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          'rm',
+          '-rf',
+          '$(',
+          ')',
+          '`',
+          '"',
+          "'",
+          '|',
+          '&&',
+          ';',
+          '\\',
+          '<<EOF',
+          'bash -c',
+          'sudo',
+          '$RM',
+          '{',
+          '}',
+          'psql -c',
+          'DROP TABLE t',
+          '\n',
+          ' ',
+        ),
+        fc.string({ maxLength: 8, unit: 'binary' }),
+      ),
+      { maxLength: 40 },
+    )
+    .map((p) => p.join(' '));
 
   it('any input gets a schema-valid verdict, with production deciding between allow and the rest', () => {
     fc.assert(
@@ -170,15 +205,34 @@ describe('DRY_RUN=1 is a dry run only where the program reads it (issue #13)', (
     expect(v).toMatchObject({ verdict: 'block', dryRun: false });
     expect(message('DRY_RUN=1 mkfs.ext4 /dev/x')).toContain('mkfs.ext4 ignores DRY_RUN; it has no dry run; first: lsblk -f /dev/x');
     // Even for a program that honours it: a custom rule blocking the team's script.
-    const custom = { rules: { custom: [{ id: 'team.nuke', domain: 'team', severity: 'critical', reason: 'wipes the cluster', alternative: 'none', match: { command: ['nuke.sh'] } }] } };
+    const custom = {
+      rules: {
+        custom: [
+          {
+            id: 'team.nuke',
+            domain: 'team',
+            severity: 'critical',
+            reason: 'wipes the cluster',
+            alternative: 'none',
+            match: { command: ['nuke.sh'] },
+          },
+        ],
+      },
+    };
     expect(ev('DRY_RUN=1 ./nuke.sh', custom)).toMatchObject({ verdict: 'block', dryRun: false });
   });
 
-  it('the team\'s own script honours it: DRY_RUN=1 ./team-script.sh is a dry run', () => {
+  it("the team's own script honours it: DRY_RUN=1 ./team-script.sh is a dry run", () => {
     expect(ev('DRY_RUN=1 ./team-script.sh')).toMatchObject({ verdict: 'allow', dryRun: true });
     expect(ev('DRY_RUN=1 bin/deploy production')).toMatchObject({ verdict: 'allow', dryRun: true });
     // A custom rule on the script asks for the real run and offers DRY_RUN=1, which works there.
-    const custom = { rules: { custom: [{ id: 'team.deploy', domain: 'team', severity: 'high', reason: 'deploys', alternative: 'none', match: { command: ['team-script.sh'] } }] } };
+    const custom = {
+      rules: {
+        custom: [
+          { id: 'team.deploy', domain: 'team', severity: 'high', reason: 'deploys', alternative: 'none', match: { command: ['team-script.sh'] } },
+        ],
+      },
+    };
     expect(ev('./team-script.sh', custom)).toMatchObject({ verdict: 'confirm' });
     expect(message('./team-script.sh', custom)).toContain('dry run: prefix the line with DRY_RUN=1 (./team-script.sh reads it)');
     expect(ev('DRY_RUN=1 ./team-script.sh', custom)).toMatchObject({ verdict: 'allow', dryRun: true });
@@ -192,11 +246,17 @@ describe('DRY_RUN=1 is a dry run only where the program reads it (issue #13)', (
     expect(ev('DRY_RUN=1 rm -rf /srv/data', cfg)).toMatchObject({ verdict: 'confirm', dryRun: false });
   });
 
-  it('known programs are the catalog\'s command names, not a hand list', () => {
+  it("known programs are the catalog's command names, not a hand list", () => {
     const names = [...new Set(createEngine(config()).rules.flatMap((r) => r.match.command ?? []))].filter((x) => /^[a-z][\w.-]*$/.test(x));
     for (const n of ['rm', 'dd', 'git', 'terraform', 'kubectl', 'helm', 'aws', 'gcloud', 'docker', 'rsync', 'find']) expect(names).toContain(n);
     // A custom rule on every one of them (custom rules do not make a program known).
-    const every = { rules: { custom: [{ id: 'test.every', domain: 'test', severity: 'high', reason: 'r', alternative: 'a', match: { command: [...names, 'team-script.sh'] } }] } };
+    const every = {
+      rules: {
+        custom: [
+          { id: 'test.every', domain: 'test', severity: 'high', reason: 'r', alternative: 'a', match: { command: [...names, 'team-script.sh'] } },
+        ],
+      },
+    };
     for (const n of names) {
       const m = ev(`DRY_RUN=1 ${n} x`, every).matches.find((x) => x.rule === 'test.every');
       expect({ n, prefix: m?.dryRun.prefix }).toEqual({ n, prefix: 'ignored' });

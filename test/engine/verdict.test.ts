@@ -18,7 +18,13 @@ const rules = [
   rule('sql.drop-table', { statement: '^drop\\s+table\\s+(\\S+)' }, { severity: 'high', target: { from: 'capture' } }),
 ];
 
-function verdict(parsed: ParsedLine, env: Record<string, string> = PROD, extra: Record<string, unknown> = {}, opts: EvaluatorOptions = {}, text = 'line') {
+function verdict(
+  parsed: ParsedLine,
+  env: Record<string, string> = PROD,
+  extra: Record<string, unknown> = {},
+  opts: EvaluatorOptions = {},
+  text = 'line',
+) {
   const ev = createEvaluator(config({ rules: { custom: rules }, ...extra }), { catalog: false, hostname: 'web1', ...opts });
   const v = ev.analyze({ line: text, env, cwd: '/srv/app' }, parsed).verdict;
   expect(VerdictSchema.parse(v)).toEqual(v);
@@ -27,7 +33,13 @@ function verdict(parsed: ParsedLine, env: Record<string, string> = PROD, extra: 
 
 describe('policy', () => {
   it('confirm for high in production, with the most specific phrase', () => {
-    expect(verdict(line('rm -rf /srv/data'))).toMatchObject({ verdict: 'confirm', severity: 'high', confirm: 'data', dryRun: false, disabled: false });
+    expect(verdict(line('rm -rf /srv/data'))).toMatchObject({
+      verdict: 'confirm',
+      severity: 'high',
+      confirm: 'data',
+      dryRun: false,
+      disabled: false,
+    });
   });
 
   it('block for critical by default, confirm phrase null', () => {
@@ -73,7 +85,9 @@ describe('policy', () => {
   it('a custom rule with a catalog id replaces the catalog rule', () => {
     const catalog = createEvaluator(config(), { hostname: 'web1' });
     const id = catalog.analyze({ line: 'rm -rf /srv/data', env: PROD }, line('rm -rf /srv/data')).verdict.matches[0]!.rule;
-    const tuned = createEvaluator(config({ rules: { custom: [rule(id, { command: ['rm'], all: ['--i-am-sure'] }, { severity: 'low' })] } }), { hostname: 'web1' });
+    const tuned = createEvaluator(config({ rules: { custom: [rule(id, { command: ['rm'], all: ['--i-am-sure'] }, { severity: 'low' })] } }), {
+      hostname: 'web1',
+    });
     expect(tuned.rules.filter((r) => r.id === id)).toHaveLength(1);
     expect(tuned.analyze({ line: 'x', env: PROD }, line('rm -rf /srv/data')).verdict.matches.map((m) => m.rule)).not.toContain(id);
     expect(tuned.analyze({ line: 'x', env: PROD }, line('rm --i-am-sure /srv/data')).verdict.matches).toMatchObject([{ rule: id, severity: 'low' }]);
@@ -109,10 +123,17 @@ describe('dry runs', () => {
   });
 
   it.each([
-    'kubectl delete deploy api --dry-run=none', 'DRY_RUN=0 rm -rf /x', 'terraform destroy', 'rsync -av --delete a/ b/',
+    'kubectl delete deploy api --dry-run=none',
+    'DRY_RUN=0 rm -rf /x',
+    'terraform destroy',
+    'rsync -av --delete a/ b/',
     // Known programs read no DRY_RUN variable: the prefix changes nothing.
-    'DRY_RUN=1 rm -rf /x', 'DRY_RUN=true rm -rf /x', 'DRY_RUN=1 git push production main', 'DRY_RUN=1 terraform destroy',
-    'DRY_RUN=1 kubectl delete deploy api', 'DRY_RUN=yes rsync -av --delete a/ b/',
+    'DRY_RUN=1 rm -rf /x',
+    'DRY_RUN=true rm -rf /x',
+    'DRY_RUN=1 git push production main',
+    'DRY_RUN=1 terraform destroy',
+    'DRY_RUN=1 kubectl delete deploy api',
+    'DRY_RUN=yes rsync -av --delete a/ b/',
   ])('%s is not', (text) => {
     expect(verdict(line(text))).toMatchObject({ verdict: 'confirm', dryRun: false });
   });
@@ -134,9 +155,14 @@ describe('allowlist', () => {
   });
 
   it('an expired entry is ignored; a date expiry lasts through that day', () => {
-    expect(verdict(line('rm -rf /tmp/build'), PROD, entry({ expires: '2026-05-31' }), { now }, 'rm -rf /tmp/build')).toMatchObject({ verdict: 'confirm', allowlisted: null });
+    expect(verdict(line('rm -rf /tmp/build'), PROD, entry({ expires: '2026-05-31' }), { now }, 'rm -rf /tmp/build')).toMatchObject({
+      verdict: 'confirm',
+      allowlisted: null,
+    });
     expect(verdict(line('rm -rf /tmp/build'), PROD, entry({ expires: '2026-06-01' }), { now }, 'rm -rf /tmp/build').verdict).toBe('allow');
-    expect(verdict(line('rm -rf /tmp/build'), PROD, entry({ expires: '2026-06-01T11:00:00Z' }), { now }, 'rm -rf /tmp/build').verdict).toBe('confirm');
+    expect(verdict(line('rm -rf /tmp/build'), PROD, entry({ expires: '2026-06-01T11:00:00Z' }), { now }, 'rm -rf /tmp/build').verdict).toBe(
+      'confirm',
+    );
   });
 
   it('an entry restricted to a rule leaves other matches in force', () => {

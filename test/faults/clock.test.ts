@@ -27,9 +27,17 @@ describe('clock jumping backwards', () => {
       expect(await d.request(finish('s-clock', cmd, 0, { ts: ts + 1 }))).toMatchObject({ ok: true, recorded: true });
     }
 
-    const rows = d.rows<{ seq: number; cmd: number; ts: number }>("SELECT seq, cmd, ts FROM events WHERE session = 's-clock' AND kind = 'command' ORDER BY seq");
-    expect(rows.map((r) => r.cmd), 'arrival order is seq order').toEqual([1, 2, 3, 4, 5, 6]);
-    expect(rows.map((r) => r.ts), 'timestamps stored as the client sent them').toEqual(stamps);
+    const rows = d.rows<{ seq: number; cmd: number; ts: number }>(
+      "SELECT seq, cmd, ts FROM events WHERE session = 's-clock' AND kind = 'command' ORDER BY seq",
+    );
+    expect(
+      rows.map((r) => r.cmd),
+      'arrival order is seq order',
+    ).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(
+      rows.map((r) => r.ts),
+      'timestamps stored as the client sent them',
+    ).toEqual(stamps);
     const v = verifyChain(d.paths.dbFile);
     expect(v.ok, JSON.stringify(v.problem)).toBe(true);
 

@@ -1,6 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,7 +109,9 @@ describe('database faults', () => {
     expect(d.logs(), 'the log says why').toContain('database or disk is full');
     const health = await d.request({ op: 'health' });
     expect(health.ok, 'health still answers').toBe(true);
-    expect(health.writer, 'health names the store failure (doctor shows it)').toMatchObject({ lastError: { message: expect.stringMatching(/full/i) } });
+    expect(health.writer, 'health names the store failure (doctor shows it)').toMatchObject({
+      lastError: { message: expect.stringMatching(/full/i) },
+    });
 
     // The guard holds: a destructive line is still questioned (the hook's local, fail-closed check).
     const hookTimeoutMs = loadConfig(d.paths).daemon.hookTimeoutMs;
@@ -123,11 +137,16 @@ describe('database faults', () => {
     await echoLine(sh, 'full-after');
     console.log(`disk full: slowest of 5 lines ${worst.toFixed(0)} ms`);
     expect(worst, `a line while the disk is full vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS);
-    const spooled = spoolLeft(d.paths.spoolDir).map((f) => readFileSync(join(d.paths.spoolDir, f), 'utf8')).join('');
+    const spooled = spoolLeft(d.paths.spoolDir)
+      .map((f) => readFileSync(join(d.paths.spoolDir, f), 'utf8'))
+      .join('');
     // Each line the store refused (a full disk still takes a row now and then, when SQLite reuses
     // a page) waits in the spool too, the hook's copy of what the daemon holds in memory.
     const notStored = markers.slice(1).filter((m) => d.rows('SELECT 1 FROM events WHERE command = ?', `echo ${m}`).length === 0);
-    expect(notStored.filter((m) => !spooled.includes(`echo ${m}"`)), 'refused lines are spooled').toEqual([]);
+    expect(
+      notStored.filter((m) => !spooled.includes(`echo ${m}"`)),
+      'refused lines are spooled',
+    ).toEqual([]);
     expect(notStored.length === 0 || (await heldNow()) > 0, 'held in memory, counted in health').toBe(true);
 
     rmSync(filler);
@@ -192,10 +211,12 @@ describe('database faults', () => {
       const db = new Database(d.paths.dbFile);
       try {
         db.exec('BEGIN EXCLUSIVE');
-        const released = new Promise<void>((r) => setTimeout(() => {
-          db.exec('COMMIT');
-          r();
-        }, ms));
+        const released = new Promise<void>((r) =>
+          setTimeout(() => {
+            db.exec('COMMIT');
+            r();
+          }, ms),
+        );
         await during();
         await released;
       } finally {
@@ -232,7 +253,9 @@ describe('database faults', () => {
     // The verdict still goes out (evaluation never degrades); the reply says the record was not
     // stored (the daemon retries it from memory, the hook spools it).
     expect(locked, 'past the busy timeout the verdict holds, marked unrecorded').toMatchObject({ ok: true, verdict: 'allow', unrecorded: true });
-    expect(Math.max(...latencies), `a line under the lock vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS);
+    expect(Math.max(...latencies), `a line under the lock vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(
+      REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS,
+    );
     await waitAllRecorded(d, ['lock-0', 'lock-1', 'lock-2'], 30_000);
     expect(d.logs()).toContain('database is locked');
     expect(verifyChain(d.paths.dbFile).ok).toBe(true);
@@ -246,7 +269,13 @@ describe('database faults', () => {
     writeFileSync(paths.dbFile, garbage, { mode: 0o600 });
     // A shell's records from while the daemon could not start.
     mkdirSync(paths.spoolDir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(paths.spoolDir, 's-corrupt.ndjson'), [session('s-corrupt', 'start'), decision('s-corrupt', 1, 'echo while-corrupt', 'allowed'), finish('s-corrupt', 1)].map((r) => `${JSON.stringify({ ...r, via: 'spool' })}\n`).join(''), { mode: 0o600 });
+    writeFileSync(
+      join(paths.spoolDir, 's-corrupt.ndjson'),
+      [session('s-corrupt', 'start'), decision('s-corrupt', 1, 'echo while-corrupt', 'allowed'), finish('s-corrupt', 1)]
+        .map((r) => `${JSON.stringify({ ...r, via: 'spool' })}\n`)
+        .join(''),
+      { mode: 0o600 },
+    );
 
     for (const args of [['daemon', 'start'], ['verify'], ['log']]) {
       const r = cli(home, args);

@@ -41,7 +41,11 @@ describe('the daemon down: the full engine guards, in bash and zsh', () => {
       // The records wait in the spool; a daemon started later stores them.
       const d = await startDaemon({ home });
       try {
-        await waitFor(() => rowsOf((sql, ...p) => d.rows(sql, ...p), sh.pid).filter((r) => r.decision === 'cancelled').length >= 4, 'the spooled cancellations', 15_000);
+        await waitFor(
+          () => rowsOf((sql, ...p) => d.rows(sql, ...p), sh.pid).filter((r) => r.decision === 'cancelled').length >= 4,
+          'the spooled cancellations',
+          15_000,
+        );
       } finally {
         await d.dispose();
       }

@@ -26,8 +26,14 @@ const corpus = [
 /** The hook's check request for line i (same fields, production env). */
 const request = (line: string, i: number): string =>
   JSON.stringify({
-    v: 1, op: 'check', origin: { session: `fallback-${i}`, shell: 'bash', pid: 4242, tty: '', user: 'root', host: 'h' },
-    cmd: 1, line, cwd: '/srv/app', env: { ENV: 'production' }, ts: 1_700_000_000_000 + i,
+    v: 1,
+    op: 'check',
+    origin: { session: `fallback-${i}`, shell: 'bash', pid: 4242, tty: '', user: 'root', host: 'h' },
+    cmd: 1,
+    line,
+    cwd: '/srv/app',
+    env: { ENV: 'production' },
+    ts: 1_700_000_000_000 + i,
   });
 
 function viaGuard(home: string, lines: string[]): Promise<string[]> {

@@ -91,7 +91,9 @@ export async function waitAllRecorded(d: TestDaemon, markers: string[], timeoutM
       100,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; spool left: ${JSON.stringify(spoolLeft(d.paths.spoolDir))}; ${JSON.stringify(last && summary(last))}`);
+    throw new Error(
+      `${(err as Error).message}; spool left: ${JSON.stringify(spoolLeft(d.paths.spoolDir))}; ${JSON.stringify(last && summary(last))}`,
+    );
   }
   return auditMarkers(d.paths.dbFile, markers);
 }

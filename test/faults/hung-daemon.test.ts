@@ -33,8 +33,14 @@ describe('hung daemon (SIGSTOP)', () => {
     for (const i of [1, 2]) latencies.push(await echoLine(sh, `hung-${shell}-${i}`));
     await d.kill('SIGCONT');
     console.log(`hung daemon, ${shell}: lines took ${latencies.map((l) => l.toFixed(0)).join(', ')} ms (hook timeout ${hookTimeoutMs} ms)`);
-    expect(Math.max(...latencies), `a line against a stopped daemon vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS);
-    const audit = await waitAllRecorded(d, [0, 1, 2].map((i) => `hung-${shell}-${i}`), 30_000);
+    expect(Math.max(...latencies), `a line against a stopped daemon vs ${REQUESTS_PER_LINE} x hook timeout`).toBeLessThan(
+      REQUESTS_PER_LINE * hookTimeoutMs + MARGIN_MS,
+    );
+    const audit = await waitAllRecorded(
+      d,
+      [0, 1, 2].map((i) => `hung-${shell}-${i}`),
+      30_000,
+    );
     expect(audit.duplicated).toEqual([]);
   });
 });

@@ -38,7 +38,10 @@ describe('spool backlog from an hour without the daemon', () => {
       const lines = [spooled(session(id, 'start', { ...o, ts: t0 }))];
       for (let c = 1; c <= COMMANDS_PER_SHELL; c++) {
         const ts = t0 + c * 10_000;
-        lines.push(spooled(decision(id, c, `echo hour-${s}-${c}`, 'allowed', { ...o, ts })), spooled(finish(id, c, c % 7 === 0 ? 1 : 0, { ...o, ts: ts + 5 })));
+        lines.push(
+          spooled(decision(id, c, `echo hour-${s}-${c}`, 'allowed', { ...o, ts })),
+          spooled(finish(id, c, c % 7 === 0 ? 1 : 0, { ...o, ts: ts + 5 })),
+        );
       }
       valid += lines.length;
       // Garbage in every fifth file: not JSON, a schema-invalid request, an oversized-looking line.

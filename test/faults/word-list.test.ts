@@ -11,9 +11,19 @@ const common = join(repoRoot, 'shell-hooks', 'common.sh');
 const hookOf = { bash: join(repoRoot, 'shell-hooks', 'prodguard.bash'), zsh: join(repoRoot, 'shell-hooks', 'prodguard.zsh') };
 
 const asked = [
-  'rm -rf /srv/data', '\\rm -rf /srv/data', 'find /srv/data -delete', 'rsync -a --delete src/ /srv/data/', 'rsync -a --delete-after a/ b/',
-  'git clean -fdx', 'git clean -f', 'git clean -d -f', '> app.db', 'cat /dev/null > /srv/app/prod.sqlite3',
-  "python3 -c 'import shutil; shutil.rmtree(\"/srv/data\")'", 'DROP DATABASE billing', 'kubectl delete ns prod',
+  'rm -rf /srv/data',
+  '\\rm -rf /srv/data',
+  'find /srv/data -delete',
+  'rsync -a --delete src/ /srv/data/',
+  'rsync -a --delete-after a/ b/',
+  'git clean -fdx',
+  'git clean -f',
+  'git clean -d -f',
+  '> app.db',
+  'cat /dev/null > /srv/app/prod.sqlite3',
+  'python3 -c \'import shutil; shutil.rmtree("/srv/data")\'',
+  'DROP DATABASE billing',
+  'kubectl delete ns prod',
 ];
 const allowed = ['ls -la', 'echo hi > out.txt', 'docker run --rm alpine true', 'git status', 'rsync -a src/ dst/', 'cat app.db', 'find /srv -name x'];
 
@@ -27,7 +37,10 @@ function matches(shell: 'bash' | 'zsh', lines: string[]): boolean[] {
   ].join('\n');
   const r = spawnSync(shell, ['-c', script], { input: `${lines.join('\n')}\n`, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').map((x) => x === '1');
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((x) => x === '1');
 }
 
 describe('the last-resort word list (node cannot run)', () => {

@@ -8,6 +8,12 @@ import { cleanEnv, ShellSession } from './pty.js';
 export async function spawnCli(args: string[], env: Record<string, string>): Promise<ShellSession> {
   const { spawn } = await import('node-pty');
   const dir = mkdtempSync(join(tmpdir(), 'pg-cli-pty-'));
-  const pty = spawn(process.execPath, [cliMain, ...args], { name: 'xterm-256color', cols: 160, rows: 40, cwd: dir, env: cleanEnv(dir, { NO_COLOR: '1', ...env }) });
+  const pty = spawn(process.execPath, [cliMain, ...args], {
+    name: 'xterm-256color',
+    cols: 160,
+    rows: 40,
+    cwd: dir,
+    env: cleanEnv(dir, { NO_COLOR: '1', ...env }),
+  });
   return new ShellSession(pty, dir);
 }

@@ -48,7 +48,7 @@ export async function startPostgres(): Promise<TestPostgres> {
 
   const server: ChildProcess = spawn(
     join(PG_BIN, 'postgres'),
-    ['-D', data, '-k', dir, '-c', "listen_addresses=", '-c', 'fsync=off', '-c', 'max_connections=20', '-c', 'shared_buffers=16MB'],
+    ['-D', data, '-k', dir, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=20', '-c', 'shared_buffers=16MB'],
     { ...ids, env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -58,7 +58,10 @@ export async function startPostgres(): Promise<TestPostgres> {
   const user = 'postgres';
   const psqlArgs = (db = 'postgres'): string[] => ['-h', dir, '-U', user, '-d', db];
   const query = (sql: string, db?: string): string =>
-    execFileSync('psql', [...psqlArgs(db), '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    execFileSync('psql', [...psqlArgs(db), '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
 
   // Bounded poll until the server accepts connections.
   const deadline = Date.now() + 20_000;

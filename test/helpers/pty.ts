@@ -23,7 +23,12 @@ export interface ShellOptions {
 /** Strips CSI/OSC escape sequences and carriage returns so tests can match plain text. */
 export function plain(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\x1b[()][0-9A-Za-z]/g, '').replace(/\x1b[=>]/g, '').replace(/\r/g, '');
+  return s
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b[()][0-9A-Za-z]/g, '')
+    .replace(/\x1b[=>]/g, '')
+    .replace(/\r/g, '');
 }
 
 export class ShellSession {

@@ -70,15 +70,24 @@ if $programname == "prodguard" then {
   child.on('exit', () => (exited = true));
   let tcpPort = 0;
   let listening = false;
-  await poll(() => {
-    if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
-    if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
-    if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
-    return existsSync(socket) && listening;
-  }, 10_000, 'the stock rsyslogd to listen');
+  await poll(
+    () => {
+      if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
+      if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+      if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
+      return existsSync(socket) && listening;
+    },
+    10_000,
+    'the stock rsyslogd to listen',
+  );
 
   const read = (file: string): StockReceived[] =>
-    existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as StockReceived) : [];
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as StockReceived)
+      : [];
   const all = (): StockReceived[] => read(allFile);
   return {
     socket,

@@ -101,13 +101,17 @@ action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd
   let tcpPort = opts.tcpPort ?? 0;
   let tlsPort = 0;
   let listening = false;
-  await poll(() => {
-    if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
-    if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
-    if (opts.tls && !tlsPort && existsSync(tlsPortFile)) tlsPort = Number(readFileSync(tlsPortFile, 'utf8').trim()) || 0;
-    if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
-    return existsSync(socket) && listening && (!opts.tls || tlsPort > 0);
-  }, 10_000, 'rsyslogd to listen');
+  await poll(
+    () => {
+      if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
+      if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+      if (opts.tls && !tlsPort && existsSync(tlsPortFile)) tlsPort = Number(readFileSync(tlsPortFile, 'utf8').trim()) || 0;
+      if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
+      return existsSync(socket) && listening && (!opts.tls || tlsPort > 0);
+    },
+    10_000,
+    'rsyslogd to listen',
+  );
 
   const messages = (): Received[] => {
     if (!existsSync(out)) return [];

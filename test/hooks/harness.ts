@@ -103,10 +103,14 @@ export async function waitRows(
 ): Promise<EventRow[]> {
   let last: EventRow[] = [];
   try {
-    return await waitFor(() => {
-      last = rowsOf(query, pid);
-      return pred(last) ? last : null;
-    }, what, timeoutMs);
+    return await waitFor(
+      () => {
+        last = rowsOf(query, pid);
+        return pred(last) ? last : null;
+      },
+      what,
+      timeoutMs,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; rows: ${JSON.stringify(last.map((r) => [r.kind, r.cmd, r.command, r.decision, r.exit, r.via]))}`);
   }

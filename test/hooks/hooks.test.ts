@@ -16,7 +16,16 @@ const prod = { ENV: 'production' };
 /** A critical rule on a command that does not exist: harmless if it ever slipped through. */
 const config = {
   rules: {
-    custom: [{ id: 'test.forbidden', domain: 'test', severity: 'critical', reason: 'a command that is never run here', alternative: 'none', match: { command: ['pg-forbidden'] } }],
+    custom: [
+      {
+        id: 'test.forbidden',
+        domain: 'test',
+        severity: 'critical',
+        reason: 'a command that is never run here',
+        alternative: 'none',
+        match: { command: ['pg-forbidden'] },
+      },
+    ],
   },
 };
 
@@ -132,7 +141,7 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(await runLine(sh, 'echo guard-done')).toContain('guard-done');
   });
 
-  it('DRY_RUN=1 rm -rf DIR asks (rm ignores DRY_RUN) and DIR survives a wrong phrase; a team script\'s DRY_RUN=1 is a dry run', async () => {
+  it("DRY_RUN=1 rm -rf DIR asks (rm ignores DRY_RUN) and DIR survives a wrong phrase; a team script's DRY_RUN=1 is a dry run", async () => {
     const sh = await start({ env: prod });
     const dir = victim(tmp.dir, `${shell}-dry`);
     const since = sh.mark();
@@ -175,18 +184,23 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(rows.find((r) => r.command === 'pg-forbidden --now')?.decision).toBe('blocked');
   });
 
-  it('keeps working with the user\'s own prompt hooks, DEBUG trap and accept-line widget', async () => {
+  it("keeps working with the user's own prompt hooks, DEBUG trap and accept-line widget", async () => {
     // What starship, direnv and bash-preexec do: their own prompt command (resetting the prompt
     // every time), a DEBUG trap (bash), a wrapped accept-line and a precmd (zsh).
     // Loaded before the hook, and (bash) after it: a DEBUG trap set between the hook's load and
     // the first production prompt is chained too.
-    const setups: Array<{ before?: string; after?: string }> = shell === 'bash'
-      ? [
-          { before: `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'\ntrap '__dbg=$((__dbg+1))' DEBUG` },
-          { before: `PROMPT_COMMAND=('PS1="PG\\$ "' '__pc=$((__pc+1))')\ntrap '__dbg=$((__dbg+1))' DEBUG` },
-          { before: `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'`, after: `trap '__dbg=$((__dbg+1))' DEBUG` },
-        ]
-      : [{ before: `my-accept() { __dbg=$((__dbg+1)); zle .accept-line }\nzle -N accept-line my-accept\nprecmd() { PROMPT='PG$ '; __pc=$((__pc+1)) }` }];
+    const setups: Array<{ before?: string; after?: string }> =
+      shell === 'bash'
+        ? [
+            { before: `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'\ntrap '__dbg=$((__dbg+1))' DEBUG` },
+            { before: `PROMPT_COMMAND=('PS1="PG\\$ "' '__pc=$((__pc+1))')\ntrap '__dbg=$((__dbg+1))' DEBUG` },
+            { before: `PROMPT_COMMAND='PS1="PG\\$ "; __pc=$((__pc+1))'`, after: `trap '__dbg=$((__dbg+1))' DEBUG` },
+          ]
+        : [
+            {
+              before: `my-accept() { __dbg=$((__dbg+1)); zle .accept-line }\nzle -N accept-line my-accept\nprecmd() { PROMPT='PG$ '; __pc=$((__pc+1)) }`,
+            },
+          ];
     for (const setup of setups) {
       const before = JSON.stringify(setup);
       const sh = await start({ env: prod, ...setup });
@@ -245,7 +259,12 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
     const sh = await guardedShell(shell, { home: d.home, env: prod });
     try {
       await runLine(sh, 'echo before-restart');
-      await waitRows((sql, ...p) => d.rows<EventRow>(sql, ...p), sh.pid, (r) => r.some((x) => x.kind === 'result'), 'the first result');
+      await waitRows(
+        (sql, ...p) => d.rows<EventRow>(sql, ...p),
+        sh.pid,
+        (r) => r.some((x) => x.kind === 'result'),
+        'the first result',
+      );
       await d.stop();
       d = await startDaemon({ home: d.home });
       expect(await runLine(sh, 'echo after-restart')).toContain('after-restart');
@@ -256,7 +275,10 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
         (r) => r.filter((x) => x.kind === 'result').length >= 2,
         'both results',
       );
-      expect(rows.filter((r) => r.kind === 'command').map((r) => [r.command, r.via])).toEqual([['echo before-restart', 'live'], ['echo after-restart', 'live']]);
+      expect(rows.filter((r) => r.kind === 'command').map((r) => [r.command, r.via])).toEqual([
+        ['echo before-restart', 'live'],
+        ['echo after-restart', 'live'],
+      ]);
       expect(rows.filter((r) => r.kind === 'result').map((r) => r.cmd)).toEqual(rows.filter((r) => r.kind === 'command').map((r) => r.cmd));
     } finally {
       await sh.close();
@@ -290,7 +312,8 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
       const rows = await waitRows(
         (sql, ...p) => d.rows<EventRow>(sql, ...p),
         sh.pid,
-        (r) => r.some((x) => x.decision === 'cancelled' && x.via === 'spool') && r.filter((x) => x.via === 'spool' && x.kind === 'result').length >= 2,
+        (r) =>
+          r.some((x) => x.decision === 'cancelled' && x.via === 'spool') && r.filter((x) => x.via === 'spool' && x.kind === 'result').length >= 2,
         'spooled records',
         20_000,
       );
@@ -299,7 +322,12 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
       expect(phrase.length).toBeGreaterThan(0);
       // Live again: the next line goes straight to the new daemon (bash re-reads the port file).
       await runLine(sh, 'echo back-live');
-      await waitRows((sql, ...p) => d.rows<EventRow>(sql, ...p), sh.pid, (r) => r.some((x) => x.command === 'echo back-live' && x.via === 'live'), 'a live row');
+      await waitRows(
+        (sql, ...p) => d.rows<EventRow>(sql, ...p),
+        sh.pid,
+        (r) => r.some((x) => x.command === 'echo back-live' && x.via === 'live'),
+        'a live row',
+      );
     } finally {
       await sh.close();
       await d.dispose();
@@ -316,11 +344,19 @@ describe.each(SHELLS)('%s hook with no daemon running', (shell) => {
     try {
       await runLine(sh, 'echo no-daemon-yet');
       // Each line that finds no daemon may try again (at most every 10 s): keep typing until it is up.
-      await waitFor(async () => {
-        const up = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 }).then((h) => h.ok === true, () => false);
-        if (!up) await runLine(sh, ':');
-        return up;
-      }, 'the daemon the hook started', 40_000, 500);
+      await waitFor(
+        async () => {
+          const up = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 }).then(
+            (h) => h.ok === true,
+            () => false,
+          );
+          if (!up) await runLine(sh, ':');
+          return up;
+        },
+        'the daemon the hook started',
+        40_000,
+        500,
+      );
       await runLine(sh, 'echo daemon-up');
       const rows = await waitRows(
         (sql, ...p) => d().rows(sql, ...p),
@@ -335,14 +371,18 @@ describe.each(SHELLS)('%s hook with no daemon running', (shell) => {
       const pid = existsSync(paths.pidFile) ? Number(readFileSync(paths.pidFile, 'utf8').trim()) : 0;
       if (pid > 0) {
         process.kill(pid, 'SIGTERM');
-        await waitFor(() => {
-          try {
-            process.kill(pid, 0);
-            return false;
-          } catch {
-            return true;
-          }
-        }, 'the daemon to exit', 10_000);
+        await waitFor(
+          () => {
+            try {
+              process.kill(pid, 0);
+              return false;
+            } catch {
+              return true;
+            }
+          },
+          'the daemon to exit',
+          10_000,
+        );
       }
       rmSync(home, { recursive: true, force: true });
     }

@@ -21,7 +21,10 @@ function init(args: string[]) {
 
 describe('prodguard init', () => {
   it.each(['bash', 'zsh'] as const)('prints a %s hook that the shell parses, with the settings of this home and config', (shell) => {
-    writeFileSync(join(home, 'config.json'), JSON.stringify({ production: { variables: ['CRONOS_AI_ENVIRONMENT'], values: ['prod', 'Live'] }, prompt: { marker: false } }));
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({ production: { variables: ['CRONOS_AI_ENVIRONMENT'], values: ['prod', 'Live'] }, prompt: { marker: false } }),
+    );
     const r = init([shell]);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`__pg_spooldir='${join(home, 'spool')}'`);

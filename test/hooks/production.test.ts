@@ -58,7 +58,11 @@ const ROWS: Row[] = [
   { name: 'kube context productive (no match)', kube: { config: kubeDoc('productive') } },
   { name: 'kube file without a context', kube: { config: 'apiVersion: v1\nkind: Config\n' } },
   { name: 'kube file with CRLF', kube: { config: 'apiVersion: v1\r\ncurrent-context: prod\r\n' } },
-  { name: 'KUBECONFIG list: first file has no context, second prod', env: { KUBECONFIG: '@a:@b' }, kube: { a: 'kind: Config\n', b: kubeDoc('eu-prod') } },
+  {
+    name: 'KUBECONFIG list: first file has no context, second prod',
+    env: { KUBECONFIG: '@a:@b' },
+    kube: { a: 'kind: Config\n', b: kubeDoc('eu-prod') },
+  },
   { name: 'KUBECONFIG list: first file sets staging', env: { KUBECONFIG: '@a:@b' }, kube: { a: kubeDoc('staging'), b: kubeDoc('prod') } },
   { name: 'KUBECONFIG names a missing file; ~/.kube/config is not read', env: { KUBECONFIG: '@missing' }, kube: { config: kubeDoc('prod') } },
   { name: 'TF_WORKSPACE=prod', env: { TF_WORKSPACE: 'prod' } },
@@ -69,7 +73,11 @@ const ROWS: Row[] = [
   { name: '.terraform/environment staging', tf: 'staging' },
   { name: 'host name matches', host: 'db-prod-1', config: { production: { hostname: '-prod-' } } },
   { name: 'host name does not match', host: 'db-dev-1', config: { production: { hostname: '-prod-' } } },
-  { name: 'configured variable and values', env: { CRONOS_AI_ENVIRONMENT: 'LIVE-EU' }, config: { production: { variables: ['CRONOS_AI_ENVIRONMENT'], values: ['live-eu'] } } },
+  {
+    name: 'configured variable and values',
+    env: { CRONOS_AI_ENVIRONMENT: 'LIVE-EU' },
+    config: { production: { variables: ['CRONOS_AI_ENVIRONMENT'], values: ['live-eu'] } },
+  },
   { name: 'configured kube pattern', kube: { config: kubeDoc('blue') }, config: { production: { kubeContext: '^(blue|green)$' } } },
   { name: 'PRODGUARD_DISABLE=1', env: { ENV: 'production', PRODGUARD_DISABLE: '1' } },
   { name: 'PRODGUARD_DISABLE=true', env: { ENV: 'production', PRODGUARD_DISABLE: 'true' } },
@@ -92,7 +100,8 @@ function prepare(row: Row, i: number): Case {
   const cwd = join(home, 'work');
   mkdirSync(join(home, '.kube'), { recursive: true });
   mkdirSync(cwd, { recursive: true });
-  for (const [name, text] of Object.entries(row.kube ?? {})) writeFileSync(name === 'config' ? join(home, '.kube', 'config') : join(home, name), text);
+  for (const [name, text] of Object.entries(row.kube ?? {}))
+    writeFileSync(name === 'config' ? join(home, '.kube', 'config') : join(home, name), text);
   if (row.tf !== undefined) {
     mkdirSync(join(cwd, '.terraform'), { recursive: true });
     writeFileSync(join(cwd, '.terraform', 'environment'), row.tf);
@@ -105,9 +114,15 @@ function prepare(row: Row, i: number): Case {
 /** The hook's __pg_p and __pg_off for one case, from a real shell that sourced the hook. */
 function hookVerdict(shell: HookShell, c: Case): { p: boolean; off: boolean } {
   const file = join(c.home, `hook.${shell}`);
-  writeFileSync(file, renderHook({ shell, config: c.config, paths: resolvePaths({ PRODGUARD_HOME: join(c.home, 'pg') }), hostname: c.row.host ?? 'devbox' }));
+  writeFileSync(
+    file,
+    renderHook({ shell, config: c.config, paths: resolvePaths({ PRODGUARD_HOME: join(c.home, 'pg') }), hostname: c.row.host ?? 'devbox' }),
+  );
   const script = `${shell === 'zsh' ? 'zmodload zsh/system; ' : ''}source ${file}; cd ${c.cwd}; __pg_prod_test; echo "P=$__pg_p OFF=$__pg_off"`;
-  const r = spawnSync(shell, shell === 'zsh' ? ['-f', '-c', script] : ['--norc', '-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...c.env }, encoding: 'utf8' });
+  const r = spawnSync(shell, shell === 'zsh' ? ['-f', '-c', script] : ['--norc', '-c', script], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...c.env },
+    encoding: 'utf8',
+  });
   const m = /P=(\d) OFF=(\d)/.exec(r.stdout);
   if (!m) throw new Error(`${shell}: no verdict: ${r.stdout} ${r.stderr}`);
   expect(r.stderr).toBe('');
@@ -142,7 +157,10 @@ describe.each(['bash', 'zsh'] as const)('%s hook production test', (shell) => {
       `printf '%b' ${JSON.stringify(kubeDoc('staging'))} >${kube}`,
       '__pg_prod_test; echo "D=$__pg_p"',
     ].join('\n');
-    const r = spawnSync(shell, shell === 'zsh' ? ['-f', '-c', script] : ['--norc', '-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...c.env }, encoding: 'utf8' });
+    const r = spawnSync(shell, shell === 'zsh' ? ['-f', '-c', script] : ['--norc', '-c', script], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...c.env },
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('A=0');
     expect(r.stdout).toContain('B=1');

@@ -65,7 +65,12 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
       expect(existsSync(dir), form).toBe(true);
     }
     expect(await runLine(sh, 'echo rerun-done')).toContain('rerun-done');
-    const rows = await waitRows(q, sh.pid, (r) => r.filter((x) => x.decision === 'cancelled').length >= RERUNS[shell].length + 1, 'every re-run cancelled');
+    const rows = await waitRows(
+      q,
+      sh.pid,
+      (r) => r.filter((x) => x.decision === 'cancelled').length >= RERUNS[shell].length + 1,
+      'every re-run cancelled',
+    );
     // Nothing that removed the directory was recorded as allowed, and no cancelled line has a result.
     expect(rows.filter((r) => r.kind === 'command' && r.decision === 'allowed' && (r.command ?? '').includes(dir))).toEqual([]);
     const cancelled = new Set(rows.filter((r) => r.decision === 'cancelled').map((r) => r.cmd));
@@ -87,12 +92,18 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
     const events = rows.filter((r) => r.kind !== 'command' && r.kind !== 'result').map((r) => `${r.kind}:${r.command ?? ''}`);
     expect(events).toEqual([
       'session-start:load',
-      'disabled:disable', 'session-end:disable',
-      'enabled:enable', 'session-start:enable',
-      'disabled:disable', 'session-end:disable',
-      'enabled:enable', 'session-start:enable',
-      'session-end:signals', 'session-start:signals',
-      'session-end:signals', 'session-start:signals',
+      'disabled:disable',
+      'session-end:disable',
+      'enabled:enable',
+      'session-start:enable',
+      'disabled:disable',
+      'session-end:disable',
+      'enabled:enable',
+      'session-start:enable',
+      'session-end:signals',
+      'session-start:signals',
+      'session-end:signals',
+      'session-start:signals',
     ]);
   });
 
@@ -164,7 +175,9 @@ describe.each(SHELLS)('%s hook re-asserts itself', (shell) => {
 
   beforeAll(async () => {
     slack = await startFakeSlack();
-    d = await startDaemon({ config: { alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, events: ['tampered'], perMinute: 1000 }] } } });
+    d = await startDaemon({
+      config: { alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url, events: ['tampered'], perMinute: 1000 }] } },
+    });
     tmp = scratch();
   });
   afterEach(async () => {
@@ -176,32 +189,35 @@ describe.each(SHELLS)('%s hook re-asserts itself', (shell) => {
     tmp?.dispose();
   });
 
-  it.each(TAMPERS[shell].map((t) => [t.line, t] as const))('after `%s` the next destructive line is still held, and the change is recorded and alerted', async (_l, t) => {
-    const sh = await guardedShell(shell, { home: d.home, env: prod });
-    open.push(sh);
-    const dir = victim(tmp.dir, `${shell}-tamper-${TAMPERS[shell].indexOf(t)}`);
-    // The tampering line itself may be questioned by the engine: answered with its phrase.
-    const since = sh.mark();
-    sh.line(t.line);
-    const first = await Promise.race([
-      sh.waitFor(QUESTION, { since }).then((m) => m[1]!),
-      sh.waitFor(new RegExp(`${PROMPT.source}`), { since: since + t.line.length }).then(() => null),
-    ]);
-    if (first !== null) await answer(sh, first);
-    await expectQuestion(sh, `rm -rf ${dir}\r`);
-    await answer(sh, 'no');
-    expect(existsSync(dir)).toBe(true);
-    if (t.cause === null) {
-      expect(sh.text()).not.toContain('the guard was changed');
-      return;
-    }
-    expect(sh.text()).toMatch(/prodguard: the guard was changed in this shell \(.*\): restored; this is recorded and alerted\./);
-    const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'tampered'), 'the tampered row');
-    const tampered = rows.filter((r) => r.kind === 'tampered');
-    expect(tampered.map((r) => r.command).join(' '), t.line).toMatch(t.cause);
-    // The alert names this shell's session (host-PID-...).
-    await slack.waitFor((reqs) => reqs.some((r) => r.body.includes(`-${sh.pid}-`)), 15_000);
-  });
+  it.each(TAMPERS[shell].map((t) => [t.line, t] as const))(
+    'after `%s` the next destructive line is still held, and the change is recorded and alerted',
+    async (_l, t) => {
+      const sh = await guardedShell(shell, { home: d.home, env: prod });
+      open.push(sh);
+      const dir = victim(tmp.dir, `${shell}-tamper-${TAMPERS[shell].indexOf(t)}`);
+      // The tampering line itself may be questioned by the engine: answered with its phrase.
+      const since = sh.mark();
+      sh.line(t.line);
+      const first = await Promise.race([
+        sh.waitFor(QUESTION, { since }).then((m) => m[1]!),
+        sh.waitFor(new RegExp(`${PROMPT.source}`), { since: since + t.line.length }).then(() => null),
+      ]);
+      if (first !== null) await answer(sh, first);
+      await expectQuestion(sh, `rm -rf ${dir}\r`);
+      await answer(sh, 'no');
+      expect(existsSync(dir)).toBe(true);
+      if (t.cause === null) {
+        expect(sh.text()).not.toContain('the guard was changed');
+        return;
+      }
+      expect(sh.text()).toMatch(/prodguard: the guard was changed in this shell \(.*\): restored; this is recorded and alerted\./);
+      const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'tampered'), 'the tampered row');
+      const tampered = rows.filter((r) => r.kind === 'tampered');
+      expect(tampered.map((r) => r.command).join(' '), t.line).toMatch(t.cause);
+      // The alert names this shell's session (host-PID-...).
+      await slack.waitFor((reqs) => reqs.some((r) => r.body.includes(`-${sh.pid}-`)), 15_000);
+    },
+  );
 
   it('a user EXIT trap set after load does not lose the session end', async () => {
     const sh = await guardedShell(shell, { home: d.home, env: prod });

@@ -28,7 +28,10 @@ describe('authentication under hostile local processes', () => {
   it("another instance's token is refused; a copy of the right token works (the token is the credential)", async () => {
     const theirs = readToken(b.paths);
     expect(theirs).not.toBe(readToken(a.paths));
-    const refused = JSON.parse(await a.send(JSON.stringify({ ...check('auth-1', 1, 'ls'), token: theirs }), { transport: 'tcp' })) as Record<string, unknown>;
+    const refused = JSON.parse(await a.send(JSON.stringify({ ...check('auth-1', 1, 'ls'), token: theirs }), { transport: 'tcp' })) as Record<
+      string,
+      unknown
+    >;
     expect(refused).toMatchObject({ ok: false, error: 'bad token' });
 
     // Read from somewhere else entirely: what is checked is the token's value, not where it came
@@ -64,7 +67,10 @@ describe('authentication under hostile local processes', () => {
       // Both transports still serve and record; a bad token is still refused.
       expect(await a.request(check('auth-2', 1, 'ls'))).toMatchObject({ ok: true, verdict: 'allow' });
       expect(await a.request(check('auth-2', 2, 'pwd'), { transport: 'tcp' })).toMatchObject({ ok: true, verdict: 'allow' });
-      expect(JSON.parse(await a.send(JSON.stringify(check('auth-2', 3, 'ls')), { transport: 'tcp' }))).toMatchObject({ ok: false, error: expect.stringContaining('missing token') });
+      expect(JSON.parse(await a.send(JSON.stringify(check('auth-2', 3, 'ls')), { transport: 'tcp' }))).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('missing token'),
+      });
     } finally {
       for (const s of flood) s.destroy();
     }

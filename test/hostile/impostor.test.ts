@@ -47,7 +47,7 @@ function collect(p: ChildProcess): { text: () => string } {
   return { text: () => out };
 }
 
-describe.runIf(isRoot)('a second local user against root\'s hook and daemon', () => {
+describe.runIf(isRoot)("a second local user against root's hook and daemon", () => {
   const victims = scratch();
   const scripts = scriptDir();
   const shells: ShellSession[] = [];
@@ -108,14 +108,27 @@ describe.runIf(isRoot)('a second local user against root\'s hook and daemon', ()
     const again = await startDaemon({ home: d.home });
     daemons.push(again);
     expect(readFileSync(again.paths.tokenFile, 'utf8').trim()).not.toBe(token);
-    await waitFor(() => rowsOf((sql, ...p) => again.rows(sql, ...p), sh.pid).some((r) => r.command === `rm -rf ${dir}` && r.decision === 'cancelled'), 'the spooled cancelled line', 15_000);
+    await waitFor(
+      () => rowsOf((sql, ...p) => again.rows(sql, ...p), sh.pid).some((r) => r.command === `rm -rf ${dir}` && r.decision === 'cancelled'),
+      'the spooled cancelled line',
+      15_000,
+    );
 
     // The attacker with the stolen old token (and the old knock) against the real daemon: closed
     // without a reply, nothing recorded. It cannot read the new secrets either.
     const oldKnock = `{"v":1,"knock":"${'f'.repeat(64)}"}`;
-    const forged = (session: string): string => JSON.stringify({
-      v: 1, op: 'check', token, origin: { session, shell: 'bash', pid: 1, user: 'billing' }, cmd: 1, line: 'DROP DATABASE billing', cwd: '/', env: {}, ts: Date.now(),
-    });
+    const forged = (session: string): string =>
+      JSON.stringify({
+        v: 1,
+        op: 'check',
+        token,
+        origin: { session, shell: 'bash', pid: 1, user: 'billing' },
+        cmd: 1,
+        line: 'DROP DATABASE billing',
+        cwd: '/',
+        env: {},
+        ts: Date.now(),
+      });
     const forger = attackScript(scripts, 'forger.mjs', FORGER);
     const newPort = readFileSync(again.paths.portFile, 'utf8').trim();
     for (const lines of [[forged('forged-1')], [oldKnock, forged('forged-2')]]) {
@@ -178,11 +191,18 @@ describe.runIf(isRoot)('a second local user against root\'s hook and daemon', ()
     chmodSync(home2, 0o777);
     expect(asAttacker('mkdir', ['-m', '700', join(home2, 'run')]).status).toBe(0);
     const sock = join(home2, 'run', 'daemon.sock');
-    const listener = spawnAsAttacker(attackScript(scripts, 'unix-impostor.mjs', `
+    const listener = spawnAsAttacker(
+      attackScript(
+        scripts,
+        'unix-impostor.mjs',
+        `
 import net from 'node:net';
 net.createServer((s) => { s.on('data', (d) => process.stdout.write(JSON.stringify({ got: d.toString() }) + '\\n')); s.on('error', () => {}); })
   .listen(process.argv[2], () => process.stdout.write('{"listening":1}\\n'));
-`), [sock]);
+`,
+      ),
+      [sock],
+    );
     procs.push(listener);
     const seen = collect(listener);
     await waitFor(() => seen.text().includes('listening'), 'the attacker socket');

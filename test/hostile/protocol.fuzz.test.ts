@@ -18,14 +18,52 @@ const leaf = fc.oneof(
   fc.double(),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('check', 'decision', 'finish', 'session', 'health', 'bash', 'zsh', 'live', 'spool', 'start', 'sql', '__proto__', 'constructor', TOKEN),
+  fc.constantFrom(
+    'check',
+    'decision',
+    'finish',
+    'session',
+    'health',
+    'bash',
+    'zsh',
+    'live',
+    'spool',
+    'start',
+    'sql',
+    '__proto__',
+    'constructor',
+    TOKEN,
+  ),
   fc.constantFrom(-1, 256, 1e308, 2 ** 53, 1),
 );
 const value = fc.oneof({ maxDepth: 1 }, leaf, fc.array(leaf, { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), leaf, { maxKeys: 3 }));
 
 /** A valid request with one field (possibly nested) replaced, removed or added. */
 const mutated = fc
-  .tuple(fc.constantFrom(...valid), fc.constantFrom('v', 'op', 'origin', 'cmd', 'line', 'cwd', 'env', 'ts', 'decision', 'via', 'exit', 'durationMs', 'event', 'statement', 'token', 'extra'), fc.constantFrom('session', 'shell', 'pid', 'tty', 'user', 'host', null), fc.option(value), fc.boolean())
+  .tuple(
+    fc.constantFrom(...valid),
+    fc.constantFrom(
+      'v',
+      'op',
+      'origin',
+      'cmd',
+      'line',
+      'cwd',
+      'env',
+      'ts',
+      'decision',
+      'via',
+      'exit',
+      'durationMs',
+      'event',
+      'statement',
+      'token',
+      'extra',
+    ),
+    fc.constantFrom('session', 'shell', 'pid', 'tty', 'user', 'host', null),
+    fc.option(value),
+    fc.boolean(),
+  )
   .map(([base, key, sub, v, withToken]) => {
     const o = structuredClone(base) as Record<string, unknown>;
     if (sub && key === 'origin' && o.origin) {
@@ -41,7 +79,9 @@ const mutated = fc
 const line = fc.oneof(
   mutated,
   // The same, cut or spliced: truncated JSON, stray bytes.
-  fc.tuple(mutated, fc.nat(), fc.string({ unit: 'binary', maxLength: 3 })).map(([s, at, ins]) => s.slice(0, at % (s.length + 1)) + ins + s.slice(at % (s.length + 1))),
+  fc
+    .tuple(mutated, fc.nat(), fc.string({ unit: 'binary', maxLength: 3 }))
+    .map(([s, at, ins]) => s.slice(0, at % (s.length + 1)) + ins + s.slice(at % (s.length + 1))),
   fc.json({ maxDepth: 2 }),
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
@@ -56,25 +96,57 @@ function once(l: string, needToken: string | null): boolean {
     return true;
   } catch (err) {
     if (!(err instanceof RequestError)) throw new Error(`threw ${String(err)} (not a RequestError) for ${JSON.stringify(l)}`);
-    if (/[\r\n]/.test(err.message) || err.message.length === 0 || err.message.length > 300) throw new Error(`reply is not one short line: ${JSON.stringify(err.message)}`);
+    if (/[\r\n]/.test(err.message) || err.message.length === 0 || err.message.length > 300)
+      throw new Error(`reply is not one short line: ${JSON.stringify(err.message)}`);
     return true;
   }
 }
 
 describe('wire protocol under 100,000 generated request lines', () => {
-  it('unix socket (no token): a valid request or a one-line RequestError', () => {
-    boundedHeap(32, (numRuns) => fc.assert(fc.property(line, (l) => once(l, null)), { numRuns }));
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'unix socket (no token): a valid request or a one-line RequestError',
+    () => {
+      boundedHeap(32, (numRuns) =>
+        fc.assert(
+          fc.property(line, (l) => once(l, null)),
+          { numRuns },
+        ),
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('TCP (token required): never accepts a request without the exact token', () => {
-    boundedHeap(32, (numRuns) => fc.assert(fc.property(line, (l) => once(l, TOKEN)), { numRuns }));
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'TCP (token required): never accepts a request without the exact token',
+    () => {
+      boundedHeap(32, (numRuns) =>
+        fc.assert(
+          fc.property(line, (l) => once(l, TOKEN)),
+          { numRuns },
+        ),
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('RequestSchema alone on 100,000 arbitrary values never throws', () => {
-    boundedHeap(32, (numRuns) =>
-      fc.assert(fc.property(fc.oneof(fc.anything({ maxDepth: 2 }), mutated.map((s) => JSON.parse(s) as unknown)), (v) => typeof RequestSchema.safeParse(v).success === 'boolean'), { numRuns }),
-    );
-  }, FUZZ_TIMEOUT_MS);
+  it(
+    'RequestSchema alone on 100,000 arbitrary values never throws',
+    () => {
+      boundedHeap(32, (numRuns) =>
+        fc.assert(
+          fc.property(
+            fc.oneof(
+              fc.anything({ maxDepth: 2 }),
+              mutated.map((s) => JSON.parse(s) as unknown),
+            ),
+            (v) => typeof RequestSchema.safeParse(v).success === 'boolean',
+          ),
+          { numRuns },
+        ),
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   it('the generated lines do include accepted requests (the property is not vacuous)', () => {
     const sample = fc.sample(line, 2_000);

@@ -7,9 +7,63 @@ import { FUZZ_TIMEOUT_MS, boundedHeap } from './budget.js';
 // never throw. test/engine/hostile-input.test.ts runs 20,000 shell-ish inputs across all dialects;
 // here each dialect (and each SQL flavour) gets 100,000 inputs built from its own syntax.
 
-const SQL = ["'", '"', '`', '$$', '$tag$', ';', '--', '\n', '/*', '*/', '#', '\\', '\\g', '\\G', 'DELIMITER ', '//', 'BEGIN ', 'END', 'CREATE TRIGGER t ', 'CASE ', 'DROP TABLE t', 'E\'', "''", ' ', '(', ')', '\\i f', '.shell ', '.read x'];
+const SQL = [
+  "'",
+  '"',
+  '`',
+  '$$',
+  '$tag$',
+  ';',
+  '--',
+  '\n',
+  '/*',
+  '*/',
+  '#',
+  '\\',
+  '\\g',
+  '\\G',
+  'DELIMITER ',
+  '//',
+  'BEGIN ',
+  'END',
+  'CREATE TRIGGER t ',
+  'CASE ',
+  'DROP TABLE t',
+  "E'",
+  "''",
+  ' ',
+  '(',
+  ')',
+  '\\i f',
+  '.shell ',
+  '.read x',
+];
 const REDIS = ['"', "'", '\\', ' ', '\t', '\n', '\r\n', 'FLUSHALL', 'SET k v', 'EVAL "', '\\x', '"\\"'];
-const JS = ['"', "'", '`', '${', '}', '{', '(', ')', '[', ']', ';', '\n', '//', '/*', '*/', '/re/', '\\', 'db.dropDatabase()', 'db.c.deleteMany({})', ',', '=>', 'function(){', '+'];
+const JS = [
+  '"',
+  "'",
+  '`',
+  '${',
+  '}',
+  '{',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  '\n',
+  '//',
+  '/*',
+  '*/',
+  '/re/',
+  '\\',
+  'db.dropDatabase()',
+  'db.c.deleteMany({})',
+  ',',
+  '=>',
+  'function(){',
+  '+',
+];
 
 const textOf = (frags: string[]) =>
   fc.oneof(
@@ -34,7 +88,16 @@ const cases: Array<[Dialect, SqlFlavor, string[]]> = [
 ];
 
 describe('statement splitter: 100,000 inputs per dialect', () => {
-  it.each(cases)('%s (%s): never throws, statements non-empty and trimmed, bounded heap', (dialect, flavor, frags) => {
-    boundedHeap(32, (numRuns) => fc.assert(fc.property(textOf(frags), (t) => holds(t, dialect, flavor)), { numRuns }));
-  }, FUZZ_TIMEOUT_MS);
+  it.each(cases)(
+    '%s (%s): never throws, statements non-empty and trimmed, bounded heap',
+    (dialect, flavor, frags) => {
+      boundedHeap(32, (numRuns) =>
+        fc.assert(
+          fc.property(textOf(frags), (t) => holds(t, dialect, flavor)),
+          { numRuns },
+        ),
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

@@ -64,7 +64,10 @@ describe('SQL and NoSQL files fed to a client', () => {
 
 describe('task runners', () => {
   it('make: default target, named targets, prerequisites, -C, -f, variables, $(MAKE) recursion; make -n runs nothing', () => {
-    w('mk/Makefile', 'DIR = /srv/cache\n.PHONY: all\nall: build\nbuild:\n\techo build\nclean: build\n\t-rm -rf $(DIR)\nsub:\n\t$(MAKE) -C inner wipe\n');
+    w(
+      'mk/Makefile',
+      'DIR = /srv/cache\n.PHONY: all\nall: build\nbuild:\n\techo build\nclean: build\n\t-rm -rf $(DIR)\nsub:\n\t$(MAKE) -C inner wipe\n',
+    );
     w('mk/inner/Makefile', 'wipe:\n\t@rm -rf /srv/inner\n');
     w('mk/ops.mk', 'reset:\n\tdropdb shop\n');
     expect(check('make -C mk').verdict).toBe('allow');
@@ -76,7 +79,23 @@ describe('task runners', () => {
   });
 
   it('package scripts: npm run, npm test, pre/post hooks, yarn S, pnpm S, bun run S', () => {
-    w('pkg/package.json', JSON.stringify({ scripts: { 'db:drop': 'dropdb shop', prewipe: 'rm -rf /srv/pre', wipe: 'echo wipe', postwipe: 'rm -rf /srv/post', test: 'vitest', pretest: 'rm -rf /srv/t' } }, null, 2));
+    w(
+      'pkg/package.json',
+      JSON.stringify(
+        {
+          scripts: {
+            'db:drop': 'dropdb shop',
+            prewipe: 'rm -rf /srv/pre',
+            wipe: 'echo wipe',
+            postwipe: 'rm -rf /srv/post',
+            test: 'vitest',
+            pretest: 'rm -rf /srv/t',
+          },
+        },
+        null,
+        2,
+      ),
+    );
     const opts = { cwd: join(dir, 'pkg') };
     expect(matched('npm run db:drop', opts).some((m) => /package\.json:3: dropdb shop/.test(m))).toBe(true);
     expect(matched('npm run wipe', opts)).toEqual(expect.arrayContaining(['package.json:4: rm -rf /srv/pre', 'package.json:6: rm -rf /srv/post']));
@@ -102,14 +121,34 @@ describe('task runners', () => {
 
 describe('scripts and interpreters', () => {
   it('./x, path, bash/sh/zsh/dash x, source, . , a script with arguments ($1 stays a parameter)', () => {
-    for (const line of ['./wipe.sh', `${dir}/wipe.sh`, 'bash wipe.sh', 'sh -e wipe.sh', 'zsh wipe.sh', 'dash wipe.sh', 'source wipe.sh', '. wipe.sh', 'sudo ./wipe.sh', 'bash < wipe.sh']) {
+    for (const line of [
+      './wipe.sh',
+      `${dir}/wipe.sh`,
+      'bash wipe.sh',
+      'sh -e wipe.sh',
+      'zsh wipe.sh',
+      'dash wipe.sh',
+      'source wipe.sh',
+      '. wipe.sh',
+      'sudo ./wipe.sh',
+      'bash < wipe.sh',
+    ]) {
       expect(matched(line), line).toContain('wipe.sh:3: rm -rf /srv/data');
     }
   });
 
   it('files of another machine or container are not read: ssh host ./x, kubectl exec, docker exec', () => {
-    for (const line of ['ssh web1 ./wipe.sh', 'ssh web1 "bash wipe.sh"', 'kubectl exec api-0 -- sh wipe.sh', 'docker exec app bash wipe.sh', 'chroot /mnt sh wipe.sh']) {
-      expect(matched(line).some((m) => m.startsWith('wipe.sh:')), line).toBe(false);
+    for (const line of [
+      'ssh web1 ./wipe.sh',
+      'ssh web1 "bash wipe.sh"',
+      'kubectl exec api-0 -- sh wipe.sh',
+      'docker exec app bash wipe.sh',
+      'chroot /mnt sh wipe.sh',
+    ]) {
+      expect(
+        matched(line).some((m) => m.startsWith('wipe.sh:')),
+        line,
+      ).toBe(false);
     }
   });
 
@@ -121,7 +160,9 @@ describe('scripts and interpreters', () => {
   it('a PATH command that is a shell script (the PATH the hook forwards); a binary on PATH is not read', () => {
     w('bin/pgreach-tool', '#!/usr/bin/env bash\nrm -rf /srv/tool\n', 0o755);
     expect(matched('pgreach-tool', { env: { ...env, PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } })).toContain('bin/pgreach-tool:2: rm -rf /srv/tool');
-    expect(matched('pgreach-tool', { cwd: '/proc', env: { ...env, PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } })).toContain(`${join(dir, 'bin', 'pgreach-tool')}:2: rm -rf /srv/tool`);
+    expect(matched('pgreach-tool', { cwd: '/proc', env: { ...env, PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } })).toContain(
+      `${join(dir, 'bin', 'pgreach-tool')}:2: rm -rf /srv/tool`,
+    );
     expect(check('ls -la', { env: { ...env, PATH: '/usr/bin:/bin' } }).problems).toEqual([]);
   });
 

@@ -7,9 +7,26 @@ import { GRANT_TTL_MS, GrantBook } from '../../daemon/server/grants.js';
 // piped DROP that runs without a second question, is in wrap.test.ts.)
 
 const verdict = (verdict: Verdict['verdict'], matches: [string, string | null][]): Verdict => ({
-  verdict, severity: 'high', production: { active: true, signal: 'ENV', env: 'production' }, disabled: false, dryRun: false, redacted: '', confirm: null,
-  matches: matches.map(([rule, target]) => ({ rule, domain: 'sql', severity: 'high', reason: '', target, confirm: target ?? '', alternative: '', command: '', dryRun: { form: null, check: null, advice: null, prefix: 'ignored' as const, prefixSet: false } })),
-  allowlisted: null, problems: [],
+  verdict,
+  severity: 'high',
+  production: { active: true, signal: 'ENV', env: 'production' },
+  disabled: false,
+  dryRun: false,
+  redacted: '',
+  confirm: null,
+  matches: matches.map(([rule, target]) => ({
+    rule,
+    domain: 'sql',
+    severity: 'high',
+    reason: '',
+    target,
+    confirm: target ?? '',
+    alternative: '',
+    command: '',
+    dryRun: { form: null, check: null, advice: null, prefix: 'ignored' as const, prefixSet: false },
+  })),
+  allowlisted: null,
+  problems: [],
 });
 
 describe('GrantBook', () => {
@@ -20,7 +37,16 @@ describe('GrantBook', () => {
     expect(g.redeem('s1', 8, verdict('confirm', [['sql.drop-table', 'invoices']]))).toBe(false);
     expect(g.redeem('s2', 7, verdict('confirm', [['sql.drop-table', 'invoices']]))).toBe(false);
     expect(g.redeem('s1', 7, verdict('confirm', [['sql.drop-table', 'users']]))).toBe(false);
-    expect(g.redeem('s1', 7, verdict('confirm', [['sql.drop-table', 'invoices'], ['sql.truncate', 'users']]))).toBe(false);
+    expect(
+      g.redeem(
+        's1',
+        7,
+        verdict('confirm', [
+          ['sql.drop-table', 'invoices'],
+          ['sql.truncate', 'users'],
+        ]),
+      ),
+    ).toBe(false);
     // an allowed check does not use it up
     expect(g.redeem('s1', 7, verdict('allow', []))).toBe(false);
     expect(g.redeem('s1', 7, verdict('confirm', [['sql.drop-table', 'INVOICES']]))).toBe(true);

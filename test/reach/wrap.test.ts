@@ -30,7 +30,10 @@ afterAll(async () => {
 
 const sqliteDb = (dir: string, name = 'shop.db'): string => {
   const db = join(dir, name);
-  execFileSync('sqlite3', [db, 'create table if not exists users(id int, name text); delete from users; insert into users values (1, "ann"), (2, "bob");']);
+  execFileSync('sqlite3', [
+    db,
+    'create table if not exists users(id int, name text); delete from users; insert into users values (1, "ann"), (2, "bob");',
+  ]);
   return db;
 };
 const sqliteTables = (db: string): string => execFileSync('sqlite3', [db, '.tables'], { encoding: 'utf8' });
@@ -70,7 +73,7 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
     for (const ext of ['.out', '.err', '.rc']) expect(readFileSync(join(dir, w + ext)), `${name}${ext}`).toEqual(readFileSync(join(dir, b + ext)));
   };
 
-  it('psql: -c, -f, < file and a pipe give the bare client\'s bytes on stdout and stderr, and its exit code', async () => {
+  it("psql: -c, -f, < file and a pipe give the bare client's bytes on stdout and stderr, and its exit code", async () => {
     await open();
     pg.query('CREATE TABLE IF NOT EXISTS items(id int); TRUNCATE items; INSERT INTO items VALUES (1),(2),(3)');
     writeFileSync(join(dir, 'q.sql'), 'select count(*) from items;\nselect * from no_such_table;\nselect 42 as answer;\n');
@@ -84,7 +87,7 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
     expect(readFileSync(join(dir, 'pg-error-stop.wrap.rc'), 'utf8')).toBe('rc=3\n');
   });
 
-  it('sqlite3: trailing SQL, < file, a pipe and .read give the bare client\'s bytes and exit code', async () => {
+  it("sqlite3: trailing SQL, < file, a pipe and .read give the bare client's bytes and exit code", async () => {
     await open();
     sqliteDb(dir);
     writeFileSync(join(dir, 'q.sql'), 'select count(*) from users;\nselec broken;\nselect name from users order by id;\n');
@@ -107,7 +110,9 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
     expect(sqliteTables(db), out).not.toContain('users');
     expect(out).not.toMatch(/type "[^"]+" to send it/);
     // The hook's line and wrap's statement, both recorded as confirmed (the latter by the grant).
-    const rows = d.rows<{ shell: string; command: string; decision: string }>("SELECT shell, command, decision FROM events WHERE kind IN ('command','statement') ORDER BY seq");
+    const rows = d.rows<{ shell: string; command: string; decision: string }>(
+      "SELECT shell, command, decision FROM events WHERE kind IN ('command','statement') ORDER BY seq",
+    );
     expect(rows.filter((r) => r.command === line).map((r) => r.decision)).toEqual(['cancelled', 'confirmed']);
     expect(rows.some((r) => r.shell === 'wrap' && /drop table users/.test(r.command) && r.decision === 'confirmed')).toBe(true);
   });
@@ -124,9 +129,20 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
 });
 
 /** `prodguard wrap ...` with no controlling terminal (setsid), stdin from `input`. */
-function wrapWithoutTerminal(home: string, cwd: string, args: string[], input: string, env: Record<string, string> = prod): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function wrapWithoutTerminal(
+  home: string,
+  cwd: string,
+  args: string[],
+  input: string,
+  env: Record<string, string> = prod,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, 'wrap', ...args], { cwd, detached: true, env: { ...homeEnv(home), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliMain, 'wrap', ...args], {
+      cwd,
+      detached: true,
+      env: { ...homeEnv(home), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -164,7 +180,9 @@ describe('wrap with no terminal at all', () => {
     // Outside production the client runs untouched: the same DROP goes through, nothing is judged.
     const outside = await wrapWithoutTerminal(d.home, dir, ['sqlite3', 'other.db'], 'create table x(i); drop table x; select 7;\n', {});
     expect(outside).toEqual({ code: 0, stdout: '7\n', stderr: '' });
-    const rows = d.rows<{ command: string; decision: string }>("SELECT command, decision FROM events WHERE shell = 'wrap' AND kind IN ('command','statement') ORDER BY seq");
+    const rows = d.rows<{ command: string; decision: string }>(
+      "SELECT command, decision FROM events WHERE shell = 'wrap' AND kind IN ('command','statement') ORDER BY seq",
+    );
     expect(rows.some((r) => r.command.includes('select 7'))).toBe(false);
     expect(rows).toContainEqual({ command: "sqlite3 shop.db 'drop table users'", decision: 'blocked' });
     expect(rows.some((r) => /select count/.test(r.command) && r.decision === 'allowed')).toBe(true);
@@ -182,7 +200,7 @@ describe('wrap asks once on the terminal when the shell prompt did not confirm t
     await d?.dispose();
   });
 
-  it('`prodguard wrap sqlite3 shop.db \'drop table users\'`: a wrong phrase keeps the table, the phrase drops it; recorded', async () => {
+  it("`prodguard wrap sqlite3 shop.db 'drop table users'`: a wrong phrase keeps the table, the phrase drops it; recorded", async () => {
     const dir = join(tmp.dir, 'tty');
     execFileSync('mkdir', ['-p', dir]);
     const db = sqliteDb(dir);

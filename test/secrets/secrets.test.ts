@@ -20,9 +20,17 @@ import { poll, startRsyslog, type Rsyslog } from '../helpers/rsyslog.js';
 // every Slack and signed-webhook request, and `prodguard log` (JSON and table).
 // benign.txt: lookalikes (ports, digests, scopes, file-valued options) the redactor must leave as is.
 
-interface Case { line: string; secret: string }
-const corpus: Case[] = readFileSync(join(import.meta.dirname, 'secrets.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Case);
-const benign = readFileSync(join(import.meta.dirname, 'benign.txt'), 'utf8').split('\n').filter(Boolean);
+interface Case {
+  line: string;
+  secret: string;
+}
+const corpus: Case[] = readFileSync(join(import.meta.dirname, 'secrets.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Case);
+const benign = readFileSync(join(import.meta.dirname, 'benign.txt'), 'utf8')
+  .split('\n')
+  .filter(Boolean);
 
 const DECISIONS = ['confirmed', 'cancelled', 'blocked', 'dry-run'] as const;
 const SESSION = 'secrets-1';
@@ -79,9 +87,25 @@ describe('no secret leaves through any sink (real daemon, rsyslogd, fake Slack)'
     slack = await startFakeSlack();
     d = await startDaemon({
       config: {
-        rules: { custom: [{ id: 'test.every', domain: 'test', severity: 'low', reason: 'every command of the corpus', alternative: 'none', match: { command: names } }] },
+        rules: {
+          custom: [
+            {
+              id: 'test.every',
+              domain: 'test',
+              severity: 'low',
+              reason: 'every command of the corpus',
+              alternative: 'none',
+              match: { command: names },
+            },
+          ],
+        },
         policy: { low: 'confirm', medium: 'confirm', high: 'confirm', critical: 'confirm' },
-        syslog: { targets: [{ type: 'unix', path: rs.socket, format: 'rfc5424' }, { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort }] },
+        syslog: {
+          targets: [
+            { type: 'unix', path: rs.socket, format: 'rfc5424' },
+            { type: 'tcp', host: '127.0.0.1', port: rs.tcpPort },
+          ],
+        },
         alerts: {
           targets: ['slack', 'webhook'].map((type) => ({
             name: type,
@@ -123,13 +147,23 @@ describe('no secret leaves through any sink (real daemon, rsyslogd, fake Slack)'
     await poll(() => commandRows() >= n, 60_000, 'every command row');
     expect(commandRows()).toBe(n);
     await slack.waitFor((r) => r.filter((x) => x.path !== '/webhook' && /Destructive command|Dry run of/.test(x.body)).length >= n, 120_000);
-    await slack.waitFor((r) => r.filter((x) => x.path === '/webhook' && /"prodguard\.(confirmed|cancelled|blocked|dry-run)"/.test(x.body)).length >= n, 120_000);
+    await slack.waitFor(
+      (r) => r.filter((x) => x.path === '/webhook' && /"prodguard\.(confirmed|cancelled|blocked|dry-run)"/.test(x.body)).length >= n,
+      120_000,
+    );
     // The daemon's whole home: database, -wal/-shm, spool, outbox, pino log file.
     const files = filesUnder(d.home);
     expect(files.some((f) => f.endsWith('-wal') || f.endsWith('.db'))).toBe(true);
     for (const f of files) found.push(...leaks(f, readFileSync(f).toString('latin1')), ...leaks(f, readFileSync(f, 'utf8')));
     found.push(...leaks('daemon stderr + log', d.logs()));
-    found.push(...leaks('rsyslog output', filesUnder(rs.dir).map((f) => readFileSync(f, 'utf8')).join('\n')));
+    found.push(
+      ...leaks(
+        'rsyslog output',
+        filesUnder(rs.dir)
+          .map((f) => readFileSync(f, 'utf8'))
+          .join('\n'),
+      ),
+    );
     found.push(...leaks('Slack and webhook request bodies', slack.requests.map((r) => r.body + JSON.stringify(r.headers)).join('\n')));
 
     const log = await cli(['log', '--json', '--limit', '100000', '--session', SESSION], homeEnv(d.home));

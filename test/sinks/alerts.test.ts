@@ -49,11 +49,23 @@ describe('Slack alerts through the outbox', () => {
     const body = req!.json as Slack;
     expect(body.text).toBe("prodguard: Destructive command blocked: alice@web1 `rm -rf /srv/data &lt;&amp;&gt; '''x'''` rule fs.rm-recursive");
     expect(body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Destructive command blocked' } });
-    expect(body.blocks[1]!.fields!.map((f) => f.text)).toEqual(['*Who*\nalice', '*Host*\nweb1', '*Rule*\nfs.rm-recursive', '*Decision*\nblocked (critical)']);
+    expect(body.blocks[1]!.fields!.map((f) => f.text)).toEqual([
+      '*Who*\nalice',
+      '*Host*\nweb1',
+      '*Rule*\nfs.rm-recursive',
+      '*Decision*\nblocked (critical)',
+    ]);
     // mrkdwn escaped; the fence cannot be closed early by the command
     expect(body.blocks[2]!.text!.text).toBe('```rm -rf /srv/data &lt;&amp;&gt; `\u200b``x`\u200b`````');
     await s.flush(2_000);
-    expect((await s.status())[0]).toMatchObject({ kind: 'alert', name: 'ops', delivered: 1, pending: 0, ok: true, address: slack.url.replace(/\/services.*/, '') });
+    expect((await s.status())[0]).toMatchObject({
+      kind: 'alert',
+      name: 'ops',
+      delivered: 1,
+      pending: 0,
+      ok: true,
+      address: slack.url.replace(/\/services.*/, ''),
+    });
   });
 
   test('mentions and links typed in a command are escaped in the text fallback as in the blocks', async () => {

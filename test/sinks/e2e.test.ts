@@ -96,8 +96,13 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(ok.code).toBe(0);
     expect(report.checks.map((c) => c.name)).toEqual([
-      'shell hook', 'config', 'directories', 'daemon', 'database',
-      `syslog unix:${rs.socket} (rfc5424)`, `syslog tcp://127.0.0.1:${rs.tcpPort} (rfc5424)`,
+      'shell hook',
+      'config',
+      'directories',
+      'daemon',
+      'database',
+      `syslog unix:${rs.socket} (rfc5424)`,
+      `syslog tcp://127.0.0.1:${rs.tcpPort} (rfc5424)`,
       `alert ops (slack, ${new URL(slack.url).origin})`,
     ]);
 
@@ -108,14 +113,23 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
     expect(bad.code).toBe(10);
     expect(bad.stdout).toMatch(/^FAIL {2}shell hook +not active in this shell/m);
     expect(bad.stdout).toMatch(/-> add {2}eval "\$\(prodguard init (bash|zsh)\)"/);
-    expect(bad.stdout).toMatch(/^FAIL {2}syslog tcp:\/\/127\.0\.0\.1:1 \(rfc5424\) +does not answer: cannot connect to tcp:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/m);
+    expect(bad.stdout).toMatch(
+      /^FAIL {2}syslog tcp:\/\/127\.0\.0\.1:1 \(rfc5424\) +does not answer: cannot connect to tcp:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/m,
+    );
     expect(bad.stdout).toMatch(/-> start the receiver at tcp:\/\/127\.0\.0\.1:1/);
     expect(bad.stdout).toMatch(/^ok {4}daemon/m);
     expect(bad.stdout).toContain('2 problem(s) found');
   });
 
   test('alert test: reports the HTTP outcome; exit 9 when the receiver fails', async () => {
-    d.writeConfig({ alerts: { targets: [{ name: 'ops', type: 'slack', url: slack.url }, { name: 'hook', type: 'webhook', url: slack.url, secret: 'whsec_c2VjcmV0' }] } });
+    d.writeConfig({
+      alerts: {
+        targets: [
+          { name: 'ops', type: 'slack', url: slack.url },
+          { name: 'hook', type: 'webhook', url: slack.url, secret: 'whsec_c2VjcmV0' },
+        ],
+      },
+    });
     const before = slack.requests.length;
     const ok = await cli(['alert', 'test', 'ops'], env);
     expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: '' });
@@ -127,10 +141,18 @@ describe('daemon -> rsyslog and Slack, doctor and alert test', () => {
     const failed = await cli(['alert', 'test', '--json'], env);
     expect({ code: failed.code, stderr: failed.stderr }).toEqual({ code: 9, stderr: '' });
     const results = json<Array<{ target: string; ok: boolean; status: number }>>(failed);
-    expect(results.map((r) => [r.target, r.status]).sort()).toEqual([['hook', expect.any(Number)], ['ops', expect.any(Number)]].sort());
+    expect(results.map((r) => [r.target, r.status]).sort()).toEqual(
+      [
+        ['hook', expect.any(Number)],
+        ['ops', expect.any(Number)],
+      ].sort(),
+    );
     expect(results.filter((r) => !r.ok).map((r) => r.status)).toEqual([500]);
 
     const unknown = await cli(['alert', 'test', 'nope'], env);
-    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 2, stderr: 'prodguard: no alert target named "nope"; configured: ops, hook\n' });
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({
+      code: 2,
+      stderr: 'prodguard: no alert target named "nope"; configured: ops, hook\n',
+    });
   });
 });

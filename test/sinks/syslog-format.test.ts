@@ -11,16 +11,32 @@ describe('syslog format', () => {
   });
 
   test('RFC 5424: PRI, version, ISO timestamp, header fields, SD element, message', () => {
-    const msg = formatMessage(eventEntry(stored(3), (s) => s), {
-      format: 'rfc5424', facility: facilityCode('authpriv'), appName: 'prodguard', hostname: 'web 1', procId: '77',
-    }).toString();
-    expect(msg).toMatch(/^<84>1 2026-03-10T12:00:00\.253Z web_1 prodguard 77 command \[prodguard@32473 user="alice" host="web1" session="sess-1" decision="blocked" rule="fs\.rm-recursive" severity="critical" exit="" seq="3" cmd="3" hash="[0-9a-f]{64}"\] rm -rf \/srv\/data\/3$/);
+    const msg = formatMessage(
+      eventEntry(stored(3), (s) => s),
+      {
+        format: 'rfc5424',
+        facility: facilityCode('authpriv'),
+        appName: 'prodguard',
+        hostname: 'web 1',
+        procId: '77',
+      },
+    ).toString();
+    expect(msg).toMatch(
+      /^<84>1 2026-03-10T12:00:00\.253Z web_1 prodguard 77 command \[prodguard@32473 user="alice" host="web1" session="sess-1" decision="blocked" rule="fs\.rm-recursive" severity="critical" exit="" seq="3" cmd="3" hash="[0-9a-f]{64}"\] rm -rf \/srv\/data\/3$/,
+    );
   });
 
   test('RFC 3164: <PRI>Mmm dd hh:mm:ss host tag[pid]: key="value" pairs then the command', () => {
-    const msg = formatMessage(eventEntry(stored(4), (s) => s), {
-      format: 'rfc3164', facility: facilityCode('local3'), appName: 'prodguard', hostname: 'web1', procId: '77',
-    }).toString();
+    const msg = formatMessage(
+      eventEntry(stored(4), (s) => s),
+      {
+        format: 'rfc3164',
+        facility: facilityCode('local3'),
+        appName: 'prodguard',
+        hostname: 'web1',
+        procId: '77',
+      },
+    ).toString();
     expect(msg).toMatch(/^<156>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d web1 prodguard\[77\]: user="alice" .* seq="4" .* rm -rf \/srv\/data\/4$/);
   });
 
@@ -38,9 +54,16 @@ describe('syslog format', () => {
   });
 
   test('a huge command is cut to MAX_MESSAGE_BYTES at a UTF-8 boundary and marked', () => {
-    const msg = formatMessage(eventEntry(stored(5, { command: `echo ${'é'.repeat(100_000)}` }), (s) => s), {
-      format: 'rfc5424', facility: 10, appName: 'prodguard', hostname: 'h', procId: '1',
-    });
+    const msg = formatMessage(
+      eventEntry(stored(5, { command: `echo ${'é'.repeat(100_000)}` }), (s) => s),
+      {
+        format: 'rfc5424',
+        facility: 10,
+        appName: 'prodguard',
+        hostname: 'h',
+        procId: '1',
+      },
+    );
     expect(msg.length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     expect(msg.length).toBeGreaterThan(MAX_MESSAGE_BYTES - 4);
     const text = msg.toString('utf8');

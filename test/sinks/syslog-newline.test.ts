@@ -21,10 +21,27 @@ describe('a newline in a command stays inside one message on every transport (re
   beforeAll(async () => {
     const certFile = join(tmp.dir, 'cert.pem');
     const keyFile = join(tmp.dir, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     rs = await startRsyslog({ tls: { certFile, keyFile } });
   });
   afterAll(async () => {
@@ -43,7 +60,12 @@ describe('a newline in a command stays inside one message on every transport (re
   test.each(['nl-unix', 'nl-udp', 'nl-tcp', 'nl-tcp-bsd', 'nl-tls'])('%s', async (app) => {
     const t = transports().find((x) => x.app === app)!;
     const { dir, cleanup } = tempDir();
-    const sinks = createSinks(config({ syslog: { targets: [{ ...t.target, appName: app }] } }), { dataDir: dir, logger: memoryLogger().logger, hostname: 'web1', tuning: FAST });
+    const sinks = createSinks(config({ syslog: { targets: [{ ...t.target, appName: app }] } }), {
+      dataDir: dir,
+      logger: memoryLogger().logger,
+      hostname: 'web1',
+      tuning: FAST,
+    });
     try {
       sinks.publish(stored(1, { command: COMMAND }));
       sinks.publish(stored(2, { command: 'after the multi-line one' }));

@@ -65,8 +65,14 @@ describe('syslog into a real rsyslogd', () => {
       expect(blocked.severity).toBe(4); // warning
       expect(blocked.pri).toBe(facility * 8 + 4);
       expect(blocked.params[SD]).toMatchObject({
-        user: 'al"ice\\x]', host: 'web1', session: 'sess-1', decision: 'blocked', rule: 'fs.rm-recursive',
-        severity: 'critical', exit: '', seq: '1',
+        user: 'al"ice\\x]',
+        host: 'web1',
+        session: 'sess-1',
+        decision: 'blocked',
+        rule: 'fs.rm-recursive',
+        severity: 'critical',
+        exit: '',
+        seq: '1',
       });
       expect(blocked.msg).toBe('rm -rf "/srv/dätä" ]');
 
@@ -83,7 +89,17 @@ describe('syslog into a real rsyslogd', () => {
       expect(start.severity).toBe(5);
       expect(start.msg).toBe('prodguard daemon start: version 0.1.0');
       // in order: daemon start first, then the rows by seq
-      expect(ms.map((m) => m.msgid === 'command' || m.msgid === 'result' ? m.params[SD]!.seq : m.msgid)).toEqual(['daemon-start', '1', '2', '3', '4', '5', 'chain-head', '6', '7']);
+      expect(ms.map((m) => (m.msgid === 'command' || m.msgid === 'result' ? m.params[SD]!.seq : m.msgid))).toEqual([
+        'daemon-start',
+        '1',
+        '2',
+        '3',
+        '4',
+        '5',
+        'chain-head',
+        '6',
+        '7',
+      ]);
       expect(row(6).msg).toMatch(/^echo x+ \[truncated\]$/);
       expect(row(7).msg).toBe('after the huge one');
     }
@@ -93,7 +109,9 @@ describe('syslog into a real rsyslogd', () => {
     expect(bsd.every((m) => m.protocol === '0' && m.facility === 3 && m.hostname === 'web1' && m.procid === String(process.pid))).toBe(true);
     const b1 = bsd.find((m) => m.msg.includes('seq="1"'))!;
     expect(b1.severity).toBe(4);
-    expect(b1.msg.trim()).toMatch(/^user="al\\"ice\\\\x\\]" host="web1" session="sess-1" decision="blocked" rule="fs.rm-recursive" severity="critical" exit="" seq="1" cmd="1" hash="[0-9a-f]{64}" rm -rf "\/srv\/dätä" \]$/);
+    expect(b1.msg.trim()).toMatch(
+      /^user="al\\"ice\\\\x\\]" host="web1" session="sess-1" decision="blocked" rule="fs.rm-recursive" severity="critical" exit="" seq="1" cmd="1" hash="[0-9a-f]{64}" rm -rf "\/srv\/dätä" \]$/,
+    );
 
     expect(JSON.stringify(all)).not.toContain('hunter2');
     const st = await sinks.status();
@@ -172,13 +190,20 @@ describe('syslog into a real rsyslogd', () => {
     const { dir, cleanup } = tempDir();
     const log = memoryLogger();
     const cfg = config({
-      syslog: { targets: [{ type: 'udp', host: '127.0.0.1', port: rs.udpPort, facility: 'authpirv' }, { type: 'unix', path: rs.socket, appName: 'pg-facility', format: 'rfc5424' }] },
+      syslog: {
+        targets: [
+          { type: 'udp', host: '127.0.0.1', port: rs.udpPort, facility: 'authpirv' },
+          { type: 'unix', path: rs.socket, appName: 'pg-facility', format: 'rfc5424' },
+        ],
+      },
     });
     const sinks = createSinks(cfg, { dataDir: dir, logger: log.logger, tuning: FAST });
     sinks.publish(stored(1));
     await rs.waitFor((m) => m.some((x) => x.appname === 'pg-facility'));
     expect((await sinks.status()).map((s) => s.type)).toEqual(['unix']);
-    expect(log.lines().some((l) => l.msg === 'syslog target left out: fix its facility in the config' && String(l.err).includes('authpirv'))).toBe(true);
+    expect(log.lines().some((l) => l.msg === 'syslog target left out: fix its facility in the config' && String(l.err).includes('authpirv'))).toBe(
+      true,
+    );
     await sinks.close();
     cleanup();
   });

@@ -47,7 +47,9 @@ test('a receiver that stops reading: the write times out, the sink reconnects, e
   const { dir, cleanup } = tempDir();
   const log = memoryLogger();
   const sinks = createSinks(config({ syslog: { targets: [{ type: 'tcp', host: '127.0.0.1', port }] } }), {
-    dataDir: dir, logger: log.logger, tuning: { ...FAST, syslogWriteTimeoutMs: 500 },
+    dataDir: dir,
+    logger: log.logger,
+    tuning: { ...FAST, syslogWriteTimeoutMs: 500 },
   });
   try {
     const N = 1_500;

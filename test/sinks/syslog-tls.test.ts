@@ -67,11 +67,29 @@ describe('syslog over TLS', () => {
   const certFile = join(tmp.dir, 'cert.pem');
 
   beforeAll(() => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', join(tmp.dir, 'key.pem'), '-out', certFile,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        join(tmp.dir, 'key.pem'),
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
     key = readFileSync(join(tmp.dir, 'key.pem'));
     cert = readFileSync(certFile);
   });
@@ -126,4 +144,3 @@ describe('syslog over TLS', () => {
     }
   });
 });
-

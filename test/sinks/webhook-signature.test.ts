@@ -64,7 +64,15 @@ describe('Standard Webhooks signatures', () => {
     expect(req.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{32}$/);
     const body = req.json as { type: string; timestamp: string; data: Record<string, unknown> };
     expect(body.type).toBe('prodguard.blocked');
-    expect(body.data).toMatchObject({ event: 'blocked', user: 'alice', host: 'web1', command: 'DROP DATABASE users; -- "é"', rules: ['fs.rm-recursive'], decision: 'blocked', seq: 7 });
+    expect(body.data).toMatchObject({
+      event: 'blocked',
+      user: 'alice',
+      host: 'web1',
+      command: 'DROP DATABASE users; -- "é"',
+      rules: ['fs.rm-recursive'],
+      decision: 'blocked',
+      seq: 7,
+    });
 
     const tampered = req.body.replace('users', 'usurs');
     expect(tampered).not.toBe(req.body);

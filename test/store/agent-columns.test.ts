@@ -56,7 +56,9 @@ describe('the agent columns (whenSet fields)', () => {
     expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     check.close();
     expect(store.head()).toEqual({ seq: 1, hash });
-    const agentRow = store.append(ev({ cmd: 2, shell: 'agent', agent: 'gemini', approver: 'alice', command: 'rm -rf /srv/x', decision: 'confirmed' }))!;
+    const agentRow = store.append(
+      ev({ cmd: 2, shell: 'agent', agent: 'gemini', approver: 'alice', command: 'rm -rf /srv/x', decision: 'confirmed' }),
+    )!;
     expect(agentRow.prevHash).toBe(hash);
     expect(store.verify().ok).toBe(true);
     const rows = store.query({ agent: 'gemini' });

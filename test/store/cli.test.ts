@@ -28,7 +28,11 @@ function run(home: string, args: string[], env: Record<string, string> = {}): Pr
   });
 }
 
-const ndjson = (s: string): LogRow[] => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogRow);
+const ndjson = (s: string): LogRow[] =>
+  s
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LogRow);
 
 const homes: (() => void)[] = [];
 function home(): string {
@@ -48,19 +52,43 @@ beforeAll(() => {
 
 describe('prodguard log filters', () => {
   test.each<[string[], string[]]>([
-    [['--user', 'bob', '--limit', '2'], ['session-end', 'echo "quoted, text"\nsecond line']],
-    [['--host', 'web1', '--reverse', '--limit', '2'], ['session-start', 'ls -la']],
+    [
+      ['--user', 'bob', '--limit', '2'],
+      ['session-end', 'echo "quoted, text"\nsecond line'],
+    ],
+    [
+      ['--host', 'web1', '--reverse', '--limit', '2'],
+      ['session-start', 'ls -la'],
+    ],
     [['--session', 's1', '--limit', '1'], ['kubectl delete ns prod']],
-    [['--cwd', '/srv/app'], ['rm -rf /var/www', 'ls -la', 'session-start']],
-    [['--severity', 'high'], ['psql -c "DROP TABLE users"', 'kubectl delete ns prod', 'rm -rf /var/www']],
-    [['--decision', 'blocked', '--decision', 'cancelled'], ['git push --force origin main', 'rm -rf /var/www']],
-    [['--decision', 'blocked,dry-run'], ['psql -c "DROP TABLE users"', 'rm -rf /var/www']],
+    [
+      ['--cwd', '/srv/app'],
+      ['rm -rf /var/www', 'ls -la', 'session-start'],
+    ],
+    [
+      ['--severity', 'high'],
+      ['psql -c "DROP TABLE users"', 'kubectl delete ns prod', 'rm -rf /var/www'],
+    ],
+    [
+      ['--decision', 'blocked', '--decision', 'cancelled'],
+      ['git push --force origin main', 'rm -rf /var/www'],
+    ],
+    [
+      ['--decision', 'blocked,dry-run'],
+      ['psql -c "DROP TABLE users"', 'rm -rf /var/www'],
+    ],
     [['--rule', 'fs.rm-rf'], ['rm -rf /var/www']],
     [['--exit', '1'], ['kubectl delete ns prod']],
     [['--failed'], ['echo "quoted, text"\nsecond line', 'kubectl delete ns prod']],
     [['--search', 'DROP users'], ['psql -c "DROP TABLE users"']],
-    [['--since', '2026-03-09T12:00:00Z', '--until', '2026-03-10T10:30Z'], ['psql -c "DROP TABLE users"', 'kubectl delete ns prod']],
-    [['--since', '2026-03-10T12:00:00+01:00', '--user', 'bob'], ['session-end', 'echo "quoted, text"\nsecond line', 'git push --force origin main']],
+    [
+      ['--since', '2026-03-09T12:00:00Z', '--until', '2026-03-10T10:30Z'],
+      ['psql -c "DROP TABLE users"', 'kubectl delete ns prod'],
+    ],
+    [
+      ['--since', '2026-03-10T12:00:00+01:00', '--user', 'bob'],
+      ['session-end', 'echo "quoted, text"\nsecond line', 'git push --force origin main'],
+    ],
   ])('log %j', async (args, expected) => {
     const r = await run(seeded, ['log', '--ndjson', ...args]);
     expect(r.stderr).toBe('');
@@ -78,7 +106,12 @@ describe('prodguard log filters', () => {
     const expectSince = async (since: string, from: number) => {
       const rows = ndjson((await run(h, ['log', '--ndjson', '--reverse', '--since', since])).stdout);
       // Computed from the same cut-off rule, so a run that spans midnight cannot flake.
-      expect(rows.map((r) => r.ts).sort()).toEqual(ago.map((a) => now - a).filter((t) => t >= from).sort());
+      expect(rows.map((r) => r.ts).sort()).toEqual(
+        ago
+          .map((a) => now - a)
+          .filter((t) => t >= from)
+          .sort(),
+      );
       return rows.length;
     };
     expect(await expectSince('30m', now - 30 * 60_000)).toBe(1);
@@ -331,7 +364,7 @@ describe('prodguard log: complete exports, a paged table', () => {
 });
 
 describe('prodguard log --user and the one identity', () => {
-  test('--user NAME finds the account\'s rows whether or not the shell claimed another $USER', async () => {
+  test("--user NAME finds the account's rows whether or not the shell claimed another $USER", async () => {
     const h = home();
     const s = openStore(join(h, 'audit.db'));
     s.appendMany([

@@ -35,7 +35,13 @@ test('formatDuration', () => {
 
 test('csv quotes exactly the fields that need it', () => {
   expect(['plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\r', null, 3].map((v) => csvField(v))).toEqual([
-    'plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '"cr\r"', '', '3',
+    'plain',
+    '"a,b"',
+    '"say ""hi"""',
+    '"two\nlines"',
+    '"cr\r"',
+    '',
+    '3',
   ]);
   expect(toCsv(['a', 'b'], [[1, 'x,y']])).toBe('a,b\r\n1,"x,y"\r\n');
 });
@@ -51,7 +57,10 @@ test('colour follows NO_COLOR, FORCE_COLOR and the terminal', () => {
 });
 
 test('tables align by visible width with colour, escape control characters, cut to fit', () => {
-  const rows = [{ a: 'short', b: 'x\x1b]0;pwned\x07' }, { a: 'a much longer cell', b: 'y' }];
+  const rows = [
+    { a: 'short', b: 'x\x1b]0;pwned\x07' },
+    { a: 'a much longer cell', b: 'y' },
+  ];
   const cols = [
     { header: 'A', value: (r: (typeof rows)[0]) => r.a, style: () => 'red' as const },
     { header: 'B', value: (r: (typeof rows)[0]) => r.b },

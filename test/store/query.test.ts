@@ -24,11 +24,24 @@ describe('log rows', () => {
   test('a command and its result are one row, newest first, results never on their own', () => {
     const rows = store.query({});
     expect(rows.map(label)).toEqual([
-      'session-end', 'echo "quoted, text"\nsecond line', 'git push --force origin main', 'psql -c "DROP TABLE users"',
-      'kubectl delete ns prod', 'rm -rf /var/www', 'ls -la', 'session-start',
+      'session-end',
+      'echo "quoted, text"\nsecond line',
+      'git push --force origin main',
+      'psql -c "DROP TABLE users"',
+      'kubectl delete ns prod',
+      'rm -rf /var/www',
+      'ls -la',
+      'session-start',
     ]);
     const k = rows.find((r) => r.command === 'kubectl delete ns prod')!;
-    expect(k).toMatchObject({ exit: 1, durationMs: 4000, endTs: T0 - 24 * H + 4000, decision: 'confirmed', severity: 'high', rules: ['k8s.delete-ns'] });
+    expect(k).toMatchObject({
+      exit: 1,
+      durationMs: 4000,
+      endTs: T0 - 24 * H + 4000,
+      decision: 'confirmed',
+      severity: 'high',
+      rules: ['k8s.delete-ns'],
+    });
     expect(rows.find((r) => r.command === 'rm -rf /var/www')).toMatchObject({ exit: null, endTs: null, matched: ['rm -rf /var/www'] });
   });
 
@@ -40,7 +53,11 @@ describe('log rows', () => {
 
 describe('filters', () => {
   test.each<[string, LogFilter, string[]]>([
-    ['since', { since: T0 - 2 * H }, ['session-end', 'echo "quoted, text"\nsecond line', 'git push --force origin main', 'psql -c "DROP TABLE users"']],
+    [
+      'since',
+      { since: T0 - 2 * H },
+      ['session-end', 'echo "quoted, text"\nsecond line', 'git push --force origin main', 'psql -c "DROP TABLE users"'],
+    ],
     ['until (exclusive)', { until: T0 - 2 * 24 * H }, ['ls -la', 'session-start']],
     ['since + until', { since: T0 - 2 * 24 * H, until: T0 - H }, ['psql -c "DROP TABLE users"', 'kubectl delete ns prod', 'rm -rf /var/www']],
     ['user', { user: 'bob' }, ['session-end', 'echo "quoted, text"\nsecond line', 'git push --force origin main', 'psql -c "DROP TABLE users"']],
@@ -50,7 +67,11 @@ describe('filters', () => {
     ['cwd with a trailing slash', { cwd: '/srv/app/' }, ['rm -rf /var/www', 'ls -la', 'session-start']],
     ['cwd /', { cwd: '/', user: 'alice', limit: 3 }, ['kubectl delete ns prod', 'rm -rf /var/www', 'ls -la']],
     ['severity minimum', { severity: 'high' }, ['psql -c "DROP TABLE users"', 'kubectl delete ns prod', 'rm -rf /var/www']],
-    ['severity low = any severity', { severity: 'low' }, ['echo "quoted, text"\nsecond line', 'git push --force origin main', 'psql -c "DROP TABLE users"', 'kubectl delete ns prod', 'rm -rf /var/www']],
+    [
+      'severity low = any severity',
+      { severity: 'low' },
+      ['echo "quoted, text"\nsecond line', 'git push --force origin main', 'psql -c "DROP TABLE users"', 'kubectl delete ns prod', 'rm -rf /var/www'],
+    ],
     ['decision, several', { decision: ['blocked', 'cancelled'] }, ['git push --force origin main', 'rm -rf /var/www']],
     ['rule', { rule: 'git.push-main' }, ['git push --force origin main']],
     ['exit 0', { exit: 0 }, ['psql -c "DROP TABLE users"', 'ls -la']],
@@ -79,13 +100,20 @@ describe('stats', () => {
     const s = store.stats();
     expect(s).toMatchObject({ commands: 6, sessions: 1, failed: 2 });
     expect(s.byDecision).toEqual([
-      { key: 'allowed', count: 2 }, { key: 'blocked', count: 1 }, { key: 'cancelled', count: 1 }, { key: 'confirmed', count: 1 }, { key: 'dry-run', count: 1 },
+      { key: 'allowed', count: 2 },
+      { key: 'blocked', count: 1 },
+      { key: 'cancelled', count: 1 },
+      { key: 'confirmed', count: 1 },
+      { key: 'dry-run', count: 1 },
     ]);
     expect(s.bySeverity.map((c) => c.key)).toEqual(['critical', 'high', 'medium', 'low']);
     expect(s.bySeverity.find((c) => c.key === 'high')!.count).toBe(2);
     expect(s.byRule).toContainEqual({ key: 'git.push-main', count: 1 });
     expect(s.byRule.length).toBe(5);
-    expect(s.byUser).toEqual([{ key: 'alice', count: 3 }, { key: 'bob', count: 3 }]);
+    expect(s.byUser).toEqual([
+      { key: 'alice', count: 3 },
+      { key: 'bob', count: 3 },
+    ]);
     // Four days of activity plus none missing in between, totalling every command.
     expect(s.byDay.reduce((a, d) => a + d.count, 0)).toBe(6);
     expect(s.byDay.length).toBeGreaterThanOrEqual(4);

@@ -42,11 +42,35 @@ describe('append', () => {
     const e = ev({ rules: ['fs.rm-rf'] });
     const text = canonical(e);
     expect(Object.keys(JSON.parse(text) as object)).toEqual([
-      'kind', 'ts', 'session', 'cmd', 'user', 'uid', 'host', 'tty', 'shell', 'pid', 'cwd', 'env', 'signal', 'command',
-      'rules', 'matched', 'severity', 'decision', 'exit', 'durationMs', 'via', 'anchor',
+      'kind',
+      'ts',
+      'session',
+      'cmd',
+      'user',
+      'uid',
+      'host',
+      'tty',
+      'shell',
+      'pid',
+      'cwd',
+      'env',
+      'signal',
+      'command',
+      'rules',
+      'matched',
+      'severity',
+      'decision',
+      'exit',
+      'durationMs',
+      'via',
+      'anchor',
     ]);
     // Independent recomputation: sha256(prevHash + canonical JSON).
-    expect(chainHash(GENESIS, e)).toBe(createHash('sha256').update(GENESIS + text).digest('hex'));
+    expect(chainHash(GENESIS, e)).toBe(
+      createHash('sha256')
+        .update(GENESIS + text)
+        .digest('hex'),
+    );
   });
 
   test('a replayed command, result, statement or session event is stored once (append returns null)', () => {
@@ -70,7 +94,10 @@ describe('append', () => {
     const { store } = fresh();
     store.append(ev({ cmd: 1 }));
     const out = store.appendMany([ev({ cmd: 1 }), ev({ cmd: 2 }), ev({ cmd: 2 }), ev({ cmd: 3 })]);
-    expect(out.map((e) => [e.cmd, e.seq])).toEqual([[2, 2], [3, 3]]);
+    expect(out.map((e) => [e.cmd, e.seq])).toEqual([
+      [2, 2],
+      [3, 3],
+    ]);
     expect(store.verify()).toMatchObject({ ok: true, rows: 3 });
   });
 
@@ -84,9 +111,22 @@ describe('append', () => {
     const { store } = fresh();
     const text = fc.string({ unit: 'binary', maxLength: 40 });
     fc.assert(
-      fc.property(fc.array(fc.record({ command: text, cwd: text, user: text, rules: fc.array(text, { maxLength: 3 }), ts: fc.double({ noNaN: true, noDefaultInfinity: true }), durationMs: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true })) }), { minLength: 1, maxLength: 5 }), (parts) => {
-        store.appendMany(parts.map((p) => ev({ ...p, cmd: null, kind: 'disabled' })));
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            command: text,
+            cwd: text,
+            user: text,
+            rules: fc.array(text, { maxLength: 3 }),
+            ts: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            durationMs: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true })),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        (parts) => {
+          store.appendMany(parts.map((p) => ev({ ...p, cmd: null, kind: 'disabled' })));
+        },
+      ),
       { numRuns: 60 },
     );
     const v = store.verify();

@@ -19,7 +19,8 @@ beforeEach(() => {
   file = join(t.dir, 'audit.db');
   store = openStore(file);
   // 10 rows: commands 1..5 each with a result.
-  for (let i = 1; i <= 5; i++) store.appendMany([ev({ cmd: i, ts: T0 + i * 60_000, command: `echo ${i}` }), result('s1', i, 0, { ts: T0 + i * 60_000 + 500 })]);
+  for (let i = 1; i <= 5; i++)
+    store.appendMany([ev({ cmd: i, ts: T0 + i * 60_000, command: `echo ${i}` }), result('s1', i, 0, { ts: T0 + i * 60_000 + 500 })]);
 });
 afterEach(() => {
   store.close();
@@ -53,7 +54,10 @@ describe('verify names the first bad row', () => {
   });
 
   test('edited: a non-text field (exit code) changed', () => {
-    attacker((db) => db.prepare('UPDATE events SET exit = 0 WHERE seq = 4 AND exit = 0').run() && db.prepare('UPDATE events SET exit = 1 WHERE seq = 4').run());
+    attacker(
+      (db) =>
+        db.prepare('UPDATE events SET exit = 0 WHERE seq = 4 AND exit = 0').run() && db.prepare('UPDATE events SET exit = 1 WHERE seq = 4').run(),
+    );
     expect(store.verify()).toMatchObject({ ok: false, problem: { seq: 4, kind: 'edited' } });
   });
 
@@ -101,7 +105,9 @@ describe('verify names the first bad row', () => {
   });
 
   test('reordered: two rows swap places', () => {
-    attacker((db) => db.exec('UPDATE events SET seq = 100 WHERE seq = 7; UPDATE events SET seq = 7 WHERE seq = 8; UPDATE events SET seq = 8 WHERE seq = 100;'));
+    attacker((db) =>
+      db.exec('UPDATE events SET seq = 100 WHERE seq = 7; UPDATE events SET seq = 7 WHERE seq = 8; UPDATE events SET seq = 8 WHERE seq = 100;'),
+    );
     expect(store.verify()).toMatchObject({ ok: false, problem: { seq: 7, kind: 'reordered' } });
   });
 

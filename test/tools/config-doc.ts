@@ -27,7 +27,7 @@ function typeOf(s: JsonSchema): string {
 }
 
 function rows(s: JsonSchema, path: string, out: string[]): void {
-  const variants = s.type === 'array' ? s.items?.oneOf ?? s.items?.anyOf : undefined;
+  const variants = s.type === 'array' ? (s.items?.oneOf ?? s.items?.anyOf) : undefined;
   if (s.properties) {
     for (const [key, child] of Object.entries(s.properties)) rows(child, path ? `${path}.${key}` : key, out);
     return;
@@ -83,7 +83,12 @@ export function renderConfigDoc(): string {
         policy: { critical: 'block', high: 'confirm', dryRunFirst: { enabled: true, minSeverity: 'high', minutes: 15 } },
         rules: { disabled: ['git.reset-hard'] },
         allowlist: [{ pattern: '^rm -rf /tmp/build-cache$', reason: 'CI cache cleanup', expires: '2027-01-31' }],
-        syslog: { targets: [{ type: 'unix', path: '/dev/log' }, { type: 'tcp', host: 'logs.internal', port: 6514 }] },
+        syslog: {
+          targets: [
+            { type: 'unix', path: '/dev/log' },
+            { type: 'tcp', host: 'logs.internal', port: 6514 },
+          ],
+        },
         alerts: {
           targets: [
             { name: 'oncall', type: 'slack', url: 'https://hooks.slack.com/services/T000/B000/XXXX', minSeverity: 'high' },

@@ -33,7 +33,14 @@ function describeMatch(r: Rule): string {
 function describeTarget(r: Rule): string {
   const t = r.target;
   if (!t) return 'host name';
-  const what = { lastArg: 'last argument', positional: `argument ${t.index ?? 0} after the sub-command`, flag: `value of ${t.flag ?? ''}`, capture: 'captured name', host: 'host name', redirect: 'redirect target' }[t.from];
+  const what = {
+    lastArg: 'last argument',
+    positional: `argument ${t.index ?? 0} after the sub-command`,
+    flag: `value of ${t.flag ?? ''}`,
+    capture: 'captured name',
+    host: 'host name',
+    redirect: 'redirect target',
+  }[t.from];
   return cell(t.kind === 'path' && t.from !== 'host' ? `${what} (basename)` : what);
 }
 
@@ -52,7 +59,7 @@ export function renderRulesDoc(): string {
     '`git commit -m`) are never re-parsed.',
     '',
     'Default policy: `low` is allowed and logged, `medium` and `high` need the typed confirmation phrase',
-    '(or the tool\'s own dry run; `DRY_RUN=1` only for programs that read it), `critical` is blocked. The phrase is the target the',
+    "(or the tool's own dry run; `DRY_RUN=1` only for programs that read it), `critical` is blocked. The phrase is the target the",
     'rule extracts (database, namespace, branch, path basename), or the host name. Tune rules in the',
     'configuration (`rules.disabled`, `rules.custom` with the same id replaces a rule; docs/configuration.md).',
     '',
@@ -76,14 +83,31 @@ export function renderRulesDoc(): string {
     '',
   ];
   for (const d of catalog.domains) {
-    out.push(`## ${d.domain}`, '', d.description, '', '| id | severity | matches | reason | phrase from | safer alternative |', '| --- | --- | --- | --- | --- | --- |');
+    out.push(
+      `## ${d.domain}`,
+      '',
+      d.description,
+      '',
+      '| id | severity | matches | reason | phrase from | safer alternative |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const r of catalog.rules.filter((x) => x.domain === d.domain)) {
-      out.push(`| \`${r.id}\` | ${r.severity}${r.action ? ` (${r.action})` : ''} | ${describeMatch(r)} | ${cell(r.reason)} | ${describeTarget(r)} | ${cell(r.alternative)} |`);
+      out.push(
+        `| \`${r.id}\` | ${r.severity}${r.action ? ` (${r.action})` : ''} | ${describeMatch(r)} | ${cell(r.reason)} | ${describeTarget(r)} | ${cell(r.alternative)} |`,
+      );
     }
     out.push('');
   }
-  out.push('## engine', '', 'Rules the engine applies itself: when it cannot read a line fully they fail closed to a confirmation; a fork bomb (a function that calls itself in the background, recognised in the line text) is blocked.', '', '| id | severity | reason | safer alternative |', '| --- | --- | --- | --- |');
-  for (const r of ENGINE_RULES) out.push(`| \`${r.id}\` | ${r.severity} (${r.action ?? ACTION[r.severity]}) | ${cell(r.reason)} | ${cell(r.alternative)} |`);
+  out.push(
+    '## engine',
+    '',
+    'Rules the engine applies itself: when it cannot read a line fully they fail closed to a confirmation; a fork bomb (a function that calls itself in the background, recognised in the line text) is blocked.',
+    '',
+    '| id | severity | reason | safer alternative |',
+    '| --- | --- | --- | --- |',
+  );
+  for (const r of ENGINE_RULES)
+    out.push(`| \`${r.id}\` | ${r.severity} (${r.action ?? ACTION[r.severity]}) | ${cell(r.reason)} | ${cell(r.alternative)} |`);
   out.push('');
   return out.join('\n');
 }

@@ -30,7 +30,7 @@ describe('psql assembler', () => {
 
   it('ignores ; inside quotes, dollar quotes, comments and parentheses', () => {
     const a = psql();
-    expect(feedAll(a, ["SELECT 'a;b', $x$ ; $x$, /* ; */ 1 -- ;", "FROM (SELECT 1; ) s", ';']).map(texts)).toEqual([
+    expect(feedAll(a, ["SELECT 'a;b', $x$ ; $x$, /* ; */ 1 -- ;", 'FROM (SELECT 1; ) s', ';']).map(texts)).toEqual([
       [],
       [],
       ["statement:SELECT 'a;b', $x$ ; $x$, /* ; */ 1 \nFROM (SELECT 1; ) s"],
@@ -118,7 +118,11 @@ describe('mysql, redis-cli and mongosh assemblers', () => {
 
   it('mongosh: a call completes when brackets and strings balance', () => {
     const a = createAssembler('mongosh', '/')!;
-    expect(feedAll(a, ['db.users.deleteMany({', '  note: "})"', '})']).map(texts)).toEqual([[], [], ['statement:db.users.deleteMany({\n  note: "})"\n})']]);
+    expect(feedAll(a, ['db.users.deleteMany({', '  note: "})"', '})']).map(texts)).toEqual([
+      [],
+      [],
+      ['statement:db.users.deleteMany({\n  note: "})"\n})'],
+    ]);
     expect(jsComplete('db.dropDatabase()')).toBe(true);
     expect(jsComplete('db.x.find({a: `${')).toBe(false);
   });

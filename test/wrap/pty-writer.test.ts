@@ -8,7 +8,12 @@ import { PtyWriter } from '../../cli/wrap/pty-writer.js';
 
 async function rawReader(script: string): Promise<{ pty: IPty; out: () => string; exited: Promise<void> }> {
   const { spawn } = await import('node-pty');
-  const pty = spawn('/bin/sh', ['-c', `stty raw -echo; echo ready; ${script}`], { name: 'xterm', cols: 80, rows: 24, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const pty = spawn('/bin/sh', ['-c', `stty raw -echo; echo ready; ${script}`], {
+    name: 'xterm',
+    cols: 80,
+    rows: 24,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
   let out = '';
   pty.onData((d) => (out += d));
   const exited = new Promise<void>((r) => pty.onExit(() => r()));

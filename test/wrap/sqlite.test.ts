@@ -247,7 +247,9 @@ describe('wrap sqlite3 in production', () => {
     s.line('.exit');
     await s.exited;
     const dir = join(home, 'spool');
-    const lines = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readdirSync(dir)
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const decisions = lines.filter((l) => l.op === 'decision').map((l) => [l.line, l.decision, (l.statement as { client: string }).client, l.via]);
     expect(decisions).toEqual([
       ['SELECT 1', 'allowed', 'sqlite3', 'spool'],

@@ -49,7 +49,14 @@ function readsStdin(cmd: SimpleCommand, interpreter: boolean): boolean {
 }
 
 function record(ctx: ParseContext, cmd: SimpleCommand, url: string, runner: string): void {
-  ctx.commands.push({ argv: [DOWNLOADED_CODE, url, runner], name: DOWNLOADED_CODE, assignments: {}, via: cmd.via, dynamicName: false, source: cmd.source });
+  ctx.commands.push({
+    argv: [DOWNLOADED_CODE, url, runner],
+    name: DOWNLOADED_CODE,
+    assignments: {},
+    via: cmd.via,
+    dynamicName: false,
+    source: cmd.source,
+  });
 }
 
 /**

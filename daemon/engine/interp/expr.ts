@@ -46,7 +46,13 @@ function pathCall(term: string, lang: Language): { text: string; literal: boolea
   const inner = new ExprReader(term, lang, m[0].length).readArgs(false);
   const parts = inner.args.filter((a) => a.kind === 'str');
   if (!parts.length || inner.end < term.trimEnd().length) return null;
-  return { text: parts.map((a) => a.text).join('/').replace(/\/{2,}/g, '/'), literal: parts.every((a) => a.literal) };
+  return {
+    text: parts
+      .map((a) => a.text)
+      .join('/')
+      .replace(/\/{2,}/g, '/'),
+    literal: parts.every((a) => a.literal),
+  };
 }
 
 export class ExprReader {
@@ -107,7 +113,13 @@ export class ExprReader {
       const e = s.indexOf(close, this.pos + 3);
       const body = s.slice(this.pos + 3, e < 0 ? this.limit : e);
       this.pos = e < 0 ? this.limit : e + 1;
-      return { kind: 'list', items: body.split(/\s+/).filter(Boolean).map((text) => ({ text, literal: true })) };
+      return {
+        kind: 'list',
+        items: body
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((text) => ({ text, literal: true })),
+      };
     }
     return this.readExpr(bare);
   }

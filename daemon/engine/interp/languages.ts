@@ -35,14 +35,32 @@ interface CodeSpec {
 const SPECS: Record<Language, CodeSpec> = {
   python: { spec: { short: 'cmWXQ', long: ['--check-hash-based-pycs'] }, code: ['-c'], noStdin: ['-m'] },
   js: {
-    spec: { short: 'eprC', long: ['--eval', '--print', '--require', '--import', '--loader', '--experimental-loader', '--input-type', '--title', '--env-file', '--conditions'] },
+    spec: {
+      short: 'eprC',
+      long: [
+        '--eval',
+        '--print',
+        '--require',
+        '--import',
+        '--loader',
+        '--experimental-loader',
+        '--input-type',
+        '--title',
+        '--env-file',
+        '--conditions',
+      ],
+    },
     code: ['-e', '--eval', '-p', '--print'],
     noStdin: [],
   },
   ruby: { spec: { short: 'erICEFx' }, code: ['-e'], noStdin: [] },
   perl: { spec: { short: 'eEIMmdx' }, code: ['-e', '-E'], noStdin: [] },
   php: { spec: { short: 'rdcfzBRFE' }, code: ['-r', '-B', '-R', '-E'], noStdin: ['-f'] },
-  awk: { spec: { short: 'Fvfeil', long: ['--field-separator', '--assign', '--file', '--source', '--include', '--load'] }, code: ['-e', '--source'], noStdin: [] },
+  awk: {
+    spec: { short: 'Fvfeil', long: ['--field-separator', '--assign', '--file', '--source', '--include', '--load'] },
+    code: ['-e', '--source'],
+    noStdin: [],
+  },
 };
 
 /** How a piece of code reached the interpreter, for the `via` label. */

@@ -43,7 +43,10 @@ const MAX_ATTEMPTS = 256;
 
 const PY: Call[] = [
   { re: /\b(?:os\.)?(?:system|popen)\s*\(/g, action: 'shell' },
-  { re: /\b(?:subprocess|sp)\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)\s*\(|(?<![.\w])(?:check_output|check_call|Popen|getoutput)\s*\(|\bcommands\.getoutput\s*\(/g, action: 'shell' },
+  {
+    re: /\b(?:subprocess|sp)\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)\s*\(|(?<![.\w])(?:check_output|check_call|Popen|getoutput)\s*\(|\bcommands\.getoutput\s*\(/g,
+    action: 'shell',
+  },
   { re: /\bos\.exec[lv]p?e?\s*\(/g, action: 'program' },
   { re: /\b(?:shutil\.)?rmtree\s*\(/g, action: 'rmtree' },
   { re: /\bos\.(?:remove|unlink)\s*\(/g, action: 'remove' },

@@ -22,45 +22,160 @@ export interface Client {
 }
 
 const PSQL: Client = {
-  dialect: 'sql', flavor: 'postgres', statementOptions: ['-c', '--command'], fileOptions: ['-f', '--file'],
-  spec: { short: 'cdfFhLopPRTUv', permute: true, long: ['--command', '--dbname', '--file', '--host', '--port', '--username', '--set', '--variable', '--output', '--log-file', '--field-separator', '--record-separator', '--pset', '--table-attr'] },
+  dialect: 'sql',
+  flavor: 'postgres',
+  statementOptions: ['-c', '--command'],
+  fileOptions: ['-f', '--file'],
+  spec: {
+    short: 'cdfFhLopPRTUv',
+    permute: true,
+    long: [
+      '--command',
+      '--dbname',
+      '--file',
+      '--host',
+      '--port',
+      '--username',
+      '--set',
+      '--variable',
+      '--output',
+      '--log-file',
+      '--field-separator',
+      '--record-separator',
+      '--pset',
+      '--table-attr',
+    ],
+  },
 };
 const MYSQL: Client = {
-  dialect: 'sql', flavor: 'mysql', statementOptions: ['-e', '--execute'],
-  spec: { short: 'eDhPSuOT', attached: 'p', permute: true, long: ['--execute', '--database', '--host', '--port', '--socket', '--user', '--default-character-set', '--defaults-file', '--login-path', '--ssl-ca', '--ssl-cert', '--ssl-key', '--ssl-mode', '--protocol', '--init-command'] },
+  dialect: 'sql',
+  flavor: 'mysql',
+  statementOptions: ['-e', '--execute'],
+  spec: {
+    short: 'eDhPSuOT',
+    attached: 'p',
+    permute: true,
+    long: [
+      '--execute',
+      '--database',
+      '--host',
+      '--port',
+      '--socket',
+      '--user',
+      '--default-character-set',
+      '--defaults-file',
+      '--login-path',
+      '--ssl-ca',
+      '--ssl-cert',
+      '--ssl-key',
+      '--ssl-mode',
+      '--protocol',
+      '--init-command',
+    ],
+  },
 };
 const SQLITE: Client = {
-  dialect: 'sql', flavor: 'sqlite', statementOptions: ['-cmd', '--cmd', '-c', '-s'], operandsAfterDb: true,
-  spec: { single: ['-cmd', '--cmd', '-init', '--init', '-separator', '--separator', '-newline', '--newline', '-nullvalue', '--nullvalue', '-mmap', '--mmap', '-vfs', '--vfs', '-maxsize', '--maxsize'], permute: true },
+  dialect: 'sql',
+  flavor: 'sqlite',
+  statementOptions: ['-cmd', '--cmd', '-c', '-s'],
+  operandsAfterDb: true,
+  spec: {
+    single: [
+      '-cmd',
+      '--cmd',
+      '-init',
+      '--init',
+      '-separator',
+      '--separator',
+      '-newline',
+      '--newline',
+      '-nullvalue',
+      '--nullvalue',
+      '-mmap',
+      '--mmap',
+      '-vfs',
+      '--vfs',
+      '-maxsize',
+      '--maxsize',
+    ],
+    permute: true,
+  },
 };
 const CLICKHOUSE: Client = {
-  dialect: 'sql', flavor: 'mysql', statementOptions: ['-q', '--query'], fileOptions: ['--queries-file'],
+  dialect: 'sql',
+  flavor: 'mysql',
+  statementOptions: ['-q', '--query'],
+  fileOptions: ['--queries-file'],
   spec: { short: 'qhdu', permute: true, long: ['--query', '--host', '--port', '--user', '--password', '--database', '--format', '--queries-file'] },
 };
 const COCKROACH: Client = {
-  dialect: 'sql', flavor: 'postgres', statementOptions: ['-e', '--execute'], fileOptions: ['-f', '--file'],
+  dialect: 'sql',
+  flavor: 'postgres',
+  statementOptions: ['-e', '--execute'],
+  fileOptions: ['-f', '--file'],
   spec: { short: 'edfu', permute: true, long: ['--execute', '--database', '--url', '--host', '--user', '--certs-dir', '--file', '--format'] },
 };
 const GENERIC_E: Client = {
-  dialect: 'sql', flavor: 'generic', statementOptions: ['-e', '--execute', '-Q', '-q'], fileOptions: ['-f', '-i', '--file'],
+  dialect: 'sql',
+  flavor: 'generic',
+  statementOptions: ['-e', '--execute', '-Q', '-q'],
+  fileOptions: ['-f', '-i', '--file'],
   spec: { short: 'eQqkuUPSdHfi', permute: true, long: ['--execute', '--keyspace', '--username', '--password'] },
 };
 const REDIS: Client = {
-  dialect: 'redis', statementOptions: [], operandsAreCommand: true,
+  dialect: 'redis',
+  statementOptions: [],
+  operandsAreCommand: true,
   spec: {
     short: 'hpsaunridDtT',
-    long: ['--user', '--pass', '--cacert', '--cacertdir', '--cert', '--key', '--tls-ciphers', '--tls-ciphersuites', '--sni', '--pattern', '--count', '--quoted-pattern', '--rdb', '--functions-rdb', '--pipe-timeout', '--memkeys-samples', '--eval', '--intrinsic-latency', '--lru-test'],
+    long: [
+      '--user',
+      '--pass',
+      '--cacert',
+      '--cacertdir',
+      '--cert',
+      '--key',
+      '--tls-ciphers',
+      '--tls-ciphersuites',
+      '--sni',
+      '--pattern',
+      '--count',
+      '--quoted-pattern',
+      '--rdb',
+      '--functions-rdb',
+      '--pipe-timeout',
+      '--memkeys-samples',
+      '--eval',
+      '--intrinsic-latency',
+      '--lru-test',
+    ],
   },
 };
 const MONGO: Client = {
-  dialect: 'mongo', statementOptions: ['--eval'], fileOptions: ['-f', '--file'],
-  spec: { permute: true, long: ['--eval', '--host', '--port', '--username', '-u', '--password', '-p', '--authenticationDatabase', '--file', '--apiVersion'] },
+  dialect: 'mongo',
+  statementOptions: ['--eval'],
+  fileOptions: ['-f', '--file'],
+  spec: {
+    permute: true,
+    long: ['--eval', '--host', '--port', '--username', '-u', '--password', '-p', '--authenticationDatabase', '--file', '--apiVersion'],
+  },
 };
 
 const CLIENTS = new Map<string, Client>([
-  ['psql', PSQL], ['mysql', MYSQL], ['mariadb', MYSQL], ['sqlite3', SQLITE], ['sqlite', SQLITE], ['duckdb', SQLITE],
-  ['clickhouse-client', CLICKHOUSE], ['cqlsh', GENERIC_E], ['sqlcmd', GENERIC_E],
-  ['redis-cli', REDIS], ['valkey-cli', REDIS], ['keydb-cli', REDIS], ['mongosh', MONGO], ['mongo', MONGO],
+  ['psql', PSQL],
+  ['mysql', MYSQL],
+  ['mariadb', MYSQL],
+  ['sqlite3', SQLITE],
+  ['sqlite', SQLITE],
+  ['duckdb', SQLITE],
+  ['clickhouse-client', CLICKHOUSE],
+  ['cqlsh', GENERIC_E],
+  ['sqlcmd', GENERIC_E],
+  ['redis-cli', REDIS],
+  ['valkey-cli', REDIS],
+  ['keydb-cli', REDIS],
+  ['mongosh', MONGO],
+  ['mongo', MONGO],
 ]);
 
 /** Program names of the database clients whose statements are read (known programs for dry runs). */
@@ -114,7 +229,7 @@ function printf(format: string, args: string[]): string {
   let k = 0;
   let size = 0;
   do {
-    const piece = format.replace(/%%|%[-+ #0-9.]*[a-zA-Z]/g, (m) => (m === '%%' ? '%' : args[k++] ?? ''));
+    const piece = format.replace(/%%|%[-+ #0-9.]*[a-zA-Z]/g, (m) => (m === '%%' ? '%' : (args[k++] ?? '')));
     out.push(piece);
     size += piece.length + 1;
   } while (k > 0 && k < args.length && size < MAX_PRINTF_OUTPUT);

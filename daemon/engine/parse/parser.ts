@@ -17,9 +17,32 @@ import { decodeAnsiC } from './ansi-c.js';
 import { expandBraces } from './braces.js';
 import type { ParseContext, RawCommand, Scope, Word } from './context.js';
 
-const NL = 10, TAB = 9, CR = 13, SP = 32, BANG = 33, DQ = 34, HASH = 35, DOLLAR = 36, AMP = 38,
-  SQ = 39, LP = 40, RP = 41, STAR = 42, PLUS = 43, SEMI = 59, LT = 60, EQ = 61, GT = 62, QM = 63,
-  AT = 64, LBRACKET = 91, BSL = 92, BQ = 96, LBRACE = 123, PIPE = 124, RBRACE = 125;
+const NL = 10,
+  TAB = 9,
+  CR = 13,
+  SP = 32,
+  BANG = 33,
+  DQ = 34,
+  HASH = 35,
+  DOLLAR = 36,
+  AMP = 38,
+  SQ = 39,
+  LP = 40,
+  RP = 41,
+  STAR = 42,
+  PLUS = 43,
+  SEMI = 59,
+  LT = 60,
+  EQ = 61,
+  GT = 62,
+  QM = 63,
+  AT = 64,
+  LBRACKET = 91,
+  BSL = 92,
+  BQ = 96,
+  LBRACE = 123,
+  PIPE = 124,
+  RBRACE = 125;
 
 /** Text just before a redirection that belongs to a compound command (`}`, `)`, `done`, `fi`, `esac`). */
 const AFTER_COMPOUND = /(?:[})]|(?:^|[\s;&|])(?:done|fi|esac))[ \t]*$/;
@@ -289,8 +312,18 @@ export class ShellParser {
   /** Handles reserved words at command position; true when `w` was one. */
   private keyword(w: Word): boolean {
     switch (w.value) {
-      case 'if': case 'then': case 'else': case 'elif': case 'fi': case 'do': case 'done':
-      case 'while': case 'until': case '{': case '}': case '!':
+      case 'if':
+      case 'then':
+      case 'else':
+      case 'elif':
+      case 'fi':
+      case 'do':
+      case 'done':
+      case 'while':
+      case 'until':
+      case '{':
+      case '}':
+      case '!':
         return true;
       case 'coproc':
         this.coprocName();

@@ -76,24 +76,30 @@ const SUDO: OptionSpec = {
 };
 
 const WRAPPERS = new Map<string, Wrapper>([
-  ['sudo', ({ argv, i, stdin }) => {
-    const o = readOptions(argv, i + 1, SUDO);
-    if (o.seen.has('-e') || o.seen.has('--edit') || o.seen.has('-l') || o.seen.has('--list')) return null;
-    const assignments: Record<string, string> = {};
-    const next = takeAssignments(argv, o.next, assignments);
-    // `sudo -s <<< 'cmd'`, `sudo -i <<EOF`: the root shell runs standard input
-    if (next >= argv.length && stdin !== undefined && (o.seen.has('-s') || o.seen.has('-i'))) return { reparse: stdin, via: 'sudo' };
-    return { next, via: 'sudo', assignments };
-  }],
+  [
+    'sudo',
+    ({ argv, i, stdin }) => {
+      const o = readOptions(argv, i + 1, SUDO);
+      if (o.seen.has('-e') || o.seen.has('--edit') || o.seen.has('-l') || o.seen.has('--list')) return null;
+      const assignments: Record<string, string> = {};
+      const next = takeAssignments(argv, o.next, assignments);
+      // `sudo -s <<< 'cmd'`, `sudo -i <<EOF`: the root shell runs standard input
+      if (next >= argv.length && stdin !== undefined && (o.seen.has('-s') || o.seen.has('-i'))) return { reparse: stdin, via: 'sudo' };
+      return { next, via: 'sudo', assignments };
+    },
+  ],
   ['doas', optionsThen('doas', { short: 'uC' })],
-  ['env', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'uCS', long: ['--unset', '--chdir', '--split-string'] });
-    const split = o.seen.get('-S') ?? o.seen.get('--split-string');
-    const assignments: Record<string, string> = {};
-    const next = takeAssignments(argv, o.next, assignments);
-    if (split !== undefined) return { reparse: [split, ...argv.slice(next)].join(' '), via: 'env -S' };
-    return { next, via: 'env', assignments };
-  }],
+  [
+    'env',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, { short: 'uCS', long: ['--unset', '--chdir', '--split-string'] });
+      const split = o.seen.get('-S') ?? o.seen.get('--split-string');
+      const assignments: Record<string, string> = {};
+      const next = takeAssignments(argv, o.next, assignments);
+      if (split !== undefined) return { reparse: [split, ...argv.slice(next)].join(' '), via: 'env -S' };
+      return { next, via: 'env', assignments };
+    },
+  ],
   ['command', optionsThen('command', {}, ['-v', '-V'])],
   ['builtin', ({ i }) => ({ next: i + 1, via: 'builtin' })],
   ['exec', optionsThen('exec', { short: 'a' })],
@@ -102,107 +108,204 @@ const WRAPPERS = new Map<string, Wrapper>([
   ['time', optionsThen('time', { short: 'fo', long: ['--format', '--output'] })],
   ['nice', optionsThen('nice', { short: 'n', long: ['--adjustment'] })],
   ['ionice', optionsThen('ionice', { short: 'cnpPu', long: ['--class', '--classdata'] }, ['-p', '-P', '-u', '--pid', '--pgid', '--uid'])],
-  ['timeout', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'sk', long: ['--signal', '--kill-after'] });
-    return { next: o.next + 1, via: 'timeout' };
-  }],
+  [
+    'timeout',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, { short: 'sk', long: ['--signal', '--kill-after'] });
+      return { next: o.next + 1, via: 'timeout' };
+    },
+  ],
   ['stdbuf', optionsThen('stdbuf', { short: 'ioe', long: ['--input', '--output', '--error'] })],
-  ['xargs', optionsThen('xargs', {
-    short: 'adEILnPs',
-    attached: 'il',
-    long: ['--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--process-slot-var', '--max-lines'],
-  })],
-  ['watch', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'nq', long: ['--interval', '--equexit'] });
-    if (o.next >= argv.length) return null;
-    if (o.seen.has('-x') || o.seen.has('--exec')) return { next: o.next, via: 'watch' };
-    return { reparse: argv.slice(o.next).join(' '), via: 'watch' };
-  }],
+  [
+    'xargs',
+    optionsThen('xargs', {
+      short: 'adEILnPs',
+      attached: 'il',
+      long: ['--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--process-slot-var', '--max-lines'],
+    }),
+  ],
+  [
+    'watch',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, { short: 'nq', long: ['--interval', '--equexit'] });
+      if (o.next >= argv.length) return null;
+      if (o.seen.has('-x') || o.seen.has('--exec')) return { next: o.next, via: 'watch' };
+      return { reparse: argv.slice(o.next).join(' '), via: 'watch' };
+    },
+  ],
   ['strace', optionsThen('strace', { short: 'abeEIoOpPsSuX' })],
   ['ltrace', optionsThen('ltrace', { short: 'aAeFlnopsuwx' })],
-  ['chroot', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { long: ['--userspec', '--groups'] });
-    return { next: o.next + 1, via: 'chroot' };
-  }],
-  ['flock', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'wE', long: ['--timeout', '--conflict-exit-code'] });
-    const text = commandOption(argv, o.next);
-    if (text !== undefined) return { reparse: text, via: 'flock -c' };
-    return { next: o.next + 1, via: 'flock' };
-  }],
-  ['su', ({ argv, i, stdin }) => {
-    const text = commandOption(argv, i);
-    if (text !== undefined) return { reparse: text, via: 'su -c' };
-    return stdin !== undefined ? { reparse: stdin, via: 'su' } : null; // `su - app <<EOF`
-  }],
-  ['git', ({ argv, i }) => {
-    // `git -c alias.x='!rm -rf /d' x`: an alias starting with `!` is a shell command
-    const aliases = new Map<string, string>();
-    let j = i + 1;
-    for (; j < argv.length && argv[j]!.startsWith('-'); j++) {
-      if (GIT_VALUE_OPTIONS.has(argv[j]!)) j++;
-      if (argv[j] !== '-c') continue;
-      const m = /^alias\.([^=]+)=!(.*)$/s.exec(argv[j + 1] ?? '');
-      if (m) aliases.set(m[1]!, m[2]!);
-      j++;
-    }
-    const sub = argv[j];
-    const text = sub === undefined ? undefined : aliases.get(sub);
-    return text === undefined ? null : { reparse: [text, ...argv.slice(j + 1)].join(' '), via: `git alias ${sub}` };
-  }],
-  ['runuser', ({ argv, i }) => {
-    const text = commandOption(argv, i);
-    if (text !== undefined) return { reparse: text, via: 'runuser -c' };
-    const o = readOptions(argv, i + 1, { short: 'ugGsw', long: ['--user', '--group', '--supp-group', '--shell', '--whitelist-environment'] });
-    return o.seen.has('-u') || o.seen.has('--user') ? { next: o.next, via: 'runuser' } : null;
-  }],
+  [
+    'chroot',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, { long: ['--userspec', '--groups'] });
+      return { next: o.next + 1, via: 'chroot' };
+    },
+  ],
+  [
+    'flock',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, { short: 'wE', long: ['--timeout', '--conflict-exit-code'] });
+      const text = commandOption(argv, o.next);
+      if (text !== undefined) return { reparse: text, via: 'flock -c' };
+      return { next: o.next + 1, via: 'flock' };
+    },
+  ],
+  [
+    'su',
+    ({ argv, i, stdin }) => {
+      const text = commandOption(argv, i);
+      if (text !== undefined) return { reparse: text, via: 'su -c' };
+      return stdin !== undefined ? { reparse: stdin, via: 'su' } : null; // `su - app <<EOF`
+    },
+  ],
+  [
+    'git',
+    ({ argv, i }) => {
+      // `git -c alias.x='!rm -rf /d' x`: an alias starting with `!` is a shell command
+      const aliases = new Map<string, string>();
+      let j = i + 1;
+      for (; j < argv.length && argv[j]!.startsWith('-'); j++) {
+        if (GIT_VALUE_OPTIONS.has(argv[j]!)) j++;
+        if (argv[j] !== '-c') continue;
+        const m = /^alias\.([^=]+)=!(.*)$/s.exec(argv[j + 1] ?? '');
+        if (m) aliases.set(m[1]!, m[2]!);
+        j++;
+      }
+      const sub = argv[j];
+      const text = sub === undefined ? undefined : aliases.get(sub);
+      return text === undefined ? null : { reparse: [text, ...argv.slice(j + 1)].join(' '), via: `git alias ${sub}` };
+    },
+  ],
+  [
+    'runuser',
+    ({ argv, i }) => {
+      const text = commandOption(argv, i);
+      if (text !== undefined) return { reparse: text, via: 'runuser -c' };
+      const o = readOptions(argv, i + 1, { short: 'ugGsw', long: ['--user', '--group', '--supp-group', '--shell', '--whitelist-environment'] });
+      return o.seen.has('-u') || o.seen.has('--user') ? { next: o.next, via: 'runuser' } : null;
+    },
+  ],
   ['busybox', ({ i }) => ({ next: i + 1, via: 'busybox' })],
   ['eval', ({ argv, i }) => (i + 1 < argv.length ? { reparse: argv.slice(i + 1).join(' '), via: 'eval', stdin: true } : null)],
-  ['ssh', ({ argv, i, stdin }) => {
-    const o = readOptions(argv, i + 1, { short: 'bcDEeFIiJLlmOopQRSWwB' });
-    const host = argv[o.next];
-    if (host === undefined) return null;
-    const via = `ssh ${host}`;
-    if (o.next + 1 < argv.length) return { reparse: argv.slice(o.next + 1).join(' '), via, stdin: true };
-    // `ssh host <<EOF ... EOF`: the remote login shell runs standard input.
-    return stdin !== undefined ? { reparse: stdin, via } : null;
-  }],
+  [
+    'ssh',
+    ({ argv, i, stdin }) => {
+      const o = readOptions(argv, i + 1, { short: 'bcDEeFIiJLlmOopQRSWwB' });
+      const host = argv[o.next];
+      if (host === undefined) return null;
+      const via = `ssh ${host}`;
+      if (o.next + 1 < argv.length) return { reparse: argv.slice(o.next + 1).join(' '), via, stdin: true };
+      // `ssh host <<EOF ... EOF`: the remote login shell runs standard input.
+      return stdin !== undefined ? { reparse: stdin, via } : null;
+    },
+  ],
   ['noglob', ({ i }) => ({ next: i + 1, via: 'noglob' })],
   ['nocorrect', ({ i }) => ({ next: i + 1, via: 'nocorrect' })],
   ['unbuffer', optionsThen('unbuffer', {})],
   ['pkexec', optionsThen('pkexec', { long: ['--user'] })],
-  ['systemd-run', optionsThen('systemd-run', {
-    short: 'upEMH',
-    long: ['--unit', '--property', '--description', '--slice', '--setenv', '--uid', '--gid', '--machine', '--host', '--working-directory', '--nice', '--on-active', '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive', '--on-calendar', '--timer-property', '--path-property', '--socket-property', '--service-type'],
-  })],
-  ['screen', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'SchpT', single: ['-Logfile'] });
-    if (o.seen.has('-X') || o.seen.has('-r') || o.seen.has('-x') || o.seen.has('-ls') || o.seen.has('-l')) return null;
-    return { next: o.next, via: 'screen' };
-  }],
-  ['tmux', ({ argv, i }) => {
-    // tmux [-L sock] new-session|new-window|split-window [opts] [shell-command ...]
-    const g = readOptions(argv, i + 1, { short: 'LSf' });
-    const sub = argv[g.next];
-    if (!sub || !TMUX_RUNS.has(sub)) return null;
-    const o = readOptions(argv, g.next + 1, { short: 'cefFlnpstxyB' });
-    return o.next < argv.length ? { reparse: argv.slice(o.next).join(' '), via: `tmux ${sub}` } : null;
-  }],
-  ['parallel', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'jNaIdESX', long: ['--jobs', '--max-args', '--arg-file', '--delimiter', '--eof', '--results', '--joblog', '--sshlogin', '--workdir', '--timeout', '--retries', '--colsep', '--tagstring', '--env'] });
-    let end = o.next;
-    while (end < argv.length && !argv[end]!.startsWith(':::') && argv[end] !== '::::') end++;
-    // parallel runs the command once per argument after `:::`; show them all as its targets
-    const args = argv.slice(end + 1).filter((a) => !a.startsWith(':::'));
-    return end > o.next ? { reparse: [...argv.slice(o.next, end), ...args].join(' '), via: 'parallel' } : null;
-  }],
-  ['ansible', ({ argv, i }) => {
-    const o = readOptions(argv, i + 1, { short: 'amiuebfBPtMkKlsTCD', long: ['--args', '--module-name', '--inventory', '--user', '--extra-vars', '--become-user', '--forks', '--limit', '--timeout', '--private-key'], permute: true });
-    const args = o.seen.get('-a') ?? o.seen.get('--args');
-    const mod = (o.seen.get('-m') ?? o.seen.get('--module-name') ?? 'command').replace(/^ansible\.builtin\./, '');
-    if (args === undefined || !['command', 'shell', 'raw'].includes(mod)) return null;
-    return { reparse: args, via: `ansible -m ${mod}` };
-  }],
+  [
+    'systemd-run',
+    optionsThen('systemd-run', {
+      short: 'upEMH',
+      long: [
+        '--unit',
+        '--property',
+        '--description',
+        '--slice',
+        '--setenv',
+        '--uid',
+        '--gid',
+        '--machine',
+        '--host',
+        '--working-directory',
+        '--nice',
+        '--on-active',
+        '--on-boot',
+        '--on-startup',
+        '--on-unit-active',
+        '--on-unit-inactive',
+        '--on-calendar',
+        '--timer-property',
+        '--path-property',
+        '--socket-property',
+        '--service-type',
+      ],
+    }),
+  ],
+  [
+    'screen',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, { short: 'SchpT', single: ['-Logfile'] });
+      if (o.seen.has('-X') || o.seen.has('-r') || o.seen.has('-x') || o.seen.has('-ls') || o.seen.has('-l')) return null;
+      return { next: o.next, via: 'screen' };
+    },
+  ],
+  [
+    'tmux',
+    ({ argv, i }) => {
+      // tmux [-L sock] new-session|new-window|split-window [opts] [shell-command ...]
+      const g = readOptions(argv, i + 1, { short: 'LSf' });
+      const sub = argv[g.next];
+      if (!sub || !TMUX_RUNS.has(sub)) return null;
+      const o = readOptions(argv, g.next + 1, { short: 'cefFlnpstxyB' });
+      return o.next < argv.length ? { reparse: argv.slice(o.next).join(' '), via: `tmux ${sub}` } : null;
+    },
+  ],
+  [
+    'parallel',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, {
+        short: 'jNaIdESX',
+        long: [
+          '--jobs',
+          '--max-args',
+          '--arg-file',
+          '--delimiter',
+          '--eof',
+          '--results',
+          '--joblog',
+          '--sshlogin',
+          '--workdir',
+          '--timeout',
+          '--retries',
+          '--colsep',
+          '--tagstring',
+          '--env',
+        ],
+      });
+      let end = o.next;
+      while (end < argv.length && !argv[end]!.startsWith(':::') && argv[end] !== '::::') end++;
+      // parallel runs the command once per argument after `:::`; show them all as its targets
+      const args = argv.slice(end + 1).filter((a) => !a.startsWith(':::'));
+      return end > o.next ? { reparse: [...argv.slice(o.next, end), ...args].join(' '), via: 'parallel' } : null;
+    },
+  ],
+  [
+    'ansible',
+    ({ argv, i }) => {
+      const o = readOptions(argv, i + 1, {
+        short: 'amiuebfBPtMkKlsTCD',
+        long: [
+          '--args',
+          '--module-name',
+          '--inventory',
+          '--user',
+          '--extra-vars',
+          '--become-user',
+          '--forks',
+          '--limit',
+          '--timeout',
+          '--private-key',
+        ],
+        permute: true,
+      });
+      const args = o.seen.get('-a') ?? o.seen.get('--args');
+      const mod = (o.seen.get('-m') ?? o.seen.get('--module-name') ?? 'command').replace(/^ansible\.builtin\./, '');
+      if (args === undefined || !['command', 'shell', 'raw'].includes(mod)) return null;
+      return { reparse: args, via: `ansible -m ${mod}` };
+    },
+  ],
   ['at', stdinShell('at')],
   ['batch', stdinShell('batch')],
   ['kubectl', kubeExec('kubectl')],
@@ -215,7 +318,18 @@ const WRAPPERS = new Map<string, Wrapper>([
 for (const sh of ['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish']) WRAPPERS.set(sh, shellWrapper);
 
 const GIT_VALUE_OPTIONS = new Set(['-C', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env']);
-const TMUX_RUNS = new Set(['new-session', 'new', 'new-window', 'neww', 'split-window', 'splitw', 'respawn-pane', 'respawnp', 'respawn-window', 'respawnw']);
+const TMUX_RUNS = new Set([
+  'new-session',
+  'new',
+  'new-window',
+  'neww',
+  'split-window',
+  'splitw',
+  'respawn-pane',
+  'respawnp',
+  'respawn-window',
+  'respawnw',
+]);
 
 /** `at now <<< "cmd"`, `echo cmd | batch`: programs that run their standard input as shell text. */
 function stdinShell(name: string): Wrapper {
@@ -245,7 +359,8 @@ function containerExec(tool: string): Wrapper {
     if (argv[j] === 'compose') j++;
     if (tool === 'docker-compose' || argv[i + 1] === 'compose') {
       // compose takes global options (`-f file`) before the subcommand
-      while (j < argv.length && argv[j] !== 'exec' && argv[j]!.startsWith('-')) j += argv[j] === '-f' || argv[j] === '-p' || argv[j] === '--file' || argv[j] === '--project-name' ? 2 : 1;
+      while (j < argv.length && argv[j] !== 'exec' && argv[j]!.startsWith('-'))
+        j += argv[j] === '-f' || argv[j] === '-p' || argv[j] === '--file' || argv[j] === '--project-name' ? 2 : 1;
     }
     if (argv[j] !== 'exec') return null;
     const o = readOptions(argv, j + 1, {

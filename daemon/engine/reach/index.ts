@@ -38,17 +38,20 @@ const SHELLS = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'mksh']);
 const SQL_CLIENTS = new Set(['psql', 'mysql', 'mariadb', 'sqlite3', 'sqlite', 'duckdb', 'mongosh', 'mongo', 'redis-cli', 'valkey-cli']);
 const RUNNERS = new Set(['make', 'gmake', 'npm', 'pnpm', 'yarn', 'bun', 'just', 'source', '.']);
 /** Programs never looked up on PATH: builtins and everyday binaries (their file is never a shell script). */
-const NOT_SCRIPTS = new Set((
-  'ls cd echo printf cat grep egrep fgrep rg sed awk gawk cut sort uniq head tail less more wc tr tee find xargs rm mv cp ln mkdir rmdir touch chmod chown ' +
-  'chgrp stat file du df ps top htop kill pkill killall pgrep sleep date env export unset set alias unalias type which command builtin true false test [ ' +
-  'git kubectl helm terraform docker podman aws gcloud az ssh scp rsync curl wget tar gzip gunzip zip unzip vim vi nano emacs man sudo su systemctl ' +
-  'journalctl service mount umount dd mkfs fdisk parted lsblk ip ss netstat ping dig nslookup history exit return read eval exec trap wait jobs fg bg ' +
-  'pwd pushd popd dirs local declare typeset readonly shift getopts ulimit umask hash times time nohup nice watch tmux screen clear reset ' +
-  'node python python3 ruby perl go cargo java make npm pnpm yarn bun just psql mysql sqlite3 redis-cli mongosh diff patch openssl base64 jq yq shutdown reboot'
-).split(' '));
+const NOT_SCRIPTS = new Set(
+  (
+    'ls cd echo printf cat grep egrep fgrep rg sed awk gawk cut sort uniq head tail less more wc tr tee find xargs rm mv cp ln mkdir rmdir touch chmod chown ' +
+    'chgrp stat file du df ps top htop kill pkill killall pgrep sleep date env export unset set alias unalias type which command builtin true false test [ ' +
+    'git kubectl helm terraform docker podman aws gcloud az ssh scp rsync curl wget tar gzip gunzip zip unzip vim vi nano emacs man sudo su systemctl ' +
+    'journalctl service mount umount dd mkfs fdisk parted lsblk ip ss netstat ping dig nslookup history exit return read eval exec trap wait jobs fg bg ' +
+    'pwd pushd popd dirs local declare typeset readonly shift getopts ulimit umask hash times time nohup nice watch tmux screen clear reset ' +
+    'node python python3 ruby perl go cargo java make npm pnpm yarn bun just psql mysql sqlite3 redis-cli mongosh diff patch openssl base64 jq yq shutdown reboot'
+  ).split(' '),
+);
 
 /** Run on another machine or filesystem (`ssh host ./x`, `kubectl exec pod -- sh x`, `chroot`): its files are not ours to read. */
-const elsewhere = (cmd: SimpleCommand): boolean => cmd.via.some((v) => v.startsWith('ssh ') || v.includes(' exec') || v === 'chroot' || v.startsWith('ansible '));
+const elsewhere = (cmd: SimpleCommand): boolean =>
+  cmd.via.some((v) => v.startsWith('ssh ') || v.includes(' exec') || v === 'chroot' || v.startsWith('ansible '));
 
 /** Cheap test (no disk): could any word of the line name a file it runs or feeds? */
 function mayReach(parsed: ParsedLine, defs: ShellDefs | undefined): boolean {
@@ -157,7 +160,8 @@ function clientFiles(cmd: SimpleCommand): string[] {
     for (const m of value.matchAll(/(?:^|;)\s*(?:source|\\\.|\.read)\s+("[^"]+"|'[^']+'|[^\s;]+)/gi)) files.push(m[1]!.replace(/^["']|["']$/g, ''));
   }
   if (client.operandsAfterDb) {
-    for (const op of o.operands.slice(1)) for (const m of op.matchAll(/(?:^|;|\n)\s*\.read\s+("[^"]+"|'[^']+'|\S+)/g)) files.push(m[1]!.replace(/^["']|["']$/g, ''));
+    for (const op of o.operands.slice(1))
+      for (const m of op.matchAll(/(?:^|;|\n)\s*\.read\s+("[^"]+"|'[^']+'|\S+)/g)) files.push(m[1]!.replace(/^["']|["']$/g, ''));
   }
   if (client.dialect === 'mongo') files.push(...o.operands.filter((x) => x.endsWith('.js')));
   const redirected = stdinFile(cmd);
@@ -169,8 +173,13 @@ function clientFiles(cmd: SimpleCommand): string[] {
 /** `make [-C dir] [-f file] [VAR=v] [targets]`: where it reads its makefile and what it builds; null for `make -n`. */
 function makeGoals(cmd: SimpleCommand): { dir: string | null; file: string | null; goals: string[]; vars: Record<string, string> } | null {
   if (cmd.name !== 'make' && cmd.name !== 'gmake') return null;
-  const o = readOptions(cmd.argv, 1, { short: 'CfIjloWE', long: ['--directory', '--file', '--makefile', '--include-dir', '--jobs', '--old-file', '--what-if'], permute: true });
-  for (const f of ['-n', '--dry-run', '--just-print', '--recon', '-q', '--question', '-p', '--print-data-base', '--help', '-h', '-v', '--version']) if (o.seen.has(f)) return null;
+  const o = readOptions(cmd.argv, 1, {
+    short: 'CfIjloWE',
+    long: ['--directory', '--file', '--makefile', '--include-dir', '--jobs', '--old-file', '--what-if'],
+    permute: true,
+  });
+  for (const f of ['-n', '--dry-run', '--just-print', '--recon', '-q', '--question', '-p', '--print-data-base', '--help', '-h', '-v', '--version'])
+    if (o.seen.has(f)) return null;
   let dir: string | null = null;
   for (const [k, v] of o.list) if (k === '-C' || k === '--directory') dir = dir && !isAbsolute(v) ? join(dir, v) : v;
   const file = o.seen.get('-f') ?? o.seen.get('--file') ?? o.seen.get('--makefile') ?? null;
@@ -215,7 +224,8 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     return r && !r.startsWith('..') && !isAbsolute(r) ? r : abs;
   };
   // `~/x` as the shell expands it (the daemon runs as the shell's user, so its home is the same).
-  const absOf = (p: string, cwd: string): string | null => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : cwd ? join(cwd, p) : null);
+  const absOf = (p: string, cwd: string): string | null =>
+    p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : cwd ? join(cwd, p) : null;
 
   /** Reads `path` for `cmd`; a file that cannot be read is noted with why (and judged as today). */
   const readFor = (path: string, cwd: string): (ReadResult & { ok: true }) | null => {
@@ -235,7 +245,14 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
   };
 
   /** Parses shell text as run by `from`, appending its commands and statements with their origin. */
-  const addShell = (from: SimpleCommand, text: string | ParsedLine, origin: (c: SimpleCommand) => string, via: string, cwd: string, depth: number): void => {
+  const addShell = (
+    from: SimpleCommand,
+    text: string | ParsedLine,
+    origin: (c: SimpleCommand) => string,
+    via: string,
+    cwd: string,
+    depth: number,
+  ): void => {
     let sub: ParsedLine;
     try {
       sub = typeof text === 'string' ? parse(text) : text;
@@ -250,7 +267,15 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
         break;
       }
       // A copy (a cached parse is shared by later lines), field by field: a spread is ~5x dearer here.
-      const c: SimpleCommand = { argv: c0.argv, name: c0.name, assignments: c0.assignments, via: from.via.length || c0.via.length ? [...from.via, via, ...c0.via] : [via], dynamicName: c0.dynamicName, source: c0.source, origin: origin(c0) };
+      const c: SimpleCommand = {
+        argv: c0.argv,
+        name: c0.name,
+        assignments: c0.assignments,
+        via: from.via.length || c0.via.length ? [...from.via, via, ...c0.via] : [via],
+        dynamicName: c0.dynamicName,
+        source: c0.source,
+        origin: origin(c0),
+      };
       if (c0.redirects) c.redirects = c0.redirects;
       if (c0.pipedFrom) c.pipedFrom = c0.pipedFrom;
       depthAt[parsed.commands.length] = depth;
@@ -299,11 +324,15 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const flavor = found[0].flavor ?? flavorOf(from.name);
     const split = cachedDerive(r, `${dialect}:${flavor}`, () => {
       const lines = new LineIndex(r.text);
-      return splitStatements(r.text, dialect, flavor).map((text) => ({ text, line: lines.find(text.slice(0, Math.max(1, text.search(/\s|$/)))) || 1 }));
+      return splitStatements(r.text, dialect, flavor).map((text) => ({
+        text,
+        line: lines.find(text.slice(0, Math.max(1, text.search(/\s|$/)))) || 1,
+      }));
     });
     const room = MAX_FILE_STATEMENTS - parsed.statements.length;
     if (split.length > room) budget.note(`${label}: only its first ${Math.max(0, room)} of ${split.length} statements were judged`);
-    for (const s of split.slice(0, Math.max(0, room))) parsed.statements.push({ dialect, text: s.text, client: from.name, command: index, origin: `${label}:${s.line}` });
+    for (const s of split.slice(0, Math.max(0, room)))
+      parsed.statements.push({ dialect, text: s.text, client: from.name, command: index, origin: `${label}:${s.line}` });
   };
 
   /** The nearest file named one of `names` in `dir` or above (npm and just look upwards). */
@@ -330,7 +359,8 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const cwd = cwdAt[i] ?? baseCwd;
     const a0 = cmd.argv[0] ?? '';
     if (depth >= MAX_REACH_DEPTH) {
-      if (a0.includes('/') || SHELLS.has(cmd.name) || RUNNERS.has(cmd.name)) budget.note(`${cmd.origin ?? a0}: ${a0} not followed: depth limit (${MAX_REACH_DEPTH} files deep)`);
+      if (a0.includes('/') || SHELLS.has(cmd.name) || RUNNERS.has(cmd.name))
+        budget.note(`${cmd.origin ?? a0}: ${a0} not followed: depth limit (${MAX_REACH_DEPTH} files deep)`);
       continue;
     }
     const next = depth + 1;
@@ -364,7 +394,8 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const language = interpLanguage(cmd.name);
     if (language) {
       const file = cmd.argv.slice(1).find((a) => !a.startsWith('-'));
-      if (file && /\.(py|js|mjs|cjs|rb|pl|pm)$/.test(file) && !cmd.argv.includes('-c') && !cmd.argv.includes('-e')) addInterp(cmd, file, language, cwd, next);
+      if (file && /\.(py|js|mjs|cjs|rb|pl|pm)$/.test(file) && !cmd.argv.includes('-c') && !cmd.argv.includes('-e'))
+        addInterp(cmd, file, language, cwd, next);
       continue;
     }
     if (SQL_CLIENTS.has(cmd.name)) {
@@ -380,7 +411,8 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
         continue;
       }
       const r = readFor(file, dir);
-      if (r) addRecipes(cmd, makeRecipes(r.text, make.goals, make.vars), shown(file), `make ${make.goals.join(' ') || '(default)'}`.trim(), dir, next);
+      if (r)
+        addRecipes(cmd, makeRecipes(r.text, make.goals, make.vars), shown(file), `make ${make.goals.join(' ') || '(default)'}`.trim(), dir, next);
       continue;
     }
     const pkg = packageScripts(cmd);

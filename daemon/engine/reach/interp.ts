@@ -8,8 +8,10 @@ import type { RecipeLine } from './make.js';
 
 export type InterpLanguage = 'python' | 'node' | 'ruby' | 'perl';
 
-const SHELL_CALL = /\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen)|execSync|exec|spawnSync|system|`)\s*\(?\s*(?:\[([^\]]*)\]|(["'])((?:\\.|(?!\2).)*)\2)/g;
-const REMOVE_CALL = /\b(shutil\.rmtree|os\.remove|os\.unlink|fs\.rmSync|fs\.rmdirSync|fs\.unlinkSync|FileUtils\.rm_rf|FileUtils\.rm_r|rmtree|unlink)\s*\(?\s*(["'])((?:\\.|(?!\2).)*)\2/g;
+const SHELL_CALL =
+  /\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen)|execSync|exec|spawnSync|system|`)\s*\(?\s*(?:\[([^\]]*)\]|(["'])((?:\\.|(?!\2).)*)\2)/g;
+const REMOVE_CALL =
+  /\b(shutil\.rmtree|os\.remove|os\.unlink|fs\.rmSync|fs\.rmdirSync|fs\.unlinkSync|FileUtils\.rm_rf|FileUtils\.rm_r|rmtree|unlink)\s*\(?\s*(["'])((?:\\.|(?!\2).)*)\2/g;
 
 /** Shell text an interpreter file would run, line by line. */
 export function judgeInterpreterFile(_language: InterpLanguage, code: string): RecipeLine[] {

@@ -69,7 +69,8 @@ export class ReachBudget {
       const st = fstatSync(fd);
       if (!st.isFile()) return { ok: false, path: shown, reason: 'not a regular file' };
       if (st.size > maxBytes) return { ok: false, path: shown, reason: `too large (${st.size} bytes, limit ${maxBytes})` };
-      if (this.bytes + st.size > MAX_TOTAL_BYTES) return { ok: false, path: shown, reason: `read limit for one line (${MAX_TOTAL_BYTES} bytes) reached` };
+      if (this.bytes + st.size > MAX_TOTAL_BYTES)
+        return { ok: false, path: shown, reason: `read limit for one line (${MAX_TOTAL_BYTES} bytes) reached` };
       const buf = Buffer.allocUnsafe(st.size);
       let off = 0;
       while (off < st.size) {
@@ -90,12 +91,19 @@ export class ReachBudget {
 function reasonOf(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'ELOOP': return 'symlink loop';
-    case 'ENOTDIR': return 'a path component is not a directory';
-    case 'EISDIR': return 'a directory';
-    default: return code ?? 'unreadable';
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'symlink loop';
+    case 'ENOTDIR':
+      return 'a path component is not a directory';
+    case 'EISDIR':
+      return 'a directory';
+    default:
+      return code ?? 'unreadable';
   }
 }
 

@@ -10,14 +10,101 @@ const NPM_SCRIPT_SHORTHANDS = new Set(['test', 't', 'tst', 'start', 'stop', 'res
 const SHORTHAND_SCRIPT: Record<string, string> = { t: 'test', tst: 'test' };
 /** yarn/pnpm commands that are theirs, not a script (`yarn add`, `pnpm install`). */
 const RUNNER_BUILTINS = new Set([
-  'add', 'audit', 'bin', 'cache', 'config', 'create', 'dedupe', 'dlx', 'exec', 'help', 'import', 'info', 'init', 'install', 'i', 'link', 'list', 'ls',
-  'login', 'logout', 'outdated', 'pack', 'publish', 'rebuild', 'remove', 'rm', 'run', 'run-script', 'store', 'unlink', 'up', 'update', 'upgrade',
-  'why', 'workspace', 'workspaces', 'version', 'versions', 'global', 'node', 'prune', 'patch', 'plugin', 'set', 'constraints', 'explain', 'npm',
-  'licenses', 'owner', 'tag', 'team', 'unplug', 'env', 'root', 'setup', 'fetch', 'deploy', 'licenses', 'server', 'doctor', 'x',
+  'add',
+  'audit',
+  'bin',
+  'cache',
+  'config',
+  'create',
+  'dedupe',
+  'dlx',
+  'exec',
+  'help',
+  'import',
+  'info',
+  'init',
+  'install',
+  'i',
+  'link',
+  'list',
+  'ls',
+  'login',
+  'logout',
+  'outdated',
+  'pack',
+  'publish',
+  'rebuild',
+  'remove',
+  'rm',
+  'run',
+  'run-script',
+  'store',
+  'unlink',
+  'up',
+  'update',
+  'upgrade',
+  'why',
+  'workspace',
+  'workspaces',
+  'version',
+  'versions',
+  'global',
+  'node',
+  'prune',
+  'patch',
+  'plugin',
+  'set',
+  'constraints',
+  'explain',
+  'npm',
+  'licenses',
+  'owner',
+  'tag',
+  'team',
+  'unplug',
+  'env',
+  'root',
+  'setup',
+  'fetch',
+  'deploy',
+  'licenses',
+  'server',
+  'doctor',
+  'x',
 ]);
 
 /** bun's own commands (`bun S` runs package script S otherwise). */
-const BUN_BUILTINS = new Set(['run', 'test', 'x', 'repl', 'exec', 'install', 'i', 'add', 'a', 'remove', 'rm', 'update', 'outdated', 'link', 'unlink', 'pm', 'build', 'init', 'create', 'c', 'upgrade', 'publish', 'patch', 'audit', 'info', 'why', 'completions', 'help', 'discord']);
+const BUN_BUILTINS = new Set([
+  'run',
+  'test',
+  'x',
+  'repl',
+  'exec',
+  'install',
+  'i',
+  'add',
+  'a',
+  'remove',
+  'rm',
+  'update',
+  'outdated',
+  'link',
+  'unlink',
+  'pm',
+  'build',
+  'init',
+  'create',
+  'c',
+  'upgrade',
+  'publish',
+  'patch',
+  'audit',
+  'info',
+  'why',
+  'completions',
+  'help',
+  'discord',
+]);
 
 /** Script names a package-manager command runs, and the directory option it was given. */
 export function packageScripts(cmd: SimpleCommand): { scripts: string[]; dir: string | null } | null {
@@ -69,9 +156,37 @@ export const JUSTFILE_NAMES = ['justfile', 'Justfile', '.justfile'];
 /** `just [opts] [recipe [args]]`: the recipe names asked for (none: the default). */
 export function justGoals(cmd: SimpleCommand): { goals: string[]; file: string | null; dir: string | null } | null {
   if (cmd.name !== 'just') return null;
-  const o = readOptions(cmd.argv, 1, { short: 'fd', long: ['--justfile', '--working-directory', '--set', '--dotenv-filename', '--dotenv-path', '--shell', '--shell-arg', '--color'], permute: true });
-  for (const flag of ['--list', '-l', '--summary', '--dry-run', '-n', '--show', '-s', '--evaluate', '--dump', '--help', '-h', '--version', '-V', '--choose', '--edit', '-e', '--fmt', '--init']) if (o.seen.has(flag)) return null;
-  return { goals: o.operands, file: o.seen.get('-f') ?? o.seen.get('--justfile') ?? null, dir: o.seen.get('-d') ?? o.seen.get('--working-directory') ?? null };
+  const o = readOptions(cmd.argv, 1, {
+    short: 'fd',
+    long: ['--justfile', '--working-directory', '--set', '--dotenv-filename', '--dotenv-path', '--shell', '--shell-arg', '--color'],
+    permute: true,
+  });
+  for (const flag of [
+    '--list',
+    '-l',
+    '--summary',
+    '--dry-run',
+    '-n',
+    '--show',
+    '-s',
+    '--evaluate',
+    '--dump',
+    '--help',
+    '-h',
+    '--version',
+    '-V',
+    '--choose',
+    '--edit',
+    '-e',
+    '--fmt',
+    '--init',
+  ])
+    if (o.seen.has(flag)) return null;
+  return {
+    goals: o.operands,
+    file: o.seen.get('-f') ?? o.seen.get('--justfile') ?? null,
+    dir: o.seen.get('-d') ?? o.seen.get('--working-directory') ?? null,
+  };
 }
 
 /** A justfile's recipe bodies for `goals` (names that are not recipes are the first one's arguments). */
@@ -89,7 +204,11 @@ export function justRecipes(text: string, goals: readonly string[]): RecipeLine[
     current = null;
     const m = /^@?([A-Za-z_][A-Za-z0-9_-]*)([^:=]*):(?!=)(.*)$/.exec(line);
     if (!m) return;
-    const deps = m[3]!.replace(/#.*$/, '').split(/\s+/).map((d) => d.replace(/^\(|\)$/g, '')).filter((d) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(d));
+    const deps = m[3]!
+      .replace(/#.*$/, '')
+      .split(/\s+/)
+      .map((d) => d.replace(/^\(|\)$/g, ''))
+      .filter((d) => /^[A-Za-z_][A-Za-z0-9_-]*$/.test(d));
     current = { deps, body: [] };
     recipes.set(m[1]!, current);
     first ??= m[1]!;

@@ -27,17 +27,26 @@ const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Names that are always secret whatever config.redact.variableNames says. */
 const SECRET_VARS = /^(PGPASSWORD|MYSQL_PWD|REDISCLI_AUTH|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|GITHUB_TOKEN|GH_TOKEN|VAULT_TOKEN|DATABASE_URL)$/i;
 /** Key names that hold a secret in any `key=value` list (URL queries, connection strings, mount options, rclone remotes). */
-const SECRET_KEYS = /(pass(word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|account_?key|shared_?access_?key|private_?key|client_?secret|credentials?|^sig$|signature|^auth$)/i;
+const SECRET_KEYS =
+  /(pass(word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|account_?key|shared_?access_?key|private_?key|client_?secret|credentials?|^sig$|signature|^auth$)/i;
 
 /**
  * Options whose value is a secret only for some programs (`-p` is a port for ssh, a password for
  * `az login`). `attached`: the value is glued to the flag (`7z -pSECRET`); otherwise it is the
  * next word (or glued, when the tool accepts both). `after`: a subcommand that must come first.
  */
-interface ToolOption { tools: string[]; after?: string; flags: string[]; attached?: 'only' | 'also' }
+interface ToolOption {
+  tools: string[];
+  after?: string;
+  flags: string[];
+  attached?: 'only' | 'also';
+}
 export const TOOL_OPTIONS: ToolOption[] = [
   { tools: ['az'], after: 'login', flags: ['-p'] },
-  { tools: ['ldapsearch', 'ldapmodify', 'ldapadd', 'ldapdelete', 'ldapmodrdn', 'ldapcompare', 'ldapwhoami', 'ldapexop', 'ldappasswd', 'ldapurl'], flags: ['-w'] },
+  {
+    tools: ['ldapsearch', 'ldapmodify', 'ldapadd', 'ldapdelete', 'ldapmodrdn', 'ldapcompare', 'ldapwhoami', 'ldapexop', 'ldappasswd', 'ldapurl'],
+    flags: ['-w'],
+  },
   { tools: ['ldappasswd'], flags: ['-s', '-a'] },
   { tools: ['zip', 'unzip', 'zipcloak'], flags: ['-P'] },
   { tools: ['7z', '7za', '7zr', 'rar', 'unrar'], flags: ['-p'], attached: 'only' },
@@ -78,7 +87,8 @@ function combined(sources: string[], replace: (value: string, index: number) => 
 }
 
 /** Generic long options that take a secret, in `--name value` and `--name=value` form. */
-const SECRET_OPTION_WORDS = 'password|passwd|passphrase|pass|pwd|pw|token|secret|api-?key|apikey|access-key|account-key|secret-key|private-key|client-secret|credentials?|bearer|auth|connection-string';
+const SECRET_OPTION_WORDS =
+  'password|passwd|passphrase|pass|pwd|pw|token|secret|api-?key|apikey|access-key|account-key|secret-key|private-key|client-secret|credentials?|bearer|auth|connection-string';
 
 /** `htpasswd -b FILE USER PASS` / `htpasswd -nb USER PASS`: the password is a positional. */
 function htpasswd(_m: string, prog: string, rest: string): string {
@@ -107,7 +117,8 @@ function htpasswd(_m: string, prog: string, rest: string): string {
 }
 
 /** Cookie header or `curl -b 'a=1; b=2'`: every cookie's value, names kept. */
-const maskCookies = (list: string): string => list.replace(/([^=;\s]+=)([^;'"]*)/g, (_m, name: string, v: string) => (v ? `${name}${MASK}` : `${name}`));
+const maskCookies = (list: string): string =>
+  list.replace(/([^=;\s]+=)([^;'"]*)/g, (_m, name: string, v: string) => (v ? `${name}${MASK}` : `${name}`));
 
 /** Words that make an HTTP header name a credential header (API keys, tokens, session cookies). */
 const HEADER_WORD = '(?:api-?key|apikey|auth-?key|auth-?token|access-?token|auth|token|secret|password|session(?:-?id)?|subscription-key|signature)';
@@ -139,7 +150,10 @@ function builtins(variableNames: RegExp): Redaction[] {
       replace: (_m, echo: string, _secret: string, pipe: string) => `${echo}${MASK}${pipe}`,
     },
     // Here-strings into the same readers: `docker login --password-stdin <<< PASS`.
-    { re: /((?:--password-stdin|--with-token|--passphrase-stdin)[^|;&\n]{0,256}<<<\s*)("[^"]*"|'[^']*'|\S+)/g, replace: (_m, p: string, v: string) => `${p}${maskValue(v)}` },
+    {
+      re: /((?:--password-stdin|--with-token|--passphrase-stdin)[^|;&\n]{0,256}<<<\s*)("[^"]*"|'[^']*'|\S+)/g,
+      replace: (_m, p: string, v: string) => `${p}${maskValue(v)}`,
+    },
     // user:password@ in URLs (postgres://, mysql://, mongodb+srv://, https://, redis://).
     { re: /\b([a-z][a-z0-9+.-]{1,30}:\/\/[^\s:/@'"]{0,256}:)([^\s@/'"]{1,512})(?=@)/gi, replace: keepPrefix },
     // user:password@host without a scheme (`lftp admin:PASS@ftp.host`, `--proxy u:PASS@proxy:3128`);
@@ -156,11 +170,17 @@ function builtins(variableNames: RegExp): Redaction[] {
     },
     // Cookie / Set-Cookie headers and curl's -b/--cookie with name=value pairs.
     { re: /(\b(?:set-)?cookie\s*:\s*)([^'"\n]*)/gi, replace: (_m, p: string, list: string) => `${p}${maskCookies(list)}` },
-    { re: /((?:^|\s)(?:--cookie|(?<=\bcurl\b[^|;&\n]{0,512})-b)(?:\s+|=))("[^"]*=[^"]*"|'[^']*=[^']*'|[^\s'"|;&]*=[^\s'"|;&]*)/g, replace: (_m, p: string, v: string) => `${p}${maskCookies(v)}` },
+    {
+      re: /((?:^|\s)(?:--cookie|(?<=\bcurl\b[^|;&\n]{0,512})-b)(?:\s+|=))("[^"]*=[^"]*"|'[^']*=[^']*'|[^\s'"|;&]*=[^\s'"|;&]*)/g,
+      replace: (_m, p: string, v: string) => `${p}${maskCookies(v)}`,
+    },
     // Other credential headers (X-Api-Key, X-Auth-Token, PRIVATE-TOKEN, X-Vault-Token ...): in quotes
     // the value runs to the closing quote, bare it is one word. A plain word (`Token:`) only after
     // -H/--header, so `git commit -m "password: rotate"` stays readable.
-    { re: new RegExp(`((?:-H|--header)(?:\\s+|=)['"]${HEADER_AFTER_FLAG}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^'"\\n]+)`, 'gi'), replace: keepPrefix },
+    {
+      re: new RegExp(`((?:-H|--header)(?:\\s+|=)['"]${HEADER_AFTER_FLAG}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^'"\\n]+)`, 'gi'),
+      replace: keepPrefix,
+    },
     { re: new RegExp(`((?:-H|--header)(?:\\s+|=)${HEADER_AFTER_FLAG}:)([^\\s'"]+)`, 'gi'), replace: keepPrefix },
     { re: new RegExp(`((?<=['"])${CREDENTIAL_HEADER}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^'"\\n]+)`, 'gi'), replace: keepPrefix },
     { re: new RegExp(`((?:^|(?<=[\\s=]))${CREDENTIAL_HEADER}\\s*:\\s*(?:(?:bearer|basic|token)\\s+)?)([^\\s'"]+)`, 'gi'), replace: keepPrefix },
@@ -175,8 +195,14 @@ function builtins(variableNames: RegExp): Redaction[] {
       replace: maskAll,
     },
     // `mysqladmin password NEW`, `rabbitmqctl add_user USER PASS`, `vault login TOKEN`.
-    { re: /(\bmysqladmin\b[^|;&\n]{0,512}\spassword\s+)("[^"]*"|'[^']*'|[^\s'"|;&]+)/g, replace: (_m, p: string, v: string) => `${p}${maskValue(v)}` },
-    { re: /(\brabbitmqctl\s+(?:-\S+\s+)*(?:add_user|change_password)\s+\S+\s+)("[^"]*"|'[^']*'|[^\s'"|;&]+)/g, replace: (_m, p: string, v: string) => `${p}${maskValue(v)}` },
+    {
+      re: /(\bmysqladmin\b[^|;&\n]{0,512}\spassword\s+)("[^"]*"|'[^']*'|[^\s'"|;&]+)/g,
+      replace: (_m, p: string, v: string) => `${p}${maskValue(v)}`,
+    },
+    {
+      re: /(\brabbitmqctl\s+(?:-\S+\s+)*(?:add_user|change_password)\s+\S+\s+)("[^"]*"|'[^']*'|[^\s'"|;&]+)/g,
+      replace: (_m, p: string, v: string) => `${p}${maskValue(v)}`,
+    },
     { re: /(\bvault\s+login\s+(?:-\S+\s+){0,8})(?![-'"])([^\s=|;&]+)(?=\s|$)/g, replace: keepPrefix },
     { re: /(\bhtpasswd)((?:\s+[^\s|;&]+){1,16})/g, replace: htpasswd },
     // Per-program options (`az login -p`, `ldapsearch -w`, `zip -P`, `7z -p`, `ssh-keygen -N` ...).
@@ -201,7 +227,10 @@ function builtins(variableNames: RegExp): Redaction[] {
       replace: (m, name: string, value: string) => (secretPair(name, value) || SECRET_VARS.test(name) ? `${name}=${maskValue(value)}` : m),
     },
     // JSON and YAML-ish bodies: "password": "x".
-    { re: /("[\w.-]{0,64}(?:password|passwd|passphrase|secret|token|api_?key)[\w.-]{0,64}"\s*:\s*")((?:[^"\\]|\\.){1,4096})(?=")/gi, replace: keepPrefix },
+    {
+      re: /("[\w.-]{0,64}(?:password|passwd|passphrase|secret|token|api_?key)[\w.-]{0,64}"\s*:\s*")((?:[^"\\]|\\.){1,4096})(?=")/gi,
+      replace: keepPrefix,
+    },
     // aws_secret_access_key / aws_session_token = x (credentials files, `aws configure set`).
     { re: /(aws_(?:secret_access_key|session_token)\s*[=:\s]\s*)([A-Za-z0-9/+=]{16,})/gi, replace: keepPrefix },
     // AWS access key ids. The recognisable prefix stays.
@@ -215,7 +244,10 @@ function builtins(variableNames: RegExp): Redaction[] {
     // Known token formats wherever they appear (tokens.ts): the recognisable prefix stays.
     // Every format has one group (its prefix) or none (JWT): a group-less one gets a dummy `()` so
     // the alternatives' groups line up.
-    combined(TOKEN_PREFIXES.map((t) => (t.keepPrefix ? t.re : `()${t.re}`)), (prefix, i) => (i >= 0 && TOKEN_PREFIXES[i]!.keepPrefix ? `${prefix}${MASK}` : MASK)),
+    combined(
+      TOKEN_PREFIXES.map((t) => (t.keepPrefix ? t.re : `()${t.re}`)),
+      (prefix, i) => (i >= 0 && TOKEN_PREFIXES[i]!.keepPrefix ? `${prefix}${MASK}` : MASK),
+    ),
   ];
 }
 
@@ -249,12 +281,12 @@ export function createRedactor(config: Pick<Config, 'redact'>): Redactor {
       const replace = r.replace as (m: string, ...a: unknown[]) => string;
       out = found
         ? out.replace(r.re, (m: string, ...a: unknown[]) => {
-          const rep = replace(m, ...a);
-          const gone = removedPart(m, rep);
-          // Short leftovers (a quote, `=`) are structure, not a secret worth chasing in fragments.
-          if (gone.length >= 4 && gone !== MASK) found.add(gone);
-          return rep;
-        })
+            const rep = replace(m, ...a);
+            const gone = removedPart(m, rep);
+            // Short leftovers (a quote, `=`) are structure, not a secret worth chasing in fragments.
+            if (gone.length >= 4 && gone !== MASK) found.add(gone);
+            return rep;
+          })
         : out.replace(r.re, replace);
     }
     for (const re of custom) out = replaceCustom(out, re, found);

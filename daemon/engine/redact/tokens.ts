@@ -13,7 +13,11 @@ export const TOKEN_PREFIXES: TokenFormat[] = [
   { name: 'HashiCorp Vault service/batch/recovery token', re: '\\b(hv[sbr]\\.)[A-Za-z0-9_-]{20,512}', keepPrefix: true },
   // Legacy Vault tokens: s./b./r. and 24 base62 characters with both an upper-case letter and a digit
   // (so `s.example`-like words stay).
-  { name: 'HashiCorp Vault legacy token', re: '(?<![\\w.])([sbr]\\.)(?=[A-Za-z0-9]{0,23}[A-Z])(?=[A-Za-z0-9]{0,23}[0-9])[A-Za-z0-9]{24}(?![\\w.])', keepPrefix: true },
+  {
+    name: 'HashiCorp Vault legacy token',
+    re: '(?<![\\w.])([sbr]\\.)(?=[A-Za-z0-9]{0,23}[A-Z])(?=[A-Za-z0-9]{0,23}[0-9])[A-Za-z0-9]{24}(?![\\w.])',
+    keepPrefix: true,
+  },
   { name: 'Terraform Cloud / HCP token', re: '\\b([A-Za-z0-9]{14}\\.atlasv1\\.)[A-Za-z0-9_=-]{40,}', keepPrefix: true },
   { name: 'GitHub token', re: '\\b(gh[pousr]_)[A-Za-z0-9]{20,255}', keepPrefix: true },
   { name: 'GitHub fine-grained token', re: '\\b(github_pat_)[A-Za-z0-9_]{20,255}', keepPrefix: true },

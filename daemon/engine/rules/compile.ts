@@ -44,7 +44,8 @@ export function compileRule(rule: Rule, origin: string): CompiledRule {
   const commands = m.command ?? [];
   const t = rule.target;
   if (t?.from === 'flag' && !t.flag) throw new RuleError(origin, rule.id, 'target.from "flag" needs target.flag');
-  if (t?.from === 'capture' && !m.args && !m.statement) throw new RuleError(origin, rule.id, 'target.from "capture" needs match.args or match.statement');
+  if (t?.from === 'capture' && !m.args && !m.statement)
+    throw new RuleError(origin, rule.id, 'target.from "capture" needs match.args or match.statement');
   if (t?.from === 'redirect' && !m.redirect) throw new RuleError(origin, rule.id, 'target.from "redirect" needs match.redirect');
   return {
     rule,

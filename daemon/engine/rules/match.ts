@@ -95,7 +95,14 @@ export class RuleIndex {
       let target: string | null = null;
       if (t?.from === 'capture') target = m[1] ?? null;
       else if (t?.from === 'lastArg') target = st.text.split(/\s+/).pop() ?? null;
-      hits.push({ compiled: r, kind: 'statement', index, text: st.text, target: cleanName(target), why: [`${st.dialect} statement matches ${show(r.statement!)}`] });
+      hits.push({
+        compiled: r,
+        kind: 'statement',
+        index,
+        text: st.text,
+        target: cleanName(target),
+        why: [`${st.dialect} statement matches ${show(r.statement!)}`],
+      });
     }
     return hits;
   }

@@ -132,7 +132,8 @@ export class PsqlNesting {
     let i = 0;
     while (i < n) {
       const c = run.charCodeAt(i);
-      if (c === 40) this.paren++; // (
+      if (c === 40)
+        this.paren++; // (
       else if (c === 41) {
         if (this.paren > 0) this.paren--; // )
       } else if (idStart(c)) {

@@ -25,7 +25,9 @@ const MAX_SESSIONS = 4096;
 
 /** The programs a line runs (the parser's command names; dynamic names are unknown). */
 export function programsOf(line: string): string[] {
-  return parseLine(line).commands.filter((c) => !c.dynamicName).map((c) => c.name);
+  return parseLine(line)
+    .commands.filter((c) => !c.dynamicName)
+    .map((c) => c.name);
 }
 
 /** The programs of the commands the verdict's matches are about. */
@@ -63,7 +65,10 @@ export class DryRunFirst {
     const targets = targetsOf(v);
     const since = now - p.minutes * 60_000;
     const done = (this.seen.get(session) ?? []).some(
-      (s) => s.at >= since && s.programs.some((name) => programs.includes(name)) && (s.targets.length === 0 || targets.length === 0 || s.targets.some((t) => targets.includes(t))),
+      (s) =>
+        s.at >= since &&
+        s.programs.some((name) => programs.includes(name)) &&
+        (s.targets.length === 0 || targets.length === 0 || s.targets.some((t) => targets.includes(t))),
     );
     if (done) return v;
     const alternative = v.matches.find((m) => m.alternative)?.alternative;

@@ -141,7 +141,11 @@ function fill(entry: DryRunEntry, cmd: SimpleCommand, subWords: number): Pick<Dr
     head: argv.slice(0, headEnd + 1).join(' '),
     after: sp(argv.slice(headEnd + 1)),
     args: sp(args),
-    operands: args.filter((w) => !w.startsWith('-')).slice(subWords).join(' ') || '.',
+    operands:
+      args
+        .filter((w) => !w.startsWith('-'))
+        .slice(subWords)
+        .join(' ') || '.',
   };
   const put = (t: string | undefined): string | null => (t ? t.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m) : null);
   return { form: put(entry.form), check: put(entry.check), advice: put(entry.advice) };

@@ -100,7 +100,10 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
 
   // Known programs come from the catalog alone: a custom rule on `./team-script.sh` must not stop
   // the team's script from honouring DRY_RUN.
-  const dryRuns = createDryRunPolicy(config, catalog.compiled.map((c) => c.rule));
+  const dryRuns = createDryRunPolicy(
+    config,
+    catalog.compiled.map((c) => c.rule),
+  );
   const detect = createProductionDetector(config);
   const redact = createRedactor(config);
   const allowlist = compileAllowlist(config.allowlist);
@@ -112,12 +115,26 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     if (dynamicRule) {
       parsed.commands.forEach((cmd, i) => {
         if (cmd.dynamicName && DESTRUCTIVE_LOOKING.test(cmd.source || cmd.argv.join(' '))) {
-          hits.push({ compiled: dynamicRule, kind: 'command', index: i, text: cmd.source, target: null, why: [`program name ${JSON.stringify(cmd.argv[0] ?? '')} is computed at run time`, 'its text looks destructive'] });
+          hits.push({
+            compiled: dynamicRule,
+            kind: 'command',
+            index: i,
+            text: cmd.source,
+            target: null,
+            why: [`program name ${JSON.stringify(cmd.argv[0] ?? '')} is computed at run time`, 'its text looks destructive'],
+          });
         }
       });
     }
     if (unparsableRule && parsed.problems.length && DESTRUCTIVE_LOOKING.test(input.line)) {
-      hits.push({ compiled: unparsableRule, kind: 'command', index: -1, text: input.line, target: null, why: [`parse problem: ${parsed.problems[0]}`, 'the line looks destructive'] });
+      hits.push({
+        compiled: unparsableRule,
+        kind: 'command',
+        index: -1,
+        text: input.line,
+        target: null,
+        why: [`parse problem: ${parsed.problems[0]}`, 'the line looks destructive'],
+      });
     }
     if (unknownToolRule && unknownTool) {
       parsed.commands.forEach((cmd, i) => {
@@ -129,7 +146,14 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
       const m = FORK_BOMB_TEXT.exec(input.line);
       const call = m ? parsed.commands.findIndex((c) => c.name === m[1]) : -1;
       if (m && call >= 0) {
-        hits.push({ compiled: forkBombRule, kind: 'command', index: call, text: m[0].trim(), target: null, why: [`function ${m[1]} calls itself in the background`, `${m[1]} is run on the line`] });
+        hits.push({
+          compiled: forkBombRule,
+          kind: 'command',
+          index: call,
+          text: m[0].trim(),
+          target: null,
+          why: [`function ${m[1]} calls itself in the background`, `${m[1]} is run on the line`],
+        });
       }
     }
     return hits;

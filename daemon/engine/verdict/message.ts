@@ -12,7 +12,13 @@ export const DRY_RUN_HINT = '  dry run: prefix the line with DRY_RUN=1';
 const clip = (s: string, n = 160): string => printable(s.length > n ? `${s.slice(0, n - 3)}...` : s);
 
 /** The program a match ran, for "rm ignores DRY_RUN". */
-const programOf = (m: MatchResult): string => printable(m.command.trim().split(/\s+/).find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? m.rule);
+const programOf = (m: MatchResult): string =>
+  printable(
+    m.command
+      .trim()
+      .split(/\s+/)
+      .find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? m.rule,
+  );
 
 /** The dry-run line of one match: the program's own dry run (or what to check when it has none), and that a DRY_RUN=1 prefix was ignored. */
 export function dryRunText(d: MatchResult['dryRun']): string | null {
@@ -32,7 +38,9 @@ function dryRunLine(m: MatchResult): string | null {
 
 export function verdictMessage(v: Verdict): string {
   if (v.verdict === 'allow') return '';
-  const where = v.production.active ? ` in ${clip(v.production.env ?? 'production')}${v.production.signal ? ` (${clip(v.production.signal)})` : ''}` : '';
+  const where = v.production.active
+    ? ` in ${clip(v.production.env ?? 'production')}${v.production.signal ? ` (${clip(v.production.signal)})` : ''}`
+    : '';
   const dryRunFirst = v.problems.find((p) => p.startsWith('dry run first:'));
   const head = dryRunFirst
     ? `prodguard: refused${where} until its dry run has run: ${clip(dryRunFirst.slice('dry run first: '.length), 400)}.`

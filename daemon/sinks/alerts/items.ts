@@ -80,8 +80,21 @@ export function itemOf(e: StoredEvent, event: AlertEvent, redact: (s: string) =>
 
 export function bareItem(event: AlertItem['event'], host: string, detail: string, ts: number, extra: Partial<AlertItem> = {}): AlertItem {
   return {
-    event, ts, user: '', host, session: '', command: null, rules: [], severity: null, decision: null,
-    seq: null, hash: null, cwd: '', env: null, detail, ...extra,
+    event,
+    ts,
+    user: '',
+    host,
+    session: '',
+    command: null,
+    rules: [],
+    severity: null,
+    decision: null,
+    seq: null,
+    hash: null,
+    cwd: '',
+    env: null,
+    detail,
+    ...extra,
   };
 }
 

@@ -61,7 +61,9 @@ function slackMessage(p: Payload): { text: string; blocks: unknown[] } {
 }
 
 function slackSummary(s: SummaryItem): { text: string; blocks: unknown[] } {
-  const counts = Object.entries(s.byEvent).map(([k, n]) => `${n} ${k}`).join(', ');
+  const counts = Object.entries(s.byEvent)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
   const hosts = [...new Set(s.items.map((i) => i.host))].join(', ');
   const text = `prodguard: ${s.count} alerts in a burst (${counts}); rate limit reached, summarised`;
   const lines = s.items.map(
@@ -72,7 +74,10 @@ function slackSummary(s: SummaryItem): { text: string; blocks: unknown[] } {
     text,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: `${s.count} prodguard alerts (summarised)` } },
-      { type: 'section', text: mrkdwn(esc(`${counts}${hosts ? ` on ${hosts}` : ''}, ${new Date(s.from).toISOString()} to ${new Date(s.to).toISOString()}`)) },
+      {
+        type: 'section',
+        text: mrkdwn(esc(`${counts}${hosts ? ` on ${hosts}` : ''}, ${new Date(s.from).toISOString()} to ${new Date(s.to).toISOString()}`)),
+      },
       { type: 'section', text: mrkdwn(lines.join('\n').slice(0, 2900)) },
     ],
   };

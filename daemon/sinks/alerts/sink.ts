@@ -197,15 +197,15 @@ export class AlertSink {
   private expire(now: number): void {
     const cutoff = now - this.target.maxAgeMinutes * this.tuning.minuteMs;
     const ids = (
-      this.db.prepare(`SELECT id FROM alerts WHERE target = ? AND state = 'pending' AND created < ?`).all(this.target.name, cutoff) as Array<{ id: number }>
+      this.db.prepare(`SELECT id FROM alerts WHERE target = ? AND state = 'pending' AND created < ?`).all(this.target.name, cutoff) as Array<{
+        id: number;
+      }>
     ).map((r) => r.id);
     if (ids.length) this.giveUp(ids, `older than maxAgeMinutes (${this.target.maxAgeMinutes})`, now);
   }
 
   private giveUp(ids: number[], reason: string, now: number): void {
-    const mark = this.db.prepare(
-      `UPDATE alerts SET state = 'gave-up', done_at = ?, last_error = coalesce(last_error || '; ', '') || ? WHERE id = ?`,
-    );
+    const mark = this.db.prepare(`UPDATE alerts SET state = 'gave-up', done_at = ?, last_error = coalesce(last_error || '; ', '') || ? WHERE id = ?`);
     this.db.transaction(() => {
       for (const id of ids) mark.run(now, reason, id);
     })();
@@ -214,10 +214,13 @@ export class AlertSink {
 
   private wake(ms: number): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.kick();
-    }, Math.max(0, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.kick();
+      },
+      Math.max(0, ms),
+    );
     this.timer.unref();
   }
 }
@@ -225,14 +228,20 @@ export class AlertSink {
 /** Status from the outbox alone: used live by the sinks and read-only by `doctor`. */
 export function alertStatus(db: Db, t: AlertTarget, live: { lastError: string | null; connected: boolean }): TargetStatus {
   const counts: Record<string, number> = {};
-  for (const r of db.prepare('SELECT state, count(*) AS n FROM alerts WHERE target = ? GROUP BY state').all(t.name) as Array<{ state: string; n: number }>) {
+  for (const r of db.prepare('SELECT state, count(*) AS n FROM alerts WHERE target = ? GROUP BY state').all(t.name) as Array<{
+    state: string;
+    n: number;
+  }>) {
     counts[r.state] = r.n;
   }
   const lastError =
     live.lastError ??
-    ((db.prepare(`SELECT last_error FROM alerts WHERE target = ? AND state = 'pending' AND last_error IS NOT NULL ORDER BY id LIMIT 1`).get(t.name) as
-      | { last_error: string }
-      | undefined)?.last_error ?? null);
+    (
+      db.prepare(`SELECT last_error FROM alerts WHERE target = ? AND state = 'pending' AND last_error IS NOT NULL ORDER BY id LIMIT 1`).get(t.name) as
+        | { last_error: string }
+        | undefined
+    )?.last_error ??
+    null;
   const gaveUp = counts['gave-up'] ?? 0;
   return {
     kind: 'alert',

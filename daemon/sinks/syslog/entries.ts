@@ -70,7 +70,10 @@ export function headEntry(head: PublishedHead): SyslogEntry {
     ts: head.ts,
     severity: SEVERITY.info,
     msgId: 'chain-head',
-    params: [['seq', String(head.seq)], ['hash', head.hash]],
+    params: [
+      ['seq', String(head.seq)],
+      ['hash', head.hash],
+    ],
     msg: `audit chain head seq=${head.seq} hash=${head.hash}`,
   };
 }

@@ -31,7 +31,9 @@ export function loadCatalog(dir = CATALOG_DIR): Catalog {
   if (cached && dir === CATALOG_DIR) return cached;
   const catalog: Catalog = { rules: [], compiled: [], domains: [] };
   const seen = new Map<string, string>();
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const file = join(dir, name);
     let raw: unknown;
     try {
