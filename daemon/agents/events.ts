@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Decision } from '../contract/enums.js';
+import { DAEMON_UID as daemonUid, identity } from '../contract/identity.js';
 import type { AuditEvent } from '../contract/events.js';
 import type { AgentRequest } from '../contract/protocol.js';
 import type { Verdict } from '../contract/verdict.js';
@@ -8,7 +9,6 @@ import type { Verdict } from '../contract/verdict.js';
 // redacted command and its rules, the decision; the result when the agent reports one. One row
 // per tool call, joined to its result by (session, cmd) like a shell line.
 
-const daemonUid = process.getuid?.() ?? null;
 
 /** A tool call's cmd number: from the agent and its tool call id (pre and post agree), else random. */
 export function agentCmd(agent: string, toolUseId: string | undefined): number {
@@ -23,7 +23,7 @@ function agentBase(kind: AuditEvent['kind'], req: AgentRequest, cmd: number, via
     ts: req.ts,
     session: o.session,
     cmd,
-    user: o.user,
+    user: identity(o.user),
     uid: daemonUid,
     host: o.host,
     tty: o.tty,

@@ -1,5 +1,5 @@
-import { userInfo } from 'node:os';
 import type { Via } from '../contract/enums.js';
+import { DAEMON_UID as daemonUid, identity } from '../contract/identity.js';
 import type { AuditEvent, Decision } from '../contract/events.js';
 import { immediateDecision, type Verdict } from '../contract/verdict.js';
 
@@ -9,21 +9,6 @@ import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionReque
 // Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
 // unix socket (0600 in a 0700 dir) or read the TCP token.
 
-const daemonUid = process.getuid?.() ?? null;
-/** The uid's own name: every row of this daemon is this account's, whatever $USER a hook saw. */
-const daemonUser = ((): string | null => {
-  try {
-    return userInfo().username;
-  } catch {
-    return null; // no passwd entry (containers): the hook's $USER is all there is
-  }
-})();
-
-/** One identity: the account's name, and the shell's $USER beside it only where it differs. */
-export function identity(claimed: string): string {
-  if (daemonUser === null) return claimed;
-  return claimed && claimed !== daemonUser ? `${daemonUser} ($USER=${claimed})` : daemonUser;
-}
 
 /** Every field in one literal (a stable object shape; spreads made this the hot path's slowest step). */
 function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: number, cwd: string, via: Via): AuditEvent {

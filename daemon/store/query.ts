@@ -63,7 +63,7 @@ function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; 
   if (f.since !== undefined) where.push('e.ts >= ?'), params.push(f.since);
   if (f.until !== undefined) where.push('e.ts < ?'), params.push(f.until);
   // A row's user is the account, with the shell's $USER beside it where that differed
-  // (server/events.ts identity): --user matches the account either way.
+  // (contract/identity.ts): --user matches the account either way.
   if (f.user !== undefined) where.push('(e.user = ? OR (e.user >= ? AND e.user < ?))'), params.push(f.user, `${f.user} ($USER=`, `${f.user} ($USER>`);
   if (f.host !== undefined) where.push('e.host = ?'), params.push(f.host);
   if (f.session !== undefined) where.push('e.session = ?'), params.push(f.session);

@@ -100,7 +100,8 @@ describe.each(SHELLS)('%s hook', (shell) => {
 
     const phrase = await expectQuestion(sh, `${line}\r`);
     await answer(sh, phrase);
-    expect(existsSync(dir)).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(dir), `dir removed by the confirmed line`);
 
     const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.decision === 'confirmed'), 'the confirmed line');
     const decisions = rows.filter((r) => r.kind === 'command' && r.command === line).map((r) => r.decision);
@@ -227,7 +228,8 @@ describe.each(SHELLS)('%s hook', (shell) => {
     const dir = victim(tmp.dir, `${shell}-outside`);
     const out = await runLine(sh, `rm -rf ${dir}`);
     expect(out).not.toMatch(/Type "|PRODUCTION/);
-    expect(existsSync(dir)).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(dir), `dir removed by the confirmed line`);
     expect(rowsOf(q, sh.pid)).toEqual([]);
 
     await runLine(sh, 'export ENV=production');
@@ -243,7 +245,8 @@ describe.each(SHELLS)('%s hook', (shell) => {
     const sh = await start({ env: { ...prod, PRODGUARD_DISABLE: '1' } });
     const dir = victim(tmp.dir, `${shell}-disabled`);
     expect(await runLine(sh, `rm -rf ${dir}`)).not.toMatch(/Type "/);
-    expect(existsSync(dir)).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(dir), `dir removed by the confirmed line`);
     await runLine(sh, 'true');
     const rows = await waitRows(q, sh.pid, (r) => r.length > 0, 'the disabled event');
     expect(rows.map((r) => r.kind)).toEqual(['disabled']);

@@ -123,7 +123,8 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
     const since = sh.mark();
     sh.line(`rm -rf ${dir}`);
     await sh.waitFor(PROMPT, { since });
-    expect(existsSync(dir)).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(dir), `dir removed by the confirmed line`);
     const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'session-end'), 'the session end');
     expect(rows.find((r) => r.kind === 'command' && r.decision === 'cancelled')).toBeDefined();
   });
@@ -326,12 +327,15 @@ describe.each(SHELLS)('%s hook: multi-line input is one decision', (shell) => {
     const block = `touch ${first}\nrm -rf ${dir}\ntouch ${third}\n`;
     await expectQuestion(sh, keys(block));
     // Asked before anything of the block ran.
-    expect(existsSync(first)).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(first), `first removed by the confirmed line`);
     const out = await answer(sh, 'no');
     await sh.waitFor(/none of the 3 lines of that input ran; dropped:/);
     expect(existsSync(dir)).toBe(true);
-    expect(existsSync(first)).toBe(false);
-    expect(existsSync(third)).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(first), `first removed by the confirmed line`);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !existsSync(third), `third removed by the confirmed line`);
     expect(out).not.toMatch(/No such file/);
   });
 

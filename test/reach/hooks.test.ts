@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import type { ShellSession } from '../helpers/pty.js';
 import { answer, expectQuestion, guardedShell, runLine, scratch } from '../hooks/harness.js';
 
@@ -270,7 +270,8 @@ describe.each(SHELLS)('%s: what a line runs or feeds is judged', (shell) => {
 
     const phrase = await expectQuestion(sh, `${line}\r`);
     const out = await answer(sh, phrase);
-    expect(alive(), out).toBe(false);
+    // zsh redraws the prompt and the line before running it: wait for the line's effect.
+    await waitFor(() => !alive(), `the victim removed by the confirmed line; after the answer:\n${out}`);
 
     const rows = d.rows<{ decision: string; matched: string }>(
       'SELECT decision, matched FROM events WHERE pid = ? AND kind = ? AND command = ? ORDER BY seq',
