@@ -9,7 +9,6 @@ import type { Verdict } from '../contract/verdict.js';
 // redacted command and its rules, the decision; the result when the agent reports one. One row
 // per tool call, joined to its result by (session, cmd) like a shell line.
 
-
 /** A tool call's cmd number: from the agent and its tool call id (pre and post agree), else random. */
 export function agentCmd(agent: string, toolUseId: string | undefined): number {
   if (toolUseId === undefined || toolUseId === '') return randomInt(2 ** 47) + 2 ** 47;

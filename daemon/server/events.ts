@@ -9,7 +9,6 @@ import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionReque
 // Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
 // unix socket (0600 in a 0700 dir) or read the TCP token.
 
-
 /** Every field in one literal (a stable object shape; spreads made this the hot path's slowest step). */
 function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: number, cwd: string, via: Via): AuditEvent {
   return {
