@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPLY_PREFIX } from '../../daemon/contract/protocol.js';
+import { REPLY_PREFIX, helloLine, knockLine } from '../../daemon/contract/protocol.js';
 import { defaultConfig } from '../../daemon/config/load.js';
 import { createEngine } from '../../daemon/engine/index.js';
 import { readPort, readToken } from '../../cli/daemon-client.js';
@@ -77,19 +77,33 @@ async function ingestRate(d: TestDaemon, connections: number, perConnection: num
 }
 
 /** One request per new connection, sequentially: what a hook pays per command. */
-async function roundTrips(open: () => Socket, make: (i: number) => string, n: number): Promise<number[]> {
+/** TCP's knock/proof handshake, as the bash hook does it before its request (contract/protocol.ts knockLine). */
+interface Handshake {
+  knock: string;
+  hello: string;
+}
+
+async function roundTrips(open: () => Socket, make: (i: number) => string, n: number, handshake: Handshake | null = null): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const line = make(i);
     const start = process.hrtime.bigint();
     await new Promise<void>((resolve, reject) => {
       const s = open();
-      s.once('connect', () => s.write(`${line}\n`));
-      s.once('data', () => {
+      let proven = handshake === null;
+      s.once('connect', () => s.write(`${handshake ? handshake.knock : line}\n`));
+      s.on('data', (d: Buffer) => {
+        if (!proven) {
+          if (d.toString() !== `${handshake!.hello}\n`) return reject(new Error('the daemon did not prove itself'));
+          proven = true;
+          s.write(`${line}\n`);
+          return;
+        }
         s.destroy();
         resolve();
       });
       s.once('error', reject);
+      s.once('close', () => (proven ? undefined : reject(new Error('connection closed during the handshake'))));
     });
     samples.push(msSince(start));
   }
@@ -169,10 +183,14 @@ export async function bench(): Promise<BenchSection> {
     await roundTrips(unix, check('warm', false), 300);
     const ingest = await ingestRate(d, 8, 5_000);
     const N = 1_000;
+    const shake: Handshake = {
+      knock: knockLine(readFileSync(d.paths.knockFile, 'utf8').trim()),
+      hello: helloLine(readFileSync(d.paths.proofFile, 'utf8').trim()),
+    };
     const cu = summarize(await roundTrips(unix, check('rtt-unix', false), N));
-    const ct = summarize(await roundTrips(tcp, check('rtt-tcp', true), N));
+    const ct = summarize(await roundTrips(tcp, check('rtt-tcp', true), N, shake));
     const hu = summarize(await roundTrips(unix, () => '{"v":1,"op":"health"}', N));
-    const ht = summarize(await roundTrips(tcp, () => JSON.stringify({ v: 1, op: 'health', token }), N));
+    const ht = summarize(await roundTrips(tcp, () => JSON.stringify({ v: 1, op: 'health', token }), N, shake));
     const server = summarize(await serverSide(N));
     const figures: BenchFigure[] = [
       { name: 'check handled in the daemon (parse, evaluate, commit): p50', value: server.p50, unit: 'ms', target: '< 1 ms', met: server.p50 < 1 },

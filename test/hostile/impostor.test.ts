@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliMain, homeEnv, startDaemon, tempHome, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import type { ShellSession } from '../helpers/pty.js';
 import { PROMPT, answer, expectQuestion, guardedShell, rowsOf, runLine, scratch, victim } from '../hooks/harness.js';
-import { ATTACKER, asAttacker, attackScript, ensureAttacker, isRoot, scriptDir, spawnAsAttacker } from './second-user.js';
+import { ATTACKER, asAttacker, attackScript, ensureAttacker, isRoot, scriptDir, spawnAsAttacker, stopAttacker } from './second-user.js';
 
 // Issue 14, sections 1 and 2, attacked from a real second local user (pgatk_auth, run with
 // runuser): an impostor on the daemon's TCP port after kill -9, a stolen old token, a run dir
@@ -58,7 +58,7 @@ describe.runIf(isRoot)("a second local user against root's hook and daemon", () 
     ensureAttacker();
   });
   afterAll(async () => {
-    for (const p of procs) p.kill('SIGKILL');
+    for (const p of procs) stopAttacker(p);
     await Promise.all(shells.map((s) => s.close()));
     await Promise.all(daemons.map((d) => d.dispose()));
     victims.dispose();

@@ -41,5 +41,16 @@ export function asAttacker(cmd: string, args: string[], input?: string): { statu
 
 /** Starts `node script args` as the attacker in the background. */
 export function spawnAsAttacker(script: string, args: string[]): ChildProcess {
-  return spawn('runuser', ['-u', ATTACKER, '--', process.execPath, script, ...args], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: runuser forks the script as its child, so killing runuser alone
+  // left the script running (stopAttacker kills the group).
+  return spawn('runuser', ['-u', ATTACKER, '--', process.execPath, script, ...args], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+}
+
+/** Kills an attacker process started by spawnAsAttacker, and the script under it. */
+export function stopAttacker(p: ChildProcess): void {
+  try {
+    if (p.pid !== undefined) process.kill(-p.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
