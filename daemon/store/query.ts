@@ -64,7 +64,14 @@ function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; 
   if (f.until !== undefined) where.push('e.ts < ?'), params.push(f.until);
   // A row's user is the account, with the shell's $USER beside it where that differed
   // (contract/identity.ts): --user matches the account either way.
-  if (f.user !== undefined) where.push('(e.user = ? OR (e.user >= ? AND e.user < ?))'), params.push(f.user, `${f.user} ($USER=`, `${f.user} ($USER>`);
+  // The store resolves --user into the stored user values first (see userValues): one value, the
+  // common case, keeps the plain equality the user index serves in seq order.
+  const users = f.userValues ?? (f.user !== undefined ? [f.user] : null);
+  if (users) {
+    if (users.length === 1) where.push('e.user = ?');
+    else where.push(`e.user IN (${users.map(() => '?').join(', ')})`);
+    params.push(...users);
+  }
   if (f.host !== undefined) where.push('e.host = ?'), params.push(f.host);
   if (f.session !== undefined) where.push('e.session = ?'), params.push(f.session);
   if (f.agent !== undefined) where.push('e.agent = ?'), params.push(f.agent);
@@ -109,6 +116,13 @@ function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; 
   }
   return { where, params };
 }
+
+/**
+ * The stored user values `--user NAME` means are the account itself and the rows where a shell
+ * claimed another $USER (`NAME ($USER=x)`, contract/identity.ts). All sort in [NAME, NAME ($USER>):
+ * the next one after the last found, below the end, is one seek on the user index (see the store's userValues).
+ */
+export const NEXT_USER_SQL = 'SELECT user FROM events WHERE user > ? AND user < ? ORDER BY user LIMIT 1';
 
 export const DECIDED = "kind IN ('command', 'statement')";
 

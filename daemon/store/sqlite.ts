@@ -3,7 +3,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { GENESIS, chainHash, wellFormed } from './chain.js';
-import { DECIDED, buildLogCount, buildLogQuery, buildWindow } from './query.js';
+import { DECIDED, NEXT_USER_SQL, buildLogCount, buildLogQuery, buildWindow } from './query.js';
 import { SEVERITIES as SEVERITY_ORDER } from '../contract/enums.js';
 import type { AuditEvent, ChainHead, StoredEvent } from '../contract/events.js';
 import { INSERT_SQL, insertParams, toLogRow, type LogQueryRow } from './rows.js';
@@ -232,15 +232,32 @@ class SqliteStore implements AuditStore {
   }
 
   count(filter: LogFilter): number {
-    const { sql, params } = buildLogCount(filter);
+    const { sql, params } = buildLogCount(this.withUserValues(filter));
     return this.db
       .prepare(sql)
       .pluck()
       .get(...params) as number;
   }
 
+  /** `filter` with `user` resolved into the stored values it stands for. */
+  private withUserValues(filter: LogFilter): LogFilter {
+    const name = filter.user;
+    if (name === undefined) return filter;
+    const values = [name];
+    const claimed = `${name} ($USER=`;
+    const end = `${name} ($USER>`;
+    // Each further value is one index seek; a shell that claimed other names adds one each.
+    for (let last = claimed, n = 0; n < 64; n++) {
+      const next = this.stmt(NEXT_USER_SQL).pluck().get(last, end) as string | undefined;
+      if (next === undefined) break;
+      values.push(next);
+      last = next;
+    }
+    return { ...filter, userValues: values };
+  }
+
   query(filter: LogFilter): LogRow[] {
-    const { sql, params } = buildLogQuery(filter);
+    const { sql, params } = buildLogQuery(this.withUserValues(filter));
     return this.run(() => (this.stmt(sql).all(...params) as LogQueryRow[]).map(toLogRow));
   }
 

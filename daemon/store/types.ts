@@ -8,6 +8,8 @@ export interface LogFilter {
   /** ms since epoch, exclusive. */
   until?: number | undefined;
   user?: string | undefined;
+  /** Set by the store from `user`: the stored values it stands for (see query.ts USER_VALUES_SQL). */
+  userValues?: string[] | undefined;
   host?: string | undefined;
   session?: string | undefined;
   /** Coding agent name (agent rows only). */
