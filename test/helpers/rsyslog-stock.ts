@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeUdpPort, poll, probe } from './rsyslog.js';
+import { freeUdpPort, poll, runRsyslogd } from './rsyslog.js';
 
 // A real rsyslogd configured as Debian ships it: the stock imuxsock (default parser chain, no
 // host name parsing on the local socket), the stock imudp / imtcp lines uncommented (bound to
@@ -63,23 +62,8 @@ if $programname == "prodguard" then {
 }
 `,
   );
-  const child: ChildProcess = spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  let tcpPort = 0;
-  let listening = false;
-  await poll(
-    () => {
-      if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
-      if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
-      if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
-      return existsSync(socket) && listening;
-    },
-    10_000,
-    'the stock rsyslogd to listen',
-  );
+  const daemon = await runRsyslogd({ conf, dir, socket, tcpPortFile: portFile, tcpPort: 0, what: 'the stock rsyslogd to listen' });
+  const { tcpPort } = daemon;
 
   const read = (file: string): StockReceived[] =>
     existsSync(file)
@@ -101,11 +85,7 @@ if $programname == "prodguard" then {
       return last;
     },
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await gone;
-      }
+      await daemon.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -90,28 +90,21 @@ action(type="mmpstrucdata")
 action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd="on")
 `,
   );
-  const pidFile = join(dir, 'rsyslogd.pid');
-  const child: ChildProcess = spawn('rsyslogd', ['-n', '-f', conf, '-i', pidFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  let exited = false;
-  child.on('exit', () => (exited = true));
-
-  // imtcp writes the port file only for port 0; a fixed port is probed by connecting.
-  let tcpPort = opts.tcpPort ?? 0;
   let tlsPort = 0;
-  let listening = false;
-  await poll(
-    () => {
-      if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
-      if (!tcpPort && existsSync(portFile)) tcpPort = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+  const daemon = await runRsyslogd({
+    conf,
+    dir,
+    socket,
+    tcpPortFile: portFile,
+    tcpPort: opts.tcpPort ?? 0,
+    // The TLS input's port file, when it is on.
+    ready: () => {
       if (opts.tls && !tlsPort && existsSync(tlsPortFile)) tlsPort = Number(readFileSync(tlsPortFile, 'utf8').trim()) || 0;
-      if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
-      return existsSync(socket) && listening && (!opts.tls || tlsPort > 0);
+      return !opts.tls || tlsPort > 0;
     },
-    10_000,
-    'rsyslogd to listen',
-  );
+    what: 'rsyslogd to listen',
+  });
+  const { tcpPort } = daemon;
 
   const messages = (): Received[] => {
     if (!existsSync(out)) return [];
@@ -144,12 +137,55 @@ action(type="omfile" file="${out}" template="pg" asyncWriting="off" flushOnTXEnd
       return last;
     },
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await gone;
-      }
+      await daemon.stop();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An rsyslogd started on a config file, once its unix socket exists and its TCP input answers. */
+export interface RsyslogProcess {
+  tcpPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `rsyslogd -n` on `conf` and waits until it listens. imtcp writes `tcpPortFile` only for
+ * port 0; a fixed `tcpPort` is probed by connecting. `ready` is any further condition.
+ */
+export async function runRsyslogd(o: {
+  conf: string;
+  dir: string;
+  socket: string;
+  tcpPortFile: string;
+  tcpPort: number;
+  ready?: () => boolean;
+  what: string;
+}): Promise<RsyslogProcess> {
+  const child: ChildProcess = spawn('rsyslogd', ['-n', '-f', o.conf, '-i', join(o.dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  let tcpPort = o.tcpPort;
+  let listening = false;
+  await poll(
+    () => {
+      if (exited) throw new Error(`rsyslogd exited: ${stderr}`);
+      if (!tcpPort && existsSync(o.tcpPortFile)) tcpPort = Number(readFileSync(o.tcpPortFile, 'utf8').trim()) || 0;
+      if (tcpPort && !listening) void probe(tcpPort).then((ok) => (listening ||= ok));
+      return existsSync(o.socket) && listening && (o.ready?.() ?? true);
+    },
+    10_000,
+    o.what,
+  );
+  return {
+    tcpPort,
+    async stop() {
+      if (exited) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
     },
   };
 }
