@@ -1,12 +1,20 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { AGENT_NAMES, DECISIONS, SEVERITIES as SEVERITY_ORDER, SOURCE_KINDS, type Decision, type Severity } from '../daemon/contract/enums.js';
+import {
+  AGENT_NAMES,
+  DECISIONS,
+  NOT_RUN_DECISIONS,
+  SEVERITIES as SEVERITY_ORDER,
+  SOURCE_KINDS,
+  type Decision,
+  type Severity,
+} from '../daemon/contract/enums.js';
 import type { AuditStore } from '../daemon/store/sqlite.js';
 import { DEFAULT_LIMIT } from '../daemon/store/query.js';
 import type { LogFilter, LogRow } from '../daemon/store/types.js';
 import { timeRangeOptions, withAudit } from './audit-db.js';
 import { unknownRuleMessage } from '../daemon/engine/rules/suggest.js';
 import { UserError } from './errors.js';
-import { colorEnabled, painter, type Style } from './output/color.js';
+import { colorEnabled, painter, visibleWidth, type Style } from './output/color.js';
 import { csvLine, type CsvValue } from './output/csv.js';
 import { renderTable, type Column } from './output/table.js';
 import { terminalSafeJson } from './output/text.js';
@@ -221,7 +229,7 @@ function csvRow(r: LogRow): CsvValue[] {
 type Format = 'table' | 'json' | 'ndjson' | 'csv';
 
 /** Writes rows in `format`; `first` says whether a header belongs before them. */
-function writer(format: Format, streaming: boolean): (rows: LogRow[], first: boolean) => void {
+function writer(format: Format, layout: { streaming: boolean }): (rows: LogRow[], first: boolean) => void {
   const out = (s: string) => void process.stdout.write(s);
   switch (format) {
     case 'json':
@@ -240,7 +248,7 @@ function writer(format: Format, streaming: boolean): (rows: LogRow[], first: boo
       const tty = Boolean(process.stdout.isTTY);
       const maxWidth = tty ? process.stdout.columns : undefined;
       const fitting = columnsFor(maxWidth, LOG_COLUMNS);
-      const columns = streaming ? fitting.map((c) => ({ ...c, width: FOLLOW_WIDTHS[c.header] })) : fitting;
+      const columns = layout.streaming ? fitting.map((c) => ({ ...c, width: FOLLOW_WIDTHS[c.header] })) : fitting;
       return (rows, first) => {
         if (!rows.length && !first) return;
         out(renderTable(columns, rows, { paint, header: first, maxWidth }));
@@ -249,11 +257,95 @@ function writer(format: Format, streaming: boolean): (rows: LogRow[], first: boo
   }
 }
 
-/** Polls for rows after the last one seen until SIGINT/SIGTERM or a closed stdout. */
-function follow(store: AuditStore, filter: LogFilter, write: (rows: LogRow[], first: boolean) => void, startAfter: number): Promise<void> {
+/**
+ * What `--follow` prints: rows as they land and, when the result of a row already printed arrives,
+ * that row again with it. On a terminal the table row is rewritten in place (while it is still on
+ * screen); elsewhere, and in the machine formats, the row follows again with the same seq, now
+ * with its exit, end time and duration: a reader keys by seq, the last one wins.
+ */
+interface FollowOutput {
+  rows(rows: LogRow[], first: boolean): void;
+  finished(row: LogRow): void;
+}
+
+function followOutput(format: Format): FollowOutput {
+  const write = writer(format, { streaming: true });
+  if (format !== 'table' || !process.stdout.isTTY) return { rows: write, finished: (row) => write([row], false) };
+  return new TerminalFollow();
+}
+
+/** The --follow table on a terminal: knows the screen line of each row, to rewrite it in place. */
+class TerminalFollow implements FollowOutput {
+  private readonly paint = painter(colorEnabled(process.stdout));
+  private readonly columns = columnsFor(process.stdout.columns, LOG_COLUMNS).map((c) => ({ ...c, width: FOLLOW_WIDTHS[c.header] }));
+  /** Screen lines written so far, and the line each row still awaiting its result starts on. */
+  private lines = 0;
+  private readonly lineOf = new Map<number, number>();
+
+  rows(rows: LogRow[], first: boolean): void {
+    if (first) this.out(renderTable(this.columns, [], { paint: this.paint, header: true, maxWidth: process.stdout.columns }));
+    for (const r of rows) {
+      this.lineOf.set(r.seq, this.lines);
+      this.out(this.render(r));
+    }
+  }
+
+  finished(row: LogRow): void {
+    const at = this.lineOf.get(row.seq);
+    this.lineOf.delete(row.seq);
+    const text = this.render(row);
+    const up = at === undefined ? 0 : this.lines - at;
+    // In place only while the row is on screen and is one screen line (wrapped rows are not).
+    if (at !== undefined && up < (process.stdout.rows ?? 24) && this.screenLines(text) === 1) {
+      process.stdout.write(`\x1b[${up}A\r\x1b[2K${text.trimEnd()}\x1b[${up}B\r`);
+      return;
+    }
+    this.out(text);
+  }
+
+  private render(r: LogRow): string {
+    return renderTable(this.columns, [r], { paint: this.paint, header: false, maxWidth: process.stdout.columns });
+  }
+
+  private screenLines(text: string): number {
+    const width = process.stdout.columns || 80;
+    return text
+      .split('\n')
+      .slice(0, -1)
+      .reduce((n, l) => n + Math.max(1, Math.ceil(visibleWidth(l) / width)), 0);
+  }
+
+  private out(text: string): void {
+    this.lines += this.screenLines(text);
+    process.stdout.write(text);
+  }
+}
+
+/** Rows printed whose command may still report a result; bounded (a result may never come). */
+const AWAITED_MAX = 500;
+
+function awaitsResult(r: LogRow): boolean {
+  if (r.kind !== 'command' && r.kind !== 'statement') return false;
+  if (r.endTs !== null || r.exit !== null) return false;
+  return r.decision === null || !(NOT_RUN_DECISIONS as readonly string[]).includes(r.decision);
+}
+
+/**
+ * Polls for rows after the last one seen until SIGINT/SIGTERM or a closed stdout, and for the
+ * results of the rows printed while their commands ran.
+ */
+function follow(store: AuditStore, filter: LogFilter, output: FollowOutput, printed: LogRow[], startAfter: number): Promise<void> {
   return new Promise((resolve) => {
     let last = startAfter;
     let timer: NodeJS.Timeout | undefined;
+    const awaited = new Set<number>();
+    const expect = (rows: LogRow[]) => {
+      for (const r of rows) if (awaitsResult(r)) awaited.add(r.seq);
+      for (const seq of awaited) {
+        if (awaited.size <= AWAITED_MAX) break;
+        awaited.delete(seq);
+      }
+    };
     const stop = () => {
       clearTimeout(timer);
       process.off('SIGINT', stop);
@@ -263,11 +355,21 @@ function follow(store: AuditStore, filter: LogFilter, write: (rows: LogRow[], fi
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     process.stdout.once('error', stop); // EPIPE: the reader went away
+    expect(printed);
     const poll = () => {
       const head = store.head()?.seq ?? last;
+      if (awaited.size && head > last) {
+        const seqs = [...awaited];
+        for (const r of store.query({ ...filter, seqs, afterSeq: undefined, throughSeq: head, reverse: true, limit: seqs.length })) {
+          if (awaitsResult(r)) continue;
+          awaited.delete(r.seq);
+          output.finished(r);
+        }
+      }
       for (;;) {
         const rows = store.query({ ...filter, afterSeq: last, throughSeq: head, reverse: true, limit: 1000 });
-        if (rows.length) write(rows, false);
+        if (rows.length) output.rows(rows, false);
+        expect(rows);
         if (rows.length < 1000) break;
         last = rows[rows.length - 1]!.seq;
       }
@@ -307,8 +409,8 @@ export async function runLog(o: LogOptions): Promise<void> {
     if (o.rule !== undefined && known && !known.has(o.rule) && !store.query({ rule: o.rule, limit: 1 }).length) {
       throw new UserError(unknownRuleMessage(o.rule, known));
     }
-    const write = writer(format, Boolean(o.follow));
     if (!o.follow) {
+      const write = writer(format, { streaming: false });
       if (format === 'table') return writeTablePage(store, filter, o, write);
       // Machine formats are complete unless a --limit was asked for.
       let first = true;
@@ -323,8 +425,9 @@ export async function runLog(o: LogOptions): Promise<void> {
     // Like tail -f: the newest matching rows first (oldest of them on top), then what lands.
     const head = store.head()?.seq ?? 0;
     const recent = store.query({ ...filter, throughSeq: head }).reverse();
-    write(recent, true);
-    await follow(store, filter, write, head);
+    const output = followOutput(format);
+    output.rows(recent, true);
+    await follow(store, filter, output, recent, head);
   });
 }
 

@@ -33,6 +33,9 @@ export const SEV_RANK_SQL = `CASE severity ${SEVERITIES.map((s, i) => `WHEN '${s
 export const DECISIONS = ['allowed', 'confirmed', 'dry-run', 'cancelled', 'blocked', 'disabled', 'asked', 'denied'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
+/** Decisions of a line that did not run: no result can follow one (a result that does is a guard failure). */
+export const NOT_RUN_DECISIONS = ['cancelled', 'blocked', 'denied'] as const satisfies readonly Decision[];
+
 /** The shells a hook is generated for. */
 export const HOOK_SHELLS = ['bash', 'zsh'] as const;
 export type HookShell = (typeof HOOK_SHELLS)[number];

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hookGeneration } from '../config/generation.js';
 import type { Config } from '../config/schema.js';
-import type { Via } from '../contract/enums.js';
+import { NOT_RUN_DECISIONS, type Decision, type Via } from '../contract/enums.js';
 import { DryRunFirst, type Engine } from '../engine/index.js';
 import type { Verdict } from '../contract/verdict.js';
 import type { AuditEvent } from '../contract/events.js';
@@ -103,6 +103,8 @@ export interface Handler {
   apply(req: Request, via?: Via): Promise<string>;
 }
 
+const didNotRun = (d: Decision): boolean => (NOT_RUN_DECISIONS as readonly Decision[]).includes(d);
+
 /**
  * Lines recorded `cancelled` or `blocked`, by session and cmd, so that a result arriving for one
  * is caught (the invariant: a refused line never ran). Bounded: the oldest are forgotten first.
@@ -110,8 +112,8 @@ export interface Handler {
 class RefusedLines {
   private readonly keys = new Map<string, string>();
   constructor(private readonly max = 10_000) {}
-  note(session: string, cmd: number, decision: string): void {
-    if (decision !== 'cancelled' && decision !== 'blocked') return;
+  note(session: string, cmd: number, decision: Decision): void {
+    if (!didNotRun(decision)) return;
     if (this.keys.size >= this.max) this.keys.delete(this.keys.keys().next().value as string);
     this.keys.set(`${session}\n${cmd}`, decision);
   }
@@ -172,7 +174,7 @@ export function createHandler(deps: HandlerDeps): Handler {
       }
       case 'decision': {
         const v = evaluate(req);
-        if (req.decision !== 'cancelled' && req.decision !== 'blocked') dryRunFirst.note(req.origin.session, req.line, v);
+        if (!didNotRun(req.decision)) dryRunFirst.note(req.origin.session, req.line, v);
         refused.note(req.origin.session, req.cmd, req.decision);
         if (req.decision === 'confirmed' && (via ?? req.via) === 'live' && (req.origin.shell === 'bash' || req.origin.shell === 'zsh'))
           grants.confirmed(req.origin.session, req.cmd, v);

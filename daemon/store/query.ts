@@ -48,7 +48,7 @@ export function buildLogQuery(f: LogFilter): Built {
 
 /** How many rows match `f` (its limit and seq bounds aside: what a page is a page of). */
 export function buildLogCount(f: LogFilter): Built {
-  const { where, params } = logWhere({ ...f, afterSeq: undefined, throughSeq: undefined }, null);
+  const { where, params } = logWhere({ ...f, seqs: undefined, afterSeq: undefined, throughSeq: undefined }, null);
   return { sql: `SELECT count(*) FROM (${LOG_SELECT}\nWHERE ${where.join(' AND ')})`, params };
 }
 
@@ -100,6 +100,7 @@ function logWhere(f: LogFilter, searchLimit: number | null): { where: string[]; 
   if (f.rule !== undefined) where.push('e.seq IN (SELECT seq FROM event_rules WHERE rule = ?)'), params.push(f.rule);
   if (f.exit !== undefined) where.push('coalesce(r.exit, e.exit) = ?'), params.push(f.exit);
   if (f.failed) where.push('coalesce(r.exit, e.exit) <> 0');
+  if (f.seqs !== undefined) where.push(`e.seq IN (${f.seqs.map(() => '?').join(', ') || 'NULL'})`), params.push(...f.seqs);
   if (f.afterSeq !== undefined) where.push('e.seq > ?'), params.push(f.afterSeq);
   if (f.throughSeq !== undefined) where.push('e.seq <= ?'), params.push(f.throughSeq);
   if (f.search !== undefined) {

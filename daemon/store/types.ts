@@ -27,6 +27,8 @@ export interface LogFilter {
   failed?: boolean | undefined;
   /** Words that must all appear in the command (FTS5; user text, escaped by the store). */
   search?: string | undefined;
+  /** These rows only (`--follow` looking for the results of rows it printed). */
+  seqs?: number[] | undefined;
   /** Rows after this seq only (`--follow`). */
   afterSeq?: number | undefined;
   /** Rows up to and including this seq only (`--follow` reads up to the head it saw). */

@@ -64,6 +64,11 @@ export class ShellSession {
     return plain(this.raw);
   }
 
+  /** Everything the terminal was sent, escape sequences and all. */
+  rawText(): string {
+    return this.raw;
+  }
+
   /** A position in the output: pass it to waitFor to only look at what comes after. */
   mark(): number {
     return this.text().length;

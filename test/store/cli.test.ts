@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openStore, type AuditStore, type LogRow } from '../../daemon/store/index.js';
 import { cliMain } from '../helpers/daemon.js';
-import { SEED, ev, label, tempDir } from './fixtures.js';
+import { SEED, ev, label, result, tempDir } from './fixtures.js';
 
 // The built CLI against real database files in temporary PRODGUARD_HOMEs (dist is built by the
 // vitest globalSetup). The daemon is not running: the commands read the file directly.
@@ -191,6 +191,46 @@ describe('prodguard log formats', () => {
       p.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(ndjson(out).map((r) => r.command)).toEqual(['echo before', 'echo landed', 'echo also']);
+    } finally {
+      store.close();
+    }
+  });
+
+  test('--follow prints a row again, same seq, when the result of its running command lands', async () => {
+    const h = home();
+    const store: AuditStore = openStore(join(h, 'audit.db'));
+    try {
+      store.append(ev({ cmd: 1, command: 'sleep 5' }));
+      store.append(ev({ cmd: 2, command: 'rm -rf /srv/x', decision: 'cancelled' }));
+      const p = spawn(process.execPath, [cliMain, 'log', '--follow', '--ndjson'], { env: { ...process.env, PRODGUARD_HOME: h } });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d));
+      const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+      const waitFor = async (what: string) => {
+        for (let i = 0; i < 200 && !out.includes(what); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(out).toContain(what);
+      };
+      await waitFor('rm -rf /srv/x');
+      store.append(ev({ cmd: 3, command: 'make deploy' }));
+      await waitFor('make deploy');
+      store.append(result('s1', 1, 0, { ts: Date.now() }));
+      store.append(result('s1', 3, 2, { ts: Date.now() }));
+      store.append(ev({ cmd: 4, command: 'echo last' }));
+      await waitFor('echo last');
+      for (let i = 0; i < 200 && ndjson(out).length < 6; i++) await new Promise((r) => setTimeout(r, 50));
+      p.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const rows = ndjson(out).map((r) => [r.seq, r.command, r.exit]);
+      const [sleep, rm] = ndjson(out);
+      // The cancelled line awaits nothing; the two that ran are printed again with their exits.
+      expect(rows).toEqual([
+        [sleep!.seq, 'sleep 5', null],
+        [rm!.seq, 'rm -rf /srv/x', null],
+        [rm!.seq + 1, 'make deploy', null],
+        [sleep!.seq, 'sleep 5', 0],
+        [rm!.seq + 1, 'make deploy', 2],
+        [rm!.seq + 4, 'echo last', null],
+      ]);
     } finally {
       store.close();
     }
