@@ -122,7 +122,7 @@ function describe(r: LogRow): string {
     case 'enabled':
       return `guard turned back on${r.command ? ` (${r.command})` : ''}`;
     case 'tampered':
-      return `the guard was changed: ${r.command ?? 'unknown'}`;
+      return `guard tampered with: ${r.command ?? 'unknown'}`;
     default:
       return r.command ?? '';
   }

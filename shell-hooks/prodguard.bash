@@ -576,7 +576,7 @@ __pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __p
   __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
   __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
   __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
-  __pg_selfcheck __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
+  __pg_selfcheck __pg_functrace_watch __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
 declare -A __pg_fn_saved=()
 
 # One `declare -f` of them all compared with the text at load; a function at a time only when
@@ -609,6 +609,21 @@ __pg_exit_trap() {
   fi
 }
 
+# functrace: the guard rests on extdebug, not functrace, and keeps functrace as the user had it.
+# Turned off where the user had it on, it is a change: restored and reported. `set +T` where it
+# was already off changes nothing, but a production line switching tracing off is an attempt on
+# the guard's settings: reported as such (what the line did, that nothing needed restoring).
+__pg_re_functrace_off='(^|[;&|({[:space:]])set[[:space:]]+([^;&|]*[[:space:]])?(\+[[:alpha:]]*T|\+o[[:space:]]+functrace)'
+__pg_functrace_watch() {
+  if [[ -n $__pg_had_functrace && $- != *T* ]]; then
+    set -o functrace
+    __pg_tamper+=,functrace
+  elif [[ $__pg_line =~ $__pg_re_functrace_off ]]; then
+    __pg_say "prodguard: this line turned functrace off (set +T); the guard rests on extdebug and still holds; this is recorded and alerted."
+    __pg_session_event tampered "attempt: set +T, the guard does not rest on functrace, nothing to restore"
+  fi
+}
+
 __pg_tamper_report() {
   local what=${__pg_tamper#,}
   __pg_tamper=
@@ -622,6 +637,7 @@ __pg_precmd_run() {
     if (( ++__pg_checks % 64 == 0 )) || [[ -n $__pg_suspect ]]; then __pg_selfcheck; fi
     [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload bash
     shopt -q extdebug || __pg_extdebug_restore
+    [[ -n $__pg_ran && $__pg_line == *set* ]] && __pg_functrace_watch
     [[ -z $__pg_trapok ]] && __pg_recheck=1
   fi
   __pg_trapok=

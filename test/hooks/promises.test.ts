@@ -147,15 +147,21 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
 });
 
 /** Tampering lines, each followed by a destructive line that must still be held. */
-const TAMPERS: Record<(typeof SHELLS)[number], Array<{ line: string; cause: RegExp | null }>> = {
+const TAMPERS: Record<(typeof SHELLS)[number], Array<{ line: string; cause: RegExp; said?: RegExp }>> = {
   bash: [
     { line: 'shopt -u extdebug', cause: /extdebug/ },
     { line: 'trap - DEBUG', cause: /debug-trap-removed/ },
     { line: "trap 'true' DEBUG", cause: /debug-trap-replaced/ },
     { line: '__pg_decide() { return 0; }', cause: /function:__pg_decide/ },
     { line: '__pg_debug() { return 0; }', cause: /function:__pg_debug/ },
-    // functrace is not what the guard stands on (extdebug is): nothing changed, nothing to report.
-    { line: 'set +T', cause: null },
+    // functrace is not what the guard stands on (extdebug is) and was already off: nothing to
+    // restore, but the attempt is reported as what it was.
+    {
+      line: 'set +T',
+      cause: /^attempt: set \+T, the guard does not rest on functrace, nothing to restore$/,
+      said: /this line turned functrace off \(set \+T\); the guard rests on extdebug and still holds; this is recorded and alerted\./,
+    },
+    { line: 'set +o functrace; true', cause: /^attempt: set \+T/, said: /this line turned functrace off/ },
   ],
   zsh: [
     { line: "bindkey '^M' .accept-line", cause: /key-binding/ },
@@ -207,11 +213,7 @@ describe.each(SHELLS)('%s hook re-asserts itself', (shell) => {
       await expectQuestion(sh, `rm -rf ${dir}\r`);
       await answer(sh, 'no');
       expect(existsSync(dir)).toBe(true);
-      if (t.cause === null) {
-        expect(sh.text()).not.toContain('the guard was changed');
-        return;
-      }
-      expect(sh.text()).toMatch(/prodguard: the guard was changed in this shell \(.*\): restored; this is recorded and alerted\./);
+      expect(sh.text()).toMatch(t.said ?? /prodguard: the guard was changed in this shell \(.*\): restored; this is recorded and alerted\./);
       const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'tampered'), 'the tampered row');
       const tampered = rows.filter((r) => r.kind === 'tampered');
       expect(tampered.map((r) => r.command).join(' '), t.line).toMatch(t.cause);
@@ -219,6 +221,18 @@ describe.each(SHELLS)('%s hook re-asserts itself', (shell) => {
       await slack.waitFor((reqs) => reqs.some((r) => r.body.includes(`-${sh.pid}-`)), 15_000);
     },
   );
+
+  if (shell === 'bash')
+    it('functrace the user had on before production: turned off, it is restored and recorded', async () => {
+      const sh = await guardedShell(shell, { home: d.home, env: prod, before: 'set -T' });
+      open.push(sh);
+      expect(await runLine(sh, 'echo "flags:$-"')).toMatch(/flags:\S*T/);
+      await runLine(sh, 'set +T');
+      expect(sh.text()).toMatch(/the guard was changed in this shell \(functrace\): restored/);
+      expect(await runLine(sh, 'echo "flags:$-"')).toMatch(/flags:\S*T/);
+      const rows = await waitRows(q, sh.pid, (r) => r.some((x) => x.kind === 'tampered'), 'the tampered row');
+      expect(rows.filter((r) => r.kind === 'tampered').map((r) => r.command)).toEqual(['functrace']);
+    });
 
   it('a user EXIT trap set after load does not lose the session end', async () => {
     const sh = await guardedShell(shell, { home: d.home, env: prod });
