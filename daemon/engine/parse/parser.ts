@@ -9,13 +9,17 @@
 // input finishes in time linear in its length. No regex runs on unbounded input except simple,
 // non-backtracking ones.
 //
-// The parser does not build a tree: it emits each simple command (argv words, assignments,
-// redirections, here-doc/here-string input, the command piped into it) to ParseContext.resolve,
-// which peels wrappers (sudo, env, bash -c, ssh, ...) and extracts database statements.
+// The parser does not build a tree: it hands each simple command (argv words, assignments,
+// redirections, here-doc/here-string input, the command piped into it) to unwrap.ts's
+// resolveCommand, which peels wrappers (sudo, env, ...) and extracts database statements. Text a
+// wrapper runs as shell (`bash -c`, `eval`, `ssh host cmd`, interpreter code) is only queued by
+// unwrap (ParseContext.reparse) and parsed here right after that command: unwrap knows nothing
+// of the parser, so the modules depend one way (parser -> unwrap).
 
 import { decodeAnsiC } from './ansi-c.js';
 import { expandBraces } from './braces.js';
-import type { ParseContext, RawCommand, Scope, Word } from './context.js';
+import type { ParseContext, RawCommand, Reparse, Scope, Word } from './context.js';
+import { resolveCommand } from './unwrap.js';
 
 const NL = 10,
   TAB = 9,
@@ -279,7 +283,8 @@ export class ShellParser {
         this.stdinGiven = true;
         if (raw.stdin === undefined && !raw.pipeFrom) raw.stdin = this.scope.stdin;
       }
-      this.ctx.resolve(raw, this.scope, this.depth);
+      resolveCommand(this.ctx, raw, this.scope, this.depth);
+      for (const r of this.ctx.takeReparses()) parseSource(r.text, this.ctx, r.depth, reparseScope(r));
     }
   }
 
@@ -926,6 +931,16 @@ export class ShellParser {
     }
     return end;
   }
+}
+
+/** The scope a re-parsed text starts in: the wrappers above it and what it inherits. */
+function reparseScope(r: Reparse): Scope {
+  return {
+    via: r.via,
+    assignments: r.assignments,
+    ...(r.stdin !== undefined ? { stdin: r.stdin } : {}),
+    ...(r.positional ? { positional: r.positional } : {}),
+  };
 }
 
 function litWord(value: string, start: number): Word {
