@@ -19,6 +19,7 @@
 import { decodeAnsiC } from './ansi-c.js';
 import { expandBraces } from './braces.js';
 import type { ParseContext, RawCommand, Reparse, Scope, Word } from './context.js';
+import { opensQuote, quoteEnd, skipBalanced } from './quotes.js';
 import { resolveCommand } from './unwrap.js';
 
 const NL = 10,
@@ -615,9 +616,9 @@ export class ShellParser {
     while (p < limit) {
       const c = s.charCodeAt(p);
       if (c === BSL) p += 2;
-      else if (c === SQ || c === DQ) {
-        const e = s.indexOf(c === SQ ? "'" : '"', p + 1);
-        p = e < 0 ? n : e + 1;
+      else if (opensQuote(s, p)) {
+        const e = quoteEnd(s, p);
+        p = e < 0 ? n : e;
       } else if (c === LP) {
         depth++;
         p++;
@@ -694,14 +695,14 @@ export class ShellParser {
           continue;
         case SQ: {
           parts.push(s.slice(run, p));
-          const e = s.indexOf("'", p + 1);
+          const e = quoteEnd(s, p);
           if (e < 0) {
             this.ctx.problem('unbalanced quote');
             parts.push(s.slice(p + 1));
             p = n;
           } else {
-            parts.push(s.slice(p + 1, e));
-            p = e + 1;
+            parts.push(s.slice(p + 1, e - 1));
+            p = e;
           }
           this.wQuoted = true;
           run = p;
@@ -884,9 +885,9 @@ export class ShellParser {
     while (p < n) {
       const c = s.charCodeAt(p);
       if (c === BSL) p += 2;
-      else if (c === SQ && !dq) {
-        const e = s.indexOf("'", p + 1);
-        p = e < 0 ? n : e + 1;
+      else if (!dq && (c === SQ || (c === DOLLAR && s.charCodeAt(p + 1) === SQ))) {
+        const e = quoteEnd(s, p);
+        p = e < 0 ? n : e;
       } else if (c === DQ) {
         dq = !dq;
         p++;
@@ -945,32 +946,4 @@ function reparseScope(r: Reparse): Scope {
 
 function litWord(value: string, start: number): Word {
   return { value, literal: true, quoted: false, glob: false, brace: false, start, end: start + value.length };
-}
-
-/**
- * From an opening `(` at `p`, the index after its matching `)` (or the end), skipping quotes.
- * Iterative: used where we must not recurse (depth limit reached, extglob).
- */
-export function skipBalanced(s: string, p: number): number {
-  const n = s.length;
-  let depth = 0;
-  while (p < n) {
-    const c = s.charCodeAt(p);
-    if (c === BSL) p += 2;
-    else if (c === SQ) {
-      const e = s.indexOf("'", p + 1);
-      p = e < 0 ? n : e + 1;
-    } else if (c === DQ) {
-      p++;
-      while (p < n && s.charCodeAt(p) !== DQ) p += s.charCodeAt(p) === BSL ? 2 : 1;
-      p++;
-    } else if (c === LP) {
-      depth++;
-      p++;
-    } else if (c === RP) {
-      p++;
-      if (--depth <= 0) return p;
-    } else p++;
-  }
-  return n;
 }
