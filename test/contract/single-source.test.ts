@@ -95,6 +95,12 @@ describe('no contract value is written outside daemon/contract/', () => {
     expect(hooks.filter((f) => wordListCopy(readFileSync(join(root, 'shell-hooks', f), 'utf8')))).toEqual([]);
   });
 
+  test("an audit event is built by contract/event-build.ts (the store's own checkpoint row aside)", () => {
+    // The literal's tell: every field given, the rules' `matched: []` among them.
+    const literals = copies(/^\s*matched: \[\],$/).filter((c) => !c.startsWith('daemon/store/sqlite.ts:'));
+    expect(literals).toEqual([]);
+  });
+
   test('exit codes are EXIT.<NAME>, never a number', () => {
     expect(copies(/exitCode\s*=\s*\d|EXIT_[A-Z]+\s*=\s*\d/)).toEqual([]);
   });
