@@ -1,5 +1,6 @@
 import { ACTIONS } from '../daemon/contract/enums.js';
 import { PROTOCOL_VERSION, REPLY_PREFIX, SHORT_OK, UNRECORDED_MARK, helloLine, knockLine } from '../daemon/contract/protocol.js';
+import { DESTRUCTIVE_WORDS } from '../daemon/engine/rules/engine-rules.js';
 
 // The protocol texts the shell hooks match replies against, generated into the hook header by
 // `prodguard init` from the contract (daemon/contract/protocol.ts), so the hooks never spell a
@@ -35,4 +36,14 @@ export function hookProtocolConstants(): string[] {
       `^${ere(REPLY_PREFIX.ok)},"verdict":"(${ACTIONS.join('|')})","phrase":"(([^"\\\\]|\\\\.)*)","dryRun":(true|false),"message":"(([^"\\\\]|\\\\.)*)"(,"gen":"([0-9a-f]+)")?`,
     )}`,
   ];
+}
+
+/**
+ * The hooks' last resort while neither the daemon nor node can run (__pg_local_match): the
+ * engine's own word list (DESTRUCTIVE_WORDS), as a whole word in the raw line. Group 2 is the
+ * word. The boundaries are the hook's: it reads the text unparsed, so `.` and `\\` also end a
+ * word (`db.users.drop()`, `\\rm`); the hook lowercases the line first.
+ */
+export function hookWordListConstants(): string[] {
+  return [`__pg_local_re=${q(`(^|[[:space:];&|(){}\`$/"'=\\\\.])(${DESTRUCTIVE_WORDS.map(ere).join('|')})([[:space:];&|(){}\`"'.]|$)`)}`];
 }

@@ -8,7 +8,7 @@ import { productionVariables, type Config } from '../daemon/config/schema.js';
 import { DISABLE_TRUTHY, HOOK_CONTEXT_VARS, SIGNAL_VARS } from '../daemon/contract/signals.js';
 import { shortHostname } from '../daemon/engine/production/index.js';
 import { resolvePaths, type Paths } from '../daemon/paths.js';
-import { hookProtocolConstants } from './hook-constants.js';
+import { hookProtocolConstants, hookWordListConstants } from './hook-constants.js';
 import { UserError } from './errors.js';
 import { EXIT } from '../daemon/contract/exit-codes.js';
 
@@ -166,6 +166,7 @@ export function renderHook(o: HookOptions): string {
     // give the same string, and safe under `set -u`): the hooks rebuild the env JSON only when it changes.
     `__pg_envsig_code=${shq(`"${envNames.map((n) => `\${${n}+\${#${n}}}:\${${n}-}`).join('')}"`)}`,
     ...hookProtocolConstants(),
+    ...hookWordListConstants(),
     prodTest(o.shell, o.config, hostIsProd),
   ].join('\n');
   // --reload: the settings alone, for a loaded hook that learnt that the config changed.

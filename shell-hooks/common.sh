@@ -156,7 +156,8 @@ __pg_guard_local() {
 
 # The local check used only while the daemon is unreachable AND node cannot run the engine: fails
 # closed on anything that looks destructive (a coarse word list; the engine is the real judge).
-__pg_local_re='(^|[[:space:];&|(){}`$/"'\''=\\.])(rm|rmdir|unlink|dd|mkfs|shred|truncate|wipefs|fdisk|parted|drop|dropdb|delete|flushall|flushdb|push|destroy|reset[[:space:]]+--hard|prune|terminate|shutdown|reboot|halt|poweroff|kill|pkill|killall|uninstall|purge|wipe|erase|remove|drain|scale|rollback|chmod|chown|mv|crontab|iptables|dropdatabase|deletemany|deleteone|rmtree|rmdirs|removedirs)([[:space:];&|(){}`"'\''.]|$)'
+# __pg_local_re, the words, comes with the generated header: it is the engine's own list
+# (DESTRUCTIVE_WORDS in daemon/engine/rules/engine-rules.ts, via cli/hook-constants.ts).
 # Options and redirections: find -delete, rsync --delete*, git clean -f (any flag cluster with f),
 # a truncating redirection onto a database file.
 __pg_local_re2='(^|[[:space:]])(-delete|--delete[[:alnum:]-]*|--remove-source-files)([[:space:];&|)]|$)|clean([[:space:]]+-[[:alnum:]]+)*[[:space:]]+-[[:alnum:]]*f|(^|[^>0-9&])>[[:space:]]*[^[:space:];&|]*\.(db|sqlite|sqlite3)([[:space:];&|)]|$)'

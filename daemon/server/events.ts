@@ -1,53 +1,16 @@
 import type { Via } from '../contract/enums.js';
-import { DAEMON_UID as daemonUid, identity } from '../contract/identity.js';
+import { originEvent as base, withVerdict } from '../contract/event-build.js';
 import type { AuditEvent, Decision } from '../contract/events.js';
 import { immediateDecision, type Verdict } from '../contract/verdict.js';
 
 export { immediateDecision };
-import type { CheckRequest, DecisionRequest, FinishRequest, Origin, SessionRequest } from '../contract/protocol.js';
+import type { CheckRequest, DecisionRequest, FinishRequest, SessionRequest } from '../contract/protocol.js';
 
-// Protocol requests -> audit events. The uid is the daemon's own: only the same uid can reach the
-// unix socket (0600 in a 0700 dir) or read the TCP token.
-
-/** Every field in one literal (a stable object shape; spreads made this the hot path's slowest step). */
-function base(kind: AuditEvent['kind'], o: Origin, cmd: number | null, ts: number, cwd: string, via: Via): AuditEvent {
-  return {
-    kind,
-    ts,
-    session: o.session,
-    cmd,
-    user: identity(o.user),
-    uid: daemonUid,
-    host: o.host,
-    tty: o.tty,
-    shell: o.shell,
-    pid: o.pid,
-    cwd,
-    env: null,
-    signal: null,
-    command: null,
-    rules: [],
-    matched: [],
-    severity: null,
-    decision: null,
-    exit: null,
-    durationMs: null,
-    via,
-    anchor: null,
-  };
-}
+// Protocol requests -> audit events (built by contract/event-build.ts, which the agents' events share).
 
 /** The command (or wrapped statement) event: what ran or was refused, and why. */
 export function commandEvent(req: CheckRequest | DecisionRequest, v: Verdict, decision: Decision, via: Via): AuditEvent {
-  const e = base(req.statement ? 'statement' : 'command', req.origin, req.cmd, req.ts, req.cwd, via);
-  e.env = v.production.env;
-  e.signal = v.production.signal;
-  e.command = v.redacted;
-  e.rules = v.matches.map((m) => m.rule);
-  e.matched = v.matches.map((m) => m.command);
-  e.severity = v.severity;
-  e.decision = decision;
-  return e;
+  return withVerdict(base(req.statement ? 'statement' : 'command', req.origin, req.cmd, req.ts, req.cwd, via), v, decision);
 }
 
 export function resultEvent(req: FinishRequest, via: Via): AuditEvent {

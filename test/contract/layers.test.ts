@@ -145,7 +145,35 @@ describe('layering of daemon/ and cli/', () => {
   });
 });
 
+// The parser and the unwrapper recurse into each other (`bash -c 'sudo rm x'`), but their modules
+// depend one way: parser.ts imports unwrap.ts, so an import back would be a cycle (caught above),
+// and the context they share is plain data, so a callback cannot carry the dependency back
+// either. (The import graph cannot see an injected callback; this check stands in for it.)
+const SHARED_CONTEXT = 'daemon/engine/parse/context.ts';
+/** A member or parameter typed as a function: `name: (raw: RawCommand) => void`. */
+const FUNCTION_TYPED = /\w\??:\s*\([^()]*\)\s*=>/;
+
+describe('the parser and the unwrapper depend one way', () => {
+  test('parser.ts imports unwrap.ts, and unwrap.ts and interp/ do not import the parser', () => {
+    expect(GRAPH.get('daemon/engine/parse/parser.ts')).toContain('daemon/engine/parse/unwrap.ts');
+    const back = [...GRAPH].filter(
+      ([from, to]) => /engine\/(parse\/unwrap|parse\/clients|interp\/)/.test(from) && to.includes('daemon/engine/parse/parser.ts'),
+    );
+    expect(back.map(([from]) => from)).toEqual([]);
+  });
+
+  test('the shared parse context holds no callbacks', () => {
+    const lines = readFileSync(join(root, SHARED_CONTEXT), 'utf8').split('\n');
+    expect(lines.filter((l) => FUNCTION_TYPED.test(l) && !/^\s*(?:\/\/|\*)/.test(l))).toEqual([]);
+  });
+});
+
 describe('the checks catch what they look for', () => {
+  test('a callback in the context is seen', () => {
+    expect(FUNCTION_TYPED.test('    readonly resolve: (raw: RawCommand, scope: Scope, depth: number) => void,')).toBe(true);
+    expect(FUNCTION_TYPED.test('  reparse(r: Reparse): void {')).toBe(false);
+  });
+
   test('a cycle and an upward import', () => {
     const g = new Map([
       ['daemon/store/a.ts', ['daemon/store/b.ts', 'daemon/engine/index.ts']],

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import * as enums from '../../daemon/contract/enums.js';
 import { CANONICAL_KEYS, EVENT_COLUMNS } from '../../daemon/contract/event-fields.js';
 import { PROTOCOL_VERSION } from '../../daemon/contract/protocol.js';
+import { DESTRUCTIVE_WORDS } from '../../daemon/engine/rules/engine-rules.js';
 
 // The contract's values are written once, in daemon/contract/. This scans the sources above it
 // (daemon/ and cli/) for a second copy: an enum list spelled out as an array or a union type,
@@ -43,6 +44,19 @@ const spelledOut = (values: readonly string[]): RegExp => new RegExp(values.map(
 
 const LISTS = Object.entries(enums as Record<string, unknown>).filter((e): e is [string, readonly string[]] => Array.isArray(e[1]));
 
+const WORDS = new Set<string>(DESTRUCTIVE_WORDS);
+/**
+ * A copy of the engine's destructive-looking words: a regex alternation (`rm|rmdir|...`) with ten
+ * or more of them, or quoted literals (`'rm', 'rmdir', ...`) naming half the list or more. (The
+ * unknown-tool check's verbs, daemon/engine/fallback/, are a list of their own that shares a few.)
+ */
+function wordListCopy(text: string): boolean {
+  const alternations = text.match(/[\w-]+(?:\|[\w-]+){9,}/g) ?? [];
+  if (alternations.some((a) => a.split('|').filter((w) => WORDS.has(w.toLowerCase())).length >= 10)) return true;
+  const quoted = new Set([...text.matchAll(/['"`]([\w-]+)['"`]/g)].map((m) => m[1]!.toLowerCase()).filter((w) => WORDS.has(w)));
+  return quoted.size * 2 >= WORDS.size;
+}
+
 describe('no contract value is written outside daemon/contract/', () => {
   test('the scan sees the sources', () => {
     expect(FILES.length).toBeGreaterThan(50);
@@ -73,6 +87,20 @@ describe('no contract value is written outside daemon/contract/', () => {
     expect(found).toEqual([]);
   });
 
+  test("the destructive-looking words are the engine's list alone (the hook's is generated: cli/hook-constants.ts)", () => {
+    const source = join('daemon', 'engine', 'rules', 'engine-rules.ts');
+    expect(FILES.filter((f) => f.file === source).map((f) => wordListCopy(f.text))).toEqual([true]);
+    expect(FILES.filter((f) => f.file !== source && wordListCopy(f.text)).map((f) => f.file)).toEqual([]);
+    const hooks = readdirSync(join(root, 'shell-hooks')).filter((f) => /\.(sh|bash|zsh)$/.test(f));
+    expect(hooks.filter((f) => wordListCopy(readFileSync(join(root, 'shell-hooks', f), 'utf8')))).toEqual([]);
+  });
+
+  test("an audit event is built by contract/event-build.ts (the store's own checkpoint row aside)", () => {
+    // The literal's tell: every field given, the rules' `matched: []` among them.
+    const literals = copies(/^\s*matched: \[\],$/).filter((c) => !c.startsWith('daemon/store/sqlite.ts:'));
+    expect(literals).toEqual([]);
+  });
+
   test('exit codes are EXIT.<NAME>, never a number', () => {
     expect(copies(/exitCode\s*=\s*\d|EXIT_[A-Z]+\s*=\s*\d/)).toEqual([]);
   });
@@ -96,6 +124,14 @@ describe('no contract value is written outside daemon/contract/', () => {
 });
 
 describe('the checks above catch a copy', () => {
+  test('a copied word list is found, a mention of a few words is not', () => {
+    const some = DESTRUCTIVE_WORDS.slice(0, 12);
+    expect(wordListCopy(`__pg_local_re='(^|[[:space:]])(${some.join('|')})([[:space:]]|$)'`)).toBe(true);
+    expect(wordListCopy(`const W = /(?:${[...some].reverse().join('|').toUpperCase()})\\b/i;`)).toBe(true);
+    expect(wordListCopy(DESTRUCTIVE_WORDS.map((w) => `  '${w}',`).join('\n'))).toBe(true);
+    expect(wordListCopy("if (name === 'rm' || name === 'mv' || name === 'dd') return /a|b|rm|mv|dd|c/;")).toBe(false);
+  });
+
   test('a spelled-out list is found, a partial one is not', () => {
     expect(spelledOut(enums.DIALECTS).test("z.enum(['sql', 'redis', 'mongo'])")).toBe(true);
     expect(spelledOut(enums.ACTIONS).test("type A = 'allow' | 'confirm' | 'block';")).toBe(true);

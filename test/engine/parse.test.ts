@@ -161,6 +161,20 @@ describe('quote removal', () => {
   });
 });
 
+// Every probe that skips quoted text (`((...))`, `${...}`, extglob, a `$(` past the depth limit)
+// ends a quote where the word scanner does: `$'...'` and "..." honour backslashes.
+describe('quotes inside probes end where bash ends them', () => {
+  it.each([
+    ["echo ${x:-$'\\''} ; rm -rf /x", ['echo', 'rm']],
+    ["shopt -s extglob; ls !($'a\\')b') ; rm -rf /x", ['shopt', 'ls', 'rm']],
+    ['(( "a\\"b" )); rm -rf /x', ['rm']],
+    ['for ((i=0; i<"a\\"b"; i++)); do rm -rf /x; done', ['rm']],
+  ])('%s', (line, expected) => {
+    expect(names(line)).toEqual(expected);
+    expect(parseLine(line).problems).toEqual([]);
+  });
+});
+
 describe('unwrapping', () => {
   it.each([
     ['sudo rm -rf /x', ['sudo']],

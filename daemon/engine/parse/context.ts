@@ -1,7 +1,9 @@
 import type { Redirect, SimpleCommand, Statement } from './types.js';
 
-// Shared state of one parseLine call: the output, the problems, and the limits that keep the
-// parser bounded on hostile input (nesting depth, and a work budget for re-parsed text).
+// Shared state of one parseLine call: the output, the problems, the limits that keep the
+// parser bounded on hostile input (nesting depth, and a work budget for re-parsed text), and the
+// text still to parse again. Plain data: it holds no callbacks, so the modules that share it
+// depend one way (parser -> unwrap -> interp, each -> context).
 
 /** Deepest nesting of `$(`, backticks, `bash -c`, `eval`, `ssh` re-parses before we stop descending. */
 export const MAX_DEPTH = 64;
@@ -56,7 +58,11 @@ export interface Scope {
   positional?: string[];
 }
 
-/** Text that must be parsed as shell again (a `bash -c` string, `eval` arguments, a remote ssh command). */
+/**
+ * Text that must be parsed as shell again (a `bash -c` string, `eval` arguments, a remote ssh
+ * command, interpreter code's shell equivalent). The unwrapper only asks (ParseContext.reparse);
+ * the parser runs the request right after the command that asked was resolved.
+ */
 export interface Reparse {
   text: string;
   via: string[];
@@ -76,15 +82,23 @@ export class ParseContext {
   private readonly vars = new Map<string, string>();
   /** Characters we may still spend re-scanning text (re-parses, arithmetic probes): keeps the total linear. */
   private budget: number;
+  /** Re-parses asked for while resolving the current command, in the order asked. */
+  private reparses: Reparse[] = [];
 
-  constructor(
-    lineLength: number,
-    /** Parses text as a new shell line (wired by index.ts, which owns both halves). */
-    readonly reparse: (r: Reparse) => void,
-    /** Turns a raw command into SimpleCommands (unwrapping) and statements. */
-    readonly resolve: (raw: RawCommand, scope: Scope, depth: number) => void,
-  ) {
+  constructor(lineLength: number) {
     this.budget = lineLength + 65_536;
+  }
+
+  /** Asks for `r.text` to be parsed as a shell line of its own (after the current command). */
+  reparse(r: Reparse): void {
+    this.reparses.push(r);
+  }
+
+  /** The re-parses asked for since the last call, oldest first; the queue is left empty. */
+  takeReparses(): Reparse[] {
+    const taken = this.reparses;
+    if (taken.length > 0) this.reparses = [];
+    return taken;
   }
 
   /** True once MAX_COMMANDS commands or statements were recorded: parsers stop. */

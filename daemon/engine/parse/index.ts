@@ -21,24 +21,13 @@
 import { ParseContext } from './context.js';
 import { parseSource } from './parser.js';
 import type { ParsedLine } from './types.js';
-import { resolveCommand } from './unwrap.js';
 
 export type { ParsedLine, Redirect, SimpleCommand, Statement } from './types.js';
 export { MAX_DEPTH } from './context.js';
 
 export function parseLine(line: string): ParsedLine {
   const text = typeof line === 'string' ? line : String(line ?? '');
-  const ctx: ParseContext = new ParseContext(
-    text.length,
-    (r) =>
-      parseSource(r.text, ctx, r.depth, {
-        via: r.via,
-        assignments: r.assignments,
-        ...(r.stdin !== undefined ? { stdin: r.stdin } : {}),
-        ...(r.positional ? { positional: r.positional } : {}),
-      }),
-    (raw, scope, depth) => resolveCommand(ctx, raw, scope, depth),
-  );
+  const ctx = new ParseContext(text.length);
   try {
     parseSource(text, ctx, 0, { via: [], assignments: {} });
   } catch (e) {

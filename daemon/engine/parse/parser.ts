@@ -9,13 +9,18 @@
 // input finishes in time linear in its length. No regex runs on unbounded input except simple,
 // non-backtracking ones.
 //
-// The parser does not build a tree: it emits each simple command (argv words, assignments,
-// redirections, here-doc/here-string input, the command piped into it) to ParseContext.resolve,
-// which peels wrappers (sudo, env, bash -c, ssh, ...) and extracts database statements.
+// The parser does not build a tree: it hands each simple command (argv words, assignments,
+// redirections, here-doc/here-string input, the command piped into it) to unwrap.ts's
+// resolveCommand, which peels wrappers (sudo, env, ...) and extracts database statements. Text a
+// wrapper runs as shell (`bash -c`, `eval`, `ssh host cmd`, interpreter code) is only queued by
+// unwrap (ParseContext.reparse) and parsed here right after that command: unwrap knows nothing
+// of the parser, so the modules depend one way (parser -> unwrap).
 
 import { decodeAnsiC } from './ansi-c.js';
 import { expandBraces } from './braces.js';
-import type { ParseContext, RawCommand, Scope, Word } from './context.js';
+import type { ParseContext, RawCommand, Reparse, Scope, Word } from './context.js';
+import { opensQuote, quoteEnd, skipBalanced } from './quotes.js';
+import { resolveCommand } from './unwrap.js';
 
 const NL = 10,
   TAB = 9,
@@ -81,7 +86,25 @@ interface PendingHeredoc {
 
 /** Parses `text` as a shell line of its own (a `bash -c` string, a backtick body, ...). */
 export function parseSource(text: string, ctx: ParseContext, depth: number, scope: Scope): void {
-  new ShellParser(text, ctx, depth, scope).run(false);
+  new ShellParser(text, ctx, depth, scope).parseAll();
+}
+
+/** Where a parser stops: at the end of its text, or at the `)` closing the `$(`/`<(` it reads. */
+type Until = 'end of text' | 'closing paren';
+
+/** What a scanner read: the index after it, and whether that text expands (`$x`, `$(...)`) or was quoted. */
+interface Scanned {
+  end: number;
+  expands: boolean;
+  quoted: boolean;
+}
+
+/** What the word scanner has seen of the word so far. */
+interface WordShape {
+  literal: boolean;
+  quoted: boolean;
+  glob: boolean;
+  brace: boolean;
 }
 
 export class ShellParser {
@@ -98,9 +121,6 @@ export class ShellParser {
   /** The current command has a `NAME=value` prefix (so a reserved word is no longer recognised). */
   private assigned = false;
   private stdinGiven = false;
-  // Flags of the word being scanned (helpers set them).
-  private wLiteral = true;
-  private wQuoted = false;
 
   constructor(
     readonly src: string,
@@ -109,8 +129,18 @@ export class ShellParser {
     readonly scope: Scope,
   ) {}
 
-  /** Parses until end of text, or (closer) until the `)` closing a `$(`; leaves pos after it. */
-  run(closer: boolean): void {
+  /** Parses from pos to the end of the text. */
+  parseAll(): void {
+    this.run('end of text');
+  }
+
+  /** Parses the body of a `$(` or `<(` from pos; leaves pos after the `)` that closes it. */
+  parseSubstitution(): void {
+    this.run('closing paren');
+  }
+
+  private run(until: Until): void {
+    const closer = until === 'closing paren';
     const s = this.src;
     const n = s.length;
     while (this.pos < n) {
@@ -139,11 +169,11 @@ export class ShellParser {
       switch (c) {
         case NL:
           this.pos++;
-          this.endCommand(false);
+          this.endCommand();
           this.readHeredocs();
           continue;
         case SEMI: {
-          this.endCommand(false);
+          this.endCommand();
           const d = s.charCodeAt(this.pos + 1);
           if (d === SEMI || d === AMP) {
             this.pos += 2;
@@ -158,17 +188,17 @@ export class ShellParser {
             this.redirect();
             continue;
           }
-          this.endCommand(false);
+          this.endCommand();
           this.pos += d === AMP ? 2 : 1;
           continue;
         }
         case PIPE: {
           const d = s.charCodeAt(this.pos + 1);
           if (d === PIPE) {
-            this.endCommand(false);
+            this.endCommand();
             this.pos += 2;
           } else {
-            this.endCommand(true);
+            this.pipeCommand();
             this.pos += d === AMP ? 2 : 1;
           }
           continue;
@@ -177,7 +207,7 @@ export class ShellParser {
           this.openParen();
           continue;
         case RP:
-          this.endCommand(false);
+          this.endCommand();
           this.pos++;
           if (this.parenDepth > 0) {
             this.parenDepth--;
@@ -213,7 +243,7 @@ export class ShellParser {
       if (w) this.addWord(w);
       else if (this.pos === before) this.pos++;
     }
-    this.endCommand(false);
+    this.endCommand();
     if (this.heredocs.length > 0) {
       this.ctx.problem('unterminated here-document');
       this.heredocs = [];
@@ -223,7 +253,7 @@ export class ShellParser {
   }
 
   private finish(): void {
-    this.endCommand(false);
+    this.endCommand();
     // Here-docs announced inside `$(...)` but never read: the commands still count.
     this.heredocs = [];
     this.flush();
@@ -246,15 +276,18 @@ export class ShellParser {
     return !this.cur || (this.cur.words.length === 0 && !this.assigned);
   }
 
-  private endCommand(pipe: boolean): void {
+  /** Ends the current command (at `;`, `&&`, a newline, ...); returns it when it has words. */
+  private endCommand(): RawCommand | undefined {
     const c = this.cur;
     this.cur = null;
+    const pipedFrom = this.pipeFrom;
+    this.pipeFrom = undefined;
+    let ended: RawCommand | undefined;
     if (c && c.words.length > 0) {
-      c.pipeFrom = this.pipeFrom;
+      c.pipeFrom = pipedFrom;
       this.queue.push(c);
-      this.pipeFrom = pipe ? c : undefined;
+      ended = c;
     } else {
-      this.pipeFrom = undefined;
       if (c) {
         if (this.heredocs.length === 0) this.flush(); // keep order: earlier commands see earlier values
         this.ctx.assign(c.assignments, c.dynamicAssignments);
@@ -268,6 +301,12 @@ export class ShellParser {
       }
     }
     if (this.heredocs.length === 0) this.flush();
+    return ended;
+  }
+
+  /** Ends the current command at `|` or `|&`: its output feeds the next one. */
+  private pipeCommand(): void {
+    this.pipeFrom = this.endCommand();
   }
 
   private flush(): void {
@@ -279,7 +318,8 @@ export class ShellParser {
         this.stdinGiven = true;
         if (raw.stdin === undefined && !raw.pipeFrom) raw.stdin = this.scope.stdin;
       }
-      this.ctx.resolve(raw, this.scope, this.depth);
+      resolveCommand(this.ctx, raw, this.scope, this.depth);
+      for (const r of this.ctx.takeReparses()) parseSource(r.text, this.ctx, r.depth, reparseScope(r));
     }
   }
 
@@ -348,13 +388,23 @@ export class ShellParser {
     return false;
   }
 
-  private skipBlanks(newlines = false): void {
+  /** Skips blanks and line continuations (`\\<newline>`), not newlines. */
+  private skipBlanks(): void {
     const s = this.src;
     for (;;) {
       const c = s.charCodeAt(this.pos);
-      if (c === SP || c === TAB || c === CR || (newlines && c === NL)) this.pos++;
+      if (c === SP || c === TAB || c === CR) this.pos++;
       else if (c === BSL && s.charCodeAt(this.pos + 1) === NL) this.pos += 2;
       else return;
+    }
+  }
+
+  /** Skips blanks, line continuations and newlines (inside a header or `[[ ... ]]`). */
+  private skipBlanksAndNewlines(): void {
+    for (;;) {
+      this.skipBlanks();
+      if (this.src.charCodeAt(this.pos) !== NL) return;
+      this.pos++;
     }
   }
 
@@ -366,7 +416,7 @@ export class ShellParser {
     const after = this.pos;
     this.skipBlanks();
     const c = this.src.charCodeAt(this.pos);
-    if (w && w.literal && (c === LBRACE || c === LP)) return;
+    if (w?.literal && (c === LBRACE || c === LP)) return;
     this.pos = w && !w.literal ? after : save;
     if (w && !w.literal) this.addWord(w);
   }
@@ -374,9 +424,9 @@ export class ShellParser {
   private caseHeader(): void {
     this.skipBlanks();
     this.scanWord();
-    this.skipBlanks(true);
+    this.skipBlanksAndNewlines();
     const w = this.scanWord();
-    if (!w || w.value !== 'in') this.ctx.problem("'case' without 'in'");
+    if (w?.value !== 'in') this.ctx.problem("'case' without 'in'");
     this.cases++;
     this.patternMode = true;
   }
@@ -417,11 +467,11 @@ export class ShellParser {
       return;
     }
     this.scanWord();
-    this.skipBlanks(true);
+    this.skipBlanksAndNewlines();
     const save = this.pos;
     const w = this.scanWord();
-    if (!w || w.value !== 'in') {
-      if (w && w.literal) this.pos = save; // `do` (or `;`): let the main loop see it
+    if (w?.value !== 'in') {
+      if (w?.literal) this.pos = save; // `do` (or `;`): let the main loop see it
       return;
     }
     for (;;) {
@@ -451,7 +501,7 @@ export class ShellParser {
     cur.words.push(first);
     cur.end = first.end;
     for (;;) {
-      this.skipBlanks(true);
+      this.skipBlanksAndNewlines();
       if (this.pos >= s.length) return;
       const c = s.charCodeAt(this.pos);
       if (c === SEMI) return;
@@ -495,7 +545,7 @@ export class ShellParser {
         return;
       }
     } else if (!this.atCommandStart()) this.ctx.problem("unexpected '('");
-    this.endCommand(false);
+    this.endCommand();
     this.parenDepth++;
     this.pos++;
   }
@@ -591,7 +641,7 @@ export class ShellParser {
     if (!this.ctx.canDescend(this.depth + 1)) return skipBalanced(this.src, p - 1);
     const child = new ShellParser(this.src, this.ctx, this.depth + 1, this.childScope(label));
     child.pos = p;
-    child.run(true);
+    child.parseSubstitution();
     return child.pos;
   }
 
@@ -610,9 +660,9 @@ export class ShellParser {
     while (p < limit) {
       const c = s.charCodeAt(p);
       if (c === BSL) p += 2;
-      else if (c === SQ || c === DQ) {
-        const e = s.indexOf(c === SQ ? "'" : '"', p + 1);
-        p = e < 0 ? n : e + 1;
+      else if (opensQuote(s, p)) {
+        const e = quoteEnd(s, p);
+        p = e < 0 ? n : e;
       } else if (c === LP) {
         depth++;
         p++;
@@ -632,17 +682,15 @@ export class ShellParser {
   /** Finds command substitutions inside arithmetic or an unquoted here-doc body. */
   private scanRegion(p: number, end: number): void {
     const s = this.src;
-    const saved = [this.wLiteral, this.wQuoted] as const;
     const junk: string[] = [];
     while (p < end) {
       const c = s.charCodeAt(p);
       if (c === BSL) p += 2;
-      else if (c === DOLLAR) p = this.scanDollar(p, junk, true);
+      else if (c === DOLLAR) p = this.scanExpansion(p, junk).end;
       else if (c === BQ) p = this.scanBacktick(p, junk);
       else p++;
       junk.length = 0;
     }
-    [this.wLiteral, this.wQuoted] = saved;
   }
 
   /** Scans one word at pos (quote removal, expansions kept as written); null when none starts here. */
@@ -653,10 +701,7 @@ export class ShellParser {
     let start = p;
     let run = p;
     const parts: string[] = [];
-    this.wLiteral = true;
-    this.wQuoted = false;
-    let glob = false;
-    let brace = false;
+    const shape: WordShape = { literal: true, quoted: false, glob: false, brace: false };
     while (p < n) {
       const c = s.charCodeAt(p);
       if (c < 128 && META[c] === 1) {
@@ -664,12 +709,12 @@ export class ShellParser {
           const prev = s.charCodeAt(p - 1);
           if (prev === QM || prev === STAR || prev === PLUS || prev === AT || prev === BANG) {
             p = skipBalanced(s, p); // extglob `!(x)`
-            glob = true;
+            shape.glob = true;
             continue;
           }
           if (prev === EQ && !this.inArray && p - start < 256 && ASSIGNMENT.test(s.slice(start, p))) {
             p = this.arrayBody(p + 1);
-            this.wLiteral = false;
+            shape.literal = false;
             continue;
           }
         }
@@ -681,7 +726,7 @@ export class ShellParser {
           if (p + 1 < n) {
             if (s.charCodeAt(p + 1) !== NL) {
               parts.push(s[p + 1]!);
-              this.wQuoted = true;
+              shape.quoted = true;
             }
             p += 2;
           } else p++;
@@ -689,25 +734,28 @@ export class ShellParser {
           continue;
         case SQ: {
           parts.push(s.slice(run, p));
-          const e = s.indexOf("'", p + 1);
+          const e = quoteEnd(s, p);
           if (e < 0) {
             this.ctx.problem('unbalanced quote');
             parts.push(s.slice(p + 1));
             p = n;
           } else {
-            parts.push(s.slice(p + 1, e));
-            p = e + 1;
+            parts.push(s.slice(p + 1, e - 1));
+            p = e;
           }
-          this.wQuoted = true;
+          shape.quoted = true;
           run = p;
           continue;
         }
-        case DQ:
+        case DQ: {
           parts.push(s.slice(run, p));
-          p = this.scanDouble(p + 1, parts);
-          this.wQuoted = true;
+          const r = this.scanDouble(p + 1, parts);
+          if (r.expands) shape.literal = false;
+          shape.quoted = true;
+          p = r.end;
           run = p;
           continue;
+        }
         case DOLLAR: {
           parts.push(s.slice(run, p));
           const ifs = s.startsWith('${IFS}', p) ? 6 : s.startsWith('$IFS', p) && !isNameChar(s.charCodeAt(p + 4)) ? 4 : 0;
@@ -715,29 +763,33 @@ export class ShellParser {
             // `rm${IFS}-rf${IFS}/`: unquoted $IFS splits words, so treat it as a blank.
             if (p > start) {
               this.pos = p + ifs;
-              return this.word(parts, start, p, glob, brace);
+              return makeWord(parts, start, p, shape);
             }
             p += ifs;
             start = p;
             run = p;
             continue;
           }
-          p = this.scanDollar(p, parts, false);
+          const r = this.scanDollar(p, parts);
+          if (r.expands) shape.literal = false;
+          if (r.quoted) shape.quoted = true;
+          p = r.end;
           run = p;
           continue;
         }
         case BQ:
           parts.push(s.slice(run, p));
           p = this.scanBacktick(p, parts);
+          shape.literal = false;
           run = p;
           continue;
         case STAR:
         case QM:
         case LBRACKET:
-          glob = true;
+          shape.glob = true;
           break;
         case LBRACE:
-          brace = true;
+          shape.brace = true;
           break;
       }
       p++;
@@ -745,24 +797,16 @@ export class ShellParser {
     parts.push(s.slice(run, p));
     this.pos = p;
     if (p === start) return null;
-    return this.word(parts, start, p, glob, brace);
-  }
-
-  private word(parts: string[], start: number, end: number, glob: boolean, brace: boolean): Word {
-    const value = parts.length === 1 ? parts[0]! : parts.join('');
-    const literal = this.wLiteral;
-    const quoted = this.wQuoted;
-    return { value, literal, quoted, glob: glob && !quoted, brace: brace && literal && !quoted, start, end };
+    return makeWord(parts, start, p, shape);
   }
 
   /** `a=(x y $(cmd))`: scans the elements (for their substitutions); returns the index after `)`. */
   private arrayBody(p: number): number {
-    const saved = [this.wLiteral, this.wQuoted] as const;
     this.inArray = true;
     this.pos = p;
     const s = this.src;
     for (;;) {
-      this.skipBlanks(true);
+      this.skipBlanksAndNewlines();
       if (this.pos >= s.length) break;
       if (s.charCodeAt(this.pos) === RP) {
         this.pos++;
@@ -772,20 +816,20 @@ export class ShellParser {
       if (!this.scanWord() && this.pos === before) this.pos++;
     }
     this.inArray = false;
-    [this.wLiteral, this.wQuoted] = saved;
     return this.pos;
   }
 
-  /** Body of "..." from `p` (after the quote); returns the index after the closing quote. */
-  private scanDouble(p: number, parts: string[]): number {
+  /** Body of "..." from `p` (after the quote), its text pushed to `parts`; ends after the closing quote. */
+  private scanDouble(p: number, parts: string[]): Scanned {
     const s = this.src;
     const n = s.length;
     let run = p;
+    let expands = false;
     while (p < n) {
       const c = s.charCodeAt(p);
       if (c === DQ) {
         parts.push(s.slice(run, p));
-        return p + 1;
+        return { end: p + 1, expands, quoted: true };
       }
       if (c === BSL) {
         const d = s.charCodeAt(p + 1);
@@ -799,13 +843,16 @@ export class ShellParser {
       }
       if (c === DOLLAR) {
         parts.push(s.slice(run, p));
-        p = this.scanDollar(p, parts, true);
+        const r = this.scanExpansion(p, parts);
+        if (r.expands) expands = true;
+        p = r.end;
         run = p;
         continue;
       }
       if (c === BQ) {
         parts.push(s.slice(run, p));
         p = this.scanBacktick(p, parts);
+        expands = true;
         run = p;
         continue;
       }
@@ -813,60 +860,58 @@ export class ShellParser {
     }
     parts.push(s.slice(run, n));
     this.ctx.problem('unbalanced quote');
-    return n;
+    return { end: n, expands, quoted: true };
   }
 
-  /** A `$` at `p`: expansion, `$'...'`, `$"..."`, or a plain dollar. Returns the index after it. */
-  private scanDollar(p: number, parts: string[], inDouble: boolean): number {
+  /** A `$` at `p` in an unquoted word: an expansion, `$'...'`, `$"..."`, or a plain dollar. */
+  private scanDollar(p: number, parts: string[]): Scanned {
+    const s = this.src;
+    const d = s.charCodeAt(p + 1);
+    if (d === SQ) {
+      const r = decodeAnsiC(s, p + 2);
+      if (!r.closed) this.ctx.problem('unbalanced quote');
+      parts.push(r.value);
+      return { end: r.end, expands: false, quoted: true };
+    }
+    if (d === DQ) return this.scanDouble(p + 2, parts);
+    return this.scanExpansion(p, parts);
+  }
+
+  /** A `$` at `p` where quoting forms are not special (in "...", arithmetic, a here-doc): pushes it as written. */
+  private scanExpansion(p: number, parts: string[]): Scanned {
     const s = this.src;
     const n = s.length;
     const d = s.charCodeAt(p + 1);
     if (d === LP) {
-      this.wLiteral = false;
       if (s.charCodeAt(p + 2) === LP) {
         const e = this.arithmeticEnd(p + 3);
         if (e > 0) {
           this.scanRegion(p + 3, e - 2);
-          this.wLiteral = false;
           parts.push(s.slice(p, e));
-          return e;
+          return { end: e, expands: true, quoted: false };
         }
       }
       const e = this.subst(p + 2, '$(...)');
       parts.push(s.slice(p, e));
-      return e;
+      return { end: e, expands: true, quoted: false };
     }
     if (d === LBRACE) {
-      this.wLiteral = false;
       const e = this.paramEnd(p + 2);
       parts.push(s.slice(p, e));
-      return e;
-    }
-    if (!inDouble && d === SQ) {
-      const r = decodeAnsiC(s, p + 2);
-      if (!r.closed) this.ctx.problem('unbalanced quote');
-      parts.push(r.value);
-      this.wQuoted = true;
-      return r.end;
-    }
-    if (!inDouble && d === DQ) {
-      this.wQuoted = true;
-      return this.scanDouble(p + 2, parts);
+      return { end: e, expands: true, quoted: false };
     }
     if (isNameStart(d)) {
       let q = p + 2;
       while (q < n && isNameChar(s.charCodeAt(q))) q++;
       parts.push(s.slice(p, q));
-      this.wLiteral = false;
-      return q;
+      return { end: q, expands: true, quoted: false };
     }
     if (isDigit(d) || isSpecialParam(d)) {
       parts.push(s.slice(p, p + 2));
-      this.wLiteral = false;
-      return p + 2;
+      return { end: p + 2, expands: true, quoted: false };
     }
     parts.push('$');
-    return p + 1;
+    return { end: p + 1, expands: false, quoted: false };
   }
 
   /** `${...}` from `p` (after `${`), iterative so deep nesting cannot overflow the stack. */
@@ -879,9 +924,9 @@ export class ShellParser {
     while (p < n) {
       const c = s.charCodeAt(p);
       if (c === BSL) p += 2;
-      else if (c === SQ && !dq) {
-        const e = s.indexOf("'", p + 1);
-        p = e < 0 ? n : e + 1;
+      else if (!dq && (c === SQ || (c === DOLLAR && s.charCodeAt(p + 1) === SQ))) {
+        const e = quoteEnd(s, p);
+        p = e < 0 ? n : e;
       } else if (c === DQ) {
         dq = !dq;
         p++;
@@ -901,7 +946,7 @@ export class ShellParser {
     return n;
   }
 
-  /** A backquoted command substitution at `p`; its body is unescaped and parsed as a line. */
+  /** A backquoted command substitution at `p` (always an expansion); its body is unescaped and parsed as a line. */
   private scanBacktick(p: number, parts: string[]): number {
     const s = this.src;
     const n = s.length;
@@ -912,7 +957,6 @@ export class ShellParser {
       else if (c === BQ) break;
       else q++;
     }
-    this.wLiteral = false;
     let end = q + 1;
     if (q >= n) {
       this.ctx.problem('unbalanced quote');
@@ -928,34 +972,22 @@ export class ShellParser {
   }
 }
 
-function litWord(value: string, start: number): Word {
-  return { value, literal: true, quoted: false, glob: false, brace: false, start, end: start + value.length };
+/** The scope a re-parsed text starts in: the wrappers above it and what it inherits. */
+function reparseScope(r: Reparse): Scope {
+  return {
+    via: r.via,
+    assignments: r.assignments,
+    ...(r.stdin !== undefined ? { stdin: r.stdin } : {}),
+    ...(r.positional ? { positional: r.positional } : {}),
+  };
 }
 
-/**
- * From an opening `(` at `p`, the index after its matching `)` (or the end), skipping quotes.
- * Iterative: used where we must not recurse (depth limit reached, extglob).
- */
-export function skipBalanced(s: string, p: number): number {
-  const n = s.length;
-  let depth = 0;
-  while (p < n) {
-    const c = s.charCodeAt(p);
-    if (c === BSL) p += 2;
-    else if (c === SQ) {
-      const e = s.indexOf("'", p + 1);
-      p = e < 0 ? n : e + 1;
-    } else if (c === DQ) {
-      p++;
-      while (p < n && s.charCodeAt(p) !== DQ) p += s.charCodeAt(p) === BSL ? 2 : 1;
-      p++;
-    } else if (c === LP) {
-      depth++;
-      p++;
-    } else if (c === RP) {
-      p++;
-      if (--depth <= 0) return p;
-    } else p++;
-  }
-  return n;
+function makeWord(parts: string[], start: number, end: number, shape: WordShape): Word {
+  const value = parts.length === 1 ? parts[0]! : parts.join('');
+  const { literal, quoted } = shape;
+  return { value, literal, quoted, glob: shape.glob && !quoted, brace: shape.brace && literal && !quoted, start, end };
+}
+
+function litWord(value: string, start: number): Word {
+  return { value, literal: true, quoted: false, glob: false, brace: false, start, end: start + value.length };
 }

@@ -1,7 +1,8 @@
 // Peeling wrappers off a simple command to reach the program that really runs:
 // `sudo -u pg env X=1 nice -n 5 /bin/rm -rf x` -> `rm -rf x` via [sudo, env, nice].
 // Wrappers that hand a string to a shell (`bash -c`, `eval`, `ssh host cmd`, `watch`, `su -c`)
-// re-parse that string as a line of its own, one level deeper.
+// ask for that string to be parsed as a line of its own, one level deeper (ParseContext.reparse:
+// the parser runs it right after this command; this module never calls the parser).
 
 import { scanInterpreterCommand } from '../interp/index.js';
 import { commandOutput, extractStatements } from './clients.js';

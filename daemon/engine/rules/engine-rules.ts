@@ -46,6 +46,75 @@ export const ENGINE_RULES: readonly Rule[] = [DYNAMIC_COMMAND, UNPARSABLE, FORK_
 export const FORK_BOMB_TEXT =
   /(?:^|[\s;&|(){}])(?:function\s+)?([^\s;&|(){}<>'"`$=\\]+)\s*(?:\(\s*\)\s*)?[{(][^{}()]*?(?:^|[\s;&|{(])\1\s*(?:\|\s*\1\s*&(?!&)|&(?!&)\s*\1(?=$|[\s;&|)}]))/;
 
-/** Words and flags that make text look destructive when the engine cannot read it properly. */
-export const DESTRUCTIVE_LOOKING =
-  /(?:^|[\s;&|(){}`'"/$=])(?:rm|rmdir|unlink|shred|dd|mkfs(?:\.\w+)?|wipefs|fdisk|parted|truncate|drop|delete|destroy|purge|prune|flushall|flushdb|dropdatabase|kill|killall|pkill|reboot|shutdown|halt|poweroff|terminate|uninstall|format|wipe|reset|chmod|chown|mv|-rf|-fr|--force|--hard|-delete)(?=$|[\s;&|(){}`'"])/i;
+/**
+ * Words and flags that make text look destructive when it cannot be read properly. One list for
+ * the engine's fail-closed checks (a computed program name, a line that does not parse:
+ * DESTRUCTIVE_LOOKING) and for the hooks' last resort while neither the daemon nor node can run
+ * (`prodguard init` generates __pg_local_re from it: cli/hook-constants.ts). Lowercase letters,
+ * digits and `-` only, so the same text is a literal in a JS regex and in a POSIX ERE; both match
+ * it case-insensitively as a whole word.
+ */
+export const DESTRUCTIVE_WORDS = [
+  // files and disks
+  'rm',
+  'rmdir',
+  'unlink',
+  'shred',
+  'dd',
+  'mkfs',
+  'wipefs',
+  'fdisk',
+  'parted',
+  'truncate',
+  'format',
+  'wipe',
+  'erase',
+  'remove',
+  'mv',
+  'chmod',
+  'chown',
+  'rmtree',
+  'rmdirs',
+  'removedirs',
+  // databases
+  'drop',
+  'dropdb',
+  'dropdatabase',
+  'delete',
+  'deletemany',
+  'deleteone',
+  'flushall',
+  'flushdb',
+  // services, clusters, machines
+  'destroy',
+  'purge',
+  'prune',
+  'uninstall',
+  'terminate',
+  'drain',
+  'scale',
+  'rollback',
+  'push',
+  'reset',
+  'kill',
+  'killall',
+  'pkill',
+  'reboot',
+  'shutdown',
+  'halt',
+  'poweroff',
+  'crontab',
+  'iptables',
+  // flags
+  '-rf',
+  '-fr',
+  '--force',
+  '--hard',
+  '-delete',
+] as const;
+
+/** DESTRUCTIVE_WORDS as a whole word in text; `mkfs` also with its filesystem (`mkfs.ext4`). */
+export const DESTRUCTIVE_LOOKING = new RegExp(
+  `(?:^|[\\s;&|(){}\`'"/$=])(?:${DESTRUCTIVE_WORDS.join('|')})(?:(?<=mkfs)\\.\\w+)?(?=$|[\\s;&|(){}\`'"])`,
+  'i',
+);
