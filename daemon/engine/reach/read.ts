@@ -107,6 +107,29 @@ function reasonOf(err: unknown): string {
   }
 }
 
+/** 1-based line of each of `offsets` (ascending, as a scanner reports them), in one walk over the newlines. */
+export function linesAt(text: string, offsets: readonly number[]): number[] {
+  const out = new Array<number>(offsets.length);
+  let line = 1;
+  let nl = text.indexOf('\n');
+  let prev = 0;
+  for (let k = 0; k < offsets.length; k++) {
+    const at = Math.max(0, offsets[k]!);
+    if (at < prev) {
+      // not ascending: start the walk again
+      line = 1;
+      nl = text.indexOf('\n');
+    }
+    prev = at;
+    while (nl >= 0 && nl < at) {
+      line++;
+      nl = text.indexOf('\n', nl + 1);
+    }
+    out[k] = line;
+  }
+  return out;
+}
+
 /** 1-based line of each offset, by binary search over the line starts (built once per file). */
 export class LineIndex {
   private readonly starts: number[] = [0];
