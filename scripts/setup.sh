@@ -15,7 +15,8 @@ compgen -G '/usr/lib/*/rsyslog/lmnsd_gtls.so' >/dev/null || missing+=(rsyslog-gn
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 command -v psql >/dev/null || missing+=(postgresql-client)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
-command -v g++ >/dev/null || missing+=(g++ make python3)
+command -v g++ >/dev/null || missing+=(g++ make)
+command -v python3 >/dev/null || missing+=(python3) # test/reach: python3 wipe.py
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then

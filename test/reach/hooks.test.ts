@@ -189,6 +189,15 @@ const FORMS: Form[] = [
     },
   },
   {
+    name: 'python3 x.py (the interpreter-code scanner)',
+    matched: /wipe\.py:4: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'wipe.py', 'import shutil\n\nprint("wiping")\nshutil.rmtree("victim")\n', 0o644);
+      return { line: 'python3 wipe.py', alive: v.alive };
+    },
+  },
+  {
     name: 'sqlite3 DB < F',
     matched: /drop\.sql:4: DROP TABLE users/,
     setup: (d) => {

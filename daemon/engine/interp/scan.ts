@@ -11,6 +11,8 @@ export interface ShellEquivalent {
   line: string;
   /** The call as written (clipped), for explanations. */
   call: string;
+  /** 1-based line of the code the call starts on (a script file's verdict names `file:line`). */
+  codeLine: number;
 }
 
 /** What a recognised call does. */
@@ -210,7 +212,7 @@ const clipCall = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...
 export function scanInterpreterCode(language: Language, code: string): ShellEquivalent[] {
   let text = code.length > MAX_CODE ? code.slice(0, MAX_CODE) : code;
   if (language === 'python') text = unaliasPython(text);
-  const found: { at: number; eq: ShellEquivalent }[] = [];
+  const found: { at: number; eq: Omit<ShellEquivalent, 'codeLine'> }[] = [];
   let attempts = 0;
   for (const call of CALLS[language]) {
     call.re.lastIndex = 0;
@@ -250,5 +252,16 @@ export function scanInterpreterCode(language: Language, code: string): ShellEqui
       if (cmd.trim()) found.push({ at: m.index, eq: { line: cmd, call: clipCall(m[0]) } });
     }
   }
-  return found.sort((a, b) => a.at - b.at).map((f) => f.eq);
+  // Lines are counted in the scanned text: unaliasing rewrites names, never newlines.
+  let line = 1;
+  let counted = 0;
+  return found
+    .sort((a, b) => a.at - b.at)
+    .map((f) => {
+      for (let nl = text.indexOf('\n', counted); nl >= 0 && nl < f.at; nl = text.indexOf('\n', nl + 1)) {
+        line++;
+        counted = nl + 1;
+      }
+      return { ...f.eq, codeLine: line };
+    });
 }

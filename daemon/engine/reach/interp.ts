@@ -1,28 +1,50 @@
+import { scanInterpreterCode, type Language } from '../interp/index.js';
+import { MAX_CODE } from '../interp/scan.js';
 import type { RecipeLine } from './make.js';
 
 // The content judge for interpreter files (`python x.py`, `node x.js`, a script whose shebang is
-// ruby or perl). PLACEHOLDER until the interpreter-code scanner (daemon/engine/interp,
-// `scanInterpreterCode(language, code)`) is merged: this points at it then. Until then only the
-// trivial cases: a literal string handed to a shell-running call is judged as shell text, and
-// the common file-removal calls as the `rm` they are.
+// ruby or perl): the catalog's interpreter-code scanner (daemon/engine/interp) turns each call
+// that runs a shell line or removes, truncates or overwrites files into the shell line it amounts
+// to (`shutil.rmtree(p)` -> `rm -rf p`), which reach then parses and judges like the script's own
+// shell, at the call's `file:line`.
 
 export type InterpLanguage = 'python' | 'node' | 'ruby' | 'perl';
 
-const SHELL_CALL =
-  /\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen)|execSync|exec|spawnSync|system|`)\s*\(?\s*(?:\[([^\]]*)\]|(["'])((?:\\.|(?!\2).)*)\2)/g;
-const REMOVE_CALL =
-  /\b(shutil\.rmtree|os\.remove|os\.unlink|fs\.rmSync|fs\.rmdirSync|fs\.unlinkSync|FileUtils\.rm_rf|FileUtils\.rm_r|rmtree|unlink)\s*\(?\s*(["'])((?:\\.|(?!\2).)*)\2/g;
+const SCANNER_LANGUAGE: Record<InterpLanguage, Language> = { python: 'python', node: 'js', ruby: 'ruby', perl: 'perl' };
 
-/** Shell text an interpreter file would run, line by line. */
-export function judgeInterpreterFile(_language: InterpLanguage, code: string): RecipeLine[] {
+/** Most shell lines taken from one file (the scanner stops at 64 per piece of code). */
+const MAX_FILE_CALLS = 256;
+
+/** Python module aliases (`import shutil as sh`): repeated before each later piece of a long file. */
+const PY_ALIAS_LINE = /^[ \t]*import[ \t]+(?:os|subprocess|shutil|pathlib)[ \t]+as[ \t]+\w+[ \t]*$/gm;
+
+/** Shell text an interpreter file would run, with the line of the call it comes from. */
+export function judgeInterpreterFile(language: InterpLanguage, code: string): RecipeLine[] {
+  const lang = SCANNER_LANGUAGE[language];
   const out: RecipeLine[] = [];
-  code.split('\n').forEach((src, i) => {
-    for (const m of src.matchAll(SHELL_CALL)) {
-      const text = m[1] !== undefined ? [...m[1].matchAll(/(["'])((?:\\.|(?!\1).)*)\1/g)].map((w) => w[2]!).join(' ') : m[3]!;
-      if (text.trim()) out.push({ text, line: i + 1 });
+  // The scanner reads at most MAX_CODE characters at a time: a longer file is read in pieces cut
+  // at line ends, each after the file's module aliases (which then count as lines of the piece).
+  const prelude = lang === 'python' && code.length > MAX_CODE ? (code.match(PY_ALIAS_LINE) ?? []).join('\n') : '';
+  const preludeLines = prelude ? prelude.split('\n').length : 0;
+  let lineBase = 0;
+  for (let at = 0; at < code.length && out.length < MAX_FILE_CALLS; ) {
+    const room = at === 0 || !prelude ? MAX_CODE : MAX_CODE - prelude.length - 1;
+    let end = Math.min(code.length, at + room);
+    if (end < code.length) {
+      const nl = code.lastIndexOf('\n', end - 1);
+      if (nl >= at) end = nl + 1;
     }
-    for (const m of src.matchAll(REMOVE_CALL)) out.push({ text: `rm -rf -- ${JSON.stringify(m[3]!)}`, line: i + 1 });
-  });
+    const piece = code.slice(at, end);
+    const withPrelude = at > 0 && prelude ? `${prelude}\n${piece}` : piece;
+    const skipped = at > 0 && prelude ? preludeLines : 0;
+    for (const eq of scanInterpreterCode(lang, withPrelude)) {
+      if (eq.codeLine <= skipped) continue;
+      out.push({ text: eq.line, line: lineBase + eq.codeLine - skipped });
+      if (out.length >= MAX_FILE_CALLS) break;
+    }
+    for (let nl = code.indexOf('\n', at); nl >= 0 && nl < end; nl = code.indexOf('\n', nl + 1)) lineBase++;
+    at = end;
+  }
   return out;
 }
 
