@@ -187,30 +187,15 @@ describe('scripts and interpreters', () => {
         'import subprocess\n\ndef main():\n    subprocess.run(["rm", "-rf", "/srv/data"], check=True)\n',
         [[RM, 'wipe.py:4: rm -rf /srv/data', '/srv/data']],
       ],
-      [
-        'python3 alias.py',
-        'alias.py',
-        'import shutil as sh\nsh.rmtree("/srv/aliased")\n',
-        [[RM, 'alias.py:2: rm -rf /srv/aliased', '/srv/aliased']],
-      ],
+      ['python3 alias.py', 'alias.py', 'import shutil as sh\nsh.rmtree("/srv/aliased")\n', [[RM, 'alias.py:2: rm -rf /srv/aliased', '/srv/aliased']]],
       [
         'node purge.js',
         'purge.js',
         'const fs = require("node:fs");\nfs.rmSync("/srv/js", { recursive: true, force: true });\n',
         [[RM, 'purge.js:2: rm -rf /srv/js', '/srv/js']],
       ],
-      [
-        'ruby purge.rb',
-        'purge.rb',
-        'require "fileutils"\nFileUtils.rm_rf("/srv/rb")\n',
-        [[RM, 'purge.rb:2: rm -rf /srv/rb', '/srv/rb']],
-      ],
-      [
-        'perl purge.pl',
-        'purge.pl',
-        'use strict;\nsystem("rm -rf /srv/pl");\n',
-        [[RM, 'purge.pl:2: rm -rf /srv/pl', '/srv/pl']],
-      ],
+      ['ruby purge.rb', 'purge.rb', 'require "fileutils"\nFileUtils.rm_rf("/srv/rb")\n', [[RM, 'purge.rb:2: rm -rf /srv/rb', '/srv/rb']]],
+      ['perl purge.pl', 'purge.pl', 'use strict;\nsystem("rm -rf /srv/pl");\n', [[RM, 'purge.pl:2: rm -rf /srv/pl', '/srv/pl']]],
       [
         'python3 db.py',
         'db.py',
