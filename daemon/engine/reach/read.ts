@@ -79,7 +79,18 @@ export class ReachBudget {
         off += n;
       }
       this.bytes += off;
-      return { ok: true, path: shown, real, text: buf.toString('utf8', 0, off), key: `${real}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}` };
+      // Decoded when first asked for: a file already split or parsed (cachedDerive) is not decoded again.
+      let text: string | null = null;
+      return {
+        ok: true,
+        path: shown,
+        real,
+        get text(): string {
+          text ??= buf.toString('utf8', 0, off);
+          return text;
+        },
+        key: `${real}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}`,
+      };
     } catch (err) {
       return { ok: false, path: shown, reason: reasonOf(err) };
     } finally {

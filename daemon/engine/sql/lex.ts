@@ -121,19 +121,23 @@ export class PsqlNesting {
   begin = 0;
   private ids = '';
   private count = 0;
-  /** The statement's first words can no longer make it a routine: nothing but parentheses matters. */
-  settled = false;
+  private past = false;
 
   reset(): void {
     this.paren = 0;
     this.begin = 0;
     this.ids = '';
     this.count = 0;
-    this.settled = false;
+    this.past = false;
   }
 
   clone(): PsqlNesting {
     return Object.assign(new PsqlNesting(), this);
+  }
+
+  /** The statement's first words can no longer make it a routine: nothing but parentheses matters. */
+  get settled(): boolean {
+    return this.past;
   }
 
   get open(): boolean {
@@ -187,7 +191,7 @@ export class PsqlNesting {
   private identifier(id: string): void {
     if (this.count < 4) this.ids += HEAD_WORDS.has(id) ? id[0] : '-';
     this.count++;
-    if (!this.routine() && !ROUTINE_HEADS.some((h) => h.startsWith(this.ids))) this.settled = true;
+    if (!this.routine() && !ROUTINE_HEADS.some((h) => h.startsWith(this.ids))) this.past = true;
     if (!this.routine() || this.paren > 0) return;
     if (id === 'begin') this.begin++;
     else if (id === 'case') {

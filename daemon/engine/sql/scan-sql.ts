@@ -53,7 +53,7 @@ function collapse(s: string): string {
  * comment; literals are kept whole. `parts` counts tokens and blanks as a token list would (the
  * sqlite trigger rule reads the first 8), `lastFrom`/`lastTo` is the last token.
  */
-class Statement {
+class OpenStatement {
   done = '';
   from = -1;
   to = -1;
@@ -140,7 +140,7 @@ export function scanSql(text: string, flavor: SqlFlavor = 'generic'): SqlScan {
   const n = text.length;
   const statements: string[] = [];
   const starts: number[] = [];
-  const b = new Statement(text);
+  const b = new OpenStatement(text);
   let open = false;
   let delim = ';';
   let d0 = 59;
