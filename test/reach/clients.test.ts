@@ -2,24 +2,37 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startMariadb, type TestMariadb } from '../helpers/mariadb.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { describeForms, dirVictim, type Form } from './forms.js';
 
 // End to end, the forms that need a database server or a task runner beyond make and npm: a
-// throwaway MariaDB (mysql) and Redis, each on a unix socket in a temp dir with no TCP at all,
+// throwaway PostgreSQL, MariaDB (mysql) and Redis, each on a unix socket in a temp dir, no TCP,
 // yarn, pnpm, bun, just and mongosh as the registry ships them (all installed by
 // scripts/setup.sh). In real bash and zsh with the hook: a wrong phrase keeps the victim (a
 // table, a key, a directory), the right one removes it, the audit row names file:line.
 
+let pg: TestPostgres;
 let mysql: TestMariadb;
 let redis: TestRedis;
 
 beforeAll(async () => {
-  [mysql, redis] = await Promise.all([startMariadb(), startRedis()]);
+  [pg, mysql, redis] = await Promise.all([startPostgres(), startMariadb(), startRedis()]);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([mysql?.stop(), redis?.stop()]);
+  await Promise.all([pg?.stop(), mysql?.stop(), redis?.stop()]);
 });
+
+/** Table `users` in the throwaway PostgreSQL, which the shell reaches through PGHOST/PGUSER. */
+const pgVictim = (dir: string): { alive(): boolean; before: string[] } => {
+  pg.query('DROP TABLE IF EXISTS users; CREATE TABLE users (id int); INSERT INTO users VALUES (1);');
+  writeFileSync(join(dir, 'setup.sql'), 'select 1;\n');
+  writeFileSync(join(dir, 'drop.sql'), 'select 1;\n\n-- the cleanup\nDROP TABLE users;\n');
+  return {
+    alive: () => pg.query("SELECT count(*) FROM pg_tables WHERE tablename = 'users'") === '1',
+    before: [`export PGHOST=${pg.host} PGUSER=${pg.user}`],
+  };
+};
 
 /** Database `shop` with table `users`, and the client pointed at the test server the way a user's
  * own option file would (MYSQL_HOME/my.cnf: read after /etc/mysql, so it wins). */
@@ -34,6 +47,26 @@ const packageJson = (dir: string): void =>
   writeFileSync(join(dir, 'package.json'), '{\n  "name": "shop",\n  "license": "UNLICENSED",\n  "scripts": {\n    "wipe": "rm -rf victim"\n  }\n}\n');
 
 const FORMS: Form[] = [
+  {
+    name: 'psql -f F',
+    matched: /drop\.sql:4: DROP TABLE users/,
+    setup: (d) => ({ line: 'psql -X -d postgres -f drop.sql', ...pgVictim(d) }),
+  },
+  {
+    name: 'psql -f A -f F (repeated -f)',
+    matched: /drop\.sql:4: DROP TABLE users/,
+    setup: (d) => ({ line: 'psql -X -d postgres -f setup.sql -f drop.sql', ...pgVictim(d) }),
+  },
+  {
+    name: 'psql < F',
+    matched: /drop\.sql:4: DROP TABLE users/,
+    setup: (d) => ({ line: 'psql -X -d postgres < drop.sql', ...pgVictim(d) }),
+  },
+  {
+    name: 'cat F | psql',
+    matched: /drop\.sql:4: DROP TABLE users/,
+    setup: (d) => ({ line: 'cat drop.sql | psql -X -d postgres', ...pgVictim(d) }),
+  },
   {
     name: 'mysql DB < F',
     matched: /drop\.sql:4: DROP TABLE users/,

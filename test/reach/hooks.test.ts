@@ -56,6 +56,15 @@ const FORMS: Form[] = [
     },
   },
   {
+    name: 'zsh x',
+    matched: /cleanup\.sh:1: rm -rf/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'cleanup.sh', `rm -rf victim\n`, 0o644);
+      return { line: 'zsh cleanup.sh', alive: v.alive };
+    },
+  },
+  {
     name: 'dash x',
     matched: /cleanup\.sh:1: rm -rf/,
     setup: (d) => {
@@ -169,6 +178,33 @@ const FORMS: Form[] = [
       const v = dirVictim(d);
       script(d, 'wipe.py', 'import shutil\n\nprint("wiping")\nshutil.rmtree("victim")\n', 0o644);
       return { line: 'python3 wipe.py', alive: v.alive };
+    },
+  },
+  {
+    name: 'node x.js',
+    matched: /purge\.js:2: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'purge.js', 'const fs = require("node:fs");\nfs.rmSync("victim", { recursive: true, force: true });\n', 0o644);
+      return { line: 'node purge.js', alive: v.alive };
+    },
+  },
+  {
+    name: 'perl x.pl',
+    matched: /purge\.pl:3: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'purge.pl', 'use strict;\nprint "purging\\n";\nsystem("rm -rf victim");\n', 0o644);
+      return { line: 'perl purge.pl', alive: v.alive };
+    },
+  },
+  {
+    name: './x whose shebang is python',
+    matched: /cleanup:3: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'cleanup', '#!/usr/bin/env python3\nimport shutil\nshutil.rmtree("victim")\n');
+      return { line: './cleanup', alive: v.alive };
     },
   },
   {
