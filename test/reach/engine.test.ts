@@ -230,6 +230,24 @@ describe('scripts and interpreters', () => {
       expect(check('python3 computed.py').verdict).toBe('allow');
     });
 
+    it('call sites that translate to nothing (a command built at run time) do not hide a later call', () => {
+      w('many.py', `import os\n${'os.system(cmd)\n'.repeat(600)}import shutil\nshutil.rmtree("/srv/after-600")\n`);
+      expect(hits('python3 many.py')).toEqual([[RM, 'many.py:603: rm -rf /srv/after-600', '/srv/after-600']]);
+      expect(check('python3 many.py').problems).toEqual([]);
+    });
+
+    it('past the limits (256 calls a file, 1024 call sites per 8 KiB) the verdict says what was not read', () => {
+      w('calls.py', `import os\n${'os.remove("/tmp/x")\n'.repeat(2000)}`);
+      expect(check('python3 calls.py').problems).toEqual([
+        expect.stringMatching(/^calls\.py: lines 1-\d+ hold too many calls: not all of them were read$/),
+        expect.stringMatching(/^calls\.py: more than 256 calls: those after line \d+ were not read$/),
+      ]);
+      w('sites.py', `${'open()\n'.repeat(1200)}`);
+      expect(check('python3 sites.py').problems).toEqual([
+        expect.stringMatching(/^sites\.py: lines 1-\d+ hold too many calls: not all of them were read$/),
+      ]);
+    });
+
     it('a file longer than the scanner reads at once is read in pieces, module aliases kept, lines exact', () => {
       const filler = '# filler line to push the call past the first piece\n'.repeat(3000); // ~160 KB
       w('long.py', `import shutil as sh\n${filler}sh.rmtree("/srv/late")\n`);

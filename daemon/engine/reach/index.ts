@@ -311,7 +311,9 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const r = readFor(path, cwd);
     if (!r) return;
     const label = shown(absOf(path, cwd)!);
-    addRecipes(from, judgeInterpreterFile(language, r.text), label, `${language} ${label}`, cwd, depth);
+    const { calls, incomplete } = cachedDerive(r, `interp:${language}`, () => judgeInterpreterFile(language, r.text));
+    for (const why of incomplete) budget.note(`${label}: ${why}`);
+    addRecipes(from, calls, label, `${language} ${label}`, cwd, depth);
   };
 
   const addStatements = (from: SimpleCommand, index: number, path: string, cwd: string): void => {

@@ -1,5 +1,4 @@
-import { scanInterpreterCode, type Language } from '../interp/index.js';
-import { MAX_CODE } from '../interp/scan.js';
+import { scanInterpreterCodeBounded, type Language } from '../interp/index.js';
 import type { RecipeLine } from './make.js';
 
 // The content judge for interpreter files (`python x.py`, `node x.js`, a script whose shebang is
@@ -12,40 +11,60 @@ export type InterpLanguage = 'python' | 'node' | 'ruby' | 'perl';
 
 const SCANNER_LANGUAGE: Record<InterpLanguage, Language> = { python: 'python', node: 'js', ruby: 'ruby', perl: 'perl' };
 
-/** Most shell lines taken from one file (the scanner stops at 64 per piece of code). */
-const MAX_FILE_CALLS = 256;
+/** Most shell lines taken from one file. */
+export const MAX_FILE_CALLS = 256;
+/**
+ * A file is scanned in pieces of about this many characters, cut at line ends, each with the
+ * scanner's limits below (calls translated, call sites examined): a whole file in one piece
+ * would stop at its first few hundred call sites. What a limit leaves unread is said.
+ */
+const PIECE = 8192;
+const PIECE_LIMITS = { calls: 64, attempts: 1024 };
 
-/** Python module aliases (`import shutil as sh`): repeated before each later piece of a long file. */
+/** Python module aliases (`import shutil as sh`): repeated before each later piece of a file. */
 const PY_ALIAS_LINE = /^[ \t]*import[ \t]+(?:os|subprocess|shutil|pathlib)[ \t]+as[ \t]+\w+[ \t]*$/gm;
 
+export interface InterpreterCalls {
+  /** The shell line of each call, at the call's line. */
+  calls: RecipeLine[];
+  /** Why some of the file was not translated (empty: all of it was). */
+  incomplete: string[];
+}
+
 /** Shell text an interpreter file would run, with the line of the call it comes from. */
-export function judgeInterpreterFile(language: InterpLanguage, code: string): RecipeLine[] {
+export function judgeInterpreterFile(language: InterpLanguage, code: string): InterpreterCalls {
   const lang = SCANNER_LANGUAGE[language];
-  const out: RecipeLine[] = [];
-  // The scanner reads at most MAX_CODE characters at a time: a longer file is read in pieces cut
-  // at line ends, each after the file's module aliases (which then count as lines of the piece).
-  const prelude = lang === 'python' && code.length > MAX_CODE ? (code.match(PY_ALIAS_LINE) ?? []).join('\n') : '';
+  const calls: RecipeLine[] = [];
+  const incomplete: string[] = [];
+  // (the scanner reads the first 8 aliases of a piece: the prelude holds no more)
+  const prelude = lang === 'python' && code.length > PIECE ? (code.match(PY_ALIAS_LINE) ?? []).slice(0, 8).join('\n') : '';
   const preludeLines = prelude ? prelude.split('\n').length : 0;
   let lineBase = 0;
-  for (let at = 0; at < code.length && out.length < MAX_FILE_CALLS; ) {
-    const room = at === 0 || !prelude ? MAX_CODE : MAX_CODE - prelude.length - 1;
-    let end = Math.min(code.length, at + room);
+  for (let at = 0; at < code.length; ) {
+    let end = Math.min(code.length, at + PIECE);
     if (end < code.length) {
       const nl = code.lastIndexOf('\n', end - 1);
       if (nl >= at) end = nl + 1;
     }
     const piece = code.slice(at, end);
-    const withPrelude = at > 0 && prelude ? `${prelude}\n${piece}` : piece;
-    const skipped = at > 0 && prelude ? preludeLines : 0;
-    for (const eq of scanInterpreterCode(lang, withPrelude)) {
-      if (eq.codeLine <= skipped) continue;
-      out.push({ text: eq.line, line: lineBase + eq.codeLine - skipped });
-      if (out.length >= MAX_FILE_CALLS) break;
-    }
+    const later = at > 0 && prelude !== '';
+    const { found, complete } = scanInterpreterCodeBounded(lang, later ? `${prelude}\n${piece}` : piece, PIECE_LIMITS);
+    const skipped = later ? preludeLines : 0;
+    const pieceLines = { from: lineBase + 1, to: lineBase };
     for (let nl = code.indexOf('\n', at); nl >= 0 && nl < end; nl = code.indexOf('\n', nl + 1)) lineBase++;
+    pieceLines.to = Math.max(pieceLines.from, lineBase);
+    if (!complete && !incomplete.length) incomplete.push(`lines ${pieceLines.from}-${pieceLines.to} hold too many calls: not all of them were read`);
+    for (const eq of found) {
+      if (eq.codeLine <= skipped) continue;
+      if (calls.length >= MAX_FILE_CALLS) {
+        incomplete.push(`more than ${MAX_FILE_CALLS} calls: those after line ${calls.at(-1)?.line ?? 1} were not read`);
+        return { calls, incomplete };
+      }
+      calls.push({ text: eq.line, line: pieceLines.from - 1 + eq.codeLine - skipped });
+    }
     at = end;
   }
-  return out;
+  return { calls, incomplete };
 }
 
 /** The interpreter language of a program name (`python3.11`, `node20`), or null. */
