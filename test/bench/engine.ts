@@ -199,8 +199,9 @@ function reachFigures(
     const noFile = time(lines.length * 5, (i) => engine.evaluate({ line: lines[i % lines.length]!, env, cwd }));
     // A file read and split for the first time (a new mtime each round), then again unchanged (the
     // decision request and wrap's own check re-evaluate the same line within the second).
-    // One untimed read first: a daemon runs warm code (server/warmup.ts), and the figure is the
-    // cost of a file not read before, not of the JIT compiling the splitter.
+    // One untimed read first: the figure is a file not read before, in a daemon that has read one
+    // before (the very first file a fresh daemon reads also pays for the JIT compiling the
+    // splitter's loops on a large input: about twice the figure, once).
     const file = (line: string, name: string): { first: Summary; again: Summary } => {
       const p = join(dir, name);
       utimesSync(p, new Date(), new Date(Date.now() - 1000));
