@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a built prodguard: the OS packages the tests drive for real
-# (zsh, rsyslog, sqlite3, PostgreSQL) and shellcheck for `npm run lint`, then the npm
+# (zsh, rsyslog, sqlite3, PostgreSQL, MariaDB, Redis) and shellcheck for `npm run lint`, the
+# task runners and mongosh the reach tests run (npm -g), then the npm
 # dependencies (better-sqlite3 and node-pty compile from source, about 80 s), then the
 # TypeScript build.
 set -euo pipefail
@@ -15,8 +16,14 @@ compgen -G '/usr/lib/*/rsyslog/lmnsd_gtls.so' >/dev/null || missing+=(rsyslog-gn
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 command -v psql >/dev/null || missing+=(postgresql-client)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
-command -v g++ >/dev/null || missing+=(g++ make python3)
+command -v g++ >/dev/null || missing+=(g++ make)
+command -v python3 >/dev/null || missing+=(python3) # test/reach: python3 wipe.py
 command -v shellcheck >/dev/null || missing+=(shellcheck)
+# test/reach/clients.test.ts: a throwaway MariaDB and Redis behind `mysql ... < F`, `redis-cli < F`.
+command -v mariadb >/dev/null || missing+=(mariadb-client)
+[ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -27,6 +34,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: please install ${missing[*]} (needed by the tests), then run this again" >&2
     exit 1
   fi
+fi
+
+# The other task runners and mongosh (test/reach/clients.test.ts), from the npm registry; rust-just
+# and bun ship their binaries as registry packages. Installed globally, only when missing.
+npm_missing=()
+command -v yarn >/dev/null || npm_missing+=(yarn)
+command -v pnpm >/dev/null || npm_missing+=(pnpm)
+command -v just >/dev/null || npm_missing+=(rust-just)
+command -v bun >/dev/null || npm_missing+=(bun)
+command -v mongosh >/dev/null || npm_missing+=(mongosh)
+if [ ${#npm_missing[@]} -gt 0 ]; then
+  echo "setup: installing ${npm_missing[*]} (npm -g)"
+  sudo=""; [ "$(id -u)" = 0 ] || [ -w "$(npm prefix -g)" ] || sudo="sudo"
+  $sudo npm install -g --no-audit --no-fund "${npm_missing[@]}" >/dev/null
 fi
 
 npm ci --no-audit --no-fund

@@ -148,6 +148,26 @@ describe('rules without a command keyword are always evaluated', () => {
   });
 });
 
+describe('the statement filter (one alternation of every statement rule)', () => {
+  // Rules with backreferences and named groups join the filter as a looser alternative; the rule
+  // itself still decides, so a near miss matches nothing and the real thing matches.
+  const tautology = rule('custom.where-tautology', { statement: "^delete from (\\S+) where '(\\w*)' ?= ?'\\2'$" }, { target: { from: 'capture' } });
+  const named = rule('custom.same-name', { statement: '^drop table (?<t>\\w+) cascade -- (\\k<t>)$' });
+  const plain = rule('custom.truncate', { statement: '^truncate (\\S+)' });
+  const stmts = (...texts: string[]) => withStatements(line('psql'), ...texts.map((text) => ({ dialect: 'sql' as const, client: 'psql', text })));
+
+  it.each([
+    ["DELETE FROM t WHERE 'a' = 'a'", ['custom.where-tautology']],
+    ["DELETE FROM t WHERE 'a' = 'b'", []],
+    ['DROP TABLE x CASCADE -- x', ['custom.same-name']],
+    ['DROP TABLE x CASCADE -- y', []],
+    ['TRUNCATE t', ['custom.truncate']],
+    ['SELECT 1', []],
+  ])('%s', (text, ids) => {
+    expect(ruleIds([tautology, named, plain], stmts('SELECT 0', text, 'SELECT 2'))).toEqual(ids);
+  });
+});
+
 describe('engine rules: fail closed on what cannot be read', () => {
   it('a dynamic program name with destructive-looking arguments', () => {
     expect(ruleIds([], line(cmd('$RM -rf /srv/data')))).toEqual(['engine.dynamic-command']);

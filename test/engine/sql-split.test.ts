@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flavorOf, isStatementComplete, scanSql, splitStatements } from '../../daemon/engine/sql/split.js';
+import { flavorOf, isStatementComplete, scanSql, splitStatements, splitStatementsAt } from '../../daemon/engine/sql/split.js';
 
 describe('splitStatements: sql', () => {
   it('splits on ; outside literals, strips comments, collapses whitespace', () => {
@@ -133,7 +133,31 @@ describe('isStatementComplete', () => {
     expect(isStatementComplete('db.x.insertOne({a: "}', 'mongo')).toBe(false);
   });
   it('scanSql hands back the pending rest for streaming', () => {
-    expect(scanSql('DROP TABLE a; DELETE\n FROM', 'postgres')).toEqual({ statements: ['DROP TABLE a'], rest: 'DELETE FROM', open: false });
+    expect(scanSql('DROP TABLE a; DELETE\n FROM', 'postgres')).toEqual({
+      statements: ['DROP TABLE a'],
+      starts: [0],
+      rest: 'DELETE FROM',
+      restStart: 14,
+      open: false,
+    });
+  });
+  it('splitStatementsAt says where each statement starts (for file:line)', () => {
+    const text = "-- header; not a statement\nSELECT 1;\n\n  /* x; */ DROP TABLE t;\n\\c other\nDELETE FROM 'a;b'";
+    const r = splitStatementsAt(text, 'sql', 'postgres');
+    expect(r.texts).toEqual(['SELECT 1', 'DROP TABLE t', '\\c other', "DELETE FROM 'a;b'"]);
+    expect(r.starts.map((at) => text.slice(at, at + 6))).toEqual(['SELECT', 'DROP T', '\\c oth', 'DELETE']);
+    const redis = 'SET a 1\n\n  FLUSHALL\n';
+    expect(splitStatementsAt(redis, 'redis')).toEqual({ texts: ['SET a 1', 'FLUSHALL'], starts: [0, 9] });
+    const js = 'db.a.find()\n// gone\ndb.dropDatabase()';
+    expect(splitStatementsAt(js, 'mongo').starts.map((at) => js.slice(at, at + 5))).toEqual(['db.a.', 'db.dr']);
+  });
+  it('the splitter is linear and normalizes a 1 MB file of one-line statements span by span', () => {
+    let sql = '';
+    for (let i = 0; sql.length < 1_000_000; i++) sql += `INSERT INTO items VALUES (${i}, 'name  ${i}');\n`;
+    const r = splitStatementsAt(`${sql}DROP\tTABLE  users;\n`, 'sql', 'postgres');
+    expect(r.texts.at(-1)).toBe('DROP TABLE users');
+    expect(r.texts[7]).toBe("INSERT INTO items VALUES (7, 'name  7')");
+    expect(r.texts.length).toBe(sql.split('\n').length);
   });
 });
 

@@ -166,11 +166,93 @@ describe('scripts and interpreters', () => {
     expect(check('ls -la', { env: { ...env, PATH: '/usr/bin:/bin' } }).problems).toEqual([]);
   });
 
-  it('python/node/ruby/perl files: shell run through system calls (placeholder until the interpreter scanner)', () => {
-    w('clean.py', 'import os, shutil\nprint("rm -rf / is only printed")\nos.system("rm -rf /srv/py")\nshutil.rmtree("/srv/tree")\n');
-    const m = matched('python3 clean.py');
-    expect(m).toEqual(expect.arrayContaining(['clean.py:3: rm -rf /srv/py', expect.stringMatching(/^clean\.py:4: rm -rf -- .*\/srv\/tree/)]));
-    expect(m.some((x) => x.includes('only printed'))).toBe(false);
+  describe('interpreter files: the interpreter-code scanner of the catalog, at file:line', () => {
+    /** [rule, matched, target] of each match: exact, so a wrong rule or a wrong line fails. */
+    const hits = (line: string, extra: Partial<EngineInput> = {}) => check(line, extra).matches.map((m) => [m.rule, m.command, m.target]);
+    const RM = 'filesystem.rm-recursive';
+
+    it.each([
+      [
+        'python3 clean.py',
+        'clean.py',
+        'import os, shutil\nprint("rm -rf / is only printed")\nos.system("rm -rf /srv/py")\nshutil.rmtree("/srv/tree")\n',
+        [
+          [RM, 'clean.py:3: rm -rf /srv/py', '/srv/py'],
+          [RM, 'clean.py:4: rm -rf /srv/tree', '/srv/tree'],
+        ],
+      ],
+      [
+        'python wipe.py --yes',
+        'wipe.py',
+        'import subprocess\n\ndef main():\n    subprocess.run(["rm", "-rf", "/srv/data"], check=True)\n',
+        [[RM, 'wipe.py:4: rm -rf /srv/data', '/srv/data']],
+      ],
+      ['python3 alias.py', 'alias.py', 'import shutil as sh\nsh.rmtree("/srv/aliased")\n', [[RM, 'alias.py:2: rm -rf /srv/aliased', '/srv/aliased']]],
+      [
+        'node purge.js',
+        'purge.js',
+        'const fs = require("node:fs");\nfs.rmSync("/srv/js", { recursive: true, force: true });\n',
+        [[RM, 'purge.js:2: rm -rf /srv/js', '/srv/js']],
+      ],
+      ['ruby purge.rb', 'purge.rb', 'require "fileutils"\nFileUtils.rm_rf("/srv/rb")\n', [[RM, 'purge.rb:2: rm -rf /srv/rb', '/srv/rb']]],
+      ['perl purge.pl', 'purge.pl', 'use strict;\nsystem("rm -rf /srv/pl");\n', [[RM, 'purge.pl:2: rm -rf /srv/pl', '/srv/pl']]],
+      [
+        'python3 db.py',
+        'db.py',
+        'import os\nos.system("psql -c \'DROP TABLE invoices\'")\n',
+        [['sql.drop-table', 'db.py:2: DROP TABLE invoices', 'invoices']],
+      ],
+    ])('%s', (line, name, body, want) => {
+      w(name, body);
+      expect(hits(line)).toEqual(want);
+    });
+
+    it('judged like the equivalent shell: same rule, same phrase to type', () => {
+      w('same.py', 'import shutil\nshutil.rmtree("/srv/data")\n');
+      const py = check('python3 same.py');
+      const sh = check('rm -rf /srv/data');
+      expect([py.verdict, py.confirm, py.matches.map((m) => m.rule)]).toEqual([sh.verdict, sh.confirm, sh.matches.map((m) => m.rule)]);
+    });
+
+    it('a non-shell shebang (python, node) on a ./x or PATH command', () => {
+      w('bin/pgreach-py', '#!/usr/bin/env python3\nimport os\nos.remove("/etc/hosts")\nos.system("rm -rf /srv/shebang")\n', 0o755);
+      w('run.js', '#!/usr/bin/node\nrequire("child_process").execSync("rm -rf /srv/node-shebang");\n', 0o755);
+      const want = ['bin/pgreach-py:3: rm /etc/hosts', 'bin/pgreach-py:4: rm -rf /srv/shebang'];
+      expect(hits('bin/pgreach-py').map((h) => h[1])).toEqual(want);
+      expect(hits('pgreach-py', { env: { ...env, PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } }).map((h) => h[1])).toEqual(want);
+      expect(hits('./run.js')).toEqual([[RM, 'run.js:2: rm -rf /srv/node-shebang', '/srv/node-shebang']]);
+    });
+
+    it('printed, assigned or computed text is not a call; benign files stay allowed', () => {
+      w('benign.py', 'cmd = "rm -rf /srv/data"\nprint(cmd)\nopen("/tmp/x.log").read()\n');
+      w('computed.py', 'import os, sys\nos.system(sys.argv[1])\n');
+      expect(check('python3 benign.py').verdict).toBe('allow');
+      expect(check('python3 computed.py').verdict).toBe('allow');
+    });
+
+    it('call sites that translate to nothing (a command built at run time) do not hide a later call', () => {
+      w('many.py', `import os\n${'os.system(cmd)\n'.repeat(600)}import shutil\nshutil.rmtree("/srv/after-600")\n`);
+      expect(hits('python3 many.py')).toEqual([[RM, 'many.py:603: rm -rf /srv/after-600', '/srv/after-600']]);
+      expect(check('python3 many.py').problems).toEqual([]);
+    });
+
+    it('past the limits (256 calls a file, 1024 call sites per 8 KiB) the verdict says what was not read', () => {
+      w('calls.py', `import os\n${'os.remove("/tmp/x")\n'.repeat(2000)}`);
+      expect(check('python3 calls.py').problems).toEqual([
+        expect.stringMatching(/^calls\.py: lines 1-\d+ hold too many calls: not all of them were read$/),
+        expect.stringMatching(/^calls\.py: more than 256 calls: those after line \d+ were not read$/),
+      ]);
+      w('sites.py', `${'open()\n'.repeat(1200)}`);
+      expect(check('python3 sites.py').problems).toEqual([
+        expect.stringMatching(/^sites\.py: lines 1-\d+ hold too many calls: not all of them were read$/),
+      ]);
+    });
+
+    it('a file longer than the scanner reads at once is read in pieces, module aliases kept, lines exact', () => {
+      const filler = '# filler line to push the call past the first piece\n'.repeat(3000); // ~160 KB
+      w('long.py', `import shutil as sh\n${filler}sh.rmtree("/srv/late")\n`);
+      expect(hits('python3 long.py')).toEqual([[RM, 'long.py:3002: rm -rf /srv/late', '/srv/late']]);
+    });
   });
 
   it('depth cap 3 for scripts calling scripts; a cycle is read once', () => {

@@ -1,40 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
-import type { ShellSession } from '../helpers/pty.js';
-import { answer, expectQuestion, guardedShell, runLine, scratch } from '../hooks/harness.js';
+import { expect, it } from 'vitest';
+import { guardedShell, runLine } from '../hooks/harness.js';
+import { describeForms, dirVictim, prod, script, type Form } from './forms.js';
 
 // End to end: what a line runs or feeds (scripts, SQL files, recipes, package scripts) and the
 // shell's own aliases and functions, judged by the daemon through the real hooks of real bash and
-// zsh under a pty. Each form has a victim: a wrong phrase keeps it, the right phrase removes it,
-// and the audit row's `matched` names the file and line (or the alias/function) that matched.
-
-const SHELLS = ['bash', 'zsh'] as const;
-const prod = { ENV: 'production' };
-
-interface Form {
-  name: string;
-  /** Writes the files of the form into `dir` (the shell's cwd), returns the line and the victim test. */
-  setup(dir: string): { line: string; alive(): boolean; before?: string[]; rc?: string };
-  /** What the audit row's matched must say. */
-  matched: RegExp;
-}
-
-const dirVictim = (dir: string): { path: string; alive(): boolean } => {
-  const path = join(dir, 'victim');
-  mkdirSync(path);
-  writeFileSync(join(path, 'data'), 'x');
-  return { path, alive: () => existsSync(path) };
-};
-
-const script = (dir: string, name: string, body: string, mode = 0o755): string => {
-  const p = join(dir, name);
-  writeFileSync(p, body);
-  chmodSync(p, mode);
-  return p;
-};
+// zsh under a pty (the runner is forms.ts). Database servers and the other task runners are in
+// clients.test.ts.
 
 const sqliteVictim = (dir: string): { db: string; alive(): boolean } => {
   const db = join(dir, 'shop.db');
@@ -79,6 +53,15 @@ const FORMS: Form[] = [
       const v = dirVictim(d);
       script(d, 'cleanup.sh', `rm -rf victim\n`, 0o644);
       return { line: 'sh cleanup.sh', alive: v.alive };
+    },
+  },
+  {
+    name: 'zsh x',
+    matched: /cleanup\.sh:1: rm -rf/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'cleanup.sh', `rm -rf victim\n`, 0o644);
+      return { line: 'zsh cleanup.sh', alive: v.alive };
     },
   },
   {
@@ -189,6 +172,42 @@ const FORMS: Form[] = [
     },
   },
   {
+    name: 'python3 x.py (the interpreter-code scanner)',
+    matched: /wipe\.py:4: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'wipe.py', 'import shutil\n\nprint("wiping")\nshutil.rmtree("victim")\n', 0o644);
+      return { line: 'python3 wipe.py', alive: v.alive };
+    },
+  },
+  {
+    name: 'node x.js',
+    matched: /purge\.js:2: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'purge.js', 'const fs = require("node:fs");\nfs.rmSync("victim", { recursive: true, force: true });\n', 0o644);
+      return { line: 'node purge.js', alive: v.alive };
+    },
+  },
+  {
+    name: 'perl x.pl',
+    matched: /purge\.pl:3: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'purge.pl', 'use strict;\nprint "purging\\n";\nsystem("rm -rf victim");\n', 0o644);
+      return { line: 'perl purge.pl', alive: v.alive };
+    },
+  },
+  {
+    name: './x whose shebang is python',
+    matched: /cleanup:3: rm -rf victim/,
+    setup: (d) => {
+      const v = dirVictim(d);
+      script(d, 'cleanup', '#!/usr/bin/env python3\nimport shutil\nshutil.rmtree("victim")\n');
+      return { line: './cleanup', alive: v.alive };
+    },
+  },
+  {
     name: 'sqlite3 DB < F',
     matched: /drop\.sql:4: DROP TABLE users/,
     setup: (d) => {
@@ -238,60 +257,16 @@ const FORMS: Form[] = [
   },
 ];
 
-describe.each(SHELLS)('%s: what a line runs or feeds is judged', (shell) => {
-  let d: TestDaemon;
-  let tmp: ReturnType<typeof scratch>;
-  const open: ShellSession[] = [];
-
-  beforeAll(async () => {
-    d = await startDaemon();
-    tmp = scratch();
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    await d?.dispose();
-    tmp?.dispose();
-  });
-
-  it.each(FORMS.map((f, i) => [f.name, f, i] as const))('%s: a wrong phrase keeps the victim, the right one removes it', async (_n, form, i) => {
-    const dir = join(tmp.dir, `${shell}-${i}`);
-    mkdirSync(dir);
-    const { line, alive, before, rc } = form.setup(dir);
-    const sh = await guardedShell(shell, { home: d.home, env: prod, ...(rc ? { after: rc } : {}) });
-    open.push(sh);
-    await runLine(sh, `cd ${dir}`);
-    for (const b of before ?? []) await runLine(sh, b);
-
-    await expectQuestion(sh, `${line}\r`);
-    await answer(sh, 'not-the-phrase');
-    expect(alive()).toBe(true);
-
-    const phrase = await expectQuestion(sh, `${line}\r`);
-    const out = await answer(sh, phrase);
-    // zsh redraws the prompt and the line before running it: wait for the line's effect.
-    await waitFor(() => !alive(), `the victim removed by the confirmed line; after the answer:\n${out}`);
-
-    const rows = d.rows<{ decision: string; matched: string }>(
-      'SELECT decision, matched FROM events WHERE pid = ? AND kind = ? AND command = ? ORDER BY seq',
-      sh.pid,
-      'command',
-      line,
-    );
-    expect(rows.map((r) => r.decision)).toEqual(['cancelled', 'confirmed']);
-    for (const r of rows) expect(r.matched).toMatch(form.matched);
-  });
-
+describeForms('what a line runs or feeds is judged', FORMS, (ctx) => {
   it('an unreadable script is judged as the line is today, and the verdict says why it was not read', async () => {
-    const dir = join(tmp.dir, `${shell}-unreadable`);
+    const dir = join(ctx.scratchDir(), `${ctx.shell}-unreadable`);
     mkdirSync(dir);
-    const sh = await guardedShell(shell, { home: d.home, env: prod });
-    open.push(sh);
+    const sh = await guardedShell(ctx.shell, { home: ctx.daemon().home, env: prod });
+    ctx.open.push(sh);
     await runLine(sh, `cd ${dir}`);
     const out = await runLine(sh, './gone.sh; echo after-$((6*7))');
     expect(out).toContain('after-42');
-    const reply = await d.request({
+    const reply = await ctx.daemon().request({
       op: 'check',
       origin: { session: 's1', shell: 'cli', pid: 1 },
       cmd: 1,

@@ -9,7 +9,7 @@ import { recordDownloadRun } from './downloads.js';
 import { codeSources, languageOf } from './languages.js';
 import { MAX_CODE, scanInterpreterCode } from './scan.js';
 
-export { scanInterpreterCode, type ShellEquivalent } from './scan.js';
+export { scanInterpreterCode, scanInterpreterCodeBounded, type CodeScan, type ShellEquivalent } from './scan.js';
 export { languageOf, type Language } from './languages.js';
 export { DOWNLOADED_CODE } from './downloads.js';
 

@@ -11,6 +11,8 @@ export interface ShellEquivalent {
   line: string;
   /** The call as written (clipped), for explanations. */
   call: string;
+  /** 1-based line of the code the call starts on (a script file's verdict names `file:line`). */
+  codeLine: number;
 }
 
 /** What a recognised call does. */
@@ -208,13 +210,28 @@ const clipCall = (s: string): string => (s.length > 120 ? `${s.slice(0, 117)}...
  * for the text of a script file when a caller has read it.
  */
 export function scanInterpreterCode(language: Language, code: string): ShellEquivalent[] {
+  return scanInterpreterCodeBounded(language, code).found;
+}
+
+/** What scanInterpreterCodeBounded found, and whether it read all of the code (no limit reached). */
+export interface CodeScan {
+  found: ShellEquivalent[];
+  complete: boolean;
+}
+
+/** scanInterpreterCode with its limits given (a script file's caller scans it in pieces) and said when reached. */
+export function scanInterpreterCodeBounded(
+  language: Language,
+  code: string,
+  limits: { calls: number; attempts: number } = { calls: MAX_CALLS, attempts: MAX_ATTEMPTS },
+): CodeScan {
   let text = code.length > MAX_CODE ? code.slice(0, MAX_CODE) : code;
   if (language === 'python') text = unaliasPython(text);
-  const found: { at: number; eq: ShellEquivalent }[] = [];
+  const found: { at: number; eq: Omit<ShellEquivalent, 'codeLine'> }[] = [];
   let attempts = 0;
   for (const call of CALLS[language]) {
     call.re.lastIndex = 0;
-    for (let m = call.re.exec(text); m && found.length < MAX_CALLS && attempts++ < MAX_ATTEMPTS; m = call.re.exec(text)) {
+    for (let m = call.re.exec(text); m && found.length < limits.calls && attempts++ < limits.attempts; m = call.re.exec(text)) {
       if (m[0] === '') {
         call.re.lastIndex++;
         continue;
@@ -231,7 +248,7 @@ export function scanInterpreterCode(language: Language, code: string): ShellEqui
   const bt = BACKTICK[language];
   if (bt) {
     bt.lastIndex = 0;
-    for (let m = bt.exec(text); m && found.length < MAX_CALLS; m = bt.exec(text)) {
+    for (let m = bt.exec(text); m && found.length < limits.calls; m = bt.exec(text)) {
       let body = m[1];
       if (body === undefined) {
         const open = m[2]!;
@@ -245,10 +262,22 @@ export function scanInterpreterCode(language: Language, code: string): ShellEqui
   }
   if (language === 'awk') {
     AWK_PIPES.lastIndex = 0;
-    for (let m = AWK_PIPES.exec(text); m && found.length < MAX_CALLS; m = AWK_PIPES.exec(text)) {
+    for (let m = AWK_PIPES.exec(text); m && found.length < limits.calls; m = AWK_PIPES.exec(text)) {
       const cmd = (m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1');
       if (cmd.trim()) found.push({ at: m.index, eq: { line: cmd, call: clipCall(m[0]) } });
     }
   }
-  return found.sort((a, b) => a.at - b.at).map((f) => f.eq);
+  // Lines are counted in the scanned text: unaliasing rewrites names, never newlines.
+  let line = 1;
+  let counted = 0;
+  const placed = found
+    .sort((a, b) => a.at - b.at)
+    .map((f) => {
+      for (let nl = text.indexOf('\n', counted); nl >= 0 && nl < f.at; nl = text.indexOf('\n', nl + 1)) {
+        line++;
+        counted = nl + 1;
+      }
+      return { ...f.eq, codeLine: line };
+    });
+  return { found: placed, complete: code.length <= MAX_CODE && attempts <= limits.attempts && found.length < limits.calls };
 }

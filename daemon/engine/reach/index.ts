@@ -3,11 +3,11 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { clientOf } from '../parse/clients.js';
 import { readOptions } from '../parse/options.js';
-import type { ParsedLine, SimpleCommand } from '../parse/types.js';
-import { flavorOf, splitStatements } from '../sql/split.js';
+import type { ParsedLine, SimpleCommand, Statement } from '../parse/types.js';
+import { flavorOf, splitStatementsAt } from '../sql/split.js';
 import { interpLanguage, judgeInterpreterFile, type InterpLanguage } from './interp.js';
 import { MAKEFILE_NAMES, makeRecipes, type RecipeLine } from './make.js';
-import { cachedDerive, LineIndex, MAX_REACH_DEPTH, ReachBudget, type ReadResult } from './read.js';
+import { cachedDerive, LineIndex, linesAt, MAX_REACH_DEPTH, ReachBudget, type ReadResult } from './read.js';
 import { JUSTFILE_NAMES, justGoals, justRecipes, packageScripts, scriptLines } from './runners.js';
 
 // Reach: what a simple command will execute or feed, judged with the same rules as the line.
@@ -311,7 +311,9 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const r = readFor(path, cwd);
     if (!r) return;
     const label = shown(absOf(path, cwd)!);
-    addRecipes(from, judgeInterpreterFile(language, r.text), label, `${language} ${label}`, cwd, depth);
+    const { calls, incomplete } = cachedDerive(r, `interp:${language}`, () => judgeInterpreterFile(language, r.text));
+    for (const why of incomplete) budget.note(`${label}: ${why}`);
+    addRecipes(from, calls, label, `${language} ${label}`, cwd, depth);
   };
 
   const addStatements = (from: SimpleCommand, index: number, path: string, cwd: string): void => {
@@ -323,16 +325,23 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const dialect = found[0].dialect;
     const flavor = found[0].flavor ?? flavorOf(from.name);
     const split = cachedDerive(r, `${dialect}:${flavor}`, () => {
-      const lines = new LineIndex(r.text);
-      return splitStatements(r.text, dialect, flavor).map((text) => ({
-        text,
-        line: lines.find(text.slice(0, Math.max(1, text.search(/\s|$/)))) || 1,
-      }));
+      const { texts, starts } = splitStatementsAt(r.text, dialect, flavor);
+      return { texts, lines: linesAt(r.text, starts), placed: new Map<string, Statement[]>() };
     });
-    const room = MAX_FILE_STATEMENTS - parsed.statements.length;
-    if (split.length > room) budget.note(`${label}: only its first ${Math.max(0, room)} of ${split.length} statements were judged`);
-    for (const s of split.slice(0, Math.max(0, room)))
-      parsed.statements.push({ dialect, text: s.text, client: from.name, command: index, origin: `${label}:${s.line}` });
+    const room = Math.max(0, MAX_FILE_STATEMENTS - parsed.statements.length);
+    if (split.texts.length > room) budget.note(`${label}: only its first ${room} of ${split.texts.length} statements were judged`);
+    // The statements as this line feeds them (`file:line`, client, command), kept with the split:
+    // the check, its decision and wrap's own check judge the same file within the second. Shared,
+    // so never modified (nothing downstream writes to a statement).
+    const key = `${label}\0${from.name}\0${index}`;
+    let placed = split.placed.get(key);
+    if (!placed) {
+      if (split.placed.size >= 4) split.placed.clear();
+      placed = split.texts.map((text, k) => ({ dialect, text, client: from.name, command: index, origin: `${label}:${split.lines[k]}` }));
+      split.placed.set(key, placed);
+    }
+    const count = Math.min(room, placed.length);
+    for (let k = 0; k < count; k++) parsed.statements.push(placed[k]!);
   };
 
   /** The nearest file named one of `names` in `dir` or above (npm and just look upwards). */

@@ -1,29 +1,70 @@
+import { scanInterpreterCodeBounded, type Language } from '../interp/index.js';
 import type { RecipeLine } from './make.js';
 
 // The content judge for interpreter files (`python x.py`, `node x.js`, a script whose shebang is
-// ruby or perl). PLACEHOLDER until the interpreter-code scanner (daemon/engine/interp,
-// `scanInterpreterCode(language, code)`) is merged: this points at it then. Until then only the
-// trivial cases: a literal string handed to a shell-running call is judged as shell text, and
-// the common file-removal calls as the `rm` they are.
+// ruby or perl): the catalog's interpreter-code scanner (daemon/engine/interp) turns each call
+// that runs a shell line or removes, truncates or overwrites files into the shell line it amounts
+// to (`shutil.rmtree(p)` -> `rm -rf p`), which reach then parses and judges like the script's own
+// shell, at the call's `file:line`.
 
 export type InterpLanguage = 'python' | 'node' | 'ruby' | 'perl';
 
-const SHELL_CALL =
-  /\b(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen)|execSync|exec|spawnSync|system|`)\s*\(?\s*(?:\[([^\]]*)\]|(["'])((?:\\.|(?!\2).)*)\2)/g;
-const REMOVE_CALL =
-  /\b(shutil\.rmtree|os\.remove|os\.unlink|fs\.rmSync|fs\.rmdirSync|fs\.unlinkSync|FileUtils\.rm_rf|FileUtils\.rm_r|rmtree|unlink)\s*\(?\s*(["'])((?:\\.|(?!\2).)*)\2/g;
+const SCANNER_LANGUAGE: Record<InterpLanguage, Language> = { python: 'python', node: 'js', ruby: 'ruby', perl: 'perl' };
 
-/** Shell text an interpreter file would run, line by line. */
-export function judgeInterpreterFile(_language: InterpLanguage, code: string): RecipeLine[] {
-  const out: RecipeLine[] = [];
-  code.split('\n').forEach((src, i) => {
-    for (const m of src.matchAll(SHELL_CALL)) {
-      const text = m[1] !== undefined ? [...m[1].matchAll(/(["'])((?:\\.|(?!\1).)*)\1/g)].map((w) => w[2]!).join(' ') : m[3]!;
-      if (text.trim()) out.push({ text, line: i + 1 });
+/** Most shell lines taken from one file. */
+export const MAX_FILE_CALLS = 256;
+/**
+ * A file is scanned in pieces of about this many characters, cut at line ends, each with the
+ * scanner's limits below (calls translated, call sites examined): a whole file in one piece
+ * would stop at its first few hundred call sites. What a limit leaves unread is said.
+ */
+const PIECE = 8192;
+const PIECE_LIMITS = { calls: 64, attempts: 1024 };
+
+/** Python module aliases (`import shutil as sh`): repeated before each later piece of a file. */
+const PY_ALIAS_LINE = /^[ \t]*import[ \t]+(?:os|subprocess|shutil|pathlib)[ \t]+as[ \t]+\w+[ \t]*$/gm;
+
+export interface InterpreterCalls {
+  /** The shell line of each call, at the call's line. */
+  calls: RecipeLine[];
+  /** Why some of the file was not translated (empty: all of it was). */
+  incomplete: string[];
+}
+
+/** Shell text an interpreter file would run, with the line of the call it comes from. */
+export function judgeInterpreterFile(language: InterpLanguage, code: string): InterpreterCalls {
+  const lang = SCANNER_LANGUAGE[language];
+  const calls: RecipeLine[] = [];
+  const incomplete: string[] = [];
+  // (the scanner reads the first 8 aliases of a piece: the prelude holds no more)
+  const prelude = lang === 'python' && code.length > PIECE ? (code.match(PY_ALIAS_LINE) ?? []).slice(0, 8).join('\n') : '';
+  const preludeLines = prelude ? prelude.split('\n').length : 0;
+  let lineBase = 0;
+  for (let at = 0; at < code.length; ) {
+    let end = Math.min(code.length, at + PIECE);
+    if (end < code.length) {
+      const nl = code.lastIndexOf('\n', end - 1);
+      if (nl >= at) end = nl + 1;
     }
-    for (const m of src.matchAll(REMOVE_CALL)) out.push({ text: `rm -rf -- ${JSON.stringify(m[3]!)}`, line: i + 1 });
-  });
-  return out;
+    const piece = code.slice(at, end);
+    const later = at > 0 && prelude !== '';
+    const { found, complete } = scanInterpreterCodeBounded(lang, later ? `${prelude}\n${piece}` : piece, PIECE_LIMITS);
+    const skipped = later ? preludeLines : 0;
+    const pieceLines = { from: lineBase + 1, to: lineBase };
+    for (let nl = code.indexOf('\n', at); nl >= 0 && nl < end; nl = code.indexOf('\n', nl + 1)) lineBase++;
+    pieceLines.to = Math.max(pieceLines.from, lineBase);
+    if (!complete && !incomplete.length) incomplete.push(`lines ${pieceLines.from}-${pieceLines.to} hold too many calls: not all of them were read`);
+    for (const eq of found) {
+      if (eq.codeLine <= skipped) continue;
+      if (calls.length >= MAX_FILE_CALLS) {
+        incomplete.push(`more than ${MAX_FILE_CALLS} calls: those after line ${calls.at(-1)?.line ?? 1} were not read`);
+        return { calls, incomplete };
+      }
+      calls.push({ text: eq.line, line: pieceLines.from - 1 + eq.codeLine - skipped });
+    }
+    at = end;
+  }
+  return { calls, incomplete };
 }
 
 /** The interpreter language of a program name (`python3.11`, `node20`), or null. */

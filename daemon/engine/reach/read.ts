@@ -79,7 +79,18 @@ export class ReachBudget {
         off += n;
       }
       this.bytes += off;
-      return { ok: true, path: shown, real, text: buf.toString('utf8', 0, off), key: `${real}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}` };
+      // Decoded when first asked for: a file already split or parsed (cachedDerive) is not decoded again.
+      let text: string | null = null;
+      return {
+        ok: true,
+        path: shown,
+        real,
+        get text(): string {
+          text ??= buf.toString('utf8', 0, off);
+          return text;
+        },
+        key: `${real}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}`,
+      };
     } catch (err) {
       return { ok: false, path: shown, reason: reasonOf(err) };
     } finally {
@@ -105,6 +116,29 @@ function reasonOf(err: unknown): string {
     default:
       return code ?? 'unreadable';
   }
+}
+
+/** 1-based line of each of `offsets` (ascending, as a scanner reports them), in one walk over the newlines. */
+export function linesAt(text: string, offsets: readonly number[]): number[] {
+  const out = new Array<number>(offsets.length);
+  let line = 1;
+  let nl = text.indexOf('\n');
+  let prev = 0;
+  for (let k = 0; k < offsets.length; k++) {
+    const at = Math.max(0, offsets[k]!);
+    if (at < prev) {
+      // not ascending: start the walk again
+      line = 1;
+      nl = text.indexOf('\n');
+    }
+    prev = at;
+    while (nl >= 0 && nl < at) {
+      line++;
+      nl = text.indexOf('\n', nl + 1);
+    }
+    out[k] = line;
+  }
+  return out;
 }
 
 /** 1-based line of each offset, by binary search over the line starts (built once per file). */

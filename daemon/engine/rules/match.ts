@@ -20,6 +20,21 @@ export interface Hit {
   why: string[];
 }
 
+const NO_HITS: Hit[] = Object.freeze([]) as unknown as Hit[];
+
+/**
+ * A rule's regex as one alternative of the statement filter, or null when it cannot join. A
+ * backreference (`\2`, `\k<n>`) becomes "any text" and a named group a plain one: the
+ * alternative then matches everything the rule does, and more, which is all a filter needs (the
+ * rule itself is tested after it). Not when a class holds a backslash-digit (an octal escape there).
+ */
+function joinableSource(source: string): string | null {
+  if (/\[[^\]]*\\[0-9k]/.test(source)) return null;
+  return source.replace(/\\(?:k<[A-Za-z_$][\w$]*>|[1-9]\d*|[\s\S])|\(\?<(?![=!])[A-Za-z_$][\w$]*>/g, (m) =>
+    m.startsWith('(') ? '(' : /^\\(?:k<|[1-9])/.test(m) ? '[\\s\\S]*?' : m,
+  );
+}
+
 export class RuleIndex {
   private readonly byName = new Map<string, CompiledRule[]>();
   private readonly globs: CompiledRule[] = [];
@@ -56,10 +71,11 @@ export class RuleIndex {
     let f = this.statementFilters.get(dialect);
     if (f) return f;
     const rules = this.statements.filter((r) => !r.dialects || r.dialects.has(dialect));
-    const joinable = rules.filter((r) => !/\\[1-9k]|\(\?<[A-Za-z]/.test(r.statement!.source));
-    f = { filter: null, unfiltered: rules.filter((r) => !joinable.includes(r)) };
+    const sources = rules.map((r) => joinableSource(r.statement!.source));
+    f = { filter: null, unfiltered: rules.filter((_, i) => sources[i] === null) };
     try {
-      if (joinable.length) f.filter = new RegExp(joinable.map((r) => `(?:${r.statement!.source})`).join('|'), 'i');
+      const joined = sources.filter((x): x is string => x !== null);
+      if (joined.length) f.filter = new RegExp(joined.map((x) => `(?:${x})`).join('|'), 'i');
     } catch {
       f = { filter: null, unfiltered: rules };
     }
@@ -83,9 +99,12 @@ export class RuleIndex {
   }
 
   matchStatement(st: Statement, index: number): Hit[] {
-    const hits: Hit[] = [];
     const f = this.filterFor(st.dialect);
-    const rules = f.filter && !f.filter.test(st.text) ? f.unfiltered : this.statements;
+    const filtered = f.filter !== null && !f.filter.test(st.text);
+    // Most statements of a file match nothing: no array for them (a 1 MB file is ~21,000).
+    if (filtered && !f.unfiltered.length) return NO_HITS;
+    const hits: Hit[] = [];
+    const rules = filtered ? f.unfiltered : this.statements;
     for (const r of rules) {
       if (r.dialects && !r.dialects.has(st.dialect)) continue;
       if ((r.names.length || r.globs.length) && !r.names.includes(st.client) && !r.globs.some((g) => st.client.startsWith(g))) continue;

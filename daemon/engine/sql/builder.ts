@@ -3,6 +3,10 @@
 
 export class StatementBuilder {
   readonly statements: string[] = [];
+  /** Offset in the input of each statement's first token. */
+  readonly starts: number[] = [];
+  /** Offset of the first token of the statement being built (-1: none yet). */
+  start = -1;
   /** Tokens of the statement being built (with ' ' separators). */
   parts: string[] = [];
   /** Whitespace or a comment came since the last token. */
@@ -10,7 +14,9 @@ export class StatementBuilder {
   /** The text ended inside a literal or comment. */
   open = false;
 
-  push(s: string): void {
+  /** Appends a token; `at`: its offset in the input. */
+  push(s: string, at = -1): void {
+    if (this.parts.length === 0) this.start = at;
     if (this.space && this.parts.length > 0) this.parts.push(' ');
     this.space = false;
     this.parts.push(s);
@@ -19,7 +25,10 @@ export class StatementBuilder {
   /** Ends the statement being built (dropped when blank). */
   emit(): void {
     const t = this.rest;
-    if (t) this.statements.push(t);
+    if (t) {
+      this.statements.push(t);
+      this.starts.push(this.start);
+    }
     this.parts = [];
     this.space = false;
   }
@@ -31,7 +40,7 @@ export class StatementBuilder {
       this.open = true;
       end = text.length;
     }
-    this.push(text.slice(i, end));
+    this.push(text.slice(i, end), i);
     return end;
   }
 

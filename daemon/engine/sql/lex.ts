@@ -37,14 +37,19 @@ function backslashEscapes(text: string, i: number, flavor: SqlFlavor): boolean {
 /** Index of the closing quote of the literal opened at `i`, or -1 when unterminated. */
 export function quoteEnd(text: string, i: number, flavor: SqlFlavor): number {
   const q = quoteCloser(text[i]!);
-  const esc = backslashEscapes(text, i, flavor);
+  const qc = q.charCodeAt(0);
   const doubles = text[i] !== '['; // `[...]` has no escape
+  if (!backslashEscapes(text, i, flavor)) {
+    // No escapes: the next quote ends it unless doubled (indexOf, not a loop per character).
+    for (let j = text.indexOf(q, i + 1); j >= 0; j = text.indexOf(q, j + 2)) if (!doubles || text.charCodeAt(j + 1) !== qc) return j;
+    return -1;
+  }
   let j = i + 1;
   while (j < text.length) {
-    const c = text[j];
-    if (esc && c === '\\') j += 2;
-    else if (c === q) {
-      if (doubles && text[j + 1] === q) j += 2;
+    const c = text.charCodeAt(j);
+    if (c === 92) j += 2;
+    else if (c === qc) {
+      if (doubles && text.charCodeAt(j + 1) === qc) j += 2;
       else return j;
     } else j++;
   }
@@ -105,21 +110,34 @@ export function dollarTagAt(text: string, i: number, flavor: SqlFlavor): string 
 const idStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 0x80;
 const idPart = (c: number): boolean => idStart(c) || (c >= 48 && c <= 57) || c === 36;
 
+/** First letters (lower case) of the words the nesting reads (create function procedure or replace begin case end): any other word is ''. */
+const WORD_INITIALS = new Set([...'cfporbe'].map((ch) => ch.charCodeAt(0)));
+/** The first words of a routine, one letter each: create function, create procedure, create or replace ... */
+const ROUTINE_HEADS = ['cf', 'cp', 'corf', 'corp'];
+const HEAD_WORDS = new Set(['create', 'function', 'procedure', 'or', 'replace']);
+
 export class PsqlNesting {
   paren = 0;
   begin = 0;
   private ids = '';
   private count = 0;
+  private past = false;
 
   reset(): void {
     this.paren = 0;
     this.begin = 0;
     this.ids = '';
     this.count = 0;
+    this.past = false;
   }
 
   clone(): PsqlNesting {
     return Object.assign(new PsqlNesting(), this);
+  }
+
+  /** The statement's first words can no longer make it a routine: nothing but parentheses matters. */
+  get settled(): boolean {
+    return this.past;
   }
 
   get open(): boolean {
@@ -128,8 +146,20 @@ export class PsqlNesting {
 
   /** Feeds a run of ordinary text (no quotes, comments or whitespace). */
   feed(run: string): void {
-    const n = run.length;
-    let i = 0;
+    this.feedRange(run, 0, run.length);
+  }
+
+  /** Feeds text[from, to), a run of ordinary text, without copying it. */
+  feedRange(run: string, from: number, n: number): void {
+    let i = from;
+    if (this.settled) {
+      for (; i < n; i++) {
+        const c = run.charCodeAt(i);
+        if (c === 40) this.paren++;
+        else if (c === 41 && this.paren > 0) this.paren--;
+      }
+      return;
+    }
     while (i < n) {
       const c = run.charCodeAt(i);
       if (c === 40)
@@ -139,11 +169,14 @@ export class PsqlNesting {
       } else if (idStart(c)) {
         let j = i + 1;
         while (j < n && idPart(run.charCodeAt(j))) j++;
-        // Past the 4th word a statement that is no routine stays none: count it, skip the copy
-        // (a 1 MB file of INSERTs has a million identifiers).
-        if (this.count >= 4 && !this.routine()) this.count++;
-        else this.identifier(run.slice(i, j).toLowerCase());
+        this.identifier(j - i <= 9 && WORD_INITIALS.has(c | 32) ? run.slice(i, j).toLowerCase() : '');
         i = j;
+        // A statement whose first words make no routine stays none: the rest is parentheses
+        // (a 1 MB file of INSERTs has a million identifiers).
+        if (this.settled) {
+          this.feedRange(run, i, n);
+          return;
+        }
         continue;
       }
       i++;
@@ -151,12 +184,14 @@ export class PsqlNesting {
   }
 
   private routine(): boolean {
+    // ROUTINE_HEADS, written out: this runs for each of a statement's first words
     return this.ids.startsWith('cf') || this.ids.startsWith('cp') || this.ids.startsWith('corf') || this.ids.startsWith('corp');
   }
 
   private identifier(id: string): void {
-    if (this.count < 4) this.ids += ['create', 'function', 'procedure', 'or', 'replace'].includes(id) ? id[0] : '-';
+    if (this.count < 4) this.ids += HEAD_WORDS.has(id) ? id[0] : '-';
     this.count++;
+    if (!this.routine() && !ROUTINE_HEADS.some((h) => h.startsWith(this.ids))) this.past = true;
     if (!this.routine() || this.paren > 0) return;
     if (id === 'begin') this.begin++;
     else if (id === 'case') {

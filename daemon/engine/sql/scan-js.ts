@@ -6,7 +6,11 @@ import { StatementBuilder } from './builder.js';
 
 export interface JsScan {
   statements: string[];
+  /** Offset in the text of each statement's first character. */
+  starts: number[];
   rest: string;
+  /** Offset of `rest`'s first character (-1 when nothing is pending). */
+  restStart: number;
   /** Ends inside a string, a comment, or an open bracket: mongosh would wait for more input. */
   open: boolean;
 }
@@ -78,8 +82,8 @@ export function scanJs(text: string): JsScan {
     else if (c === ')' || c === ']' || c === '}') depth = Math.max(0, depth - 1);
     let j = i + 1;
     if (!SPECIAL.has(c)) while (j < n && !SPECIAL.has(text[j]!)) j++;
-    b.push(text.slice(i, j));
+    b.push(text.slice(i, j), i);
     i = j;
   }
-  return { statements: b.statements, rest: b.rest, open: b.open || depth > 0 };
+  return { statements: b.statements, starts: b.starts, rest: b.rest, restStart: b.parts.length ? b.start : -1, open: b.open || depth > 0 };
 }

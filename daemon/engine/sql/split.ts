@@ -39,11 +39,17 @@ function collapseQuoted(line: string): string {
   return out.join('').trim(); // an unterminated quote may end in blanks
 }
 
-function redisLines(text: string): string[] {
+function redisLines(text: string, starts?: number[]): string[] {
   const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const t = collapseQuoted(line);
-    if (t) out.push(t);
+  for (let at = 0; at <= text.length; ) {
+    const e = text.indexOf('\n', at);
+    const end = e < 0 ? text.length : e;
+    const t = collapseQuoted(text.slice(at, end));
+    if (t) {
+      out.push(t);
+      starts?.push(at);
+    }
+    at = end + 1;
   }
   return out;
 }
@@ -58,6 +64,24 @@ export function splitStatements(text: string, dialect: Dialect, flavor: SqlFlavo
   if (dialect === 'redis') return redisLines(text);
   const r = dialect === 'mongo' ? scanJs(text) : scanSql(text, flavor);
   return r.rest ? [...r.statements, r.rest] : r.statements;
+}
+
+/** Statements of a file and where each starts in it (for `file:line` in verdicts). */
+export interface PlacedStatements {
+  texts: string[];
+  /** Offset in the text of each statement's first character. */
+  starts: number[];
+}
+
+/** splitStatements, with each statement's offset in `text`. */
+export function splitStatementsAt(text: string, dialect: Dialect, flavor: SqlFlavor = 'generic'): PlacedStatements {
+  if (dialect === 'redis') {
+    const starts: number[] = [];
+    return { texts: redisLines(text, starts), starts };
+  }
+  const r = dialect === 'mongo' ? scanJs(text) : scanSql(text, flavor);
+  if (!r.rest) return { texts: r.statements, starts: r.starts };
+  return { texts: [...r.statements, r.rest], starts: [...r.starts, r.restStart] };
 }
 
 /**
