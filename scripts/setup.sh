@@ -37,13 +37,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The other task runners and mongosh (test/reach/clients.test.ts), from the npm registry; rust-just
-# and bun ship their binaries as registry packages. Installed globally, only when missing.
+# and bun ship their binaries as registry packages. Installed globally, only when missing, at the
+# versions the tests were written against (a later major may need a newer Node).
 npm_missing=()
-command -v yarn >/dev/null || npm_missing+=(yarn)
-command -v pnpm >/dev/null || npm_missing+=(pnpm)
-command -v just >/dev/null || npm_missing+=(rust-just)
-command -v bun >/dev/null || npm_missing+=(bun)
-command -v mongosh >/dev/null || npm_missing+=(mongosh)
+command -v yarn >/dev/null || npm_missing+=(yarn@1.22.22)
+command -v pnpm >/dev/null || npm_missing+=(pnpm@12.23.0)
+command -v just >/dev/null || npm_missing+=(rust-just@1.57.0)
+command -v bun >/dev/null || npm_missing+=(bun@1.4.5)
+command -v mongosh >/dev/null || npm_missing+=(mongosh@2.12.0)
 if [ ${#npm_missing[@]} -gt 0 ]; then
   echo "setup: installing ${npm_missing[*]} (npm -g)"
   sudo=""; [ "$(id -u)" = 0 ] || [ -w "$(npm prefix -g)" ] || sudo="sudo"
