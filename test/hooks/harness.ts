@@ -57,11 +57,15 @@ export async function expectQuestion(sh: ShellSession, keys: string): Promise<st
   return m[1]!;
 }
 
-/** Answers the open question and waits for the prompt. */
-export async function answer(sh: ShellSession, text: string): Promise<string> {
+/**
+ * Answers the open question and waits for the prompt. zsh redraws the prompt and the line before
+ * a confirmed line runs, and that redraw can be read as the next prompt: `until` (what the line
+ * prints) makes it wait for the prompt after that output.
+ */
+export async function answer(sh: ShellSession, text: string, opts: { until?: RegExp } = {}): Promise<string> {
   const since = sh.mark();
   sh.write(`${text}\r`);
-  await sh.waitFor(PROMPT, { since });
+  await sh.waitFor(opts.until ? new RegExp(`${opts.until.source}[\\s\\S]*${PROMPT.source}`) : PROMPT, { since });
   return sh.text().slice(since);
 }
 

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cliMain, homeEnv, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cliMain, homeEnv, startDaemon, waitFor, type TestDaemon } from '../helpers/daemon.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import type { ShellSession } from '../helpers/pty.js';
 import { answer, expectQuestion, guardedShell, PROMPT, runLine, scratch } from '../hooks/harness.js';
@@ -107,7 +107,8 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
     expect(sqliteTables(db)).toContain('users');
     const phrase = await expectQuestion(sh, `${line}\r`);
     const out = await answer(sh, phrase);
-    expect(sqliteTables(db), out).not.toContain('users');
+    // (zsh redraws the prompt and the line before running it: wait for the line's effect.)
+    await waitFor(() => !sqliteTables(db).includes('users'), `the table dropped by the confirmed line; after the answer:\n${out}`);
     expect(out).not.toMatch(/type "[^"]+" to send it/);
     // The hook's line and wrap's statement, both recorded as confirmed (the latter by the grant).
     const rows = d.rows<{ shell: string; command: string; decision: string }>(
@@ -122,8 +123,7 @@ describe.each(SHELLS)('%s: wrap under the production shell functions, driven by 
     pg.query('CREATE TABLE IF NOT EXISTS invoices(id int)');
     const line = 'echo "drop table invoices;" | psql -X -d postgres';
     const phrase = await expectQuestion(sh, `${line}\r`);
-    const out = await answer(sh, phrase);
-    expect(out).toContain('DROP TABLE');
+    await answer(sh, phrase, { until: /DROP TABLE/ });
     expect(pg.query("SELECT to_regclass('public.invoices') IS NULL")).toBe('t');
   });
 });
