@@ -47,6 +47,14 @@ describe('the real daemon', () => {
     expect(lines.slice(2)).toEqual(['']);
   });
 
+  it.each(['script', 'node'] as const)('%s: input with a raw NUL byte (not JSON) is refused, not read without it', async (entry) => {
+    const input = preInput('claude-code', 'rm -rf /srv/x\u0000y', { session: session('nul'), cwd: '/srv' }).replace('\\u0000', '\u0000');
+    expect(input).toContain('\u0000');
+    const { decision, reason } = decisionOf('claude-code', await runHook(entry, 'claude-code', input, { home: d.home, env: PROD }));
+    expect(decision).toBe('deny');
+    expect(reason).toContain('not valid JSON');
+  });
+
   it('the script takes a long answer (ask) and a pass from it, and records both', async () => {
     const ask = session('ask');
     const r = await runHook('script', 'claude-code', preInput('claude-code', 'rm -rf /srv/data', { session: ask, cwd: '/srv' }), {
