@@ -22,3 +22,5 @@ excluded=(
 exclude=$(IFS=,; echo "${excluded[*]}")
 shellcheck --shell=bash --severity=warning --exclude="$exclude" shell-hooks/common.sh shell-hooks/prodguard.bash
 shellcheck scripts/*.sh .ci/run
+# The agent hook's bash entry, with the common.sh it sources (-x: followed from the repository root).
+shellcheck -x bin/prodguard-hook

@@ -180,7 +180,8 @@ export const AgentRequestSchema = z.object({
  * `prodguard hook <agent>` as it comes from the agent: `input` is the agent's stdin as it was
  * read (parsed and checked here, daemon/agents/input.ts, so the hook need not parse JSON: it
  * may be a shell script). The reply is `{"v":1,"ok":true,"answer":A}` (answerLine): A is exactly
- * what the hook prints (the agent's own JSON), or null for nothing.
+ * what the hook prints (the agent's own JSON), or null for nothing. It is the last request of its
+ * connection: the daemon ends it after the reply, which bin/prodguard-hook reads to that end.
  */
 export const HookRequestSchema = z.object({
   ...Base,

@@ -74,9 +74,12 @@ function processEnv(pid: number): Record<string, string> {
   return env;
 }
 
+// The daemon's own user name, looked up once (userInfo() reads the passwd database: ~35 us a call).
+let ownUser: string | null = null;
 function daemonUser(): string {
+  if (ownUser !== null) return ownUser;
   try {
-    return userInfo().username;
+    return (ownUser = userInfo().username);
   } catch {
     return '';
   }

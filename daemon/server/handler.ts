@@ -216,11 +216,15 @@ export function createHandler(deps: HandlerDeps): Handler {
         // Over TCP an unauthenticated peer gets one answer and the door.
         return { line: errorLine(reason), close: transport === 'tcp' };
       }
+      // A hook's request is the last of its connection (one process per tool call): the close
+      // after the reply lets bin/prodguard-hook read it to the end in one read(2), where bash
+      // would read up to a newline a byte at a time.
+      const last = req.op === 'hook' ? { close: true } : {};
       try {
-        return { line: await apply(req) };
+        return { line: await apply(req), ...last };
       } catch (err) {
         deps.onError(err, req.op);
-        return { line: errorLine(`${req.op} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300)) };
+        return { line: errorLine(`${req.op} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300)), ...last };
       }
     },
   };

@@ -240,7 +240,9 @@ class ReplyWriter {
   /** Flushes what is gathered and ends the connection (the peer's input ended). */
   end(): void {
     this.flush();
-    if (!this.socket.destroyed) this.socket.end();
+    // Not twice: a closing reply ended it already, and a second end() builds (and drops) an
+    // ERR_STREAM_ALREADY_FINISHED with its stack, ~0.15 ms on every agent hook call.
+    if (!this.closed && !this.socket.destroyed) this.socket.end();
   }
 
   private readonly flushLater = (): void => this.flush();
