@@ -50,6 +50,30 @@ beforeAll(() => {
   s.close();
 });
 
+/** `prodguard log --follow ARGS` on a pipe: its output so far, a wait for text in it, a SIGINT stop (its exit code). */
+function followLog(h: string, args: string[]) {
+  const p = spawn(process.execPath, [cliMain, 'log', '--follow', ...args], { env: { ...process.env, PRODGUARD_HOME: h } });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d));
+  const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
+  return {
+    out: () => out,
+    /** Polls until `done` holds (the follower itself polls the database every 500 ms). */
+    until: async (done: () => boolean, what: string) => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(done(), what).toBe(true);
+    },
+    waitFor: async (what: string) => {
+      for (let i = 0; i < 200 && !out.includes(what); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain(what);
+    },
+    stop: () => {
+      p.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
 describe('prodguard log filters', () => {
   test.each<[string[], string[]]>([
     [
@@ -176,21 +200,13 @@ describe('prodguard log formats', () => {
     const store: AuditStore = openStore(join(h, 'audit.db'));
     try {
       store.append(ev({ cmd: 1, command: 'echo before' }));
-      const p = spawn(process.execPath, [cliMain, 'log', '--follow', '--ndjson', '--user', 'alice'], { env: { ...process.env, PRODGUARD_HOME: h } });
-      let out = '';
-      p.stdout.on('data', (d: Buffer) => (out += d));
-      const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
-      const waitFor = async (what: string) => {
-        for (let i = 0; i < 200 && !out.includes(what); i++) await new Promise((r) => setTimeout(r, 50));
-        expect(out).toContain(what);
-      };
-      await waitFor('echo before');
+      const log = followLog(h, ['--ndjson', '--user', 'alice']);
+      await log.waitFor('echo before');
       store.append(ev({ cmd: 2, command: 'echo after', user: 'bob' }));
       store.appendMany([ev({ cmd: 3, command: 'echo landed' }), ev({ cmd: 4, command: 'echo also' })]);
-      await waitFor('echo also');
-      p.kill('SIGINT');
-      expect(await exited).toBe(0);
-      expect(ndjson(out).map((r) => r.command)).toEqual(['echo before', 'echo landed', 'echo also']);
+      await log.waitFor('echo also');
+      expect(await log.stop()).toBe(0);
+      expect(ndjson(log.out()).map((r) => r.command)).toEqual(['echo before', 'echo landed', 'echo also']);
     } finally {
       store.close();
     }
@@ -202,26 +218,18 @@ describe('prodguard log formats', () => {
     try {
       store.append(ev({ cmd: 1, command: 'sleep 5' }));
       store.append(ev({ cmd: 2, command: 'rm -rf /srv/x', decision: 'cancelled' }));
-      const p = spawn(process.execPath, [cliMain, 'log', '--follow', '--ndjson'], { env: { ...process.env, PRODGUARD_HOME: h } });
-      let out = '';
-      p.stdout.on('data', (d: Buffer) => (out += d));
-      const exited = new Promise<number | null>((r) => p.on('close', (code) => r(code)));
-      const waitFor = async (what: string) => {
-        for (let i = 0; i < 200 && !out.includes(what); i++) await new Promise((r) => setTimeout(r, 50));
-        expect(out).toContain(what);
-      };
-      await waitFor('rm -rf /srv/x');
+      const log = followLog(h, ['--ndjson']);
+      await log.waitFor('rm -rf /srv/x');
       store.append(ev({ cmd: 3, command: 'make deploy' }));
-      await waitFor('make deploy');
+      await log.waitFor('make deploy');
       store.append(result('s1', 1, 0, { ts: Date.now() }));
       store.append(result('s1', 3, 2, { ts: Date.now() }));
       store.append(ev({ cmd: 4, command: 'echo last' }));
-      await waitFor('echo last');
-      for (let i = 0; i < 200 && ndjson(out).length < 6; i++) await new Promise((r) => setTimeout(r, 50));
-      p.kill('SIGINT');
-      expect(await exited).toBe(0);
-      const rows = ndjson(out).map((r) => [r.seq, r.command, r.exit]);
-      const [sleep, rm] = ndjson(out);
+      await log.waitFor('echo last');
+      await log.until(() => ndjson(log.out()).length >= 6, 'six rows');
+      expect(await log.stop()).toBe(0);
+      const rows = ndjson(log.out()).map((r) => [r.seq, r.command, r.exit]);
+      const [sleep, rm] = ndjson(log.out());
       // The cancelled line awaits nothing; the two that ran are printed again with their exits.
       expect(rows).toEqual([
         [sleep!.seq, 'sleep 5', null],
