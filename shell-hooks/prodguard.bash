@@ -517,11 +517,12 @@ __pg_wrap_undefine() {
 
 __pg_marker_apply() {
   (( __pg_marker )) || return 0
-  local m='[PRODUCTION] '
-  [[ -z ${NO_COLOR-} ]] && m='\[\e[31m\][PRODUCTION]\[\e[0m\] '
   if (( __pg_prod )); then
+    local m='[PRODUCTION] '
+    [[ -z ${NO_COLOR-} ]] && m='\[\e[31m\][PRODUCTION]\[\e[0m\] '
     [[ $PS1 == "$m"* ]] || PS1=$m${PS1#'[PRODUCTION] '}
-  else
+  elif [[ $PS1 == *'[PRODUCTION]'* ]]; then
+    # (Outside production, the common case, this test is the whole cost.)
     PS1=${PS1#'\[\e[31m\][PRODUCTION]\[\e[0m\] '}
     PS1=${PS1#'[PRODUCTION] '}
   fi
