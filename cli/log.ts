@@ -285,8 +285,13 @@ class TerminalFollow implements FollowOutput {
   rows(rows: LogRow[], first: boolean): void {
     if (first) this.out(renderTable(this.columns, [], { paint: this.paint, header: true, maxWidth: process.stdout.columns }));
     for (const r of rows) {
-      this.lineOf.set(r.seq, this.lines);
+      if (awaitsResult(r)) this.lineOf.set(r.seq, this.lines);
       this.out(this.render(r));
+    }
+    // Rows long scrolled off are never rewritten: forget the oldest beyond the bound.
+    for (const seq of this.lineOf.keys()) {
+      if (this.lineOf.size <= AWAITED_MAX) break;
+      this.lineOf.delete(seq);
     }
   }
 
