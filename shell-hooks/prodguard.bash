@@ -614,14 +614,14 @@ __pg_exit_trap() {
 # Turned off where the user had it on, it is a change: restored and reported. `set +T` where it
 # was already off changes nothing, but a production line switching tracing off is an attempt on
 # the guard's settings: reported as such (what the line did, that nothing needed restoring).
-__pg_re_functrace_off='(^|[;&|({[:space:]])set[[:space:]]+([^;&|]*[[:space:]])?(\+[[:alpha:]]*T|\+o[[:space:]]+functrace)'
+__pg_re_functrace_off='(^|[;&|({[:space:]])(set[[:space:]]+([^;&|]*[[:space:]])?(\+[[:alpha:]]*T|\+o[[:space:]]+functrace)|shopt[[:space:]]+(-[[:alpha:]]+[[:space:]]+)*-u[[:space:]]+(-[[:alpha:]]+[[:space:]]+)*functrace)'
 __pg_functrace_watch() {
   if [[ -n $__pg_had_functrace && $- != *T* ]]; then
     set -o functrace
     __pg_tamper+=,functrace
   elif [[ $__pg_line =~ $__pg_re_functrace_off ]]; then
-    __pg_say "prodguard: this line turned functrace off (set +T); the guard rests on extdebug and still holds; this is recorded and alerted."
-    __pg_session_event tampered "attempt: set +T, the guard does not rest on functrace, nothing to restore"
+    __pg_say "prodguard: this line turned functrace off; the guard rests on extdebug and still holds; this is recorded and alerted."
+    __pg_session_event tampered "attempt: functrace off, the guard does not rest on it, nothing to restore"
   fi
 }
 
@@ -638,7 +638,7 @@ __pg_precmd_run() {
     if (( ++__pg_checks % 64 == 0 )) || [[ -n $__pg_suspect ]]; then __pg_selfcheck; fi
     [[ -z $__pg_reload_due || $__pg_reload_due == "$__pg_reload_tried" ]] || __pg_reload bash
     shopt -q extdebug || __pg_extdebug_restore
-    [[ -n $__pg_ran && $__pg_line == *set* ]] && __pg_functrace_watch
+    [[ -n $__pg_ran ]] && [[ -n $__pg_had_functrace || $__pg_line == *set* || $__pg_line == *functrace* ]] && __pg_functrace_watch
     [[ -z $__pg_trapok ]] && __pg_recheck=1
   fi
   __pg_trapok=

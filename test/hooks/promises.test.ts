@@ -158,10 +158,11 @@ const TAMPERS: Record<(typeof SHELLS)[number], Array<{ line: string; cause: RegE
     // restore, but the attempt is reported as what it was.
     {
       line: 'set +T',
-      cause: /^attempt: set \+T, the guard does not rest on functrace, nothing to restore$/,
-      said: /this line turned functrace off \(set \+T\); the guard rests on extdebug and still holds; this is recorded and alerted\./,
+      cause: /^attempt: functrace off, the guard does not rest on it, nothing to restore$/,
+      said: /this line turned functrace off; the guard rests on extdebug and still holds; this is recorded and alerted\./,
     },
-    { line: 'set +o functrace; true', cause: /^attempt: set \+T/, said: /this line turned functrace off/ },
+    { line: 'set +o functrace; true', cause: /^attempt: functrace off/, said: /this line turned functrace off/ },
+    { line: 'shopt -u -o functrace', cause: /^attempt: functrace off/, said: /this line turned functrace off/ },
   ],
   zsh: [
     { line: "bindkey '^M' .accept-line", cause: /key-binding/ },
