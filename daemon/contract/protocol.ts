@@ -54,9 +54,8 @@ const DefTable = z
 export const ShellDefsSchema = z.object({ aliases: DefTable.optional(), functions: DefTable.optional() }).optional();
 
 /** Evaluate a line before it runs; the daemon records it unless the verdict is `confirm`. */
-export const CheckRequestSchema = z.object({
-  ...Base,
-  op: z.literal('check'),
+/** The line a check and a decision are about, and where it was typed. */
+const LineFields = {
   origin: OriginSchema,
   /** Per-session command counter: (session, cmd) makes records idempotent. */
   cmd: z.number().int().nonnegative(),
@@ -65,13 +64,19 @@ export const CheckRequestSchema = z.object({
   cwd: Text(4096).default(''),
   env: EnvSchema,
   defs: ShellDefsSchema,
+  /** Client's clock when the line was entered, ms since epoch. */
+  ts: z.number().nonnegative(),
+};
+
+export const CheckRequestSchema = z.object({
+  ...Base,
+  op: z.literal('check'),
+  ...LineFields,
   /**
    * Sent by `prodguard wrap` run from a guarded shell line: that line's (session, cmd). The reply
    * says `granted` when the confirmation typed for that line covers this input (server/grants.ts).
    */
   grant: z.object({ session: Id, cmd: z.number().int().nonnegative() }).optional(),
-  /** Client's clock when the line was entered, ms since epoch. */
-  ts: z.number().nonnegative(),
   /** The config generation the hook was generated from (config/generation.ts). */
   gen: z.string().max(64).optional(),
 });
@@ -80,14 +85,7 @@ export const CheckRequestSchema = z.object({
 export const DecisionRequestSchema = z.object({
   ...Base,
   op: z.literal('decision'),
-  origin: OriginSchema,
-  cmd: z.number().int().nonnegative(),
-  line: z.string(),
-  statement: StatementContextSchema,
-  cwd: Text(4096).default(''),
-  env: EnvSchema,
-  defs: ShellDefsSchema,
-  ts: z.number().nonnegative(),
+  ...LineFields,
   decision: DecisionSchema,
   /** `spool` when replayed from the hook's local spool. */
   via: ViaSchema.default('live'),
