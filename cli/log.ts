@@ -269,9 +269,9 @@ interface FollowOutput {
 }
 
 function followOutput(format: Format): FollowOutput {
+  if (format === 'table' && process.stdout.isTTY) return new TerminalFollow();
   const write = writer(format, { streaming: true });
-  if (format !== 'table' || !process.stdout.isTTY) return { rows: write, finished: (row) => write([row], false) };
-  return new TerminalFollow();
+  return { rows: write, finished: (row) => write([row], false) };
 }
 
 /** The --follow table on a terminal: knows the screen line of each row, to rewrite it in place. */
