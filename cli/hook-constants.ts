@@ -1,5 +1,5 @@
 import { ACTIONS } from '../daemon/contract/enums.js';
-import { PROTOCOL_VERSION, REPLY_PREFIX, SHORT_OK, UNRECORDED_MARK, helloLine, knockLine } from '../daemon/contract/protocol.js';
+import { ALLOW_SHORT, PROTOCOL_VERSION, REPLY_PREFIX, SHORT_OK, UNRECORDED_MARK, helloLine, knockLine } from '../daemon/contract/protocol.js';
 import { DESTRUCTIVE_WORDS } from '../daemon/engine/rules/engine-rules.js';
 
 // The protocol texts the shell hooks match replies against, generated into the hook header by
@@ -26,6 +26,8 @@ export function hookProtocolConstants(): string[] {
     // A plain allow is exactly this head, then the verdict detail. (The head runs into `,"detail":`:
     // an allow that also carries the daemon's config generation, `,"gen":`, is told apart by length.)
     `__pg_allow_head=${q(`${REPLY_PREFIX.allow},"detail":`)}`,
+    // The whole reply to a check sent with "ack":"short" whose verdict is a plain allow, newline included.
+    `__pg_allow_short=${q(ALLOW_SHORT)}$'\\n'`,
     // In a check reply after the message: the daemon could not store the line's record.
     `__pg_unrecorded=${q(UNRECORDED_MARK)}`,
     // The TCP handshake lines around the knock and the proof.

@@ -79,6 +79,11 @@ export const CheckRequestSchema = z.object({
   grant: z.object({ session: Id, cmd: z.number().int().nonnegative() }).optional(),
   /** The config generation the hook was generated from (config/generation.ts). */
   gen: z.string().max(64).optional(),
+  /**
+   * `short`: a plain allow (nothing to say, nothing to add) is answered exactly ALLOW_SHORT. The
+   * hooks read it whole by its length and keep the connection for the line's finish.
+   */
+  ack: z.literal('short').optional(),
 });
 
 /** The user's answer to a `confirm`, or a line the hook decided alone (daemon was down). */
@@ -285,6 +290,8 @@ export const HealthReplySchema = z.looseObject({
   socket: z.string(),
   tcpPort: z.number().int(),
   connections: z.number().int(),
+  /** Connections accepted since start (a hook keeps its connection between lines). */
+  accepted: z.number().int(),
   /** TCP peers closed for a missing or wrong knock. */
   refusedPeers: z.number().int(),
   config: z.looseObject({ file: z.string() }),
@@ -313,6 +320,9 @@ export const REPLY_PREFIX = {
   /** The head of the check reply for a plain `allow` (the hooks' fast path). */
   allow: `${V},"ok":true,"verdict":"allow","phrase":"","dryRun":false,"message":""`,
 } as const;
+
+/** The whole reply to a check sent with `ack: "short"` when its verdict is a plain allow. */
+export const ALLOW_SHORT = `${REPLY_PREFIX.allow}}`;
 
 /** One refusal line: {"v":1,"ok":false,"error":"..."}. */
 export const errorLine = (error: string): string => JSON.stringify({ v: PROTOCOL_VERSION, ok: false, error });

@@ -16,6 +16,7 @@ import {
   RequestSchema,
   SCHEMA_BY_OP,
   SHORT_OK,
+  ALLOW_SHORT,
   checkReplyLine,
   errorLine,
   recordedLine,
@@ -92,6 +93,9 @@ export function parseRequest(line: string, needToken: string | null): Request {
   return parsed.data as Request;
 }
 
+/** An allow with nothing to say: what ALLOW_SHORT stands for (its head fields, as verdictReply writes them). */
+const isPlainAllow = (v: Verdict): boolean => v.verdict === 'allow' && !v.confirm && !v.dryRun && verdictMessage(v) === '';
+
 /** The reply to a check (the daemon's, and the hook's local fallback's: daemon/guard.ts). */
 export function verdictReply(v: Verdict, opts: { unrecorded?: boolean; gen?: string; granted?: boolean } = {}): string {
   return checkReplyLine(v, verdictMessage(v), opts);
@@ -166,9 +170,11 @@ export function createHandler(deps: HandlerDeps): Handler {
           });
         }
         const gen = hookGeneration(deps.config());
+        const genDiffers = req.gen !== undefined && req.gen !== gen;
+        if (req.ack === 'short' && !unrecorded && !genDiffers && !req.grant && isPlainAllow(v)) return ALLOW_SHORT;
         return verdictReply(v, {
           unrecorded,
-          ...(req.gen !== undefined && req.gen !== gen ? { gen } : {}),
+          ...(genDiffers ? { gen } : {}),
           ...(req.grant ? { granted: grants.redeem(req.grant.session, req.grant.cmd, v) } : {}),
         });
       }

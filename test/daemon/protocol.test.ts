@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPort, readToken } from '../../cli/daemon-client.js';
-import { SHORT_OK } from '../../daemon/contract/protocol.js';
+import { ALLOW_SHORT, REPLY_PREFIX, SHORT_OK } from '../../daemon/contract/protocol.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { CONFIRM_ALL, DESTRUCTIVE, check, decision, finish, session } from './requests.js';
 
@@ -98,6 +98,20 @@ describe('daemon protocol', () => {
       ok: false,
       error: expect.stringContaining('ack'),
     });
+  });
+
+  it('answers a check sent with ack "short" with exactly ALLOW_SHORT when it is a plain allow, in full otherwise', async () => {
+    // The hooks read the short reply whole by its length and keep the connection for the finish.
+    expect(await d.send(`${JSON.stringify(check('s-ashort', 1, 'echo hi', { ack: 'short' }))}\n`)).toBe(ALLOW_SHORT);
+    expect(events('s-ashort')).toMatchObject([{ kind: 'command', decision: 'allowed', command: 'echo hi' }]);
+    // Something to say: the full reply, with its detail.
+    const confirm = JSON.parse(await d.send(`${JSON.stringify(check('s-ashort', 2, DESTRUCTIVE, { ack: 'short' }))}\n`));
+    expect(confirm).toMatchObject({ ok: true, verdict: 'confirm', detail: { verdict: 'confirm' } });
+    // A config generation to pass on: the full reply, which carries it.
+    const stale = await d.send(`${JSON.stringify(check('s-ashort', 3, 'echo hi', { ack: 'short', gen: '0000' }))}\n`);
+    expect(stale.startsWith(`${REPLY_PREFIX.allow},"gen":"`)).toBe(true);
+    // Without ack: the full reply, as before.
+    expect((await d.send(`${JSON.stringify(check('s-ashort', 4, 'echo hi'))}\n`)).startsWith(`${REPLY_PREFIX.allow},"detail":`)).toBe(true);
   });
 
   it('records a wrapped statement as kind statement', async () => {
