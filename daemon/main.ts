@@ -78,6 +78,7 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       socket: paths.socket,
       tcpPort: listeners.tcpPort,
       connections: listeners.openConnections,
+      accepted: listeners.acceptedConnections,
       refusedPeers: listeners.refusedPeers,
       config: { file: paths.configFile, ...state.configState },
       writer: writer.stats(),
@@ -103,7 +104,15 @@ export async function runDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
       grants: takeOverGrants(paths.runDir),
     });
 
-    const listeners = new Listeners({ paths, handler, maxRequestBytes: () => state.config.daemon.maxRequestBytes, log, knock, hello });
+    const listeners = new Listeners({
+      paths,
+      handler,
+      maxRequestBytes: () => state.config.daemon.maxRequestBytes,
+      idleTimeoutMs: () => state.config.daemon.idleTimeoutMs,
+      log,
+      knock,
+      hello,
+    });
     await listeners.listen(state.config.daemon.tcpPort, cleanups);
     await state.sinks.publishDaemon('start');
     cleanups.add(() => state.sinks.publishDaemon('stop'));

@@ -227,6 +227,15 @@ export const ConfigSchema = z
           .positive()
           .default(2_000)
           .describe('How long a hook waits for the daemon before falling back to its local check.'),
+        idleTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(3_600_000)
+          .default(10_000)
+          .describe(
+            'A connection that sends nothing for this long is closed. A hook keeps its connection between lines and opens a new one (with the TCP handshake) after it was closed.',
+          ),
         warmupLines: z
           .number()
           .int()

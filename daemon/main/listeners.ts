@@ -15,13 +15,13 @@ import type { Logger } from './log.js';
 
 /** Connections per listener beyond which new ones are refused (a local flood stays bounded). */
 const MAX_CONNECTIONS = 1024;
-/** A connection that sends nothing for this long is closed. */
-const IDLE_TIMEOUT_MS = 10_000;
 
 export interface ListenerDeps {
   paths: Paths;
   handler: Handler;
   maxRequestBytes: () => number;
+  /** A connection that sends nothing for this long is closed (config daemon.idleTimeoutMs). */
+  idleTimeoutMs: () => number;
   log: Logger;
   /** TCP: the knock a client must send first, and the proof line the daemon answers it with. */
   knock: string;
@@ -30,6 +30,7 @@ export interface ListenerDeps {
 
 export class Listeners {
   private connections = 0;
+  private accepted = 0;
   private port = 0;
   private refused = 0;
   private refusedLoggedAt = 0;
@@ -45,6 +46,10 @@ export class Listeners {
   }
   get openConnections(): number {
     return this.connections;
+  }
+  /** Connections accepted since start, both listeners (a hook keeps its own between lines). */
+  get acceptedConnections(): number {
+    return this.accepted;
   }
   /** TCP peers closed for a missing or wrong knock (an impostor's probe, a stale hook). */
   get refusedPeers(): number {
@@ -106,14 +111,14 @@ export class Listeners {
   }
 
   private lineServer(transport: Transport): Server {
-    const { handler, maxRequestBytes, log } = this.deps;
+    const { handler, maxRequestBytes, idleTimeoutMs, log } = this.deps;
     const server = createLineServer({
       transport,
       handle: (line, t) => handler.handleLine(line, t),
       maxRequestBytes,
       oversized: () => errorLine(`request too large: over ${maxRequestBytes()} bytes`),
       maxConnections: MAX_CONNECTIONS,
-      idleTimeoutMs: IDLE_TIMEOUT_MS,
+      idleTimeoutMs,
       // TCP: the knock, then the proof, before any request (contract/protocol.ts knockLine).
       // Anyone else is closed without a word (the unix socket is 0600 in a 0700 dir: no handshake).
       ...(transport === 'tcp' ? { handshake: (first: string) => this.handshake(first) } : {}),
@@ -122,6 +127,7 @@ export class Listeners {
     this.openSockets.set(server, open);
     server.on('connection', (s: Socket) => {
       this.connections++;
+      this.accepted++;
       open.add(s);
       s.once('close', () => {
         this.connections--;

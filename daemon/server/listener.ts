@@ -27,7 +27,8 @@ export interface ListenerOptions {
   /** The reply to a line over the cap (the connection is closed after it). */
   oversized: () => string;
   maxConnections: number;
-  idleTimeoutMs: number;
+  /** Read at each new connection, so a config reload applies to the next ones. */
+  idleTimeoutMs: () => number;
   /**
    * The answer to the first line of a connection (a handshake, not a request); null refuses the
    * peer, closed without a word. Over TCP: knock -> proof (protocol.ts knockLine).
@@ -43,7 +44,7 @@ export function createLineServer(opts: ListenerOptions): Server {
 
 function serve(socket: Socket, opts: ListenerOptions): void {
   socket.setNoDelay?.(true);
-  socket.setTimeout(opts.idleTimeoutMs, () => socket.destroy());
+  socket.setTimeout(opts.idleTimeoutMs(), () => socket.destroy());
   socket.on('error', () => socket.destroy()); // a peer that vanished; nothing to tell anyone
   const out = new ReplyWriter(socket);
   const order = new ReplyOrder((r) => out.write(r));

@@ -68,7 +68,7 @@ export async function warmUp(deps: WarmupDeps, lines: number, signal?: AbortSign
       maxRequestBytes: () => 1 << 20,
       oversized: () => errorLine('request too large'),
       maxConnections: 16,
-      idleTimeoutMs: 10_000,
+      idleTimeoutMs: () => 10_000,
     });
   const tcp = server('tcp');
   const unix = server('unix');
