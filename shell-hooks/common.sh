@@ -323,7 +323,8 @@ __pg_mark_ran() {
 __pg_decide() {
   __pg_line=$1
   case $__pg_line in
-    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
+    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bind*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*|*inputrc*) __pg_suspect=1
+      [[ $__pg_line == *bind* || $__pg_line == *inputrc* ]] && __pg_typed_off=1 ;;
   esac
   __pg_linereq
   if __pg_send "$__pg_req" check && __pg_parse_reply; then
@@ -384,17 +385,27 @@ __pg_finish() {
   __pg_ran=
 }
 
-# The reply to the request __pg_send_later left open (a finish), when no request went on its
-# connection after it (__pg_send reads it there): before another finish, and when the shell
-# exits. Anything but ok (the daemon died before committing it, or hangs) spools the request:
-# the record is not lost, and a duplicate is stored once.
+# The reply to the finish __pg_send_later left unread on the kept connection (__pg_dpend), when
+# no request went on it after the finish (__pg_send reads it there): before another finish, and
+# when the shell exits. Anything but ok (the daemon died before committing it, or hangs) closes
+# the connection and spools the request: the record is not lost, and a duplicate is stored once.
 __pg_collect() {
-  [[ -n $__pg_dfd ]] || return 0
-  __pg_read_ok "$__pg_dfd"
-  local ok=$?
+  [[ -n $__pg_dpend ]] || return 0
+  __pg_dpend=
+  __pg_read_ok "$__pg_dfd" && return 0
   exec {__pg_dfd}>&-
   __pg_dfd=
-  (( ok == 0 )) || __pg_fallback "$__pg_dreq"
+  __pg_fallback "$__pg_dreq"
+}
+
+# Closes the kept connection; a finish whose reply is unread on it goes to the spool.
+__pg_drop() {
+  [[ -n $__pg_dfd ]] || return 0
+  exec {__pg_dfd}>&-
+  __pg_dfd=
+  [[ -z $__pg_dpend ]] && return 0
+  __pg_dpend=
+  __pg_fallback "$__pg_dreq"
 }
 
 # --- config changes reach open shells: a check reply carries the daemon's config generation when

@@ -38,9 +38,9 @@ __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if hi
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_port= __pg_token= __pg_knock= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
 __pg_fd= __pg_why=   # the connection __pg_open made; why the daemon was not used (said once)
-__pg_dfd= __pg_dreq= # connection and text of a finish whose reply is still unread (__pg_send_later)
+__pg_dfd= __pg_dpend= __pg_dreq= # the kept connection; set while the reply to finish __pg_dreq is unread on it
 __pg_defs=          # the line's alias/function definitions for the check request (__pg_defsjson)
-__pg_line= __pg_later= __pg_d= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
+__pg_line= __pg_later= __pg_d= __pg_w= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
 __pg_trapstr=       # the DEBUG trap text we install (__pg_trap_install)
@@ -51,9 +51,12 @@ __pg_pending=       # set while asking: a Ctrl-C there leaves it set, the next p
 __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS)
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
 
-# --- transport: loopback TCP with the token; a connection per line at most (the finish's, which
-# the next request reuses), never one kept open across lines, and PIPE ignored around every write
-# (an fd held to a dead daemon gets bash killed by SIGPIPE: design notes).
+# --- transport: loopback TCP with the token, over one connection kept open while the daemon
+# keeps it (it closes a connection idle for 10 s; the hook then proves a new one). PIPE is
+# ignored around every write: an fd held to a dead daemon gets bash killed by SIGPIPE (design
+# notes). The connection is inherited by the commands the line runs, as any open fd of the shell
+# is (bash has no close-on-exec for it); it carries nothing they could not do with the token
+# file, which is theirs to read too (same user).
 __pg_conn_read() {
   __pg_port= __pg_token= __pg_knock= __pg_hello=
   [[ -z $__pg_untrusted && -O $__pg_rundir ]] || return 1
@@ -70,7 +73,8 @@ __pg_conn_read() {
 # (protocol.ts knockLine): the token and the command text go only to the daemon of this user.
 # An impostor on the port (bound after a crash) learns a knock that opens nothing and cannot
 # answer. The whole proof is read under the timeout (a listener that sends part of it and
-# stalls must not hold the shell); anything else closes the connection unused.
+# stalls must not hold the shell; `read -t` costs two sigprocmask calls a character, ~80 us here,
+# once per connection); anything else closes the connection unused.
 __pg_open() {
   local h=
   exec {__pg_fd}<>"/dev/tcp/127.0.0.1/$__pg_port" || return 1
@@ -91,31 +95,38 @@ __pg_send() {
   [[ ${2-} == check ]] && __pg_guard_local "$1"
 }
 
-# - The first try goes on the connection of the finish left open (__pg_send_later), after it: the
-#   daemon answers in order, and the finish's reply, asked for in its short form, is exactly
-#   __pg_short_ok, read by its length. One connection a line instead of two. When the daemon closed
-#   that connection meanwhile (idle timeout, restart) or did not acknowledge the finish, the finish
-#   is spooled and the request goes on a new connection (a timeout is final).
+# - The first try goes on the kept connection (__pg_dfd), after the finish left unread on it
+#   (__pg_dpend, see __pg_send_later): the daemon answers in order, and the finish's reply, asked
+#   for in its short form, is exactly __pg_short_ok, read by its length. When the daemon closed
+#   that connection meanwhile (idle timeout, restart) or did not acknowledge the finish, the
+#   finish is spooled and the request goes on a new connection (a timeout is final).
+# - A check asks for the short reply ("ack":"short"): a plain allow is exactly __pg_allow_short,
+#   read by its length, which leaves the connection at a line's end for the finish. Any other
+#   reply is read to its newline (a byte a syscall, and only then).
 # - Only the first byte of a reply is waited for with a timeout: under `read -t` bash makes two
-#   sigprocmask calls per character it reads (~0.3 ms for a reply head here), and the daemon
-#   writes each reply with one write(2), so once its first byte is in, the line is (the listener
-#   proved it is the daemon first: __pg_open). `read -N` with a count reads the bytes with one
-#   read(2); a plain `read` costs three syscalls per byte.
+#   sigprocmask calls per character it reads, and the daemon writes each reply with one
+#   write(2), so once its first byte is in, the line is (the listener proved it is the daemon
+#   first: __pg_open). `read -N` with a count reads the bytes with one read(2).
 # - One stderr redirection for the whole function: each `2>/dev/null` costs ~10 syscalls.
 __pg_send_daemon() {
-  local fd try rest= fin
+  local fd try rest= fin req=${1%\}}
   __pg_reply= __pg_why=
+  [[ -n ${2-} ]] && req+=',"ack":"short"'
   for try in 1 2; do
     fin=
     if [[ $try == 1 && -n $__pg_dfd ]]; then
-      fd=$__pg_dfd fin=1 __pg_dfd=
+      fd=$__pg_dfd fin=$__pg_dpend
+      # Nothing pending, yet readable: the daemon closed it (idle timeout); a new one, unused.
+      [[ -z $fin ]] && IFS= read -r -t 0 -u "$fd" && { __pg_drop; continue; }
     else
+      __pg_drop
       if [[ -z $__pg_port || $try == 2 ]]; then __pg_conn_read || return 1; fi
       __pg_open || continue
       fd=$__pg_fd
     fi
+    __pg_dfd= __pg_dpend=
     trap '' PIPE
-    printf '%s\n' "${1%\}},\"token\":\"$__pg_token\"}" >&"$fd"
+    printf '%s\n' "$req,\"token\":\"$__pg_token\"}" >&"$fd"
     if [[ -n $fin ]]; then
       IFS= read -r -t "$__pg_timeout" -N 1 -u "$fd" __pg_reply && IFS= read -r -N $((${#__pg_short_ok} - 1)) -u "$fd" rest
       fin=$?
@@ -141,17 +152,20 @@ __pg_send_daemon() {
     __pg_reply+=$rest
     if [[ $__pg_reply == "$__pg_ok" ]]; then
       if [[ -n ${2-} ]]; then
-        # The common answer (allow, nothing to say) is exactly __pg_allow_head: one more read.
-        IFS= read -r -N $((${#__pg_allow_head} - ${#__pg_ok})) -u "$fd" rest
+        # The common answer (allow, nothing to say) is exactly __pg_allow_short: one more read.
+        IFS= read -r -N $((${#__pg_allow_short} - ${#__pg_ok})) -u "$fd" rest
         __pg_reply+=$rest
-        if [[ $__pg_reply != "$__pg_allow_head" ]]; then
+        if [[ $__pg_reply != "$__pg_allow_short" ]]; then
           IFS= read -r -t "$__pg_timeout" -u "$fd" rest
           __pg_reply+=$rest
           # The daemon could not store the record (disk full): a copy in the spool as well.
           [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
         fi
+        # Read to its end: the connection stays, for the line's finish.
+        __pg_dfd=$fd
+      else
+        exec {fd}>&-
       fi
-      exec {fd}>&-
       trap - PIPE
       return 0
     fi
@@ -159,34 +173,39 @@ __pg_send_daemon() {
     __pg_reply+=$rest
     exec {fd}>&-
     trap - PIPE
-    # The finish's connection closed after its reply (no first byte: try a new one), or a token
-    # refused (the daemon restarted with a new one); anything else (timeout) is final.
+    # The kept connection closed (no first byte: try a new one), or a token refused (the daemon
+    # restarted with a new one); anything else (timeout) is final.
     [[ -z $__pg_reply && $try == 1 ]] || [[ $__pg_reply == *'token'* ]] || return 1
   done
   return 1
 } 2>/dev/null
 
-# Sends request __pg_later (a finish) and leaves its reply unread: nothing in it changes what the shell
-# does next, and waiting for the daemon's commit before the prompt was half the hook's cost. The
-# next request goes on this connection after it (__pg_send), else __pg_collect reads it. Also
+# Sends request __pg_later (a finish) on the kept connection and leaves its reply unread:
+# nothing in it changes what the shell does next, and waiting for the daemon's commit before the
+# prompt was half the hook's cost. The next request reads it (__pg_send), else __pg_collect. Also
 # checks, once a line, that nobody swapped the spool or planted a symlink at our line file.
 __pg_send_later() {
   __pg_paths_ok
-  [[ -n $__pg_dfd ]] && __pg_collect
-  if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
-  # Refused or not proven: the daemon may have restarted on another port with another proof.
-  __pg_open || { __pg_conn_read && __pg_open; } || return 1
+  [[ -n $__pg_dpend ]] && __pg_collect
+  # Readable with nothing pending: the daemon closed it (idle timeout).
+  [[ -n $__pg_dfd ]] && IFS= read -r -t 0 -u "$__pg_dfd" && __pg_drop
+  if [[ -z $__pg_dfd ]]; then
+    if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
+    # Refused or not proven: the daemon may have restarted on another port with another proof.
+    __pg_open || { __pg_conn_read && __pg_open; } || return 1
+    __pg_dfd=$__pg_fd
+  fi
   trap '' PIPE
-  printf '%s\n' "${__pg_later%\}},\"token\":\"$__pg_token\"}" >&"$__pg_fd"
+  printf '%s\n' "${__pg_later%\}},\"token\":\"$__pg_token\"}" >&"$__pg_dfd"
   trap - PIPE
-  __pg_dfd=$__pg_fd __pg_dreq=$__pg_later
+  __pg_dpend=1 __pg_dreq=$__pg_later
 } 2>/dev/null
 
-# 0 when the reply on fd $1 starts with __pg_ok (the first byte waited for, as in __pg_send).
+# 0 when the reply on fd $1 is exactly __pg_short_ok (the first byte waited for, as in __pg_send).
 __pg_read_ok() {
   local r= rest=
-  IFS= read -r -t "$__pg_timeout" -N 1 -u "$1" r && IFS= read -r -N $((${#__pg_ok} - 1)) -u "$1" rest
-  [[ $r$rest == "$__pg_ok" ]]
+  IFS= read -r -t "$__pg_timeout" -N 1 -u "$1" r && IFS= read -r -N $((${#__pg_short_ok} - 1)) -u "$1" rest
+  [[ $r$rest == "$__pg_short_ok" ]]
 } 2>/dev/null
 
 # The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
@@ -210,7 +229,7 @@ __pg_define_envjson
 # Reply fields into __pg_r_*: one regex, nothing evaluated (the common plain allow without one:
 # bash compiles the regex at every match, ~0.25 ms).
 __pg_parse_reply() {
-  if [[ $__pg_reply == "$__pg_allow_head" ]]; then
+  if [[ $__pg_reply == "$__pg_allow_short" ]]; then
     __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg= __pg_r_gen=
     return 0
   fi
@@ -265,6 +284,16 @@ __pg_capture() {
 # reading. `local -` keeps the `set -f` (no globbing of the words) to this function (bash >= 4.4).
 __pg_defsjson() {
   __pg_defs=
+  # Most lines: no separator, and the first word is a plain name that is neither an alias nor a
+  # function: nothing else is in command position, nothing to send (no word splitting, no
+  # `local -`). Anything else (VAR=value, a reserved word first) takes the general path.
+  if [[ $__pg_line != *[\;\|\&\(\)\`$'\n']* ]]; then
+    __pg_w=${__pg_line#"${__pg_line%%[![:space:]]*}"} __pg_w=${__pg_w%%[[:space:]]*}
+    case $__pg_w in
+      '' | *[!A-Za-z0-9_.:@%+-]* | if | then | else | elif | do | while | until | time) ;;
+      *) [[ -z ${BASH_ALIASES[$__pg_w]+x} ]] && ! declare -F -- "$__pg_w" >/dev/null && return 0 ;;
+    esac
+  fi
   local - w n=0 at=1 al='' fl='' sep=0
   local s=${__pg_line//[;|&()\`$'\n']/ ; }
   [[ $s == "$__pg_line" ]] || sep=1
@@ -308,7 +337,15 @@ __pg_newline() {
     if __pg_decide "$__pg_inblock"; then __pg_state=ok; else __pg_state=skip; __pg_block_dropped; fi
     return 0
   fi
-  (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && __pg_histline
+  # The line as typed, when it is the whole of what runs: one Enter read it (no continuation or
+  # here-document lines), and history expansion cannot change it (no `!` or `^`, default
+  # histchars). Else `history 1`, which holds the line as it runs.
+  if (( __pg_accepts == 1 )) && [[ -z $__pg_typed_off && $__pg_typed != *[\!^]* && $__pg_typed != *'<<'* && ${histchars-'!^#'} == '!^#' ]]; then
+    __pg_h=$__pg_typed
+  elif (( HISTCMD > 0 && HISTCMD == __pg_nexthc )); then
+    __pg_histline
+  fi
+  __pg_accepts=0
   if [[ -z $__pg_h ]]; then
     __pg_state=each
   elif __pg_decide "$__pg_h"; then
@@ -374,7 +411,7 @@ __pg_histline() {
 __pg_debug() {
   # The prompt begins: whatever the last line was, prompt commands run.
   # (__pg_trapok: our trap is the one in place at the top level; __pg_precmd reads it.)
-  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1 __pg_inblock= __pg_block=; return 0; fi
+  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1 __pg_inblock= __pg_block= __pg_accepts=0; return 0; fi
   # Without extdebug the trap's status is ignored and a refused command would run anyway: it
   # goes back on here, before the status counts (bash reads the option after the trap).
   if [[ $__pg_state == skip ]]; then shopt -q extdebug || __pg_extdebug_restore; return 1; fi
@@ -443,6 +480,7 @@ __pg_enter() {
   __pg_seen=$__pg_n
   __pg_wrap_define
   __pg_keys_on
+  __pg_typed_scan
   __pg_session_event start "${__pg_cause:-signals}"
   # For status lines and `prodguard prompt` (docs/deployment.md): this shell is guarded production.
   export PRODGUARD_PRODUCTION=1
@@ -468,7 +506,11 @@ __pg_leave() {
 # buffer of more than one line in __pg_block: the first line's DEBUG trap decides the block as
 # a whole, the other lines of it follow that decision (a refusal runs none of them and says
 # which were dropped). One line and nothing typed ahead (the common case) costs one test.
-__pg_block= __pg_inblock=
+# Also keeps a one-line buffer in __pg_typed, counting the Enters of the line (__pg_accepts):
+# __pg_newline takes the line from there instead of `history 1` when nothing can change it.
+# After a production line that named `bind` the typed text is never taken again in this shell
+# (__pg_typed_off): a key binding could run this function and then edit the line before it ran.
+__pg_block= __pg_inblock= __pg_typed= __pg_accepts=0 __pg_typed_off=
 __pg_rl_accept() {
   local more= c
   # Typed ahead: bytes already on the terminal (readline has it raw: \r ends a line).
@@ -478,7 +520,8 @@ __pg_rl_accept() {
     more=${more%$'\n'}
     READLINE_LINE+=$'\n'$more
   fi
-  [[ $READLINE_LINE == *$'\n'* ]] && __pg_block=$READLINE_LINE
+  if [[ $READLINE_LINE == *$'\n'* ]]; then __pg_block=$READLINE_LINE; else __pg_typed=$READLINE_LINE; fi
+  (( ++__pg_accepts ))
   return 0
 }
 __pg_keys_on() {
@@ -490,6 +533,23 @@ __pg_keys_on() {
     bind -m "$m" '"\C-j": "\C-x\C-g\C-p\C-x\C-g\C-a"'
   done
 } 2>/dev/null
+# The typed line is taken only while no readline macro or `bind -x` command but the hook's own
+# reaches its accept sequences: one that did could edit the line after __pg_rl_accept read it
+# and accept it without passing there again. Read when the shell enters production (bindings
+# made outside it); a production line naming `bind` or inputrc turns the typed line off itself.
+__pg_typed_scan() {
+  local m out=
+  __pg_typed_off=
+  for m in emacs vi-insert vi-command; do
+    __pg_capture builtin bind -m "$m" -s && out+=$__pg_out
+    __pg_capture builtin bind -m "$m" -X && out+=$__pg_out
+  done
+  out=${out//'"\C-m": "\C-x\C-g\C-p\C-x\C-g\C-a"'/}
+  out=${out//'"\C-j": "\C-x\C-g\C-p\C-x\C-g\C-a"'/}
+  out=${out//'"\C-x\C-g\C-p": "__pg_rl_accept"'/}
+  [[ $out == *'\C-x\C-g\C-'[pa]* || $out == *__pg_rl_accept* ]] && __pg_typed_off=1
+  return 0
+}
 __pg_keys_off() {
   local m
   for m in emacs vi-insert; do
@@ -535,7 +595,14 @@ __pg_marker_apply() {
 # late), which is chained, not lost; or the shell enters production. When our trap ran at the top
 # level for this very prompt it is the one in place, and the trap text is not read.
 __pg_precmd() {
-  __pg_precmd_run $? || __pg_precmd_traced
+  __pg_ex=$?
+  # Outside production with nothing to close or report (the common case): the production test
+  # is the whole work of the prompt.
+  if (( ! __pg_prod )) && [[ -z $__pg_pending$__pg_ran$__pg_disabled_sent$__pg_tamper$__pg_dpend ]] && ! __pg_prod_test && (( ! __pg_p )); then
+    __pg_trapok= __pg_cause= __pg_nexthc=$HISTCMD
+    return $__pg_ex
+  fi
+  __pg_precmd_run $__pg_ex || __pg_precmd_traced
   return $__pg_ex
 }
 __pg_precmd_traced() {
@@ -573,11 +640,11 @@ __pg_extdebug_restore() {
 # The hook functions whose text is held: the decision path, the prompt work, the transport.
 __pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __pg_linereq __pg_json __pg_json_line
   __pg_parse_reply __pg_ask __pg_say __pg_decision __pg_record __pg_fallback __pg_local_match __pg_mark_ran
-  __pg_send __pg_send_later __pg_read_ok __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
-  __pg_prod_test __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
+  __pg_send __pg_send_daemon __pg_send_later __pg_read_ok __pg_drop __pg_open __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
+  __pg_prod_test __pg_prod_env __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
   __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
   __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
-  __pg_selfcheck __pg_functrace_watch __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
+  __pg_selfcheck __pg_functrace_watch __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on __pg_typed_scan)
 declare -A __pg_fn_saved=()
 
 # One `declare -f` of them all compared with the text at load; a function at a time only when
@@ -668,13 +735,16 @@ __pg_precmd_run() {
 # entries at both ends when another tool prepended or appended itself since.
 __pg_postcmd() {
   local ex=$?
-  __pg_marker_apply
+  (( __pg_prod )) || [[ $PS1 == *'[PRODUCTION]'* ]] && __pg_marker_apply
   # The line counter must survive a tool that rewrites PS0 (without it no line is ever decided).
   (( __pg_prod )) && [[ ${PS0-} != *"$__pg_ps0_part"* ]] && PS0+=$__pg_ps0_part
-  if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
+  # (The string form first: the common case costs one test.)
+  if [[ ${PROMPT_COMMAND-} == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd ]]; then
+    :
+  elif [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
     [[ ${PROMPT_COMMAND[0]} == __pg_precmd && ${PROMPT_COMMAND[-1]} == __pg_postcmd ]] || __pg_pc_install
   else
-    [[ $PROMPT_COMMAND == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd ]] || __pg_pc_install
+    __pg_pc_install
   fi
   return $ex
 }
@@ -706,7 +776,7 @@ __pg_dirs_check
 
 # A shell that exits in production ends its session.
 __pg_on_exit() {
-  [[ -n $__pg_dfd ]] && __pg_collect
+  __pg_collect
   (( __pg_prod )) && __pg_session_event end exit
 }
 __pg_trap_of EXIT

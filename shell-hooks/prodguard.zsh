@@ -15,14 +15,14 @@
 typeset -g PRODGUARD_HOOK_LOADED=1
 export PRODGUARD_HOOK=zsh
 
-zmodload zsh/datetime zsh/net/socket zsh/system zsh/zleparameter 2>/dev/null
+zmodload zsh/datetime zsh/net/socket zsh/system zsh/zleparameter zsh/zselect 2>/dev/null
 autoload -Uz add-zsh-hook read-from-minibuffer
 
 # The shared helpers run under zsh's own options whatever the user set (KSH_ARRAYS, NO_UNSET, ...).
 () {
   local f
   for f in __pg_json_ctl __pg_unjson __pg_spool __pg_now __pg_record __pg_start_daemon __pg_linereq \
-    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_fallback __pg_session_event \
+    __pg_decision __pg_mark_ran __pg_decide __pg_finish __pg_collect __pg_drop __pg_fallback __pg_session_event \
     __pg_dirs_check __pg_paths_ok __pg_guard_local __pg_spool_copy \
     __pg_slurp __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_reload; do
     functions[$f]="emulate -L zsh; ${functions[$f]}"
@@ -90,24 +90,28 @@ __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
 
 typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0 __pg_p=0 __pg_off=0
 typeset -g __pg_v= __pg_n= __pg_out=
-typeset -g __pg_ran= __pg_pending= __pg_marked_prompt= __pg_dfd= __pg_dreq=
+typeset -g __pg_ran= __pg_pending= __pg_marked_prompt= __pg_dfd= __pg_dpend= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
 typeset -g __pg_why= __pg_untrusted= __pg_degraded=  # transport: why the daemon was not used; refused dirs; degraded mode said
 
-# --- transport: the unix socket. sysread takes what has arrived in one read(2) (zsh's `read`
+# --- transport: the unix socket, over one connection kept open while the daemon keeps it (it
+# closes a connection idle for 10 s). sysread takes what has arrived in one read(2) (zsh's `read`
 # costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the
-# fd and needs a `2>/dev/null`: ten syscalls more); reading stops once the fields the hook needs
-# are in (with $2 = check: the head matched by __pg_re_check). A request goes on the connection
-# of the finish left open (__pg_send_later), after it: the daemon answers in order, so the
-# finish's reply (long since there) is the first line, read in the same sysread; one connection a
-# line instead of two. When the daemon has closed that connection meanwhile (idle timeout,
-# restart), the finish's reply is still read and the request goes on a new one.
+# fd and needs a `2>/dev/null`: ten syscalls more). A reply is read to its newline (the daemon
+# writes each with one write(2): one sysread). A request goes on the kept connection after the
+# finish left unread on it (__pg_send_later): the daemon answers in order, so the finish's reply
+# (long since there) is the first line, read in the same sysread. When the daemon has closed
+# that connection meanwhile (idle timeout, restart), the finish's reply is still read and the
+# request goes on a new one. A check asks for the short reply to a plain allow ("ack":"short").
 __pg_send() {
   emulate -L zsh
-  local fd chunk fin= buf= st=0
+  local fd chunk fin= kept= buf= st=0 req=$1
   __pg_reply= __pg_why=
+  [[ -n ${2-} ]] && req="${1%\}},\"ack\":\"short\"}"
   if [[ -n $__pg_dfd ]]; then
-    fd=$__pg_dfd fin=wait __pg_dfd=
+    fd=$__pg_dfd kept=1 __pg_dfd=
+    [[ -n $__pg_dpend ]] && fin=wait
+    __pg_dpend=
   elif __pg_sock_ok && zsocket "$__pg_sock" 2>/dev/null; then
     fd=$REPLY
   else
@@ -115,34 +119,31 @@ __pg_send() {
     return
   fi
   trap '' PIPE
-  syswrite -o $fd -- "$1"$'\n' || [[ -n $fin ]] || { exec {fd}>&-; __pg_send_failed "$@"; return }
+  syswrite -o $fd -- "$req"$'\n' || [[ -n $kept ]] || { exec {fd}>&-; __pg_send_failed "$@"; return }
   while sysread -t $__pg_timeout -s 8192 -i $fd chunk 2>/dev/null || { st=$?; false }; do
     buf+=$chunk
     if [[ $fin == wait ]]; then
       [[ $buf == *$'\n'* ]] || continue
-      [[ $buf == "$__pg_ok"* ]] && fin=ok || fin=bad
+      [[ $buf == "$__pg_short_ok"* ]] && fin=ok || fin=bad
       buf=${buf#*$'\n'}
       [[ -n $buf ]] || continue
     fi
     [[ $buf == *$'\n'* ]] && break
-    if [[ -n ${2-} ]]; then
-      [[ $buf == "$__pg_allow_head"* || $buf =~ $__pg_re_check ]] && break
-    elif (( ${#buf} >= ${#__pg_ok} )); then
-      break
-    fi
   done
-  exec {fd}>&-
   __pg_reply=$buf
   # The finish, unless acknowledged: spooled (stored once however often it arrives).
   [[ -z $fin || $fin == ok ]] || __pg_fallback "$__pg_dreq"
   if [[ $__pg_reply == "$__pg_ok"* ]]; then
+    # One whole reply read: the connection stays, for the line's finish.
+    if [[ $buf == *$'\n' && ${buf%$'\n'} != *$'\n'* ]]; then __pg_dfd=$fd; else exec {fd}>&-; fi
     # The daemon could not store the record (disk full): a copy in the spool as well.
     [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
     __pg_degraded=
     return 0
   fi
-  # That connection was closed by the daemon (not a timeout: st 4): once more on a new one.
-  [[ -n $fin && $st != 4 && -z $__pg_reply ]] && { __pg_send "$@"; return }
+  exec {fd}>&-
+  # The kept connection was closed by the daemon (not a timeout: st 4): once more on a new one.
+  [[ -n $kept && $st != 4 && -z $__pg_reply ]] && { __pg_send "$@"; return }
   (( st == 4 )) && __pg_why="the daemon did not answer within $__pg_timeout s"
   __pg_send_failed "$@"
 }
@@ -162,31 +163,34 @@ __pg_send_failed() {
   [[ ${2-} == check ]] && __pg_guard_local "$1"
 }
 
-# Sends request __pg_later (a finish) and leaves its reply unread: the next request goes on this
-# connection after it (__pg_send), else __pg_collect reads it (see the bash hook). Also checks,
-# once a line, that nobody swapped the spool (__pg_paths_ok).
+# Sends request __pg_later (a finish) on the kept connection and leaves its reply unread: the
+# next request reads it (__pg_send), else __pg_collect (see the bash hook). A kept connection
+# readable with nothing pending was closed by the daemon (idle timeout: the line ran long): a
+# new one. Also checks, once a line, that nobody swapped the spool (__pg_paths_ok).
 __pg_send_later() {
   emulate -L zsh
   __pg_paths_ok
-  [[ -n $__pg_dfd ]] && __pg_collect
+  [[ -n $__pg_dpend ]] && __pg_collect
+  [[ -n $__pg_dfd ]] && zselect -t 0 -r $__pg_dfd 2>/dev/null && __pg_drop
+  [[ -z $__pg_dfd ]] && __pg_sock_ok && zsocket "$__pg_sock" 2>/dev/null && __pg_dfd=$REPLY
   # (No return: inlined into __pg_finish; the status is the if's.)
-  if __pg_sock_ok && zsocket "$__pg_sock" 2>/dev/null; then
+  if [[ -n $__pg_dfd ]]; then
     trap '' PIPE
-    syswrite -o $REPLY -- "$__pg_later"$'\n'
-    __pg_dfd=$REPLY __pg_dreq=$__pg_later
+    syswrite -o $__pg_dfd -- "$__pg_later"$'\n'
+    __pg_dpend=1 __pg_dreq=$__pg_later
   else
     false
   fi
 }
 
-# 0 when the reply on fd $1 starts with __pg_ok.
+# 0 when the reply on fd $1 is exactly __pg_short_ok (read to its newline).
 __pg_read_ok() {
   emulate -L zsh
   local r= chunk
-  while (( ${#r} < ${#__pg_ok} )) && sysread -t $__pg_timeout -s 8192 -i $1 chunk 2>/dev/null; do
+  while [[ $r != *$'\n'* ]] && sysread -t $__pg_timeout -s 8192 -i $1 chunk 2>/dev/null; do
     r+=$chunk
   done
-  [[ $r == "$__pg_ok"* ]]
+  [[ $r == "$__pg_short_ok" ]]
 }
 
 # The JSON of the forwarded variables, rebuilt only when their values changed (__pg_envsig_code
@@ -214,7 +218,7 @@ typeset -g __pg_envsig=$'\x01'
 __pg_parse_reply() {
   emulate -L zsh
   # The common plain allow without the regex (zsh compiles it at every match).
-  if [[ $__pg_reply == "$__pg_allow_head"* ]]; then
+  if [[ $__pg_reply == "$__pg_allow_short" || $__pg_reply == "$__pg_allow_head"* ]]; then
     __pg_r_verdict=allow __pg_r_phrase= __pg_r_dry=false __pg_r_msg= __pg_r_gen=
   elif [[ $__pg_reply =~ $__pg_re_check ]]; then
     __pg_r_verdict=$match[1] __pg_r_phrase=$match[2] __pg_r_dry=$match[4] __pg_r_msg=$match[5] __pg_r_gen=$match[8]
@@ -548,7 +552,7 @@ __pg_precmd() {
   return $__pg_ex
 }
 __pg_zshexit() {
-  [[ -n $__pg_dfd ]] && __pg_collect
+  __pg_collect
   (( __pg_prod )) && __pg_session_event end exit
 }
 

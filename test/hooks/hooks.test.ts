@@ -175,6 +175,27 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(rows.find((r) => r.kind === 'command')?.decision).toBe('blocked');
   });
 
+  it.runIf(shell === 'bash')(
+    'a key macro that edits the line after the hook read it is still caught (bindings before production and in it)',
+    async () => {
+      // The bash hook takes the line as typed from its Enter binding (__pg_rl_accept). A macro that
+      // calls that binding's first half, then rewrites the line and accepts it by the second half,
+      // would run a line the hook never read: the hook then reads the line from history instead.
+      for (const where of ['before production', 'in production']) {
+        const dir = victim(tmp.dir, `bash-macro-${where.replace(' ', '-')}`);
+        const bindLine = `bind '"\\C-t": "\\C-x\\C-g\\C-p\\C-a\\C-krm -rf ${dir}\\C-x\\C-g\\C-a"'`;
+        const sh = await start(where === 'in production' ? { env: prod } : {});
+        await runLine(sh, bindLine);
+        if (where === 'before production') await runLine(sh, 'export ENV=production');
+        sh.write(':');
+        await expectQuestion(sh, '\x14');
+        await answer(sh, 'no');
+        expect(existsSync(dir), where).toBe(true);
+        await sh.close();
+      }
+    },
+  );
+
   it('never runs a blocked line, records it as blocked and keeps it in history', async () => {
     const sh = await start({ env: prod });
     const out = await runLine(sh, 'pg-forbidden --now');
@@ -250,6 +271,70 @@ describe.each(SHELLS)('%s hook', (shell) => {
     await runLine(sh, 'true');
     const rows = await waitRows(q, sh.pid, (r) => r.length > 0, 'the disabled event');
     expect(rows.map((r) => r.kind)).toEqual(['disabled']);
+  });
+});
+
+describe.each(SHELLS)('%s hook keeps one connection to the daemon', (shell) => {
+  // The hook sends a line's check, then its finish at the prompt, then the next line's check on
+  // one connection, proven once (bash: the TCP handshake). The daemon closes a connection idle
+  // for daemon.idleTimeoutMs (300 ms here): during a long line, and at a long prompt.
+  let d: TestDaemon;
+  beforeAll(async () => {
+    d = await startDaemon({ config: { daemon: { idleTimeoutMs: 300 } } });
+  });
+  afterAll(async () => {
+    await d?.dispose();
+  });
+  const accepted = async (): Promise<number> => (await d.request({ op: 'health' })).accepted as number;
+
+  it('ten lines in a row take one connection, not one each', async () => {
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    try {
+      await runLine(sh, 'echo first');
+      const before = await accepted();
+      for (let i = 0; i < 10; i++) await runLine(sh, `echo line-${i}`);
+      // (The second health request is a connection of its own.)
+      expect((await accepted()) - before - 1).toBe(0);
+      const rows = await waitRows(
+        (sql, ...p) => d.rows<EventRow>(sql, ...p),
+        sh.pid,
+        (r) => r.filter((x) => x.kind === 'result').length >= 11,
+        '11 results',
+      );
+      expect(rows.filter((r) => r.kind === 'command').map((r) => r.command)).toEqual([
+        'echo first',
+        ...Array.from({ length: 10 }, (_, i) => `echo line-${i}`),
+      ]);
+      expect(rows.every((r) => r.via === 'live')).toBe(true);
+    } finally {
+      await sh.close();
+    }
+  });
+
+  it('a line that runs past the idle timeout, and a long prompt, record live: nothing is spooled or said', async () => {
+    const sh = await guardedShell(shell, { home: d.home, env: prod });
+    try {
+      await runLine(sh, 'sleep 1');
+      await runLine(sh, 'echo after-long-line');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await runLine(sh, 'echo after-long-prompt')).toContain('after-long-prompt');
+      const rows = await waitRows(
+        (sql, ...p) => d.rows<EventRow>(sql, ...p),
+        sh.pid,
+        (r) => r.filter((x) => x.kind === 'result').length >= 3,
+        '3 results',
+      );
+      const commands = rows.filter((r) => r.kind === 'command');
+      expect(commands.map((r) => r.command)).toEqual(['sleep 1', 'echo after-long-line', 'echo after-long-prompt']);
+      expect(rows.filter((r) => r.kind === 'result').map((r) => [r.cmd, r.exit, r.via])).toEqual(commands.map((r) => [r.cmd, 0, 'live']));
+      expect(rows.every((r) => r.via === 'live')).toBe(true);
+      const spool = resolvePaths({ PRODGUARD_HOME: d.home }).spoolDir;
+      const spooled = existsSync(spool) ? readdirSync(spool).filter((f) => f.endsWith('.ndjson') && statSync(join(spool, f)).size > 0) : [];
+      expect(spooled).toEqual([]);
+      expect(sh.text()).not.toMatch(/prodguard: (could not|the daemon)/);
+    } finally {
+      await sh.close();
+    }
   });
 });
 
