@@ -77,7 +77,8 @@ function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string
   const kube = ereOf(config, 'kubeContext');
   const tf = ereOf(config, 'terraformWorkspace');
   const off = DISABLE_TRUTHY.map(shq).join('|');
-  const block = [
+  const envVars = ['PRODGUARD_DISABLE', 'PRODGUARD_ENV', ...productionVariables(config), 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE'];
+  const fromEnv = [
     `__pg_p=${hostIsProd ? 1 : 0} __pg_off=0`,
     `if [[ -n \${PRODGUARD_DISABLE-} ]]; then`,
     `  __pg_v=${lower('PRODGUARD_DISABLE')}; [[ $__pg_v == *[[:space:]]* ]] && { ${trimCode('__pg_v')}; }`,
@@ -96,29 +97,51 @@ function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string
     '      done ;;',
     '  esac',
     `  [[ -n \${AWS_PROFILE-}\${AWS_DEFAULT_PROFILE-} ]] && { [[ ${lower('AWS_PROFILE')} =~ $__pg_aws_re ]] || [[ ${lower('AWS_DEFAULT_PROFILE')} =~ $__pg_aws_re ]]; } && __pg_p=1`,
+  ];
+  // bash reads the files under the user's options (`set -u` included): the refresh functions,
+  // called only on a change, turn it off for themselves (`local -`).
+  const refresh = (fn: string): string => (shell === 'bash' ? `{ local -; set +u; ${fn}; }` : fn);
+  const fromFiles = [
     // (The refresh functions are called only when a file is there or was: a call costs more than
     // the stat calls of the common case, no kube config and no workspace file.)
-    `  if (( ! __pg_p )); then`,
-    `    [[ $__pg_kube_seen == 0 && $__pg_kube_key == "\${KUBECONFIG-}"$'\\x1f'"\${HOME-}" && ! -e $__pg_kube_files ]] || __pg_kube_refresh`,
-    `    [[ -n $__pg_kube_ctx ]] && [[ ${lower('__pg_kube_ctx')} =~ $__pg_kube_re ]] && __pg_p=1`,
-    `  fi`,
-    `  if (( ! __pg_p )); then`,
-    `    if [[ -n \${TF_WORKSPACE-} ]]; then __pg_v=$TF_WORKSPACE; else [[ -z $__pg_tf_of && ! -f $PWD/.terraform/environment ]] || __pg_tf_refresh; __pg_v=$__pg_tf_ws; fi`,
-    `    [[ -n $__pg_v ]] && [[ ${lower('__pg_v')} =~ $__pg_tf_re ]] && __pg_p=1`,
-    `  fi`,
+    `if (( ! __pg_p )); then`,
+    `  [[ $__pg_kube_seen == 0 && $__pg_kube_key == "\${KUBECONFIG-}"$'\\x1f'"\${HOME-}" && ! -e \${__pg_kube_files-} ]] || ${refresh('__pg_kube_refresh')}`,
+    `  [[ -n $__pg_kube_ctx ]] && [[ ${lower('__pg_kube_ctx')} =~ $__pg_kube_re ]] && __pg_p=1`,
+    `fi`,
+    `if (( ! __pg_p )); then`,
+    `  if [[ -n \${TF_WORKSPACE-} ]]; then __pg_v=$TF_WORKSPACE; else [[ -z $__pg_tf_of && ! -f $PWD/.terraform/environment ]] || ${refresh('__pg_tf_refresh')}; __pg_v=$__pg_tf_ws; fi`,
+    `  [[ -n $__pg_v ]] && [[ ${lower('__pg_v')} =~ $__pg_tf_re ]] && __pg_p=1`,
+    `fi`,
+  ];
+  const indent = (lines: string[]): string[] => lines.map((l) => `  ${l}`);
+  const common = [`__pg_sep=$'\\x1f'`, `__pg_aws_re=${shq(aws)}`, `__pg_kube_re=${shq(kube)}`, `__pg_tf_re=${shq(tf)}`];
+  if (shell === 'zsh') {
+    // zsh inlines the whole test into its precmd, under `emulate -L zsh`.
+    const block = [...fromEnv, ...indent(fromFiles), 'fi'].join('\n');
+    return [...common, `__pg_prod_code=${shq(block)}`, 'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p && ! __pg_off ))\n}"'].join('\n');
+  }
+  // bash: the variables' part is worked out again only when one of their values changed (each
+  // length-prefixed in __pg_psig, so no two sets of values give the same string, and safe under
+  // `set -u`): outside production the prompt pays one expansion and the files' stat calls.
+  // `${VAR,,}` of an unset variable is an error under `set -u`: __pg_prod_env turns it off for
+  // itself (`local -`).
+  const sig = `"${envVars.map((n) => `\${${n}+\${#${n}}}:\${${n}-}`).join('')}"`;
+  const envCode = [...fromEnv, 'fi', '__pg_pe=$__pg_p __pg_pforced=${PRODGUARD_ENV:+1}'].join('\n');
+  const testCode = [
+    `__pg_v=${sig}`,
+    '[[ $__pg_v == "$__pg_psig" ]] || { __pg_psig=$__pg_v; __pg_prod_env; }',
+    '__pg_p=$__pg_pe',
+    'if [[ -z $__pg_pforced ]]; then',
+    ...indent(fromFiles),
     'fi',
   ].join('\n');
   return [
-    `__pg_sep=$'\\x1f'`,
-    `__pg_aws_re=${shq(aws)}`,
-    `__pg_kube_re=${shq(kube)}`,
-    `__pg_tf_re=${shq(tf)}`,
-    `__pg_prod_code=${shq(block)}`,
-    // bash: `${VAR,,}` of an unset variable is an error under `set -u`, so the function turns it
-    // off for itself (`local -`); zsh inlines the code into a function under `emulate -L zsh`.
-    shell === 'bash'
-      ? 'eval "__pg_prod_test() {\nlocal -; set +u\n$__pg_prod_code\n(( __pg_p && ! __pg_off ))\n}"'
-      : 'eval "__pg_prod_test() {\n$__pg_prod_code\n(( __pg_p && ! __pg_off ))\n}"',
+    ...common,
+    `__pg_prod_code=${shq(envCode)}`,
+    `__pg_prod_files_code=${shq(testCode)}`,
+    "__pg_psig=$'\\x01' __pg_pe=0 __pg_pforced=",
+    'eval "__pg_prod_env() {\nlocal -; set +u\n$__pg_prod_code\n}"',
+    'eval "__pg_prod_test() {\n$__pg_prod_files_code\n(( __pg_p && ! __pg_off ))\n}"',
   ].join('\n');
 }
 
