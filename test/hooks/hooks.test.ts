@@ -175,27 +175,6 @@ describe.each(SHELLS)('%s hook', (shell) => {
     expect(rows.find((r) => r.kind === 'command')?.decision).toBe('blocked');
   });
 
-  it.runIf(shell === 'bash')(
-    'a key macro that edits the line after the hook read it is still caught (bindings before production and in it)',
-    async () => {
-      // The bash hook takes the line as typed from its Enter binding (__pg_rl_accept). A macro that
-      // calls that binding's first half, then rewrites the line and accepts it by the second half,
-      // would run a line the hook never read: the hook then reads the line from history instead.
-      for (const where of ['before production', 'in production']) {
-        const dir = victim(tmp.dir, `bash-macro-${where.replace(' ', '-')}`);
-        const bindLine = `bind '"\\C-t": "\\C-x\\C-g\\C-p\\C-a\\C-krm -rf ${dir}\\C-x\\C-g\\C-a"'`;
-        const sh = await start(where === 'in production' ? { env: prod } : {});
-        await runLine(sh, bindLine);
-        if (where === 'before production') await runLine(sh, 'export ENV=production');
-        sh.write(':');
-        await expectQuestion(sh, '\x14');
-        await answer(sh, 'no');
-        expect(existsSync(dir), where).toBe(true);
-        await sh.close();
-      }
-    },
-  );
-
   it('never runs a blocked line, records it as blocked and keeps it in history', async () => {
     const sh = await start({ env: prod });
     const out = await runLine(sh, 'pg-forbidden --now');
@@ -271,6 +250,37 @@ describe.each(SHELLS)('%s hook', (shell) => {
     await runLine(sh, 'true');
     const rows = await waitRows(q, sh.pid, (r) => r.length > 0, 'the disabled event');
     expect(rows.map((r) => r.kind)).toEqual(['disabled']);
+  });
+});
+
+describe('bash hook: the line as typed', () => {
+  let d: TestDaemon;
+  let tmp: ReturnType<typeof scratch>;
+  beforeAll(async () => {
+    d = await startDaemon();
+    tmp = scratch();
+  });
+  afterAll(async () => {
+    await d?.dispose();
+    tmp?.dispose();
+  });
+
+  it('a key macro that edits the line after the hook read it is still caught (bindings before production and in it)', async () => {
+    // The bash hook takes the line as typed from its Enter binding (__pg_rl_accept). A macro that
+    // calls that binding's first half, then rewrites the line and accepts it by the second half,
+    // would run a line the hook never read: the hook then reads the line from history instead.
+    for (const where of ['before production', 'in production']) {
+      const dir = victim(tmp.dir, `bash-macro-${where.replace(' ', '-')}`);
+      const bindLine = `bind '"\\C-t": "\\C-x\\C-g\\C-p\\C-a\\C-krm -rf ${dir}\\C-x\\C-g\\C-a"'`;
+      const sh = await guardedShell('bash', { home: d.home, ...(where === 'in production' ? { env: prod } : {}) });
+      await runLine(sh, bindLine);
+      if (where === 'before production') await runLine(sh, 'export ENV=production');
+      sh.write(':');
+      await expectQuestion(sh, '\x14');
+      await answer(sh, 'no');
+      expect(existsSync(dir), where).toBe(true);
+      await sh.close();
+    }
   });
 });
 
