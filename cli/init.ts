@@ -91,8 +91,9 @@ function prodTest(shell: HookShell, config: Config, hostIsProd: boolean): string
     `  case "${joined}" in`,
     `    ${anyOf}) __pg_p=1 ;;`,
     `    *[[:space:]]*)`,
-    `      for __pg_n in ${productionVariables(config).join(' ')}; do`,
-    `        __pg_v=${deref('__pg_n')}; ${trimCode('__pg_v')}; __pg_v=${lower('__pg_v')}`,
+    // (Not __pg_n: that is the bash hook's line counter.)
+    `      for __pg_pv in ${productionVariables(config).join(' ')}; do`,
+    `        __pg_v=${deref('__pg_pv')}; ${trimCode('__pg_v')}; __pg_v=${lower('__pg_v')}`,
     `        case $__pg_v in ${values}) __pg_p=1 ;; esac`,
     '      done ;;',
     '  esac',

@@ -317,14 +317,16 @@ __pg_mark_ran() {
   __pg_ran=$__pg_cmd
   __pg_now
   __pg_t0=$__pg_us
+  # The kept connection is an fd of the shell while the line runs: a line with `exec` could put
+  # a file (or a socket of its own) at its number, where the finish would then go. Closed first.
+  [[ $__pg_line == *exec* ]] && __pg_drop
 }
 
 # Decides line $1: 0 runs it, 1 refuses it. Records what happened.
 __pg_decide() {
   __pg_line=$1
   case $__pg_line in
-    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bind*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*|*inputrc*) __pg_suspect=1
-      [[ $__pg_line == *bind* || $__pg_line == *inputrc* ]] && __pg_typed_off=1 ;;
+    *__pg_*|*source*|*eval*|*unset*|*declare*|*typeset*|*trap*|*enable*|*shopt*|*function*|*'()'*|*builtin*|*' . '*|'. '*|*';.'*|*zle*|*bindkey*|*autoload*|*zmodload*|*emulate*|*PROMPT_COMMAND*|*precmd*|*preexec*|*exec*) __pg_suspect=1 ;;
   esac
   __pg_linereq
   if __pg_send "$__pg_req" check && __pg_parse_reply; then

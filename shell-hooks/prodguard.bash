@@ -38,7 +38,7 @@ __pg_nexthc=0       # HISTCMD at the prompt: the number the next line gets if hi
 __pg_ran=           # cmd number of the line that ran (finish is sent at the next prompt)
 __pg_port= __pg_token= __pg_knock= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
 __pg_fd= __pg_why=   # the connection __pg_open made; why the daemon was not used (said once)
-__pg_dfd= __pg_dpend= __pg_dreq= # the kept connection; set while the reply to finish __pg_dreq is unread on it
+__pg_dfd= __pg_dpend= __pg_dreq= __pg_dpid= # the kept connection; set while the reply to finish __pg_dreq is unread on it; the shell that opened it
 __pg_defs=          # the line's alias/function definitions for the check request (__pg_defsjson)
 __pg_line= __pg_later= __pg_d= __pg_w= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
@@ -111,6 +111,9 @@ __pg_send() {
 __pg_send_daemon() {
   local fd try rest= fin req=${1%\}}
   __pg_reply= __pg_why=
+  # A subshell (a pipeline part under `set -T`) shares the kept connection's fd with its shell:
+  # replies would cross. It opens its own.
+  [[ -z $__pg_dfd || $BASHPID == "$__pg_dpid" ]] || __pg_dfd= __pg_dpend=
   [[ -n ${2-} ]] && req+=',"ack":"short"'
   for try in 1 2; do
     fin=
@@ -162,7 +165,7 @@ __pg_send_daemon() {
           [[ $__pg_reply == *"$__pg_unrecorded"* ]] && __pg_spool_copy "$1"
         fi
         # Read to its end: the connection stays, for the line's finish.
-        __pg_dfd=$fd
+        __pg_dfd=$fd __pg_dpid=$BASHPID
       else
         exec {fd}>&-
       fi
@@ -193,7 +196,7 @@ __pg_send_later() {
     if [[ -z $__pg_port ]]; then __pg_conn_read || return 1; fi
     # Refused or not proven: the daemon may have restarted on another port with another proof.
     __pg_open || { __pg_conn_read && __pg_open; } || return 1
-    __pg_dfd=$__pg_fd
+    __pg_dfd=$__pg_fd __pg_dpid=$BASHPID
   fi
   trap '' PIPE
   printf '%s\n' "${__pg_later%\}},\"token\":\"$__pg_token\"}" >&"$__pg_dfd"
@@ -337,15 +340,7 @@ __pg_newline() {
     if __pg_decide "$__pg_inblock"; then __pg_state=ok; else __pg_state=skip; __pg_block_dropped; fi
     return 0
   fi
-  # The line as typed, when it is the whole of what runs: one Enter read it (no continuation or
-  # here-document lines), and history expansion cannot change it (no `!` or `^`, default
-  # histchars). Else `history 1`, which holds the line as it runs.
-  if (( __pg_accepts == 1 )) && [[ -z $__pg_typed_off && $__pg_typed != *[\!^]* && $__pg_typed != *'<<'* && ${histchars-'!^#'} == '!^#' ]]; then
-    __pg_h=$__pg_typed
-  elif (( HISTCMD > 0 && HISTCMD == __pg_nexthc )); then
-    __pg_histline
-  fi
-  __pg_accepts=0
+  (( HISTCMD > 0 && HISTCMD == __pg_nexthc )) && __pg_histline
   if [[ -z $__pg_h ]]; then
     __pg_state=each
   elif __pg_decide "$__pg_h"; then
@@ -411,7 +406,7 @@ __pg_histline() {
 __pg_debug() {
   # The prompt begins: whatever the last line was, prompt commands run.
   # (__pg_trapok: our trap is the one in place at the top level; __pg_precmd reads it.)
-  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1 __pg_inblock= __pg_block= __pg_accepts=0; return 0; fi
+  if [[ $BASH_COMMAND == __pg_precmd ]]; then __pg_state=prompt __pg_trapok=1 __pg_inblock= __pg_block=; return 0; fi
   # Without extdebug the trap's status is ignored and a refused command would run anyway: it
   # goes back on here, before the status counts (bash reads the option after the trap).
   if [[ $__pg_state == skip ]]; then shopt -q extdebug || __pg_extdebug_restore; return 1; fi
@@ -480,7 +475,6 @@ __pg_enter() {
   __pg_seen=$__pg_n
   __pg_wrap_define
   __pg_keys_on
-  __pg_typed_scan
   __pg_session_event start "${__pg_cause:-signals}"
   # For status lines and `prodguard prompt` (docs/deployment.md): this shell is guarded production.
   export PRODGUARD_PRODUCTION=1
@@ -506,11 +500,7 @@ __pg_leave() {
 # buffer of more than one line in __pg_block: the first line's DEBUG trap decides the block as
 # a whole, the other lines of it follow that decision (a refusal runs none of them and says
 # which were dropped). One line and nothing typed ahead (the common case) costs one test.
-# Also keeps a one-line buffer in __pg_typed, counting the Enters of the line (__pg_accepts):
-# __pg_newline takes the line from there instead of `history 1` when nothing can change it.
-# After a production line that named `bind` the typed text is never taken again in this shell
-# (__pg_typed_off): a key binding could run this function and then edit the line before it ran.
-__pg_block= __pg_inblock= __pg_typed= __pg_accepts=0 __pg_typed_off=
+__pg_block= __pg_inblock=
 __pg_rl_accept() {
   local more= c
   # Typed ahead: bytes already on the terminal (readline has it raw: \r ends a line).
@@ -520,8 +510,7 @@ __pg_rl_accept() {
     more=${more%$'\n'}
     READLINE_LINE+=$'\n'$more
   fi
-  if [[ $READLINE_LINE == *$'\n'* ]]; then __pg_block=$READLINE_LINE; else __pg_typed=$READLINE_LINE; fi
-  (( ++__pg_accepts ))
+  [[ $READLINE_LINE == *$'\n'* ]] && __pg_block=$READLINE_LINE
   return 0
 }
 __pg_keys_on() {
@@ -533,23 +522,6 @@ __pg_keys_on() {
     bind -m "$m" '"\C-j": "\C-x\C-g\C-p\C-x\C-g\C-a"'
   done
 } 2>/dev/null
-# The typed line is taken only while no readline macro or `bind -x` command but the hook's own
-# reaches its accept sequences: one that did could edit the line after __pg_rl_accept read it
-# and accept it without passing there again. Read when the shell enters production (bindings
-# made outside it); a production line naming `bind` or inputrc turns the typed line off itself.
-__pg_typed_scan() {
-  local m out=
-  __pg_typed_off=
-  for m in emacs vi-insert vi-command; do
-    __pg_capture builtin bind -m "$m" -s && out+=$__pg_out
-    __pg_capture builtin bind -m "$m" -X && out+=$__pg_out
-  done
-  out=${out//'"\C-m": "\C-x\C-g\C-p\C-x\C-g\C-a"'/}
-  out=${out//'"\C-j": "\C-x\C-g\C-p\C-x\C-g\C-a"'/}
-  out=${out//'"\C-x\C-g\C-p": "__pg_rl_accept"'/}
-  [[ $out == *'\C-x\C-g\C-'[pa]* || $out == *__pg_rl_accept* ]] && __pg_typed_off=1
-  return 0
-}
 __pg_keys_off() {
   local m
   for m in emacs vi-insert; do
@@ -644,7 +616,7 @@ __pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __p
   __pg_prod_test __pg_prod_env __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now
   __pg_precmd __pg_precmd_run __pg_precmd_traced __pg_postcmd __pg_pc_install __pg_enter __pg_enter_traced
   __pg_leave __pg_trap_recheck __pg_trap_install __pg_trap_of __pg_trap_parse __pg_capture __pg_extdebug_restore
-  __pg_selfcheck __pg_functrace_watch __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on __pg_typed_scan)
+  __pg_selfcheck __pg_functrace_watch __pg_tamper_report __pg_on_exit __pg_exit_trap __pg_rl_accept __pg_block_dropped __pg_keys_on)
 declare -A __pg_fn_saved=()
 
 # One `declare -f` of them all compared with the text at load; a function at a time only when
@@ -738,8 +710,9 @@ __pg_postcmd() {
   (( __pg_prod )) || [[ $PS1 == *'[PRODUCTION]'* ]] && __pg_marker_apply
   # The line counter must survive a tool that rewrites PS0 (without it no line is ever decided).
   (( __pg_prod )) && [[ ${PS0-} != *"$__pg_ps0_part"* ]] && PS0+=$__pg_ps0_part
-  # (The string form first: the common case costs one test.)
-  if [[ ${PROMPT_COMMAND-} == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd ]]; then
+  # (The string form first: the common case costs one test. An array whose element 0 is our
+  # string form, after `PROMPT_COMMAND+=(x)`, is not it: x would run after us.)
+  if [[ ${PROMPT_COMMAND-} == __pg_precmd\;* && $PROMPT_COMMAND == *\;__pg_postcmd && ${PROMPT_COMMAND@a} != *a* ]]; then
     :
   elif [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
     [[ ${PROMPT_COMMAND[0]} == __pg_precmd && ${PROMPT_COMMAND[-1]} == __pg_postcmd ]] || __pg_pc_install

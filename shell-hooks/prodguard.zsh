@@ -89,7 +89,7 @@ __pg_json "${USER:-${LOGNAME-}}"; __pg_origin+=",\"user\":\"$__pg_js\""
 __pg_json "$__pg_host"; __pg_origin+=",\"host\":\"$__pg_js\"}"
 
 typeset -gi __pg_cmd=0 __pg_prod=0 __pg_start_tried=0 __pg_p=0 __pg_off=0
-typeset -g __pg_v= __pg_n= __pg_out=
+typeset -g __pg_v= __pg_n= __pg_pv= __pg_out=
 typeset -g __pg_ran= __pg_pending= __pg_marked_prompt= __pg_dfd= __pg_dpend= __pg_dreq=
 typeset -ga __pg_wrap_defined=()
 typeset -g __pg_why= __pg_untrusted= __pg_degraded=  # transport: why the daemon was not used; refused dirs; degraded mode said
