@@ -52,7 +52,7 @@ __pg_start_tried=0  # when the hook last tried to start the daemon (EPOCHSECONDS
 __pg_ps0_part='${PS0:0:$((++__pg_n,0))}'
 
 # --- transport: loopback TCP with the token, over one connection kept open while the daemon
-# keeps it (it closes a connection idle for 10 s; the hook then proves a new one). PIPE is
+# keeps it (it closes one idle for daemon.idleTimeoutMs; the hook then proves a new one). PIPE is
 # ignored around every write: an fd held to a dead daemon gets bash killed by SIGPIPE (design
 # notes). The connection is inherited by the commands the line runs, as any open fd of the shell
 # is (bash has no close-on-exec for it); it carries nothing they could not do with the token

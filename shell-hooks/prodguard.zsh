@@ -95,7 +95,7 @@ typeset -ga __pg_wrap_defined=()
 typeset -g __pg_why= __pg_untrusted= __pg_degraded=  # transport: why the daemon was not used; refused dirs; degraded mode said
 
 # --- transport: the unix socket, over one connection kept open while the daemon keeps it (it
-# closes a connection idle for 10 s). sysread takes what has arrived in one read(2) (zsh's `read`
+# closes one idle for daemon.idleTimeoutMs). sysread takes what has arrived in one read(2) (zsh's `read`
 # costs a syscall per byte), and syswrite writes with one write(2), quietly (`print -u` dups the
 # fd and needs a `2>/dev/null`: ten syscalls more). A reply is read to its newline (the daemon
 # writes each with one write(2): one sysread). A request goes on the kept connection after the

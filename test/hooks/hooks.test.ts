@@ -253,9 +253,9 @@ describe.each(SHELLS)('%s hook', (shell) => {
   });
 });
 
-describe('bash hook: the line that runs is the line judged', () => {
-  // Found in review of a faster way to read the line (from the Enter binding instead of
-  // history, since dropped): each of these ran a destructive line unasked.
+describe('hooks: cases found in review', () => {
+  // Found in review of this stop's hook changes (one of them, reading the line from the Enter
+  // binding instead of history, since dropped): each of these ran a destructive line unasked.
   let d: TestDaemon;
   let tmp: ReturnType<typeof scratch>;
   beforeAll(async () => {
@@ -267,104 +267,95 @@ describe('bash hook: the line that runs is the line judged', () => {
     tmp?.dispose();
   });
 
-  it('a key macro that rewrites the line after the Enter binding ran (bound before production and in it)', async () => {
-    for (const where of ['before production', 'in production']) {
-      const dir = victim(tmp.dir, `bash-macro-${where.replace(' ', '-')}`);
-      const bindLine = `bind '"\\C-t": "\\C-x\\C-g\\C-p\\C-a\\C-krm -rf ${dir}\\C-x\\C-g\\C-a"'`;
-      const sh = await guardedShell('bash', { home: d.home, ...(where === 'in production' ? { env: prod } : {}) });
+  describe('bash: the line that runs is the line judged', () => {
+    it('a key macro that rewrites the line after the Enter binding ran (bound before production and in it)', async () => {
+      for (const where of ['before production', 'in production']) {
+        const dir = victim(tmp.dir, `bash-macro-${where.replace(' ', '-')}`);
+        const bindLine = `bind '"\\C-t": "\\C-x\\C-g\\C-p\\C-a\\C-krm -rf ${dir}\\C-x\\C-g\\C-a"'`;
+        const sh = await guardedShell('bash', { home: d.home, ...(where === 'in production' ? { env: prod } : {}) });
+        try {
+          await runLine(sh, bindLine);
+          if (where === 'before production') await runLine(sh, 'export ENV=production');
+          sh.write(':');
+          await expectQuestion(sh, '\x14');
+          await answer(sh, 'no');
+          expect(existsSync(dir), where).toBe(true);
+        } finally {
+          await sh.close();
+        }
+      }
+    });
+
+    it('a continuation line accepted with Ctrl-O (operate-and-get-next) is judged with the whole command', async () => {
+      const dir = victim(tmp.dir, 'bash-ctrl-o');
+      const sh = await guardedShell('bash', { home: d.home, env: prod });
       try {
-        await runLine(sh, bindLine);
-        if (where === 'before production') await runLine(sh, 'export ENV=production');
-        sh.write(':');
-        await expectQuestion(sh, '\x14');
+        sh.write(`rm -rf ${dir} \\`);
+        sh.write('\x0f');
+        await sh.waitFor(/> $/);
+        await expectQuestion(sh, '--verbose\r');
         await answer(sh, 'no');
-        expect(existsSync(dir), where).toBe(true);
+        expect(existsSync(dir)).toBe(true);
       } finally {
         await sh.close();
       }
-    }
+    });
+
+    it('a tool appending to PROMPT_COMMAND as an array (PROMPT_COMMAND+=(x)) does not run after the guard', async () => {
+      const dir = victim(tmp.dir, 'bash-pc-array');
+      const sh = await guardedShell('bash', { home: d.home, env: prod });
+      try {
+        await runLine(sh, "PROMPT_COMMAND+=('PS0=')");
+        await runLine(sh, 'echo x');
+        await expectQuestion(sh, `rm -rf ${dir}\r`);
+        await answer(sh, 'no');
+        expect(existsSync(dir)).toBe(true);
+      } finally {
+        await sh.close();
+      }
+    });
+
+    // (zsh opens fds above 9 only as `exec {name}>`: a free one.)
+    it("a line's own `exec N>>file` on the kept connection's fd number keeps its file: nothing of the hook goes there", async () => {
+      const file = join(tmp.dir, 'bash-fdN.log');
+      const sh = await guardedShell('bash', { home: d.home, env: prod });
+      try {
+        await runLine(sh, 'echo warm');
+        // The kept connection: the shell's socket fd above 9 (bash gives `{var}` fds from 10 up).
+        const fdDir = `/proc/${sh.pid}/fd`;
+        const n = readdirSync(fdDir).find((f) => Number(f) >= 10 && readlinkSync(join(fdDir, f)).startsWith('socket:'));
+        expect(n).toBeDefined();
+        await runLine(sh, `exec ${n}>>${file}`);
+        await runLine(sh, `echo a >&${n}`);
+        await runLine(sh, `echo b >&${n}`);
+        expect(readFileSync(file, 'utf8')).toBe('a\nb\n');
+        const rows = await waitRows(
+          (sql, ...p) => d.rows<EventRow>(sql, ...p),
+          sh.pid,
+          (r) => r.filter((x) => x.kind === 'result').length >= 4,
+          '4 results',
+        );
+        expect(rows.every((r) => r.via === 'live')).toBe(true);
+      } finally {
+        await sh.close();
+      }
+    });
   });
 
-  it('a continuation line accepted with Ctrl-O (operate-and-get-next) is judged with the whole command', async () => {
-    const dir = victim(tmp.dir, 'bash-ctrl-o');
-    const sh = await guardedShell('bash', { home: d.home, env: prod });
-    try {
-      sh.write(`rm -rf ${dir} \\`);
-      sh.write('\x0f');
-      await sh.waitFor(/> $/);
-      await expectQuestion(sh, '--verbose\r');
-      await answer(sh, 'no');
-      expect(existsSync(dir)).toBe(true);
-    } finally {
-      await sh.close();
-    }
-  });
-
-  it('a tool appending to PROMPT_COMMAND as an array (PROMPT_COMMAND+=(x)) does not run after the guard', async () => {
-    const dir = victim(tmp.dir, 'bash-pc-array');
-    const sh = await guardedShell('bash', { home: d.home, env: prod });
-    try {
-      await runLine(sh, "PROMPT_COMMAND+=('PS0=')");
-      await runLine(sh, 'echo x');
-      await expectQuestion(sh, `rm -rf ${dir}\r`);
-      await answer(sh, 'no');
-      expect(existsSync(dir)).toBe(true);
-    } finally {
-      await sh.close();
-    }
-  });
-
-  // (zsh opens fds above 9 only as `exec {name}>`: a free one.)
-  it("a line's own `exec N>>file` on the kept connection's fd number keeps its file: nothing of the hook goes there", async () => {
-    const file = join(tmp.dir, 'bash-fdN.log');
-    const sh = await guardedShell('bash', { home: d.home, env: prod });
-    try {
-      await runLine(sh, 'echo warm');
-      // The kept connection: the shell's socket fd above 9 (bash gives `{var}` fds from 10 up).
-      const fdDir = `/proc/${sh.pid}/fd`;
-      const n = readdirSync(fdDir).find((f) => Number(f) >= 10 && readlinkSync(join(fdDir, f)).startsWith('socket:'));
-      expect(n).toBeDefined();
-      await runLine(sh, `exec ${n}>>${file}`);
-      await runLine(sh, `echo a >&${n}`);
-      await runLine(sh, `echo b >&${n}`);
-      expect(readFileSync(file, 'utf8')).toBe('a\nb\n');
-      const rows = await waitRows(
-        (sql, ...p) => d.rows<EventRow>(sql, ...p),
-        sh.pid,
-        (r) => r.filter((x) => x.kind === 'result').length >= 4,
-        '4 results',
-      );
-      expect(rows.every((r) => r.via === 'live')).toBe(true);
-    } finally {
-      await sh.close();
-    }
-  });
-});
-
-describe.each(SHELLS)('%s hook: state the guard keeps across lines', (shell) => {
-  let d: TestDaemon;
-  let tmp: ReturnType<typeof scratch>;
-  beforeAll(async () => {
-    d = await startDaemon();
-    tmp = scratch();
-  });
-  afterAll(async () => {
-    await d?.dispose();
-    tmp?.dispose();
-  });
-
-  it('a production value with white space, then another variable changed: the next line is still judged', async () => {
-    // The production test's trimming loop once reused the bash hook's line counter.
-    const dir = victim(tmp.dir, `${shell}-ws-value`);
-    const sh = await guardedShell(shell, { home: d.home, env: { ENV: 'production\r' } });
-    try {
-      await runLine(sh, 'export STAGE=qa');
-      await expectQuestion(sh, `rm -rf ${dir}\r`);
-      await answer(sh, 'no');
-      expect(existsSync(dir)).toBe(true);
-    } finally {
-      await sh.close();
-    }
+  describe.each(SHELLS)('%s hook: state the guard keeps across lines', (shell) => {
+    it('a production value with white space, then another variable changed: the next line is still judged', async () => {
+      // The production test's trimming loop once reused the bash hook's line counter.
+      const dir = victim(tmp.dir, `${shell}-ws-value`);
+      const sh = await guardedShell(shell, { home: d.home, env: { ENV: 'production\r' } });
+      try {
+        await runLine(sh, 'export STAGE=qa');
+        await expectQuestion(sh, `rm -rf ${dir}\r`);
+        await answer(sh, 'no');
+        expect(existsSync(dir)).toBe(true);
+      } finally {
+        await sh.close();
+      }
+    });
   });
 });
 
