@@ -36,7 +36,14 @@ export function register(program: Command): void {
           source: hide(c.source),
           ...(c.origin ? { origin: c.origin } : {}),
         }));
-        const statements = parsed.statements.map((st) => ({ ...st, text: hide(st.text) }));
+        // field by field: a statement read from a file keeps its fields as getters (not spread)
+        const statements = parsed.statements.map((st) => ({
+          dialect: st.dialect,
+          text: hide(st.text),
+          client: st.client,
+          command: st.command,
+          ...(st.origin ? { origin: st.origin } : {}),
+        }));
         const matches = hits.map((h) => ({
           ...h.result,
           kind: h.kind,

@@ -4,7 +4,7 @@ import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { clientOf } from '../parse/clients.js';
 import { readOptions } from '../parse/options.js';
 import type { ParsedLine, SimpleCommand, Statement } from '../parse/types.js';
-import { flavorOf, splitStatementsAt } from '../sql/split.js';
+import { flavorOf, splitStatementsAt, type StatementList } from '../sql/split.js';
 import { interpLanguage, judgeInterpreterFile, type InterpLanguage } from './interp.js';
 import { MAKEFILE_NAMES, makeRecipes, type RecipeLine } from './make.js';
 import { cachedDerive, LineIndex, linesAt, MAX_REACH_DEPTH, ReachBudget, type ReadResult } from './read.js';
@@ -201,6 +201,53 @@ function functionBody(name: string, def: string): string {
   return def.replace(header, '');
 }
 
+/** A file's statements as split, with their lines worked out when first asked for (a verdict names only those that matched). */
+class FileSplit {
+  private lines: number[] | null = null;
+
+  constructor(readonly list: StatementList) {}
+
+  lineOf(k: number): number {
+    this.lines ??= linesAt(this.list.source, this.list.startOffsets());
+    return this.lines[k] ?? 1;
+  }
+}
+
+/** What the statements of one file share as one command of a line feeds them. */
+interface StatementFeed {
+  split: FileSplit;
+  dialect: Statement['dialect'];
+  client: string;
+  command: number;
+  label: string;
+}
+
+/**
+ * A statement of a file a line feeds, made per line and never kept (the cache holds the split,
+ * not 21,000 objects). Plain fields, read by the matcher at every statement; `origin`
+ * (`file:line`) is worked out only when read, for the statements a verdict names.
+ */
+class FileStatement implements Statement {
+  readonly dialect: Statement['dialect'];
+  readonly text: string;
+  readonly client: string;
+  readonly command: number;
+
+  constructor(
+    private readonly feed: StatementFeed,
+    private readonly k: number,
+  ) {
+    this.dialect = feed.dialect;
+    this.text = feed.split.list.text(k);
+    this.client = feed.client;
+    this.command = feed.command;
+  }
+
+  get origin(): string {
+    return `${this.feed.label}:${this.feed.split.lineOf(this.k)}`;
+  }
+}
+
 /** Most commands a line may gain from what it reaches (the parser's own cap is 10,000). */
 const MAX_REACHED_COMMANDS = 10_000;
 /** Most statements judged for one line: a 1 MB file of one-line INSERTs holds ~25,000. */
@@ -324,24 +371,13 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     const label = shown(absOf(path, cwd)!);
     const dialect = found[0].dialect;
     const flavor = found[0].flavor ?? flavorOf(from.name);
-    const split = cachedDerive(r, `${dialect}:${flavor}`, () => {
-      const { texts, starts } = splitStatementsAt(r.text, dialect, flavor);
-      return { texts, lines: linesAt(r.text, starts), placed: new Map<string, Statement[]>() };
-    });
+    const split = cachedDerive(r, `${dialect}:${flavor}`, () => new FileSplit(splitStatementsAt(r.text, dialect, flavor)));
+    const total = split.list.length;
     const room = Math.max(0, MAX_FILE_STATEMENTS - parsed.statements.length);
-    if (split.texts.length > room) budget.note(`${label}: only its first ${room} of ${split.texts.length} statements were judged`);
-    // The statements as this line feeds them (`file:line`, client, command), kept with the split:
-    // the check, its decision and wrap's own check judge the same file within the second. Shared,
-    // so never modified (nothing downstream writes to a statement).
-    const key = `${label}\0${from.name}\0${index}`;
-    let placed = split.placed.get(key);
-    if (!placed) {
-      if (split.placed.size >= 4) split.placed.clear();
-      placed = split.texts.map((text, k) => ({ dialect, text, client: from.name, command: index, origin: `${label}:${split.lines[k]}` }));
-      split.placed.set(key, placed);
-    }
-    const count = Math.min(room, placed.length);
-    for (let k = 0; k < count; k++) parsed.statements.push(placed[k]!);
+    if (total > room) budget.note(`${label}: only its first ${room} of ${total} statements were judged`);
+    const feed: StatementFeed = { split, dialect, client: from.name, command: index, label };
+    const count = Math.min(room, total);
+    for (let k = 0; k < count; k++) parsed.statements.push(new FileStatement(feed, k));
   };
 
   /** The nearest file named one of `names` in `dir` or above (npm and just look upwards). */

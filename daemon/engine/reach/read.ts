@@ -119,7 +119,7 @@ function reasonOf(err: unknown): string {
 }
 
 /** 1-based line of each of `offsets` (ascending, as a scanner reports them), in one walk over the newlines. */
-export function linesAt(text: string, offsets: readonly number[]): number[] {
+export function linesAt(text: string, offsets: ArrayLike<number>): number[] {
   const out = new Array<number>(offsets.length);
   let line = 1;
   let nl = text.indexOf('\n');

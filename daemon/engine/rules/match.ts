@@ -100,7 +100,8 @@ export class RuleIndex {
 
   matchStatement(st: Statement, index: number): Hit[] {
     const f = this.filterFor(st.dialect);
-    const filtered = f.filter !== null && !f.filter.test(st.text);
+    const text = st.text;
+    const filtered = f.filter !== null && !f.filter.test(text);
     // Most statements of a file match nothing: no array for them (a 1 MB file is ~21,000).
     if (filtered && !f.unfiltered.length) return NO_HITS;
     const hits: Hit[] = [];
@@ -108,17 +109,17 @@ export class RuleIndex {
     for (const r of rules) {
       if (r.dialects && !r.dialects.has(st.dialect)) continue;
       if ((r.names.length || r.globs.length) && !r.names.includes(st.client) && !r.globs.some((g) => st.client.startsWith(g))) continue;
-      const m = r.statement!.exec(st.text);
+      const m = r.statement!.exec(text);
       if (!m) continue;
       const t = r.rule.target;
       let target: string | null = null;
       if (t?.from === 'capture') target = m[1] ?? null;
-      else if (t?.from === 'lastArg') target = st.text.split(/\s+/).pop() ?? null;
+      else if (t?.from === 'lastArg') target = text.split(/\s+/).pop() ?? null;
       hits.push({
         compiled: r,
         kind: 'statement',
         index,
-        text: st.text,
+        text,
         target: cleanName(target),
         why: [`${st.dialect} statement matches ${show(r.statement!)}`],
       });

@@ -3,10 +3,12 @@
 // whether a typed buffer already ends a statement).
 
 import { scanJs } from './scan-js.js';
-import { scanSql, type SqlFlavor } from './scan-sql.js';
+import { scanSql, scanSqlInto, type SqlFlavor } from './scan-sql.js';
+import { StatementList } from './statement-list.js';
 
 export { scanSql, type SqlFlavor, type SqlScan } from './scan-sql.js';
 export { scanJs, type JsScan } from './scan-js.js';
+export { StatementList } from './statement-list.js';
 
 export type { Dialect } from '../../contract/enums.js';
 import type { Dialect } from '../../contract/enums.js';
@@ -66,22 +68,26 @@ export function splitStatements(text: string, dialect: Dialect, flavor: SqlFlavo
   return r.rest ? [...r.statements, r.rest] : r.statements;
 }
 
-/** Statements of a file and where each starts in it (for `file:line` in verdicts). */
-export interface PlacedStatements {
-  texts: string[];
-  /** Offset in the text of each statement's first character. */
-  starts: number[];
-}
-
-/** splitStatements, with each statement's offset in `text`. */
-export function splitStatementsAt(text: string, dialect: Dialect, flavor: SqlFlavor = 'generic'): PlacedStatements {
+/**
+ * splitStatements for a file: each statement with its offset in `text` (for `file:line` in
+ * verdicts), as spans of the text where they are verbatim (StatementList).
+ */
+export function splitStatementsAt(text: string, dialect: Dialect, flavor: SqlFlavor = 'generic'): StatementList {
+  const list = new StatementList(text);
   if (dialect === 'redis') {
     const starts: number[] = [];
-    return { texts: redisLines(text, starts), starts };
+    redisLines(text, starts).forEach((t, k) => list.addText(t, starts[k]!));
+    return list;
   }
-  const r = dialect === 'mongo' ? scanJs(text) : scanSql(text, flavor);
-  if (!r.rest) return { texts: r.statements, starts: r.starts };
-  return { texts: [...r.statements, r.rest], starts: [...r.starts, r.restStart] };
+  if (dialect === 'mongo') {
+    const r = scanJs(text);
+    r.statements.forEach((t, k) => list.addText(t, r.starts[k]!));
+    list.addText(r.rest, r.restStart);
+    return list;
+  }
+  const r = scanSqlInto(list, flavor);
+  list.addText(r.rest, r.restStart);
+  return list;
 }
 
 /**
