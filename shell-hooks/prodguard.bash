@@ -348,7 +348,9 @@ __pg_newline() {
     # `fc -s`, `fc -e -` and fc's editor run history entries inside this line: the line that
     # really runs is read again at its first command (bash puts it into history in place of the
     # fc line) and decided then (__pg_rerun).
-    [[ $__pg_h == *fc* && $__pg_h =~ $__pg_fc_re ]] && __pg_state=rerun __pg_rerun_of=$__pg_h
+    if [[ $__pg_h == *fc* && $__pg_h =~ $__pg_fc_re ]] || { (( ${#BASH_ALIASES[@]} )) && __pg_fc_alias_used "$__pg_h"; }; then
+      __pg_state=rerun __pg_rerun_of=$__pg_h
+    fi
   else
     __pg_state=skip
   fi
@@ -362,7 +364,35 @@ __pg_block_dropped() {
   done <<<"$__pg_inblock"
   __pg_say "prodguard: none of the $n lines of that input ran; dropped:$list"
 }
-__pg_fc_re='(^|[[:space:];&|(){}`])fc([[:space:];&|)]|$)'
+__pg_word_l='(^|[[:space:];&|(){}`])' __pg_word_r='([[:space:];&|)]|$)'
+__pg_fc_re=${__pg_word_l}fc$__pg_word_r
+
+# Aliases that run fc (`alias r='fc -s'`, ksh's habit), directly or through another alias
+# (`alias again=r`): a line naming one re-runs history as fc itself does (alias expansion
+# happens after the hook has the line's text). The list is rebuilt when the aliases change.
+__pg_fcal_sig=$'\x01' __pg_fcal=()
+__pg_fc_alias_used() {
+  local sig="${!BASH_ALIASES[*]}"$'\x01'"${BASH_ALIASES[*]}" a w more=1
+  if [[ $sig != "$__pg_fcal_sig" ]]; then
+    __pg_fcal_sig=$sig __pg_fcal=()
+    while (( more )); do
+      more=0
+      for a in "${!BASH_ALIASES[@]}"; do
+        [[ " ${__pg_fcal[*]} " == *" $a "* ]] && continue
+        w=${BASH_ALIASES[$a]}
+        if [[ ! $w =~ $__pg_fc_re ]]; then
+          w=${w#"${w%%[![:space:]]*}"} w=${w%%[[:space:]]*}
+          [[ -n $w && " ${__pg_fcal[*]} " == *" $w "* ]] || continue
+        fi
+        __pg_fcal+=("$a") more=1
+      done
+    done
+  fi
+  for a in "${__pg_fcal[@]}"; do
+    [[ $1 =~ $__pg_word_l"$a"$__pg_word_r ]] && return 0
+  done
+  return 1
+}
 
 # At each top-level command of a line that called fc: fc itself runs; the first command whose
 # history line differs from the fc line is a re-run, decided as any line (the same phrase as
@@ -610,7 +640,7 @@ __pg_extdebug_restore() {
 }
 
 # The hook functions whose text is held: the decision path, the prompt work, the transport.
-__pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_decide __pg_linereq __pg_json __pg_json_line
+__pg_guard_fns=(__pg_debug __pg_newline __pg_histline __pg_rerun __pg_fc_alias_used __pg_decide __pg_linereq __pg_json __pg_json_line
   __pg_parse_reply __pg_ask __pg_say __pg_decision __pg_record __pg_fallback __pg_local_match __pg_mark_ran
   __pg_send __pg_send_daemon __pg_send_later __pg_read_ok __pg_drop __pg_open __pg_conn_read __pg_collect __pg_spool __pg_start_daemon __pg_envjson
   __pg_prod_test __pg_prod_env __pg_kube_refresh __pg_tf_refresh __pg_switches __pg_session_event __pg_finish __pg_now

@@ -281,8 +281,16 @@ __pg_accept() {
   # `^old^new`) only after this widget, and `r` / `fc -e -` run a history entry, so both are
   # resolved into the buffer first (the user sees, and zsh runs, the text that was judged).
   # (Tested under the user's options: ${x:0:1} is the first character with KSH_ARRAYS too.)
-  if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]] ||
-    [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]]; then
+  # (A re-run: the word r or fc, quoted too (zsh runs `\r`), or an alias word, which
+  # __pg_rerun_scan follows. Plain patterns, no grouping: the user's SH_GLOB is in effect here.)
+  local w rerun=
+  __pg_rerun_extra=
+  if [[ " $BUFFER " == *[^[:alnum:]_./-]r[^[:alnum:]_./-]* || " $BUFFER " == *[^[:alnum:]_./-]fc[^[:alnum:]_./-]* ]]; then
+    rerun=1
+  elif (( ${#aliases} )); then
+    for w in ${(z)BUFFER}; do (( ${+aliases[$w]} )) && { rerun=1; break; }; done
+  fi
+  if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]] || [[ -n $rerun ]]; then
     __pg_resolve_buffer
   fi
   local line=$PREBUFFER$BUFFER
@@ -294,7 +302,10 @@ __pg_accept() {
     return
   fi
   unfunction __pg_parse_probe
-  if __pg_decide "$line"; then
+  # (a re-run inside a list: what it runs is judged with the line, __pg_rerun_scan)
+  local judged=$line
+  [[ -n $__pg_rerun_extra ]] && judged+=$'\n'$__pg_rerun_extra
+  if __pg_decide "$judged"; then
     __pg_passed=1
     zle $orig -- "$@"
   else
@@ -332,9 +343,69 @@ __pg_resolve_buffer() {
   if [[ -o banghist && ( $BUFFER == *"${histchars:0:1}"* || $BUFFER == "${histchars:1:1}"* ) ]]; then
     zle .expand-history
   fi
-  if [[ $BUFFER == r || $BUFFER == r[[:space:]]* || $BUFFER == fc[[:space:]]* ]] && __pg_rerun_resolve "$BUFFER"; then
-    BUFFER=$__pg_rerun
+  __pg_rerun_scan
+}
+
+typeset -g __pg_rerun_extra=
+
+# The re-runs in the buffer, each command in turn: `r`, `fc -e -`, `fc -s`, or an alias of one
+# (`alias again='fc -e -'`, also through another alias). A buffer that is one re-run is replaced
+# by what it runs (the text judged is the text zsh runs); a re-run in a list (`make && r`) has
+# the entries it runs judged with the line (__pg_rerun_extra).
+__pg_rerun_scan() {
+  emulate -L zsh
+  local -a t seg
+  local w n=0 lead= found=
+  t=(${(z)BUFFER} ';')
+  for w in $t; do
+    if [[ $w == (';'|';;'|'&'|'&&'|'||'|'|'|'|&'|'&|'|'&!'|$'\n') ]]; then
+      if (( $#seg )); then
+        (( ++n ))
+        if __pg_rerun_of_cmd; then
+          [[ -n $found ]] && found+=$'\n'
+          found+=$__pg_rerun
+        fi
+      fi
+      seg=()
+      continue
+    fi
+    # reserved words and openers before a command word
+    if (( ! $#seg )) && [[ $w == ('('|'{'|'!'|if|then|else|elif|do|while|until|time|noglob|nocorrect|builtin) ]]; then
+      lead=1
+      continue
+    fi
+    seg+=($w)
+  done
+  [[ -n $found ]] || return 0
+  # A re-run of a re-run: which entries it reaches is not worked out; the recent ones are judged
+  # with it (asking once too often rather than missing the one that runs).
+  if [[ " $found " == *[^[:alnum:]_./-]r[^[:alnum:]_./-]* || " $found " == *[^[:alnum:]_./-]fc[^[:alnum:]_./-]* ]]; then
+    local k m=0
+    for k in ${(Onk)history}; do
+      [[ " ${history[$k]} " == *[^[:alnum:]_./-](r|fc)[^[:alnum:]_./-]* ]] && continue
+      found+=$'\n'${history[$k]}
+      (( ++m >= 8 )) && break
+    done
+    lead=1
   fi
+  if (( n == 1 )) && [[ -z $lead ]]; then BUFFER=$found; else __pg_rerun_extra=$found; fi
+}
+
+# The command in `seg` (words as typed), its aliases expanded: the text it re-runs into
+# __pg_rerun; 1 when it is no re-run.
+__pg_rerun_of_cmd() {
+  local -a c
+  local k
+  c=($seg)
+  for k in 1 2 3 4 5 6 7 8; do
+    [[ -n ${aliases[$c[1]]-} ]] || break
+    # `alias ls='ls -G'`: expanded once, as zsh does
+    [[ ${${(z)aliases[$c[1]]}[1]} == "$c[1]" ]] && k=8
+    c=(${(z)aliases[$c[1]]} ${c[2,-1]})
+    (( k == 8 )) && break
+  done
+  [[ ${(Q)c[1]} == (r|fc) ]] || return 1
+  __pg_rerun_resolve "${(Q)c[1]} ${c[2,-1]}"
 }
 
 # `r [old=new ...] [first [last]]` and `fc -e - ...` (zsh: the same builtin) as the text they

@@ -78,6 +78,28 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
     expect(rows.some((r) => r.kind === 'tampered')).toBe(false);
   });
 
+  // `alias r='fc -s'` (ksh's habit) and a re-run inside a list: the alias's fc is still a re-run
+  // (zsh: under the user's sh_glob and ksh_arrays, which the Enter widget runs under).
+  it('a re-run through an alias, or inside a list, asks again with the same phrase', async () => {
+    const sh = await start({ env: prod });
+    const dir = victim(tmp.dir, `${shell}-alias-rerun`);
+    const forms =
+      shell === 'bash'
+        ? { define: "alias r='fc -s' again='r'", forms: ['r', 'again', 'r rm', 'true && r rm', 'true && again'] }
+        : { define: "setopt sh_glob ksh_arrays; alias again='fc -e -' redo='again' rr='r'", forms: ['again', 'redo', 'rr', 'true && r', 'true && again', ': ; r rm'] };
+    await runLine(sh, forms.define);
+    const phrase = await expectQuestion(sh, `rm -rf ${dir}\r`);
+    await answer(sh, 'no');
+    for (const form of forms.forms) {
+      const asked = await expectQuestion(sh, `${form}\r`);
+      expect(asked, form).toBe(phrase);
+      await answer(sh, 'no');
+      expect(existsSync(dir), form).toBe(true);
+    }
+    expect(await runLine(sh, 'echo alias-rerun-done')).toContain('alias-rerun-done');
+    expect(existsSync(dir)).toBe(true);
+  });
+
   it('every off switch and every leave / re-enter of production is its own row, with its cause', async () => {
     const sh = await start({ env: prod });
     await runLine(sh, 'export PRODGUARD_DISABLE=true');

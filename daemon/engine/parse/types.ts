@@ -51,4 +51,6 @@ export interface ParsedLine {
   problems: string[];
   /** What reach/ did not read and why (`drop.sql: not read: too large`); told, never fail-closed. */
   notes?: string[];
+  /** Commands the shell's own alias or function stands for (reach/ appends what it runs): not unknown tools. */
+  shellDefined?: Set<number>;
 }

@@ -414,11 +414,13 @@ export function reach(parsed: ParsedLine, input: ReachInput, parse: Parse): void
     if (defs && a0 === cmd.name && !cmd.via.includes(`alias ${a0}`) && !cmd.via.includes(`function ${a0}`)) {
       const alias = defs.aliases && Object.hasOwn(defs.aliases, a0) ? defs.aliases[a0] : undefined;
       if (alias !== undefined) {
+        (parsed.shellDefined ??= new Set()).add(i);
         addShell(cmd, [alias, ...cmd.argv.slice(1).map(shq)].join(' '), () => `alias ${a0}`, `alias ${a0}`, cwd, next);
         continue;
       }
       const fn = defs.functions && Object.hasOwn(defs.functions, a0) ? defs.functions[a0] : undefined;
       if (fn !== undefined) {
+        (parsed.shellDefined ??= new Set()).add(i);
         const body = functionBody(a0, fn);
         // As `bash -c BODY name args`: the parser then substitutes "$1", "$@" with the call's words.
         addShell(cmd, `bash -c ${shq(body)} ${[a0, ...cmd.argv.slice(1)].map(shq).join(' ')}`, () => `function ${a0}`, `function ${a0}`, cwd, next);

@@ -138,6 +138,8 @@ export function createEvaluator(config: Config, opts: EvaluatorOptions = {}): Ev
     }
     if (unknownToolRule && unknownTool) {
       parsed.commands.forEach((cmd, i) => {
+        // an alias or function of the shell: what it runs is judged (reach/), not its name
+        if (parsed.shellDefined?.has(i)) return;
         const u = unknownTool(cmd);
         if (u) hits.push({ compiled: unknownToolRule, kind: 'command', index: i, text: cmd.source, target: u.target, why: u.why });
       });
