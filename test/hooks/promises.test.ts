@@ -86,7 +86,10 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
     const forms =
       shell === 'bash'
         ? { define: "alias r='fc -s' again='r'", forms: ['r', 'again', 'r rm', 'true && r rm', 'true && again'] }
-        : { define: "setopt sh_glob ksh_arrays; alias again='fc -e -' redo='again' rr='r'", forms: ['again', 'redo', 'rr', 'true && r', 'true && again', ': ; r rm'] };
+        : {
+            define: "setopt sh_glob ksh_arrays; alias again='fc -e -' redo='again' rr='r'",
+            forms: ['again', 'redo', 'rr', 'true && r', 'true && again', ': ; r rm'],
+          };
     await runLine(sh, forms.define);
     const phrase = await expectQuestion(sh, `rm -rf ${dir}\r`);
     await answer(sh, 'no');
