@@ -281,7 +281,11 @@ __pg_start_daemon() {
   [[ -n ${PRODGUARD_NO_AUTOSTART-} ]] && return
   (( EPOCHSECONDS - __pg_start_tried < 10 )) && return
   __pg_start_tried=$EPOCHSECONDS
-  [[ -z $__pg_untrusted && -f $__pg_bin ]] && ( "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null & )
+  # (the home this hook was generated for, exported or not in this shell)
+  [[ -z $__pg_untrusted && -f $__pg_bin ]] && (
+    [[ -n $__pg_home ]] && export PRODGUARD_HOME=$__pg_home
+    "$__pg_node" "$__pg_bin" daemon start >/dev/null 2>&1 </dev/null &
+  )
 }
 
 # Common head of check/decision requests for the line in __pg_line with a new cmd number. The

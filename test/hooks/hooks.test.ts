@@ -510,10 +510,15 @@ describe.each(SHELLS)('%s hook when the daemon dies', (shell) => {
 });
 
 describe.each(SHELLS)('%s hook with no daemon running', (shell) => {
-  it('starts the daemon in the background; the lines from before it was up are not lost', async () => {
+  // The hook starts the daemon of the home it was generated for, also when the shell does not
+  // export PRODGUARD_HOME (`eval "$(PRODGUARD_HOME=/x prodguard init bash)"`).
+  it.each([
+    ['exported', true],
+    ['not exported', false],
+  ])('starts the daemon in the background (PRODGUARD_HOME %s); the lines from before it was up are not lost', async (_, exported) => {
     const home = tempHome();
     const paths = resolvePaths({ PRODGUARD_HOME: home });
-    const sh = await guardedShell(shell, { home, env: { ...prod, PRODGUARD_NO_AUTOSTART: '' } });
+    const sh = await guardedShell(shell, { home, env: { ...prod, PRODGUARD_NO_AUTOSTART: '', ...(exported ? {} : { PRODGUARD_HOME: '' }) } });
     try {
       await runLine(sh, 'echo no-daemon-yet');
       // Each line that finds no daemon may try again (at most every 10 s): keep typing until it is up.
