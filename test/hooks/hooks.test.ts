@@ -515,58 +515,62 @@ describe.each(SHELLS)('%s hook with no daemon running', (shell) => {
   it.each([
     ['exported', true],
     ['not exported', false],
-  ])('starts the daemon in the background (PRODGUARD_HOME %s); the lines from before it was up are not lost', async (_, exported) => {
-    const home = tempHome();
-    const paths = resolvePaths({ PRODGUARD_HOME: home });
-    const sh = await guardedShell(shell, { home, env: { ...prod, PRODGUARD_NO_AUTOSTART: '', ...(exported ? {} : { PRODGUARD_HOME: '' }) } });
-    try {
-      await runLine(sh, 'echo no-daemon-yet');
-      // Each line that finds no daemon may try again (at most every 10 s): keep typing until it is up.
-      await waitFor(
-        async () => {
-          const up = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 }).then(
-            (h) => h.ok === true,
-            () => false,
-          );
-          if (!up) await runLine(sh, ':');
-          return up;
-        },
-        'the daemon the hook started',
-        40_000,
-        500,
-      );
-      await runLine(sh, 'echo daemon-up');
-      const rows = await waitRows(
-        (sql, ...p) => d().rows(sql, ...p),
-        sh.pid,
-        (r) => r.some((x) => x.command === 'echo daemon-up' && x.via === 'live') && r.some((x) => x.command === 'echo no-daemon-yet'),
-        'both lines',
-        30_000,
-      );
-      expect(rows.filter((r) => r.kind === 'session-start')).toHaveLength(1);
-    } finally {
-      await sh.close();
-      const pid = existsSync(paths.pidFile) ? Number(readFileSync(paths.pidFile, 'utf8').trim()) : 0;
-      if (pid > 0) {
-        process.kill(pid, 'SIGTERM');
+  ])(
+    'starts the daemon in the background (PRODGUARD_HOME %s); the lines from before it was up are not lost',
+    async (_, exported) => {
+      const home = tempHome();
+      const paths = resolvePaths({ PRODGUARD_HOME: home });
+      const sh = await guardedShell(shell, { home, env: { ...prod, PRODGUARD_NO_AUTOSTART: '', ...(exported ? {} : { PRODGUARD_HOME: '' }) } });
+      try {
+        await runLine(sh, 'echo no-daemon-yet');
+        // Each line that finds no daemon may try again (at most every 10 s): keep typing until it is up.
         await waitFor(
-          () => {
-            try {
-              process.kill(pid, 0);
-              return false;
-            } catch {
-              return true;
-            }
+          async () => {
+            const up = await requestDaemon(paths, { op: 'health' }, { timeoutMs: 500 }).then(
+              (h) => h.ok === true,
+              () => false,
+            );
+            if (!up) await runLine(sh, ':');
+            return up;
           },
-          'the daemon to exit',
-          10_000,
+          'the daemon the hook started',
+          40_000,
+          500,
         );
+        await runLine(sh, 'echo daemon-up');
+        const rows = await waitRows(
+          (sql, ...p) => d().rows(sql, ...p),
+          sh.pid,
+          (r) => r.some((x) => x.command === 'echo daemon-up' && x.via === 'live') && r.some((x) => x.command === 'echo no-daemon-yet'),
+          'both lines',
+          30_000,
+        );
+        expect(rows.filter((r) => r.kind === 'session-start')).toHaveLength(1);
+      } finally {
+        await sh.close();
+        const pid = existsSync(paths.pidFile) ? Number(readFileSync(paths.pidFile, 'utf8').trim()) : 0;
+        if (pid > 0) {
+          process.kill(pid, 'SIGTERM');
+          await waitFor(
+            () => {
+              try {
+                process.kill(pid, 0);
+                return false;
+              } catch {
+                return true;
+              }
+            },
+            'the daemon to exit',
+            10_000,
+          );
+        }
+        rmSync(home, { recursive: true, force: true });
       }
-      rmSync(home, { recursive: true, force: true });
-    }
 
-    function d(): { rows: (sql: string, ...p: unknown[]) => EventRow[] } {
-      return { rows: (sql, ...p) => queryDb<EventRow>(paths.dbFile, sql, p) };
-    }
-  }, 90_000);
+      function d(): { rows: (sql: string, ...p: unknown[]) => EventRow[] } {
+        return { rows: (sql, ...p) => queryDb<EventRow>(paths.dbFile, sql, p) };
+      }
+    },
+    90_000,
+  );
 });
