@@ -574,3 +574,46 @@ describe.each(SHELLS)('%s hook with no daemon running', (shell) => {
     90_000,
   );
 });
+
+// bash reads the line from `history 1` through a file in the spool directory (no fork): what it
+// read is blanked while the daemon judges the line, or after the decision when there is no
+// daemon. No command text stays on disk: after a line, while a question waits, without a daemon.
+describe('bash hook line file', () => {
+  const lineFile = (home: string, pid: number): string => join(resolvePaths({ PRODGUARD_HOME: home }).spoolDir, `.line.${pid}`);
+  const holds = (file: string, marker: string): boolean => existsSync(file) && readFileSync(file, 'utf8').includes(marker);
+
+  it('keeps no command text after a line and while its question waits', async () => {
+    const d = await startDaemon();
+    const tmp = scratch();
+    const sh = await guardedShell('bash', { home: d.home, env: prod });
+    try {
+      const file = lineFile(d.home, sh.pid);
+      await runLine(sh, 'echo pg-marker-one');
+      expect(existsSync(file)).toBe(true);
+      expect(holds(file, 'pg-marker-one')).toBe(false);
+      const dir = victim(tmp.dir, 'linefile');
+      await expectQuestion(sh, `rm -rf ${dir} # pg-marker-two\r`);
+      expect(holds(file, 'pg-marker-two')).toBe(false);
+      await answer(sh, 'no');
+      expect(existsSync(dir)).toBe(true);
+    } finally {
+      await sh.close();
+      await d.dispose();
+      tmp.dispose();
+    }
+  });
+
+  it('keeps no command text when the daemon is not there', async () => {
+    const home = tempHome();
+    const sh = await guardedShell('bash', { home, env: prod });
+    try {
+      await runLine(sh, 'echo pg-marker-three');
+      const file = lineFile(home, sh.pid);
+      expect(existsSync(file)).toBe(true);
+      expect(holds(file, 'pg-marker-three')).toBe(false);
+    } finally {
+      await sh.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
