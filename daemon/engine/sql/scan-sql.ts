@@ -205,7 +205,6 @@ export function scanSqlInto(list: StatementList, flavor: SqlFlavor = 'generic', 
   const dollarQuotes = !mysql && !sqlite;
   const nested = nestsComments(flavor);
   const classes = psql ? PSQL_CLASS : CLASS;
-  // sqlite: a trigger (CREATE TRIGGER) ends at `END;`, not its first `;` (psql: normalStatementEnd)
   const wholeStatements = options.wholeStatements ?? true;
   const emit = (): void => {
     if (b.verbatim) list.addSlice(b.from, b.to);
@@ -253,6 +252,7 @@ export function scanSqlInto(list: StatementList, flavor: SqlFlavor = 'generic', 
         i = e;
         continue;
       }
+      // (sqlite: a CREATE TRIGGER ends at `END;`, not its first `;`; psql: normalStatementEnd)
       if (wholeStatements && delim === ';' && !execComment && !(sqlite && (c === 99 || c === 67))) {
         const e = normalStatementEnd(text, i, psql !== null);
         if (e > i) {
