@@ -346,7 +346,7 @@ __pg_resolve_buffer() {
   __pg_rerun_scan
 }
 
-typeset -g __pg_rerun_extra=
+typeset -g __pg_rerun_extra= __pg_rerun_unresolved=
 
 # The re-runs in the buffer, each command in turn: `r`, `fc -e -`, `fc -s`, or an alias of one
 # (`alias again='fc -e -'`, also through another alias). A buffer that is one re-run is replaced
@@ -356,6 +356,7 @@ __pg_rerun_scan() {
   emulate -L zsh
   local -a t seg
   local w n=0 lead= found=
+  __pg_rerun_unresolved=
   t=(${(z)BUFFER} ';')
   for w in $t; do
     if [[ $w == (';'|';;'|'&'|'&&'|'||'|'|'|'|&'|'&|'|'&!'|$'\n') ]]; then
@@ -376,14 +377,15 @@ __pg_rerun_scan() {
     fi
     seg+=($w)
   done
-  [[ -n $found ]] || return 0
-  # A re-run of a re-run: which entries it reaches is not worked out; the recent ones are judged
+  [[ -n $found$__pg_rerun_unresolved ]] || return 0
+  # A re-run of a re-run, or one whose entry is not worked out: the recent entries are judged
   # with it (asking once too often rather than missing the one that runs).
-  if [[ " $found " == *[^[:alnum:]_./-]r[^[:alnum:]_./-]* || " $found " == *[^[:alnum:]_./-]fc[^[:alnum:]_./-]* ]]; then
+  if [[ -n $__pg_rerun_unresolved || " $found " == *[^[:alnum:]_./-]r[^[:alnum:]_./-]* || " $found " == *[^[:alnum:]_./-]fc[^[:alnum:]_./-]* ]]; then
     local k m=0
     for k in ${(Onk)history}; do
       [[ " ${history[$k]} " == *[^[:alnum:]_./-](r|fc)[^[:alnum:]_./-]* ]] && continue
-      found+=$'\n'${history[$k]}
+      [[ -n $found ]] && found+=$'\n'
+      found+=${history[$k]}
       (( ++m >= 8 )) && break
     done
     lead=1
@@ -405,7 +407,23 @@ __pg_rerun_of_cmd() {
     (( k == 8 )) && break
   done
   [[ ${(Q)c[1]} == (r|fc) ]] || return 1
-  __pg_rerun_resolve "${(Q)c[1]} ${c[2,-1]}"
+  # Redirections are not re-run arguments: `r >/dev/null` re-runs the last entry too. (z) gives an
+  # operator (`>`, `2>&`, `&>`, `>|`) and then its target as two words.
+  local -a words
+  local op=
+  for k in $c; do
+    if [[ -n $op ]]; then op=; continue; fi
+    [[ $k == (|[0-9]|[0-9][0-9]|'&')[\<\>]* ]] && { op=1; continue; }
+    words+=($k)
+  done
+  # (redirected: the entry runs with the redirections, so the buffer is not replaced: lead is
+  # __pg_rerun_scan's)
+  (( $#words == $#c )) || lead=1
+  __pg_rerun_resolve "${(Q)words[1]} ${words[2,-1]}" && return 0
+  # A re-run that names no entry we can work out (`r` always runs one): judged with the recent ones.
+  [[ ${(Q)words[1]} == r || "${words[1,3]}" == 'fc -e -' || "${words[1,2]}" == 'fc -s' ]] || return 1
+  __pg_rerun_unresolved=1
+  return 1
 }
 
 # `r [old=new ...] [first [last]]` and `fc -e - ...` (zsh: the same builtin) as the text they

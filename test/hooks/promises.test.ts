@@ -85,10 +85,10 @@ describe.each(SHELLS)('%s hook keeps its word', (shell) => {
     const dir = victim(tmp.dir, `${shell}-alias-rerun`);
     const forms =
       shell === 'bash'
-        ? { define: "alias r='fc -s' again='r'", forms: ['r', 'again', 'r rm', 'true && r rm', 'true && again'] }
+        ? { define: "alias r='fc -s' again='r'", forms: ['r', 'again', 'r rm', 'true && r rm', 'true && again', 'r rm >/dev/null'] }
         : {
             define: "setopt sh_glob ksh_arrays; alias again='fc -e -' redo='again' rr='r'",
-            forms: ['again', 'redo', 'rr', 'true && r', 'true && again', ': ; r rm'],
+            forms: ['again', 'redo', 'rr', 'true && r', 'true && again', ': ; r rm', 'r >/dev/null', 'r 2>&1 rm', 'r nosuch'],
           };
     await runLine(sh, forms.define);
     const phrase = await expectQuestion(sh, `rm -rf ${dir}\r`);
