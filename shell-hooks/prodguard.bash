@@ -39,7 +39,7 @@ __pg_ran=           # cmd number of the line that ran (finish is sent at the nex
 __pg_port= __pg_token= __pg_knock= __pg_hello= # read from the run directory at the first request (__pg_conn_read)
 __pg_fd= __pg_why=   # the connection __pg_open made; why the daemon was not used (said once)
 __pg_dfd= __pg_dpend= __pg_dreq= __pg_dpid= # the kept connection; set while the reply to finish __pg_dreq is unread on it; the shell that opened it
-__pg_defs=          # the line's alias/function definitions for the check request (__pg_defsjson)
+__pg_defs= __pg_alw=() # the line's alias/function definitions for the check request, its alias words (__pg_defsjson)
 __pg_line= __pg_later= __pg_d= __pg_w= # the line being decided, the finish being sent and its duration (zsh inlines their helpers)
 __pg_orig_debug=    # the DEBUG trap found when the shell entered production, restored on leaving
 __pg_trapok=        # set by our DEBUG trap when it runs for __pg_precmd
@@ -286,7 +286,7 @@ __pg_capture() {
 # line file (__pg_capture: `declare -f` has no fork-free form before bash 5.3), blanked after
 # reading. `local -` keeps the `set -f` (no globbing of the words) to this function (bash >= 4.4).
 __pg_defsjson() {
-  __pg_defs=
+  __pg_defs= __pg_alw=()
   # Most lines: no separator, and the first word is a plain name that is neither an alias nor a
   # function: nothing else is in command position, nothing to send (no word splitting, no
   # `local -`). Anything else (VAR=value, a reserved word first) takes the general path.
@@ -313,6 +313,7 @@ __pg_defsjson() {
     [[ $w == [A-Za-z0-9_.:@%+-]* && $w != *[!A-Za-z0-9_.:@%+-]* && $w != __pg_* ]] || continue
     if [[ -n ${BASH_ALIASES[$w]+x} && $al != *"\"$w\":"* ]]; then
       __pg_json "${BASH_ALIASES[$w]}"; al+="${al:+,}\"$w\":\"$__pg_js\""
+      __pg_alw+=("$w")
     fi
     # (the wrap functions of psql & co. are the hook's own: the engine judges the client itself)
     if [[ $fl != *"\"$w\":"* && " ${__pg_wrap_defined[*]} " != *" $w "* ]] && declare -F -- "$w" >/dev/null && __pg_capture declare -f -- "$w"; then
@@ -348,7 +349,7 @@ __pg_newline() {
     # `fc -s`, `fc -e -` and fc's editor run history entries inside this line: the line that
     # really runs is read again at its first command (bash puts it into history in place of the
     # fc line) and decided then (__pg_rerun).
-    if [[ $__pg_h == *fc* && $__pg_h =~ $__pg_fc_re ]] || { (( ${#BASH_ALIASES[@]} )) && __pg_fc_alias_used "$__pg_h"; }; then
+    if [[ $__pg_h == *fc* && $__pg_h =~ $__pg_fc_re ]] || { (( ${#__pg_alw[@]} )) && __pg_fc_alias_used; }; then
       __pg_state=rerun __pg_rerun_of=$__pg_h
     fi
   else
@@ -364,32 +365,22 @@ __pg_block_dropped() {
   done <<<"$__pg_inblock"
   __pg_say "prodguard: none of the $n lines of that input ran; dropped:$list"
 }
-__pg_word_l='(^|[[:space:];&|(){}`])' __pg_word_r='([[:space:];&|)]|$)'
-__pg_fc_re=${__pg_word_l}fc$__pg_word_r
+__pg_fc_re='(^|[[:space:];&|(){}`])fc([[:space:];&|)]|$)'
 
-# Aliases that run fc (`alias r='fc -s'`, ksh's habit), directly or through another alias
-# (`alias again=r`): a line naming one re-runs history as fc itself does (alias expansion
-# happens after the hook has the line's text). The list is rebuilt when the aliases change.
-__pg_fcal_sig=$'\x01' __pg_fcal=()
+# Whether an alias in command position on the line (__pg_alw, found by __pg_defsjson) runs fc
+# (`alias r='fc -s'`, ksh's habit), directly or through another alias (`alias again=r`): the
+# line then re-runs history as fc itself does (bash expands aliases after the hook has the
+# line's text). Each BASH_ALIASES lookup costs bash a rebuild of the whole table: only these.
 __pg_fc_alias_used() {
-  local sig="${!BASH_ALIASES[*]}"$'\x01'"${BASH_ALIASES[*]}" a w more=1
-  if [[ $sig != "$__pg_fcal_sig" ]]; then
-    __pg_fcal_sig=$sig __pg_fcal=()
-    while (( more )); do
-      more=0
-      for a in "${!BASH_ALIASES[@]}"; do
-        [[ " ${__pg_fcal[*]} " == *" $a "* ]] && continue
-        w=${BASH_ALIASES[$a]}
-        if [[ ! $w =~ $__pg_fc_re ]]; then
-          w=${w#"${w%%[![:space:]]*}"} w=${w%%[[:space:]]*}
-          [[ -n $w && " ${__pg_fcal[*]} " == *" $w "* ]] || continue
-        fi
-        __pg_fcal+=("$a") more=1
-      done
+  local w v k
+  for w in "${__pg_alw[@]}"; do
+    for (( k = 0; k < 8; k++ )); do
+      [[ -n ${BASH_ALIASES[$w]+x} ]] || break
+      v=${BASH_ALIASES[$w]}
+      [[ $v =~ $__pg_fc_re ]] && return 0
+      v=${v#"${v%%[![:space:]]*}"} w=${v%%[[:space:]]*}
+      [[ -n $w ]] || break
     done
-  fi
-  for a in "${__pg_fcal[@]}"; do
-    [[ $1 =~ $__pg_word_l"$a"$__pg_word_r ]] && return 0
   done
   return 1
 }
